@@ -1,0 +1,123 @@
+/**
+ * Data shapes shared by the backend's feature folders and the Node SDK.
+ * The SDK re-exports the public ones; nothing here does I/O.
+ */
+
+/** Milliseconds since the epoch. Injected everywhere time matters so tests never sleep. */
+export type Clock = () => number;
+
+export const FACTOR_TYPES = ['totp', 'sms', 'email', 'webauthn', 'face', 'recovery_code'] as const;
+export type FactorType = (typeof FACTOR_TYPES)[number];
+
+export type FailMode = 'open' | 'closed';
+
+/** Values a business system may put in an event's bounded `custom` map. */
+export type CustomValue = string | number | boolean | null;
+
+/**
+ * The fields a business system sends to `meta.ueba.capture()` (the seed's UEBA table).
+ * Geo, UA-derived and intranet fields are absent on purpose: the backend derives them.
+ */
+export interface UebaEventInput {
+  originalIdentity: string;
+  ip?: string;
+  ua?: string;
+  behaviorType?: string;
+  behaviorResult?: string;
+  resourcesType?: string;
+  actionType?: string;
+  loginType?: string;
+  deviceId?: string;
+  custom?: Record<string, CustomValue>;
+}
+
+/** An event as stored: the input plus everything the backend derived itself. */
+export interface UebaEvent {
+  id: string;
+  appId: string;
+  /** Receipt time on the backend's clock; client clocks are not trusted for time windows. */
+  requestDate: number;
+  originalIdentity: string;
+  ip: string | null;
+  country: string | null;
+  province: string | null;
+  city: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  intranet: boolean;
+  ua: string | null;
+  deviceType: string | null;
+  systemType: string | null;
+  browserType: string | null;
+  behaviorType: string | null;
+  behaviorResult: string | null;
+  resourcesType: string | null;
+  actionType: string | null;
+  loginType: string | null;
+  deviceId: string | null;
+  custom: Record<string, CustomValue>;
+}
+
+/** Fields of a stored event that filters, statistics and group-bys may name (plus `custom.<key>`). */
+export const EVENT_FIELDS = [
+  'appId',
+  'requestDate',
+  'originalIdentity',
+  'ip',
+  'country',
+  'province',
+  'city',
+  'latitude',
+  'longitude',
+  'intranet',
+  'ua',
+  'deviceType',
+  'systemType',
+  'browserType',
+  'behaviorType',
+  'behaviorResult',
+  'resourcesType',
+  'actionType',
+  'loginType',
+  'deviceId',
+] as const;
+export type EventField = (typeof EVENT_FIELDS)[number];
+
+export interface MfaFactorOffer {
+  type: FactorType;
+  enrolled: boolean;
+}
+
+/** What the browser needs to run a step-up (CONTRACT.md `MfaTriggerData`). */
+export interface MfaTriggerData {
+  stateToken: string;
+  originalIdentity: string;
+  factors: MfaFactorOffer[];
+  reason: { ruleId: string; message: string };
+  acr: string;
+  /** ISO 8601. */
+  expiresAt: string;
+  host: string;
+  appId: string;
+}
+
+/** A published MFA event as delivered to subscribers (SSE `data:` payload). */
+export interface MfaEvent {
+  /** Monotonic sequence number in the event log; the SSE `id:`. */
+  id: string;
+  type: 'security.mfa' | 'security.mfa.resolved';
+  appId: string;
+  originalIdentity: string;
+  /** ISO 8601. */
+  publishedAt: string;
+  /** Present on `security.mfa`: the step-up to run. */
+  trigger?: MfaTriggerData;
+}
+
+/** Answer of `checkUserStatus`. */
+export interface UserMfaStatus {
+  mfaVerified: boolean;
+  pending?: MfaTriggerData;
+  /** The backend was not reached in time; `failMode` decided `mfaVerified`. */
+  degraded?: true;
+}

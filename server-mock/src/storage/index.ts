@@ -1,0 +1,99 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { postgresDialect, sqliteDialect } from './dialect.js';
+import { KyselyStorage } from './kysely-storage.js';
+import type { Database } from './schema.js';
+import type { Storage } from './types.js';
+
+export { KyselyStorage } from './kysely-storage.js';
+
+/** The subset of a pino logger this module uses. */
+export interface StorageLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+export interface OpenStorageOptions {
+  /**
+   * `postgres://…` / `postgresql://…`: PostgreSQL. `:memory:` / `sqlite::memory:`: a private in-memory
+   * SQLite database. `sqlite:<path>`: that SQLite file. Absent or empty: `<dataDir>/camfa.sqlite`.
+   */
+  url?: string;
+  dataDir?: string;
+  /** PostgreSQL only: schema to create if needed and to put first in `search_path` (isolates tests and tenants). */
+  schema?: string;
+  logger?: StorageLogger;
+}
+
+const MEMORY_URLS = new Set([':memory:', 'sqlite::memory:']);
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Opens the configured database and brings its schema up to date before handing it out. */
+export async function openStorage(options: OpenStorageOptions): Promise<Storage> {
+  const url = options.url ?? '';
+  const storage = /^postgres(ql)?:\/\//.test(url)
+    ? await openPostgres(url, options)
+    : openSqlite(sqliteLocation(url, options.dataDir), options.logger);
+  try {
+    await storage.migrate();
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  return storage;
+}
+
+function sqliteLocation(url: string, dataDir: string | undefined): string {
+  if (MEMORY_URLS.has(url)) return ':memory:';
+  if (url.startsWith('sqlite:')) return url.slice('sqlite:'.length);
+  if (url !== '') throw new Error(`unsupported storage url scheme: ${url.split(':')[0]}:`);
+  if (dataDir === undefined) throw new Error('openStorage needs a url or a dataDir');
+  mkdirSync(dataDir, { recursive: true });
+  return join(dataDir, 'camfa.sqlite');
+}
+
+function openSqlite(file: string, logger: StorageLogger | undefined): KyselyStorage {
+  const database = new SqliteDatabase(file);
+  // WAL with synchronous=NORMAL: a commit is in the WAL before the call returns, which survives a
+  // killed process (only a power loss can drop the last transactions). busy_timeout lets a second
+  // process on the same file wait for the write lock instead of failing.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  logger?.info({ file }, 'storage: sqlite');
+  return new KyselyStorage(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), sqliteDialect);
+}
+
+async function openPostgres(url: string, options: OpenStorageOptions): Promise<KyselyStorage> {
+  const { schema, logger } = options;
+  if (schema !== undefined) {
+    if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+    await createSchema(url, schema);
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  });
+  // An idle client losing its connection emits on the pool; unhandled, that would end the process.
+  pool.on('error', (error) => logger?.warn({ err: error }, 'storage: idle postgres connection failed'));
+  logger?.info({ schema: schema ?? 'default' }, 'storage: postgres');
+  return new KyselyStorage(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), postgresDialect);
+}
+
+/** Two instances may race to create the schema; `if not exists` alone does not make that safe. */
+async function createSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`create schema if not exists "${schema}"`);
+  } catch (error) {
+    const { rowCount } = await client.query('select 1 from pg_namespace where nspname = $1', [schema]);
+    if (rowCount === 0) throw error;
+  } finally {
+    await client.end();
+  }
+}

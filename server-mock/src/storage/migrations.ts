@@ -1,0 +1,193 @@
+import { Migrator, sql } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
+import type { SqlDialect } from './dialect.js';
+import type { Database } from './schema.js';
+
+/**
+ * Ordered schema changes. Names sort in application order; a released migration is never edited,
+ * a change is a new entry. They take `Kysely<any>` because each describes the schema as it was then.
+ */
+function migrations(dialect: SqlDialect): Record<string, Migration> {
+  return {
+    '0001_initial': { up: (db) => createInitialSchema(db, dialect) },
+  };
+}
+
+async function createInitialSchema(db: Kysely<any>, dialect: SqlDialect): Promise<void> {
+  await createEventTable(db, dialect);
+  await createMfaTables(db, dialect);
+  await createDecisionTable(db, dialect);
+  await createConfigurationTables(db);
+}
+
+const OPTIONAL_EVENT_TEXT = [
+  'ip',
+  'country',
+  'province',
+  'city',
+  'ua',
+  'device_type',
+  'system_type',
+  'browser_type',
+  'behavior_type',
+  'behavior_result',
+  'resources_type',
+  'action_type',
+  'login_type',
+  'device_id',
+];
+
+async function createEventTable(db: Kysely<any>, dialect: SqlDialect): Promise<void> {
+  let table = db.schema
+    .createTable('ueba_events')
+    .addColumn('seq', dialect.serialType, (column) => dialect.serialColumn(column))
+    .addColumn('id', 'text', (column) => column.notNull().unique())
+    .addColumn('app_id', 'text', (column) => column.notNull())
+    .addColumn('request_date', 'bigint', (column) => column.notNull())
+    .addColumn('original_identity', 'text', (column) => column.notNull());
+  for (const name of OPTIONAL_EVENT_TEXT) table = table.addColumn(name, 'text');
+  table = table
+    .addColumn('latitude', 'double precision')
+    .addColumn('longitude', 'double precision')
+    .addColumn('intranet', 'integer', (column) => column.notNull());
+  await table.addColumn('custom', dialect.customColumnType, (column) => column.notNull()).execute();
+
+  // One index per equality anchor the statistics builder picks (see `aggregate-query.ts`), each
+  // ending in request_date so a window or a last-N is a bounded range scan of it.
+  const indexes: Record<string, string[]> = {
+    ueba_events_user_time: ['app_id', 'original_identity', 'request_date'],
+    ueba_events_app_time: ['app_id', 'request_date'],
+    ueba_events_ip_time: ['ip', 'request_date'],
+    ueba_events_device_time: ['device_id', 'request_date'],
+  };
+  for (const [name, columns] of Object.entries(indexes)) {
+    await db.schema.createIndex(name).on('ueba_events').columns(columns).execute();
+  }
+}
+
+async function createMfaTables(db: Kysely<any>, dialect: SqlDialect): Promise<void> {
+  await db.schema
+    .createTable('triggers')
+    .addColumn('id', 'text', (column) => column.primaryKey())
+    .addColumn('app_id', 'text', (column) => column.notNull())
+    .addColumn('original_identity', 'text', (column) => column.notNull())
+    .addColumn('workflow_id', 'text', (column) => column.notNull())
+    .addColumn('workflow_version', 'integer', (column) => column.notNull())
+    .addColumn('rule_id', 'text', (column) => column.notNull())
+    .addColumn('message', 'text', (column) => column.notNull())
+    .addColumn('factors', 'text', (column) => column.notNull())
+    .addColumn('acr', 'text', (column) => column.notNull())
+    .addColumn('custom', 'text', (column) => column.notNull())
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('expires_at', 'bigint', (column) => column.notNull())
+    .addColumn('resolved_at', 'bigint')
+    .execute();
+
+  await db.schema
+    .createTable('mfa_events')
+    .addColumn('seq', dialect.serialType, (column) => dialect.serialColumn(column))
+    .addColumn('type', 'text', (column) => column.notNull())
+    .addColumn('app_id', 'text', (column) => column.notNull())
+    .addColumn('original_identity', 'text', (column) => column.notNull())
+    .addColumn('trigger_id', 'text', (column) => column.notNull())
+    .addColumn('published_at', 'bigint', (column) => column.notNull())
+    .execute();
+  await db.schema.createIndex('mfa_events_app_seq').on('mfa_events').columns(['app_id', 'seq']).execute();
+  await db.schema
+    .createIndex('mfa_events_user_seq')
+    .on('mfa_events')
+    .columns(['app_id', 'original_identity', 'seq'])
+    .execute();
+
+  await db.schema
+    .createTable('user_status')
+    .addColumn('app_id', 'text', (column) => column.notNull())
+    .addColumn('original_identity', 'text', (column) => column.notNull())
+    .addColumn('pending_trigger_id', 'text')
+    .addColumn('updated_at', 'bigint', (column) => column.notNull())
+    .addPrimaryKeyConstraint('user_status_pk', ['app_id', 'original_identity'])
+    .execute();
+}
+
+async function createDecisionTable(db: Kysely<any>, dialect: SqlDialect): Promise<void> {
+  await db.schema
+    .createTable('decisions')
+    .addColumn('seq', dialect.serialType, (column) => dialect.serialColumn(column))
+    .addColumn('id', 'text', (column) => column.notNull().unique())
+    .addColumn('app_id', 'text', (column) => column.notNull())
+    .addColumn('original_identity', 'text', (column) => column.notNull())
+    .addColumn('workflow_id', 'text', (column) => column.notNull())
+    .addColumn('workflow_version', 'integer', (column) => column.notNull())
+    .addColumn('mode', 'text', (column) => column.notNull())
+    .addColumn('event_id', 'text')
+    .addColumn('hit', 'integer', (column) => column.notNull())
+    .addColumn('rule_id', 'text')
+    .addColumn('explanation', 'text', (column) => column.notNull())
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .execute();
+  await db.schema.createIndex('decisions_app_time').on('decisions').columns(['app_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('decisions_user_time')
+    .on('decisions')
+    .columns(['app_id', 'original_identity', 'created_at'])
+    .execute();
+}
+
+async function createConfigurationTables(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('workflow_versions')
+    .addColumn('workflow_id', 'text', (column) => column.notNull())
+    .addColumn('app_scope', 'text', (column) => column.notNull())
+    .addColumn('version', 'integer', (column) => column.notNull())
+    .addColumn('source', 'text', (column) => column.notNull())
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('active', 'integer', (column) => column.notNull())
+    .addPrimaryKeyConstraint('workflow_versions_pk', ['workflow_id', 'app_scope', 'version'])
+    .execute();
+  // The database itself guarantees at most one active version per workflow and scope.
+  await db.schema
+    .createIndex('workflow_versions_one_active')
+    .on('workflow_versions')
+    .columns(['workflow_id', 'app_scope'])
+    .unique()
+    .where(sql.ref('active'), '=', 1)
+    .execute();
+
+  await db.schema
+    .createTable('signing_keys')
+    .addColumn('kid', 'text', (column) => column.primaryKey())
+    .addColumn('alg', 'text', (column) => column.notNull())
+    .addColumn('private_jwk', 'text', (column) => column.notNull())
+    .addColumn('public_jwk', 'text', (column) => column.notNull())
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('retired_at', 'bigint')
+    .execute();
+
+  await db.schema
+    .createTable('settings')
+    .addColumn('name', 'text', (column) => column.primaryKey())
+    .addColumn('value', 'text', (column) => column.notNull())
+    .execute();
+}
+
+/**
+ * Applies pending migrations, one instance at a time (see `SqlDialect.exclusiveMigration`), so
+ * instances starting together apply each migration once. The bookkeeping tables are pinned to the
+ * current schema because Kysely's existence check would otherwise see another schema's copy.
+ */
+export async function migrateToLatest(db: Kysely<Database>, dialect: SqlDialect): Promise<string[]> {
+  const migrationTableSchema = await dialect.migrationSchema(db);
+  return dialect.exclusiveMigration(db, async (migrating, inTransaction) => {
+    const migrator = new Migrator({
+      db: migrating,
+      provider: { getMigrations: async () => migrations(dialect) },
+      migrationTableName: 'camfa_migration',
+      migrationLockTableName: 'camfa_migration_lock',
+      disableTransactions: inTransaction,
+      ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
+    });
+    const { error, results = [] } = await migrator.migrateToLatest();
+    if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
+    return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+  });
+}

@@ -1,0 +1,195 @@
+import type { Insertable, Selectable } from 'kysely';
+import { EVENT_FIELDS } from '../types.js';
+import type { CustomValue, UebaEvent } from '../types.js';
+import { EVENT_COLUMNS, GLOBAL_SCOPE } from './schema.js';
+import type {
+  DecisionTable,
+  MfaEventTable,
+  SigningKeyTable,
+  TriggerTable,
+  UebaEventTable,
+  UserStatusTable,
+  WorkflowVersionTable,
+} from './schema.js';
+import type {
+  DecisionRecord,
+  KeyRecord,
+  MfaEventRecord,
+  TriggerRecord,
+  UserStatusRecord,
+  WorkflowVersionRecord,
+} from './types.js';
+
+/** Converts between records and rows; the only place that knows BIGINT comes back as a string from `pg`. */
+
+const millis = (value: number | string): number => Number(value);
+const optionalMillis = (value: number | string | null): number | null => (value === null ? null : Number(value));
+/** jsonb arrives parsed from `pg`; JSON in a text column arrives as text. */
+const parseJson = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
+
+/** The stored event columns a caller may name, decoded to the event's own value types. */
+export function decodeColumn(kind: 'text' | 'number' | 'boolean', raw: unknown): CustomValue {
+  if (raw === null || raw === undefined) return null;
+  if (kind === 'number') return Number(raw);
+  if (kind === 'boolean') return Number(raw) === 1;
+  return String(raw);
+}
+
+export function eventToRow(event: UebaEvent): Insertable<UebaEventTable> {
+  return {
+    id: event.id,
+    app_id: event.appId,
+    request_date: event.requestDate,
+    original_identity: event.originalIdentity,
+    ip: event.ip,
+    country: event.country,
+    province: event.province,
+    city: event.city,
+    latitude: event.latitude,
+    longitude: event.longitude,
+    intranet: event.intranet ? 1 : 0,
+    ua: event.ua,
+    device_type: event.deviceType,
+    system_type: event.systemType,
+    browser_type: event.browserType,
+    behavior_type: event.behaviorType,
+    behavior_result: event.behaviorResult,
+    resources_type: event.resourcesType,
+    action_type: event.actionType,
+    login_type: event.loginType,
+    device_id: event.deviceId,
+    custom: JSON.stringify(event.custom),
+  };
+}
+
+export function eventFromRow(row: Selectable<UebaEventTable>): UebaEvent {
+  const fields: Record<string, CustomValue> = {};
+  for (const field of EVENT_FIELDS) {
+    const { column, kind } = EVENT_COLUMNS[field];
+    fields[field] = decodeColumn(kind, row[column]);
+  }
+  return { id: row.id, ...fields, custom: parseJson(row.custom) } as UebaEvent;
+}
+
+export function triggerToRow(trigger: TriggerRecord): Insertable<TriggerTable> {
+  return {
+    id: trigger.id,
+    app_id: trigger.appId,
+    original_identity: trigger.originalIdentity,
+    workflow_id: trigger.workflowId,
+    workflow_version: trigger.workflowVersion,
+    rule_id: trigger.ruleId,
+    message: trigger.message,
+    factors: JSON.stringify(trigger.factors),
+    acr: trigger.acr,
+    custom: JSON.stringify(trigger.custom),
+    created_at: trigger.createdAt,
+    expires_at: trigger.expiresAt,
+    resolved_at: trigger.resolvedAt,
+  };
+}
+
+export function triggerFromRow(row: Selectable<TriggerTable>): TriggerRecord {
+  return {
+    id: row.id,
+    appId: row.app_id,
+    originalIdentity: row.original_identity,
+    workflowId: row.workflow_id,
+    workflowVersion: row.workflow_version,
+    ruleId: row.rule_id,
+    message: row.message,
+    factors: parseJson(row.factors) as TriggerRecord['factors'],
+    acr: row.acr,
+    custom: parseJson(row.custom) as TriggerRecord['custom'],
+    createdAt: millis(row.created_at),
+    expiresAt: millis(row.expires_at),
+    resolvedAt: optionalMillis(row.resolved_at),
+  };
+}
+
+export function mfaEventFromRow(row: Selectable<MfaEventTable>): MfaEventRecord {
+  return {
+    seq: Number(row.seq),
+    type: row.type,
+    appId: row.app_id,
+    originalIdentity: row.original_identity,
+    triggerId: row.trigger_id,
+    publishedAt: millis(row.published_at),
+  };
+}
+
+export function userStatusFromRow(row: Selectable<UserStatusTable>): UserStatusRecord {
+  return {
+    appId: row.app_id,
+    originalIdentity: row.original_identity,
+    pendingTriggerId: row.pending_trigger_id,
+    updatedAt: millis(row.updated_at),
+  };
+}
+
+export function decisionToRow(decision: DecisionRecord): Insertable<DecisionTable> {
+  return {
+    id: decision.id,
+    app_id: decision.appId,
+    original_identity: decision.originalIdentity,
+    workflow_id: decision.workflowId,
+    workflow_version: decision.workflowVersion,
+    mode: decision.mode,
+    event_id: decision.eventId,
+    hit: decision.hit ? 1 : 0,
+    rule_id: decision.ruleId,
+    // An absent explanation is stored as JSON null so the column never holds non-JSON.
+    explanation: JSON.stringify(decision.explanation ?? null),
+    created_at: decision.createdAt,
+  };
+}
+
+export function decisionFromRow(row: Selectable<DecisionTable>): DecisionRecord {
+  return {
+    id: row.id,
+    appId: row.app_id,
+    originalIdentity: row.original_identity,
+    workflowId: row.workflow_id,
+    workflowVersion: row.workflow_version,
+    mode: row.mode,
+    eventId: row.event_id,
+    hit: Number(row.hit) === 1,
+    ruleId: row.rule_id,
+    explanation: parseJson(row.explanation),
+    createdAt: millis(row.created_at),
+  };
+}
+
+export const appScope = (appId: string | null): string => appId ?? GLOBAL_SCOPE;
+
+export function workflowFromRow(row: Selectable<WorkflowVersionTable>): WorkflowVersionRecord {
+  return {
+    workflowId: row.workflow_id,
+    appId: row.app_scope === GLOBAL_SCOPE ? null : row.app_scope,
+    version: row.version,
+    source: row.source,
+    createdAt: millis(row.created_at),
+  };
+}
+
+export function keyToRow(key: KeyRecord): Insertable<SigningKeyTable> {
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    private_jwk: key.privateJwk,
+    public_jwk: key.publicJwk,
+    created_at: key.createdAt,
+    retired_at: key.retiredAt,
+  };
+}
+
+export function keyFromRow(row: Selectable<SigningKeyTable>): KeyRecord {
+  return {
+    kid: row.kid,
+    alg: row.alg,
+    privateJwk: row.private_jwk,
+    publicJwk: row.public_jwk,
+    createdAt: millis(row.created_at),
+    retiredAt: optionalMillis(row.retired_at),
+  };
+}

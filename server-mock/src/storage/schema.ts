@@ -1,0 +1,154 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { EventField } from '../types.js';
+
+/**
+ * Row shapes of the tables as Kysely sees them. Timestamps are epoch milliseconds in BIGINT columns,
+ * which `pg` returns as strings: every read goes through `Number()`, hence `number | string`.
+ * Booleans are stored as 0/1 integers in both dialects so filters bind the same values everywhere.
+ */
+type Millis = ColumnType<number | string, number, number>;
+type Flag = ColumnType<number, number, number>;
+/** JSON documents are written as text; PostgreSQL's jsonb comes back already parsed. */
+type Json = ColumnType<unknown, string, string>;
+
+export interface UebaEventTable {
+  /** Insertion order; breaks ties between events with the same `request_date`. */
+  seq: Generated<number | string>;
+  id: string;
+  app_id: string;
+  request_date: Millis;
+  original_identity: string;
+  ip: string | null;
+  country: string | null;
+  province: string | null;
+  city: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  intranet: Flag;
+  ua: string | null;
+  device_type: string | null;
+  system_type: string | null;
+  browser_type: string | null;
+  behavior_type: string | null;
+  behavior_result: string | null;
+  resources_type: string | null;
+  action_type: string | null;
+  login_type: string | null;
+  device_id: string | null;
+  custom: Json;
+}
+
+export interface TriggerTable {
+  id: string;
+  app_id: string;
+  original_identity: string;
+  workflow_id: string;
+  workflow_version: number;
+  rule_id: string;
+  message: string;
+  factors: Json;
+  acr: string;
+  custom: Json;
+  created_at: Millis;
+  expires_at: Millis;
+  resolved_at: Millis | null;
+}
+
+export interface MfaEventTable {
+  seq: Generated<number | string>;
+  type: 'security.mfa' | 'security.mfa.resolved';
+  app_id: string;
+  original_identity: string;
+  trigger_id: string;
+  published_at: Millis;
+}
+
+export interface UserStatusTable {
+  app_id: string;
+  original_identity: string;
+  pending_trigger_id: string | null;
+  updated_at: Millis;
+}
+
+export interface DecisionTable {
+  seq: Generated<number | string>;
+  id: string;
+  app_id: string;
+  original_identity: string;
+  workflow_id: string;
+  workflow_version: number;
+  mode: 'api' | 'event';
+  event_id: string | null;
+  hit: Flag;
+  rule_id: string | null;
+  explanation: Json;
+  created_at: Millis;
+}
+
+export interface WorkflowVersionTable {
+  workflow_id: string;
+  /** `GLOBAL_SCOPE` for workflows that apply to every app, so unique indexes see a real value. */
+  app_scope: string;
+  version: number;
+  source: string;
+  created_at: Millis;
+  active: Flag;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  public_jwk: string;
+  created_at: Millis;
+  retired_at: Millis | null;
+}
+
+export interface SettingTable {
+  name: string;
+  value: string;
+}
+
+export interface Database {
+  ueba_events: UebaEventTable;
+  triggers: TriggerTable;
+  mfa_events: MfaEventTable;
+  user_status: UserStatusTable;
+  decisions: DecisionTable;
+  workflow_versions: WorkflowVersionTable;
+  signing_keys: SigningKeyTable;
+  settings: SettingTable;
+}
+
+/** App ids are never empty, so the empty string can stand for "every app" in `workflow_versions`. */
+export const GLOBAL_SCOPE = '';
+
+export type FieldKind = 'text' | 'number' | 'boolean';
+export type EventColumn = Exclude<keyof UebaEventTable, 'seq' | 'id' | 'custom'>;
+
+/**
+ * The only place an event field name becomes SQL: filters, statistics and group-bys look fields up
+ * here and never interpolate what the caller wrote.
+ */
+export const EVENT_COLUMNS: Readonly<Record<EventField, { column: EventColumn; kind: FieldKind }>> = {
+  appId: { column: 'app_id', kind: 'text' },
+  requestDate: { column: 'request_date', kind: 'number' },
+  originalIdentity: { column: 'original_identity', kind: 'text' },
+  ip: { column: 'ip', kind: 'text' },
+  country: { column: 'country', kind: 'text' },
+  province: { column: 'province', kind: 'text' },
+  city: { column: 'city', kind: 'text' },
+  latitude: { column: 'latitude', kind: 'number' },
+  longitude: { column: 'longitude', kind: 'number' },
+  intranet: { column: 'intranet', kind: 'boolean' },
+  ua: { column: 'ua', kind: 'text' },
+  deviceType: { column: 'device_type', kind: 'text' },
+  systemType: { column: 'system_type', kind: 'text' },
+  browserType: { column: 'browser_type', kind: 'text' },
+  behaviorType: { column: 'behavior_type', kind: 'text' },
+  behaviorResult: { column: 'behavior_result', kind: 'text' },
+  resourcesType: { column: 'resources_type', kind: 'text' },
+  actionType: { column: 'action_type', kind: 'text' },
+  loginType: { column: 'login_type', kind: 'text' },
+  deviceId: { column: 'device_id', kind: 'text' },
+};

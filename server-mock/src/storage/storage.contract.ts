@@ -1,0 +1,678 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { UebaEvent } from '../types.js';
+import type { AggregateQuery, DecisionRecord, KeyRecord, Storage, TriggerRecord } from './types.js';
+
+/**
+ * The behaviour every `Storage` adapter must show. `open` returns an empty, migrated storage of its
+ * own each time; `reopen`, when the adapter has persistent state, closes a storage and opens the same
+ * database again (the durability checks run only then).
+ */
+export interface StorageContractOptions {
+  reopen?: (storage: Storage) => Promise<Storage>;
+}
+
+const NOW = 1_750_000_000_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+let eventCounter = 0;
+
+function event(overrides: Partial<UebaEvent> = {}): UebaEvent {
+  eventCounter += 1;
+  return {
+    id: `evt-${eventCounter}`,
+    appId: 'app-1',
+    requestDate: NOW - MINUTE,
+    originalIdentity: 'alice',
+    ip: '203.0.113.7',
+    country: null,
+    province: null,
+    city: null,
+    latitude: null,
+    longitude: null,
+    intranet: false,
+    ua: null,
+    deviceType: null,
+    systemType: null,
+    browserType: null,
+    behaviorType: 'login',
+    behaviorResult: 'success',
+    resourcesType: null,
+    actionType: null,
+    loginType: null,
+    deviceId: null,
+    custom: {},
+    ...overrides,
+  };
+}
+
+function trigger(overrides: Partial<TriggerRecord> = {}): TriggerRecord {
+  return {
+    id: 'trg-1',
+    appId: 'app-1',
+    originalIdentity: 'alice',
+    workflowId: 'wf-login',
+    workflowVersion: 3,
+    ruleId: 'new-country',
+    message: 'Login from a new country',
+    factors: ['totp', 'webauthn'],
+    acr: 'urn:camfa:acr:mfa',
+    custom: { country: 'NZ', score: 0.75, nested: { list: [1, 'two', null] } },
+    createdAt: NOW,
+    expiresAt: NOW + 5 * MINUTE,
+    resolvedAt: null,
+    ...overrides,
+  };
+}
+
+function decision(overrides: Partial<DecisionRecord> = {}): DecisionRecord {
+  return {
+    id: 'dec-1',
+    appId: 'app-1',
+    originalIdentity: 'alice',
+    workflowId: 'wf-login',
+    workflowVersion: 2,
+    mode: 'api',
+    eventId: 'evt-x',
+    hit: true,
+    ruleId: 'rule-a',
+    explanation: { nodes: [{ id: 'n1', value: 3, passed: true }], note: 'quotes " and \\ survive' },
+    createdAt: NOW,
+    ...overrides,
+  };
+}
+
+function key(kid: string, createdAt: number): KeyRecord {
+  return {
+    kid,
+    alg: 'ES256',
+    privateJwk: JSON.stringify({ kty: 'EC', kid, d: 'secret' }),
+    publicJwk: JSON.stringify({ kty: 'EC', kid }),
+    createdAt,
+    retiredAt: null,
+  };
+}
+
+export function storageContract(name: string, open: () => Promise<Storage>, options: StorageContractOptions = {}) {
+  describe(`Storage contract: ${name}`, () => {
+    let storage: Storage;
+
+    beforeEach(async () => {
+      storage = await open();
+    });
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    const insertAll = async (events: UebaEvent[]) => {
+      for (const item of events) await storage.insertEvent(item);
+    };
+    const stat = (query: Partial<AggregateQuery> & Pick<AggregateQuery, 'op'>) =>
+      storage.aggregate({ appId: 'app-1', filters: [], window: { durationMs: HOUR }, now: NOW, ...query });
+
+    describe('schema', () => {
+      it('names its dialect and migrates idempotently without losing data', async () => {
+        expect(['sqlite', 'postgres']).toContain(storage.dialect);
+        await storage.insertEvent(event({ id: 'kept' }));
+        await storage.migrate();
+        await storage.migrate();
+        expect((await storage.listEvents({ appId: 'app-1', limit: 10 })).map((item) => item.id)).toEqual(['kept']);
+      });
+    });
+
+    describe('events', () => {
+      it('round-trips every field exactly', async () => {
+        const full = event({
+          id: 'full',
+          requestDate: NOW - 1,
+          ip: '2001:db8::1',
+          country: 'NZ',
+          province: 'Wellington',
+          city: 'Wellington',
+          latitude: -41.2865,
+          longitude: 174.7762,
+          intranet: true,
+          ua: 'Mozilla/5.0 "quoted" \\ back',
+          deviceType: 'desktop',
+          systemType: 'Linux',
+          browserType: 'Chrome',
+          behaviorType: 'login',
+          behaviorResult: 'failure',
+          resourcesType: 'api',
+          actionType: 'read',
+          loginType: 'password',
+          deviceId: 'dev-1',
+          custom: {
+            text: 'héllo ✓ "q" \'s\' \\',
+            int: 42,
+            float: 0.1,
+            negative: -7.25,
+            big: 9_007_199_254_740_991,
+            yes: true,
+            no: false,
+            nothing: null,
+            numericText: '42',
+          },
+        });
+        const sparse = event({ id: 'sparse', requestDate: NOW - 2, ip: null, behaviorType: null, behaviorResult: null });
+        await insertAll([full, sparse]);
+        const stored = await storage.listEvents({ appId: 'app-1', limit: 10 });
+        expect(stored).toEqual([full, sparse]);
+        expect(typeof stored[0]!.custom['int']).toBe('number');
+        expect(stored[0]!.custom['numericText']).toBe('42');
+        expect(stored[0]!.intranet).toBe(true);
+      });
+
+      it('lists newest first, breaks timestamp ties by insertion order, filters and limits', async () => {
+        await insertAll([
+          event({ id: 'old', requestDate: NOW - 3 * MINUTE }),
+          event({ id: 'tie-first', requestDate: NOW - MINUTE }),
+          event({ id: 'tie-second', requestDate: NOW - MINUTE }),
+          event({ id: 'bob', requestDate: NOW, originalIdentity: 'bob' }),
+          event({ id: 'other-app', requestDate: NOW, appId: 'app-2' }),
+        ]);
+        const ids = async (query: Parameters<Storage['listEvents']>[0]) =>
+          (await storage.listEvents(query)).map((item) => item.id);
+        expect(await ids({ appId: 'app-1', limit: 10 })).toEqual(['bob', 'tie-second', 'tie-first', 'old']);
+        expect(await ids({ appId: 'app-1', originalIdentity: 'alice', limit: 10 })).toEqual([
+          'tie-second',
+          'tie-first',
+          'old',
+        ]);
+        expect(await ids({ appId: 'app-1', limit: 2 })).toEqual(['bob', 'tie-second']);
+        expect(await ids({ appId: 'app-2', limit: 10 })).toEqual(['other-app']);
+        expect(await ids({ appId: 'app-3', limit: 10 })).toEqual([]);
+      });
+
+      it('refuses a second event with the same id', async () => {
+        await storage.insertEvent(event({ id: 'dup' }));
+        await expect(storage.insertEvent(event({ id: 'dup' }))).rejects.toThrow();
+        expect(await storage.listEvents({ appId: 'app-1', limit: 10 })).toHaveLength(1);
+      });
+    });
+
+    describe('aggregate windows', () => {
+      it('counts a duration window as (now - duration, now]', async () => {
+        await insertAll([
+          event({ requestDate: NOW - HOUR }),
+          event({ requestDate: NOW - HOUR + 1 }),
+          event({ requestDate: NOW }),
+          event({ requestDate: NOW + 1 }),
+        ]);
+        expect(await stat({ op: 'count' })).toBe(2);
+        expect(await stat({ op: 'count', window: { durationMs: HOUR + 1 } })).toBe(3);
+        expect(await stat({ op: 'count', now: NOW + 1, window: { durationMs: HOUR + 1 } })).toBe(3);
+      });
+
+      it('takes the last N matching events before now, filters first', async () => {
+        await insertAll([
+          event({ id: 'a1', requestDate: NOW - 5 * HOUR, behaviorResult: 'failure', latitude: 1 }),
+          event({ id: 'a2', requestDate: NOW - 4 * HOUR, behaviorResult: 'success', latitude: 10 }),
+          event({ id: 'a3', requestDate: NOW - 3 * HOUR, behaviorResult: 'failure', latitude: 100 }),
+          event({ id: 'a4', requestDate: NOW - 2 * HOUR, behaviorResult: 'failure', latitude: 1000 }),
+          event({ id: 'future', requestDate: NOW + 1, behaviorResult: 'failure', latitude: 10000 }),
+        ]);
+        const failures = [{ field: 'behaviorResult', op: 'eq' as const, value: 'failure' }];
+        expect(await stat({ op: 'sum', field: 'latitude', window: { last: 2 } })).toBe(1100);
+        expect(await stat({ op: 'sum', field: 'latitude', window: { last: 2 }, filters: failures })).toBe(1100);
+        expect(await stat({ op: 'sum', field: 'latitude', window: { last: 3 }, filters: failures })).toBe(1101);
+        expect(await stat({ op: 'count', window: { last: 10 } })).toBe(4);
+        expect(await stat({ op: 'count', window: { last: 0 } })).toBe(0);
+        expect(await stat({ op: 'values', field: 'latitude', window: { last: 1 }, filters: failures })).toEqual([1000]);
+      });
+
+      it('scopes to the app unless appId is null', async () => {
+        await insertAll([
+          event({ appId: 'app-1', ip: '198.51.100.1' }),
+          event({ appId: 'app-2', ip: '198.51.100.1' }),
+          event({ appId: 'app-3', ip: '198.51.100.1' }),
+          event({ appId: 'app-3', ip: '198.51.100.2' }),
+        ]);
+        const sameIp = [{ field: 'ip', op: 'eq' as const, value: '198.51.100.1' }];
+        expect(await stat({ op: 'count', filters: sameIp })).toBe(1);
+        expect(await stat({ op: 'count', filters: sameIp, appId: null })).toBe(3);
+        expect(await stat({ op: 'distinct', field: 'appId', filters: sameIp, appId: null })).toBe(3);
+        expect(await stat({ op: 'count', appId: null })).toBe(4);
+        expect(await stat({ op: 'count', appId: 'app-3' })).toBe(2);
+      });
+
+      it('leaves the judged event out of its own statistics', async () => {
+        await insertAll([event({ id: 'prior', requestDate: NOW - 2 }), event({ id: 'judged', requestDate: NOW - 1 })]);
+        expect(await stat({ op: 'count', excludeEventId: 'judged' })).toBe(1);
+        expect(((await stat({ op: 'latest', excludeEventId: 'judged' })) as UebaEvent).id).toBe('prior');
+        expect(await stat({ op: 'count', window: { last: 1 }, excludeEventId: 'judged' })).toBe(1);
+        expect(((await stat({ op: 'latest', window: { last: 5 } })) as UebaEvent).id).toBe('judged');
+      });
+    });
+
+    describe('aggregate ops', () => {
+      beforeEach(async () => {
+        await insertAll([
+          event({ id: 'o1', requestDate: NOW - 50, country: 'NZ', latitude: 1.5, custom: { amount: 10, tag: 'x' } }),
+          event({ id: 'o2', requestDate: NOW - 40, country: 'NZ', latitude: 2, custom: { amount: 2.5, tag: 1 } }),
+          event({ id: 'o3', requestDate: NOW - 30, country: 'AU', latitude: null, custom: { amount: '7', tag: '1' } }),
+          event({ id: 'o4', requestDate: NOW - 20, country: null, latitude: -1, custom: { tag: null } }),
+          event({ id: 'o5', requestDate: NOW - 10, country: 'AU', latitude: 4, custom: { amount: true } }),
+        ]);
+      });
+
+      it('count', async () => {
+        expect(await stat({ op: 'count' })).toBe(5);
+        expect(await stat({ op: 'count', appId: 'nobody' })).toBe(0);
+      });
+
+      it('distinct counts non-null values, telling custom "1" from 1', async () => {
+        expect(await stat({ op: 'distinct', field: 'country' })).toBe(2);
+        expect(await stat({ op: 'distinct', field: 'latitude' })).toBe(4);
+        expect(await stat({ op: 'distinct', field: 'custom.tag' })).toBe(3);
+        expect(await stat({ op: 'distinct', field: 'custom.absent' })).toBe(0);
+      });
+
+      it('sum adds numbers only and is 0 over nothing', async () => {
+        expect(await stat({ op: 'sum', field: 'latitude' })).toBe(6.5);
+        expect(await stat({ op: 'sum', field: 'custom.amount' })).toBe(12.5);
+        expect(await stat({ op: 'sum', field: 'custom.amount', appId: 'nobody' })).toBe(0);
+        await expect(stat({ op: 'sum', field: 'country' })).rejects.toThrow(/numeric/);
+      });
+
+      it('values lists distinct non-null values with their types', async () => {
+        expect(sortValues((await stat({ op: 'values', field: 'country' })) as unknown[])).toEqual(['AU', 'NZ']);
+        expect(sortValues((await stat({ op: 'values', field: 'custom.tag' })) as unknown[])).toEqual([1, '1', 'x']);
+        expect(sortValues((await stat({ op: 'values', field: 'custom.amount' })) as unknown[])).toEqual([
+          true,
+          10,
+          2.5,
+          '7',
+        ]);
+        expect(await stat({ op: 'values', field: 'intranet' })).toEqual([false]);
+      });
+
+      it('latest returns the newest matching event or null', async () => {
+        const latest = (await stat({ op: 'latest' })) as UebaEvent;
+        expect(latest.id).toBe('o5');
+        expect(latest.custom).toEqual({ amount: true });
+        expect(await stat({ op: 'latest', appId: 'nobody' })).toBeNull();
+      });
+
+      it('ops that read a field refuse to run without one', async () => {
+        for (const op of ['distinct', 'sum', 'values'] as const) await expect(stat({ op })).rejects.toThrow(/field/);
+      });
+    });
+
+    describe('aggregate groupBy', () => {
+      beforeEach(async () => {
+        await insertAll([
+          event({ id: 'g1', requestDate: NOW - 50, country: 'NZ', deviceId: 'd1', intranet: true, custom: { k: 'a', n: 1 } }),
+          event({ id: 'g2', requestDate: NOW - 40, country: 'NZ', deviceId: 'd2', intranet: false, custom: { k: 1, n: 2 } }),
+          event({ id: 'g3', requestDate: NOW - 30, country: 'NZ', deviceId: 'd1', intranet: false, custom: { k: '1' } }),
+          event({ id: 'g4', requestDate: NOW - 20, country: null, deviceId: null, intranet: false, custom: { n: 4 } }),
+          event({ id: 'g5', requestDate: NOW - 10, country: 'AU', deviceId: 'd3', intranet: false, custom: { k: true } }),
+        ]);
+      });
+
+      it('count keys groups by value, null as "null", booleans as "true"/"false"', async () => {
+        expect(await stat({ op: 'count', groupBy: 'country' })).toEqual({ NZ: 3, AU: 1, null: 1 });
+        expect(await stat({ op: 'count', groupBy: 'intranet' })).toEqual({ true: 1, false: 4 });
+        expect(await stat({ op: 'count', groupBy: 'custom.k' })).toEqual({ a: 1, 1: 2, true: 1, null: 1 });
+      });
+
+      it('distinct, sum and values per group', async () => {
+        expect(await stat({ op: 'distinct', field: 'deviceId', groupBy: 'country' })).toEqual({ NZ: 2, AU: 1, null: 0 });
+        expect(await stat({ op: 'sum', field: 'custom.n', groupBy: 'country' })).toEqual({ NZ: 3, AU: 0, null: 4 });
+        const values = (await stat({ op: 'values', field: 'deviceId', groupBy: 'country' })) as Record<string, unknown[]>;
+        expect(Object.keys(values).sort()).toEqual(['AU', 'NZ', 'null']);
+        expect(sortValues(values['NZ']!)).toEqual(['d1', 'd2']);
+        expect(values['AU']).toEqual(['d3']);
+        expect(values['null']).toEqual([]);
+      });
+
+      it('latest per group', async () => {
+        const latest = (await stat({ op: 'latest', groupBy: 'deviceId' })) as Record<string, UebaEvent>;
+        expect(Object.fromEntries(Object.entries(latest).map(([group, item]) => [group, item.id]))).toEqual({
+          d1: 'g3',
+          d2: 'g2',
+          d3: 'g5',
+          null: 'g4',
+        });
+      });
+
+      it('groups only the last N events when the window says so', async () => {
+        expect(await stat({ op: 'count', groupBy: 'country', window: { last: 2 } })).toEqual({ AU: 1, null: 1 });
+      });
+
+      it('is an empty map when nothing matches', async () => {
+        expect(await stat({ op: 'count', groupBy: 'country', appId: 'nobody' })).toEqual({});
+      });
+    });
+
+    describe('aggregate filters', () => {
+      beforeEach(async () => {
+        await insertAll([
+          event({ id: 'f1', deviceId: 'f1', country: 'NZ', latitude: 10, intranet: true, custom: { score: 5, label: 'low', vip: true } }),
+          event({ id: 'f2', deviceId: 'f2', country: 'AU', latitude: 20, custom: { score: 50, label: 'high', vip: false } }),
+          event({ id: 'f3', deviceId: 'f3', country: null, latitude: 30, custom: { score: '50', label: null } }),
+          event({ id: 'f4', deviceId: 'f4', country: 'US', latitude: null, custom: {} }),
+        ]);
+      });
+
+      /** Each event's deviceId is its id, so the values of deviceId name the matching events. */
+      const idsOf = async (filters: AggregateQuery['filters']) =>
+        sortValues((await stat({ op: 'values', field: 'deviceId', filters })) as unknown[]);
+
+      it.each([
+        ['eq', { field: 'country', op: 'eq', value: 'NZ' }, ['f1']],
+        ['ne keeps missing values', { field: 'country', op: 'ne', value: 'NZ' }, ['f2', 'f3', 'f4']],
+        ['in', { field: 'country', op: 'in', value: ['NZ', 'US'] }, ['f1', 'f4']],
+        ['in with null', { field: 'country', op: 'in', value: ['AU', null] }, ['f2', 'f3']],
+        ['nin keeps missing values', { field: 'country', op: 'nin', value: ['NZ', 'US'] }, ['f2', 'f3']],
+        ['gt number', { field: 'latitude', op: 'gt', value: 10 }, ['f2', 'f3']],
+        ['gte number', { field: 'latitude', op: 'gte', value: 20 }, ['f2', 'f3']],
+        ['lt number', { field: 'latitude', op: 'lt', value: 20 }, ['f1']],
+        ['lte number', { field: 'latitude', op: 'lte', value: 20 }, ['f1', 'f2']],
+        ['gt string', { field: 'country', op: 'gt', value: 'NZ' }, ['f4']],
+        ['exists', { field: 'country', op: 'exists' }, ['f1', 'f2', 'f4']],
+        ['missing', { field: 'latitude', op: 'missing' }, ['f4']],
+        ['eq boolean', { field: 'intranet', op: 'eq', value: true }, ['f1']],
+        ['ne boolean', { field: 'intranet', op: 'ne', value: true }, ['f2', 'f3', 'f4']],
+        ['eq of the wrong type matches nothing', { field: 'latitude', op: 'eq', value: '10' }, []],
+        ['custom eq number is typed', { field: 'custom.score', op: 'eq', value: 50 }, ['f2']],
+        ['custom eq string is typed', { field: 'custom.score', op: 'eq', value: '50' }, ['f3']],
+        ['custom ne', { field: 'custom.score', op: 'ne', value: 50 }, ['f1', 'f3', 'f4']],
+        ['custom in mixed types', { field: 'custom.score', op: 'in', value: [5, '50'] }, ['f1', 'f3']],
+        ['custom nin', { field: 'custom.label', op: 'nin', value: ['low', null] }, ['f2']],
+        ['custom gt compares numbers only', { field: 'custom.score', op: 'gt', value: 10 }, ['f2']],
+        ['custom gte', { field: 'custom.score', op: 'gte', value: 5 }, ['f1', 'f2']],
+        ['custom lt', { field: 'custom.score', op: 'lt', value: 50 }, ['f1']],
+        ['custom lte', { field: 'custom.score', op: 'lte', value: 50 }, ['f1', 'f2']],
+        ['custom gt string', { field: 'custom.label', op: 'gt', value: 'hz' }, ['f1']],
+        ['custom eq boolean', { field: 'custom.vip', op: 'eq', value: false }, ['f2']],
+        ['custom exists treats JSON null as missing', { field: 'custom.label', op: 'exists' }, ['f1', 'f2']],
+        ['custom missing', { field: 'custom.label', op: 'missing' }, ['f3', 'f4']],
+        ['custom eq null is missing', { field: 'custom.vip', op: 'eq', value: null }, ['f3', 'f4']],
+      ] as const)('%s', async (_label, filter, expected) => {
+        expect(await idsOf([filter as AggregateQuery['filters'][number]])).toEqual(expected);
+      });
+
+      it('combines filters with and', async () => {
+        expect(
+          await idsOf([
+            { field: 'latitude', op: 'gte', value: 10 },
+            { field: 'country', op: 'ne', value: 'AU' },
+          ]),
+        ).toEqual(['f1', 'f3']);
+      });
+
+      it('filters requestDate as a number', async () => {
+        await storage.insertEvent(event({ id: 'f5', deviceId: 'f5', requestDate: NOW - 2 * MINUTE }));
+        expect(await idsOf([{ field: 'requestDate', op: 'lt', value: NOW - MINUTE }])).toEqual(['f5']);
+      });
+    });
+
+    describe('aggregate input checking', () => {
+      beforeEach(async () => {
+        await storage.insertEvent(event({ id: 'safe' }));
+      });
+
+      it.each([
+        ['unknown filter field', { op: 'count', filters: [{ field: 'password', op: 'eq', value: 'x' }] }],
+        ['injected filter field', { op: 'count', filters: [{ field: 'ip = ip; drop table ueba_events; --', op: 'exists' }] }],
+        ['injected custom key', { op: 'count', filters: [{ field: "custom.a') or 1=1 --", op: 'exists' }] }],
+        ['empty custom key', { op: 'count', filters: [{ field: 'custom.', op: 'exists' }] }],
+        ['overlong custom key', { op: 'count', filters: [{ field: `custom.${'k'.repeat(65)}`, op: 'exists' }] }],
+        ['unknown stat field', { op: 'distinct', field: 'id' }],
+        ['injected stat field', { op: 'values', field: 'custom.x"' }],
+        ['unknown group field', { op: 'count', groupBy: 'seq' }],
+        ['unknown filter op', { op: 'count', filters: [{ field: 'ip', op: 'like', value: '%' }] }],
+        ['unknown aggregate op', { op: 'median', field: 'latitude' }],
+        ['list op without a list', { op: 'count', filters: [{ field: 'ip', op: 'in', value: 'x' }] }],
+        ['ordering op on a boolean', { op: 'count', filters: [{ field: 'intranet', op: 'gt', value: true }] }],
+        ['fractional requestDate', { op: 'count', filters: [{ field: 'requestDate', op: 'gt', value: 1.5 }] }],
+      ])('rejects %s', async (_label, query) => {
+        await expect(stat(query as unknown as AggregateQuery)).rejects.toThrow();
+        expect(await stat({ op: 'count' })).toBe(1);
+      });
+
+      it('accepts custom keys made of letters, digits, "_", "." and "-"', async () => {
+        await storage.insertEvent(event({ id: 'dotted', custom: { 'a.b-c_1': 3 } }));
+        expect(await stat({ op: 'sum', field: 'custom.a.b-c_1' })).toBe(3);
+      });
+    });
+
+    describe('triggers and MFA events', () => {
+      it('stores and returns a trigger, null for an unknown id', async () => {
+        const stored = trigger();
+        await storage.insertTrigger(stored);
+        expect(await storage.getTrigger('trg-1')).toEqual(stored);
+        expect(await storage.getTrigger('nope')).toBeNull();
+        await expect(storage.insertTrigger(stored)).rejects.toThrow();
+      });
+
+      it('publishing makes the trigger pending; resolving clears it and marks the trigger resolved', async () => {
+        await storage.insertTrigger(trigger());
+        expect(await storage.getUserStatus('app-1', 'alice')).toBeNull();
+
+        const published = await storage.publishMfaEvent({
+          type: 'security.mfa',
+          appId: 'app-1',
+          originalIdentity: 'alice',
+          triggerId: 'trg-1',
+          publishedAt: NOW,
+        });
+        expect(published).toEqual({
+          type: 'security.mfa',
+          appId: 'app-1',
+          originalIdentity: 'alice',
+          triggerId: 'trg-1',
+          publishedAt: NOW,
+          seq: expect.any(Number),
+        });
+        expect(await storage.getUserStatus('app-1', 'alice')).toEqual({
+          appId: 'app-1',
+          originalIdentity: 'alice',
+          pendingTriggerId: 'trg-1',
+          updatedAt: NOW,
+        });
+        expect((await storage.getTrigger('trg-1'))!.resolvedAt).toBeNull();
+
+        const resolved = await storage.publishMfaEvent({
+          type: 'security.mfa.resolved',
+          appId: 'app-1',
+          originalIdentity: 'alice',
+          triggerId: 'trg-1',
+          publishedAt: NOW + 5,
+        });
+        expect(resolved.seq).toBeGreaterThan(published.seq);
+        expect(await storage.getUserStatus('app-1', 'alice')).toEqual({
+          appId: 'app-1',
+          originalIdentity: 'alice',
+          pendingTriggerId: null,
+          updatedAt: NOW + 5,
+        });
+        expect((await storage.getTrigger('trg-1'))!.resolvedAt).toBe(NOW + 5);
+        expect(await storage.getUserStatus('app-1', 'bob')).toBeNull();
+        expect(await storage.getUserStatus('app-2', 'alice')).toBeNull();
+      });
+
+      it('resolving an older trigger keeps a newer one pending', async () => {
+        await storage.insertTrigger(trigger({ id: 'old' }));
+        await storage.insertTrigger(trigger({ id: 'new' }));
+        const base = { appId: 'app-1', originalIdentity: 'alice' };
+        await storage.publishMfaEvent({ ...base, type: 'security.mfa', triggerId: 'old', publishedAt: NOW });
+        await storage.publishMfaEvent({ ...base, type: 'security.mfa', triggerId: 'new', publishedAt: NOW + 1 });
+        await storage.publishMfaEvent({ ...base, type: 'security.mfa.resolved', triggerId: 'old', publishedAt: NOW + 2 });
+        expect((await storage.getUserStatus('app-1', 'alice'))!.pendingTriggerId).toBe('new');
+        expect((await storage.getTrigger('old'))!.resolvedAt).toBe(NOW + 2);
+        expect((await storage.getTrigger('new'))!.resolvedAt).toBeNull();
+      });
+
+      it('replays the log oldest first after a sequence number, per app and user', async () => {
+        const publish = (appId: string, originalIdentity: string, triggerId: string) =>
+          storage.publishMfaEvent({ type: 'security.mfa', appId, originalIdentity, triggerId, publishedAt: NOW });
+        const first = await publish('app-1', 'alice', 't1');
+        await publish('app-1', 'bob', 't2');
+        await publish('app-2', 'alice', 't3');
+        await publish('app-1', 'alice', 't4');
+        const triggers = async (query: Parameters<Storage['listMfaEvents']>[0]) =>
+          (await storage.listMfaEvents(query)).map((item) => item.triggerId);
+        expect(await triggers({ appId: 'app-1', afterSeq: 0, limit: 10 })).toEqual(['t1', 't2', 't4']);
+        expect(await triggers({ appId: 'app-1', afterSeq: first.seq, limit: 10 })).toEqual(['t2', 't4']);
+        expect(await triggers({ appId: 'app-1', originalIdentity: 'alice', afterSeq: 0, limit: 10 })).toEqual(['t1', 't4']);
+        expect(await triggers({ appId: 'app-1', afterSeq: 0, limit: 2 })).toEqual(['t1', 't2']);
+        expect(await triggers({ appId: 'app-2', afterSeq: 0, limit: 10 })).toEqual(['t3']);
+        const [record] = await storage.listMfaEvents({ appId: 'app-1', afterSeq: 0, limit: 1 });
+        expect(record).toEqual(first);
+      });
+
+      it('gives concurrent publishers distinct, increasing sequence numbers and loses none', async () => {
+        const published = await Promise.all(
+          Array.from({ length: 20 }, (_, index) =>
+            storage.publishMfaEvent({
+              type: 'security.mfa',
+              appId: 'app-1',
+              originalIdentity: `user-${index % 3}`,
+              triggerId: `t-${index}`,
+              publishedAt: NOW + index,
+            }),
+          ),
+        );
+        expect(new Set(published.map((item) => item.seq)).size).toBe(20);
+        const log = await storage.listMfaEvents({ appId: 'app-1', afterSeq: 0, limit: 100 });
+        expect(log.map((item) => item.seq)).toEqual([...published.map((item) => item.seq)].sort((a, b) => a - b));
+        for (const user of ['user-0', 'user-1', 'user-2']) {
+          const last = log.filter((item) => item.originalIdentity === user).at(-1)!;
+          expect((await storage.getUserStatus('app-1', user))!.pendingTriggerId).toBe(last.triggerId);
+        }
+      });
+    });
+
+    describe('decisions', () => {
+      it('round-trips and lists newest first, ties by insertion order', async () => {
+        const first = decision({ id: 'd1', createdAt: NOW });
+        const second = decision({ id: 'd2', createdAt: NOW, hit: false, ruleId: null, eventId: null, mode: 'event' });
+        const bob = decision({ id: 'd3', createdAt: NOW - 1, originalIdentity: 'bob', explanation: ['list', 2] });
+        const other = decision({ id: 'd4', appId: 'app-2' });
+        for (const item of [first, second, bob, other]) await storage.insertDecision(item);
+        expect(await storage.listDecisions({ appId: 'app-1', limit: 10 })).toEqual([second, first, bob]);
+        expect(await storage.listDecisions({ appId: 'app-1', originalIdentity: 'bob', limit: 10 })).toEqual([bob]);
+        expect(await storage.listDecisions({ appId: 'app-1', limit: 1 })).toEqual([second]);
+      });
+    });
+
+    describe('workflow versions', () => {
+      const save = (workflowId: string, appId: string | null, source: string, createdAt = NOW) =>
+        storage.saveWorkflowVersion({ workflowId, appId, source, createdAt });
+
+      it('numbers versions per workflow and scope and keeps only the newest active', async () => {
+        expect(await save('login', null, 'g1', 1)).toBe(1);
+        expect(await save('login', null, 'g2', 2)).toBe(2);
+        expect(await save('login', 'app-1', 'a1', 3)).toBe(1);
+        expect(await save('payment', null, 'p1', 4)).toBe(1);
+        expect(await save('login', 'app-2', 'b1', 5)).toBe(1);
+        expect(await save('login', null, 'g3', 6)).toBe(3);
+        expect(await storage.listActiveWorkflows()).toEqual([
+          { workflowId: 'login', appId: null, version: 3, source: 'g3', createdAt: 6 },
+          { workflowId: 'login', appId: 'app-1', version: 1, source: 'a1', createdAt: 3 },
+          { workflowId: 'login', appId: 'app-2', version: 1, source: 'b1', createdAt: 5 },
+          { workflowId: 'payment', appId: null, version: 1, source: 'p1', createdAt: 4 },
+        ]);
+      });
+
+      it('deactivates one scope only, and a later save reactivates with the next version', async () => {
+        await save('login', null, 'g1');
+        await save('login', 'app-1', 'a1');
+        expect(await storage.deactivateWorkflow('login', null)).toBe(true);
+        expect(await storage.deactivateWorkflow('login', null)).toBe(false);
+        expect(await storage.deactivateWorkflow('unknown', null)).toBe(false);
+        expect((await storage.listActiveWorkflows()).map((item) => [item.appId, item.version])).toEqual([['app-1', 1]]);
+        expect(await save('login', null, 'g2')).toBe(2);
+        expect((await storage.listActiveWorkflows()).map((item) => [item.appId, item.source])).toEqual([
+          [null, 'g2'],
+          ['app-1', 'a1'],
+        ]);
+      });
+
+      it('hands out distinct versions to concurrent saves', async () => {
+        const versions = await Promise.all(Array.from({ length: 8 }, (_, index) => save('login', 'app-1', `s${index}`)));
+        expect([...versions].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        const active = await storage.listActiveWorkflows();
+        expect(active).toHaveLength(1);
+        expect(active[0]!.version).toBe(8);
+        expect(active[0]!.source).toBe(`s${versions.indexOf(8)}`);
+      });
+
+      it('refuses an empty app id, which would collide with the global scope', async () => {
+        await expect(save('login', '', 'x')).rejects.toThrow();
+        expect(await storage.listActiveWorkflows()).toEqual([]);
+      });
+    });
+
+    describe('signing keys', () => {
+      it('lists oldest first and retires a key once', async () => {
+        await storage.insertKey(key('k2', NOW + 1));
+        await storage.insertKey(key('k1', NOW));
+        expect(await storage.listKeys()).toEqual([key('k1', NOW), key('k2', NOW + 1)]);
+        await storage.retireKey('k1', NOW + 10);
+        await storage.retireKey('k1', NOW + 20);
+        await storage.retireKey('unknown', NOW + 20);
+        expect(await storage.listKeys()).toEqual([{ ...key('k1', NOW), retiredAt: NOW + 10 }, key('k2', NOW + 1)]);
+        await expect(storage.insertKey(key('k1', NOW))).rejects.toThrow();
+      });
+    });
+
+    describe('settings', () => {
+      it('keeps the first value written', async () => {
+        expect(await storage.getOrCreateSetting('secret', 'first')).toBe('first');
+        expect(await storage.getOrCreateSetting('secret', 'second')).toBe('first');
+        expect(await storage.getOrCreateSetting('other', 'x')).toBe('x');
+      });
+
+      it('gives every concurrent caller the same winner', async () => {
+        const values = await Promise.all(
+          Array.from({ length: 10 }, (_, index) => storage.getOrCreateSetting('race', `v${index}`)),
+        );
+        expect(new Set(values).size).toBe(1);
+        expect(await storage.getOrCreateSetting('race', 'late')).toBe(values[0]);
+      });
+    });
+
+    describe.skipIf(options.reopen === undefined)('durability', () => {
+      it('keeps every acknowledged write across a close and reopen', async () => {
+        const stored = event({ id: 'durable', custom: { n: 1 } });
+        await storage.insertEvent(stored);
+        await storage.insertTrigger(trigger());
+        const published = await storage.publishMfaEvent({
+          type: 'security.mfa',
+          appId: 'app-1',
+          originalIdentity: 'alice',
+          triggerId: 'trg-1',
+          publishedAt: NOW,
+        });
+        await storage.insertDecision(decision());
+        await storage.saveWorkflowVersion({ workflowId: 'login', appId: null, source: 'src', createdAt: NOW });
+        await storage.insertKey(key('k1', NOW));
+        await storage.getOrCreateSetting('secret', 'kept');
+
+        storage = await options.reopen!(storage);
+
+        expect(await storage.listEvents({ appId: 'app-1', limit: 10 })).toEqual([stored]);
+        expect(await storage.getTrigger('trg-1')).toEqual(trigger());
+        expect(await storage.listMfaEvents({ appId: 'app-1', afterSeq: 0, limit: 10 })).toEqual([published]);
+        expect((await storage.getUserStatus('app-1', 'alice'))!.pendingTriggerId).toBe('trg-1');
+        expect(await storage.listDecisions({ appId: 'app-1', limit: 10 })).toEqual([decision()]);
+        expect((await storage.listActiveWorkflows()).map((item) => item.source)).toEqual(['src']);
+        expect(await storage.listKeys()).toEqual([key('k1', NOW)]);
+        expect(await storage.getOrCreateSetting('secret', 'new')).toBe('kept');
+        const next = await storage.publishMfaEvent({ ...published, type: 'security.mfa.resolved', publishedAt: NOW + 1 });
+        expect(next.seq).toBeGreaterThan(published.seq);
+      });
+    });
+  });
+}
+
+/** Values come back in no promised order; sort them by type then value for comparison. */
+function sortValues(values: unknown[]): unknown[] {
+  return [...values].sort((a, b) => {
+    const byType = typeof a === typeof b ? 0 : typeof a < typeof b ? -1 : 1;
+    return byType !== 0 ? byType : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+  });
+}

@@ -1,0 +1,274 @@
+import { Environment, type ASTNode } from '@marcbachmann/cel-js';
+import ipaddr from 'ipaddr.js';
+import { EVENT_FIELDS } from '../types.js';
+
+/**
+ * The CEL dialect of workflow documents: four map variables, `now`, and the helpers below. One
+ * environment for the whole process, because building one is the expensive part of cel-js.
+ */
+
+export const MAX_EXPRESSION_LENGTH = 2048;
+
+/** Kilometres; the mean Earth radius gives haversine distances within 0.5 % of the ellipsoid. */
+const EARTH_RADIUS_KM = 6371.0088;
+const MS_PER_HOUR = 3_600_000;
+
+type CelMap = Record<string, unknown>;
+
+function toNumber(value: unknown): number | null {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  return null;
+}
+
+export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const radians = (degrees: number) => (degrees * Math.PI) / 180;
+  const dLat = radians(lat2 - lat1);
+  const dLon = radians(lon2 - lon1);
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(radians(lat1)) * Math.cos(radians(lat2)) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+function coordinates(event: unknown): { lat: number; lon: number; at: number | null } | null {
+  if (event === null || typeof event !== 'object') return null;
+  const map = event as CelMap;
+  const lat = toNumber(map.latitude);
+  const lon = toNumber(map.longitude);
+  if (lat === null || lon === null) return null;
+  return { lat, lon, at: toNumber(map.requestDate) };
+}
+
+/** Distance between two events' geo positions; 0 when either lacks coordinates, so a missing geo lookup never looks like travel. */
+export function eventDistanceKm(first: unknown, second: unknown): number {
+  const a = coordinates(first);
+  const b = coordinates(second);
+  return a && b ? haversineKm(a.lat, a.lon, b.lat, b.lon) : 0;
+}
+
+/**
+ * Speed needed to get from one event to the other. 0 when coordinates or times are missing.
+ * Two distinct places at the same millisecond give Infinity: that is the honest answer, and
+ * templates pair it with a minimum distance so geo-lookup jitter between nearby cities never fires.
+ */
+export function speedKmh(previous: unknown, current: unknown): number {
+  const a = coordinates(previous);
+  const b = coordinates(current);
+  if (!a || !b || a.at === null || b.at === null) return 0;
+  const km = haversineKm(a.lat, a.lon, b.lat, b.lon);
+  const hours = Math.abs(b.at - a.at) / MS_PER_HOUR;
+  if (hours === 0) return km === 0 ? 0 : Infinity;
+  return km / hours;
+}
+
+export function isValidCidr(cidr: string): boolean {
+  try {
+    ipaddr.parseCIDR(cidr);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`) match IPv4 ranges, as a dual-stack server sees them. */
+export function inCidr(ip: unknown, cidr: string): boolean {
+  if (typeof ip !== 'string' || !ipaddr.isValid(ip)) return false;
+  const address = ipaddr.process(ip);
+  const [range, bits] = ipaddr.parseCIDR(cidr);
+  const normalisedRange = range.kind() === 'ipv6' && (range as ipaddr.IPv6).isIPv4MappedAddress() ? (range as ipaddr.IPv6).toIPv4Address() : range;
+  const normalisedBits = normalisedRange === range ? bits : bits - 96;
+  if (address.kind() !== normalisedRange.kind()) return false;
+  return address.match(normalisedRange, normalisedBits);
+}
+
+/** `user.<name>`, else `event.custom.<name>`, as a list of strings: one value, a list of values, or none. */
+export function userAttribute(user: unknown, event: unknown, name: string): string[] {
+  const fromUser = user !== null && typeof user === 'object' ? (user as CelMap)[name] : undefined;
+  const custom = event !== null && typeof event === 'object' ? (event as CelMap).custom : undefined;
+  const fromEvent = custom !== null && typeof custom === 'object' ? (custom as CelMap)[name] : undefined;
+  const value = fromUser ?? fromEvent;
+  const values = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+  return values.filter((item) => item !== null && item !== undefined).map(String);
+}
+
+function distanceKm(lat1: unknown, lon1: unknown, lat2: unknown, lon2: unknown): number {
+  const numbers = [lat1, lon1, lat2, lon2].map(toNumber);
+  if (numbers.some((value) => value === null)) throw new Error('distanceKm needs four numbers (a missing coordinate is null)');
+  const [a, b, c, d] = numbers as number[];
+  return haversineKm(a!, b!, c!, d!);
+}
+
+export const HELPER_FUNCTIONS = [
+  { signature: 'distanceKm(dyn, dyn, dyn, dyn): double', description: 'Great-circle distance in km between two latitude/longitude pairs; an error if one is null.' },
+  { signature: 'eventDistanceKm(dyn, dyn): double', description: 'Distance in km between two events; 0 when either lacks coordinates.' },
+  { signature: 'speedKmh(dyn, dyn): double', description: 'Speed in km/h needed between two events (latitude, longitude, requestDate); 0 when anything is missing.' },
+  { signature: 'inCidr(dyn, string): bool', description: 'Whether an IP address (string or null) lies in a CIDR range; false for null or invalid addresses.' },
+  { signature: 'userAttribute(dyn, dyn, string): list<string>', description: 'user.<name>, else event.custom.<name>, as a list of strings.' },
+] as const;
+
+const handlers: Record<string, (...args: never[]) => unknown> = {
+  distanceKm,
+  eventDistanceKm,
+  speedKmh,
+  inCidr,
+  userAttribute,
+};
+
+export const CEL_VARIABLES = ['event', 'user', 'params', 'stats', 'now'] as const;
+export type CelVariable = (typeof CEL_VARIABLES)[number];
+
+function createEnvironment(): Environment {
+  const environment = new Environment({
+    homogeneousAggregateLiterals: false,
+    // Lets authors write `user.?department.orValue("")` instead of guarding every optional attribute with has().
+    enableOptionalTypes: true,
+    // Expressions are at most 2 KB; these bounds keep a hostile one from costing more than a normal one.
+    limits: { maxAstNodes: 1000, maxDepth: 40, maxListElements: 200, maxMapEntries: 200, maxCallArguments: 8 },
+  })
+    .registerVariable('event', 'map', { description: 'The event being judged (UebaEvent fields; requestDate in ms).' })
+    .registerVariable('user', 'map', { description: 'User attributes supplied by the caller, or {}.' })
+    .registerVariable('params', 'map', { description: 'Workflow (or template) parameters.' })
+    .registerVariable('stats', 'map', { description: 'Statistic results by id.' })
+    .registerVariable('now', 'int', { description: 'Evaluation time, ms since the epoch.' });
+  for (const { signature, description } of HELPER_FUNCTIONS) {
+    const name = signature.slice(0, signature.indexOf('('));
+    environment.registerFunction(signature, handlers[name] as (...args: unknown[]) => unknown, { description });
+  }
+  return environment;
+}
+
+const environment = createEnvironment();
+
+export type CelProgram = ReturnType<Environment['parse']>;
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const { summary, range } = error as Error & { summary?: string; range?: { start: number } };
+    const text = summary ?? error.message.split('\n')[0] ?? String(error);
+    return range ? `${text} (at character ${range.start + 1})` : text;
+  }
+  return String(error);
+}
+
+/** What an expression may reference, beyond CEL's own syntax and types. */
+export interface ReferenceRules {
+  params: ReadonlySet<string>;
+  stats: ReadonlySet<string>;
+  /** Variables that hold no value where the expression runs (e.g. `stats` in `match`). */
+  forbidden: ReadonlySet<CelVariable>;
+}
+
+const EVENT_KEYS: ReadonlySet<string> = new Set<string>([...EVENT_FIELDS, 'id', 'custom']);
+
+function isNode(value: unknown): value is ASTNode {
+  return value !== null && typeof value === 'object' && 'op' in value && 'args' in value;
+}
+
+function walk(node: ASTNode, visit: (node: ASTNode) => void): void {
+  visit(node);
+  const pending: unknown[] = [node.args];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (isNode(next)) walk(next, visit);
+    else if (Array.isArray(next)) pending.push(...next);
+  }
+}
+
+/** `variable.key`, `variable.?key`, `variable["key"]`, `variable[?"key"]` → [variable, key]. */
+function memberOf(node: ASTNode): [string, string] | null {
+  if (node.op === '.' || node.op === '.?') {
+    const [target, key] = node.args;
+    return target.op === 'id' ? [target.args, key] : null;
+  }
+  if (node.op === '[]' || node.op === '[?]') {
+    const [target, key] = node.args;
+    return target.op === 'id' && key.op === 'value' && typeof key.args === 'string' ? [target.args, key.args] : null;
+  }
+  return null;
+}
+
+function checkReferences(ast: ASTNode, rules: ReferenceRules): string[] {
+  const problems: string[] = [];
+  walk(ast, (node) => {
+    if (node.op === 'id' && rules.forbidden.has(node.args as CelVariable)) {
+      problems.push(`"${node.args}" is not available here`);
+    }
+    const member = memberOf(node);
+    if (member) {
+      const [variable, key] = member;
+      if (variable === 'params' && !rules.params.has(key)) problems.push(`unknown parameter "params.${key}"`);
+      if (variable === 'stats' && !rules.stats.has(key)) problems.push(`unknown statistic "stats.${key}"`);
+      if (variable === 'event' && !EVENT_KEYS.has(key)) problems.push(`unknown event field "event.${key}"`);
+    }
+    if (node.op === 'call' && node.args[0] === 'inCidr') {
+      const cidr = node.args[1][1];
+      if (cidr?.op === 'value' && typeof cidr.args === 'string' && !isValidCidr(cidr.args)) problems.push(`"${cidr.args}" is not a CIDR range`);
+    }
+  });
+  return [...new Set(problems)];
+}
+
+/**
+ * Parses, type-checks and reference-checks an expression; never throws. A `condition` must be able to
+ * give a boolean; a `value` expression (e.g. a factor list) may give anything.
+ */
+export function compileExpression(
+  source: string,
+  kind: 'condition' | 'value',
+  rules: ReferenceRules,
+): { ok: true; program: CelProgram } | { ok: false; problems: string[] } {
+  if (source.length > MAX_EXPRESSION_LENGTH) return { ok: false, problems: [`expression longer than ${MAX_EXPRESSION_LENGTH} characters`] };
+  try {
+    const program = environment.parse(source);
+    const checked = program.check();
+    if (!checked.valid) return { ok: false, problems: [describe(checked.error)] };
+    if (kind === 'condition' && checked.type !== 'bool' && checked.type !== 'dyn') {
+      return { ok: false, problems: [`must be a boolean condition, but this expression gives ${checked.type}`] };
+    }
+    const problems = checkReferences(program.ast, rules);
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, program };
+  } catch (error) {
+    return { ok: false, problems: [describe(error)] };
+  }
+}
+
+/** Runs a compiled expression; a runtime error comes back as a value, never as an exception. */
+export function run(program: CelProgram, context: CelContext): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: program(context) };
+  } catch (error) {
+    return { ok: false, error: describe(error) };
+  }
+}
+
+export interface CelContext {
+  event: CelMap;
+  user: CelMap;
+  params: CelMap;
+  stats: CelMap;
+  now: bigint;
+}
+
+/** Coordinates stay doubles even when whole, so `event.latitude + 0.5` type-checks for every event. */
+const ALWAYS_DOUBLE: ReadonlySet<string> = new Set(['latitude', 'longitude']);
+
+/**
+ * JSON-ish value → CEL value. Whole numbers become CEL `int` (so `stats.count + 1` works and counts
+ * compare with `size(...)`), other numbers `double`; CEL compares int with double, so `>= 2.5` works too.
+ */
+export function toCel(value: unknown, key?: string): unknown {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && !(key && ALWAYS_DOUBLE.has(key)) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map((item) => toCel(item));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([entryKey, entry]) => [entryKey, toCel(entry, entryKey)]));
+  }
+  return value;
+}
+
+/** CEL value → JSON value, for decisions and explanations (ints back to numbers). */
+export function fromCel(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(fromCel);
+  if (value instanceof Map) return Object.fromEntries([...value].map(([key, entry]) => [String(key), fromCel(entry)]));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, fromCel(entry)]));
+  return value;
+}

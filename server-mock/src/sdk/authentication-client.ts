@@ -1,0 +1,173 @@
+import type { MfaEvent, MfaTriggerData, UebaEventInput } from '../types.js';
+import { CamfaError } from './errors.js';
+import { Transport, type CamfaClientOptions, type FailModeOptions } from './http.js';
+import { identityOf } from './metadata-client.js';
+import { openEventStream } from './sse.js';
+
+/** Input of {@link MfaApi.triggerWorkflow}. */
+export interface TriggerWorkflowInput {
+  workflowId: string;
+  /** The event the workflow judges; `eventId` points at an event already captured instead of storing a new one. */
+  metadata: UebaEventInput & { eventId?: string };
+}
+
+/** Input of {@link MfaApi.createSubscriptionToken}. */
+export interface SubscriptionTokenInput {
+  originalIdentity: string;
+  /** Lifetime; the backend caps it. Default: the backend's (10 minutes). */
+  ttlSeconds?: number;
+}
+
+/** A short-lived token for one user's event stream, to hand to the browser's `guard.subscribe`. */
+export interface SubscriptionToken {
+  token: string;
+  /** ISO 8601. */
+  expiresAt: string;
+}
+
+/** Options of {@link MfaApi.subscribe}. */
+export interface SubscribeOptions {
+  /** Every event, `security.mfa.resolved` included (the callback only sees step-ups). */
+  onEvent?(event: MfaEvent): void;
+  /**
+   * A connection attempt failed. `willRetry: false` means the backend refused the subscription (wrong
+   * secret, bad topic) and the subscription is over. Default: a warning through the client's logger.
+   */
+  onError?(error: CamfaError, willRetry: boolean): void;
+  /** Resume after this event id (e.g. one persisted before a restart) instead of from now. */
+  lastEventId?: string;
+  /** First reconnection delay until the backend sends `retry:`. Default 1000 ms. */
+  retryMs?: number;
+  /** Ceiling of the reconnection back-off. Default 30 000 ms. */
+  maxRetryMs?: number;
+  /** Reconnect after this long without a byte (the backend pings every 15 s). Default 45 000 ms. */
+  idleTimeoutMs?: number;
+}
+
+/** A callback's return value is awaited only to catch its rejection. */
+type Listener<T> = (value: T) => void | Promise<void>;
+
+const MFA_TOPIC = 'security.mfa';
+
+/** MFA calls, reached as `auth.mfa`. */
+export class MfaApi {
+  /** @internal Build an {@link AuthenticationClient} instead. */
+  constructor(private readonly transport: Transport) {}
+
+  /**
+   * Runs an API-mode workflow on `metadata` and answers the step-up to start, or `null` when no MFA is
+   * needed. When the backend cannot answer: under `failMode: 'open'` → `null` and a logged warning;
+   * under `'closed'` → throws `CamfaError` with code `backend_unavailable`.
+   * @throws {CamfaError} for 4xx answers (unknown workflow, wrong secret, bad input).
+   */
+  async triggerWorkflow(input: TriggerWorkflowInput, options: FailModeOptions = {}): Promise<MfaTriggerData | null> {
+    const { workflowId, metadata } = input;
+    if (typeof workflowId !== 'string' || workflowId === '') throw new TypeError('workflowId must be a non-empty string');
+    const failMode = options.failMode ?? this.transport.failMode;
+    try {
+      const answer = await this.transport.post<{ trigger: MfaTriggerData | null }>(
+        `/v1/workflows/${encodeURIComponent(workflowId)}/trigger`,
+        { metadata },
+      );
+      return answer.trigger ?? null;
+    } catch (error) {
+      if (!(error instanceof CamfaError && error.unavailable) || failMode === 'closed') throw error;
+      this.transport.logDegraded('triggerWorkflow', error, failMode, options.logger);
+      return null;
+    }
+  }
+
+  /**
+   * Mints a token that lets one browser page read one user's MFA events (`guard.subscribe`), so the app
+   * secret never leaves the server.
+   * @throws {CamfaError} on any failure.
+   */
+  createSubscriptionToken(input: SubscriptionTokenInput): Promise<SubscriptionToken> {
+    // JSON drops an undefined ttlSeconds, leaving the backend's default.
+    return this.transport.post<SubscriptionToken>('/v1/subscriptions', { originalIdentity: identityOf(input), ttlSeconds: input.ttlSeconds });
+  }
+
+  /**
+   * Listens to published MFA events (seed steps 5.3 and 7.1) over Server-Sent Events.
+   *
+   * `topic` is `'security.mfa'` for every user of the app, or `'security.mfa?originalIdentity=u1'` for
+   * one. `callback` receives the {@link MfaTriggerData} of each `security.mfa` event; for one user who is
+   * already pending, the backend sends that step-up first. The connection is kept: after a drop it
+   * reconnects with back-off and sends `Last-Event-ID`, and the backend replays what was missed.
+   * Exceptions thrown by `callback` or `onEvent` are logged and do not end the subscription.
+   * @returns `stop()`: closes the connection; nothing reconnects or is delivered afterwards.
+   * @throws {TypeError} synchronously for a topic other than `security.mfa`.
+   */
+  subscribe(topic: string, callback: Listener<MfaTriggerData>, options: SubscribeOptions = {}): () => void {
+    const { logger, appId } = this.transport;
+    const report = (what: string, error: unknown) =>
+      logger.warn({ appId, topic, error: error instanceof Error ? error.message : String(error) }, `camfa-guard subscription ${what}`);
+    const safely = <T>(listener: Listener<T> | undefined, value: T) => {
+      try {
+        void Promise.resolve(listener?.(value)).catch((error: unknown) => report('listener failed', error));
+      } catch (error) {
+        report('listener failed', error);
+      }
+    };
+    let stopped = false;
+    const close = openEventStream({
+      url: this.transport.url('/v1/events/stream', { topic: MFA_TOPIC, originalIdentity: parseTopic(topic) }),
+      headers: this.transport.headers(),
+      fetch: this.transport.fetch,
+      lastEventId: options.lastEventId,
+      retryMs: options.retryMs,
+      maxRetryMs: options.maxRetryMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      onError: options.onError ?? ((error, willRetry) => report(willRetry ? 'failed to connect, will retry' : 'refused, stopped', error)),
+      onMessage: (message) => {
+        // Events already read off the socket when stop() ran must not reach the app.
+        if (stopped || (message.type !== 'security.mfa' && message.type !== 'security.mfa.resolved')) return;
+        let event: MfaEvent;
+        try {
+          event = JSON.parse(message.data) as MfaEvent;
+        } catch (error) {
+          return report('received an event that is not JSON', error);
+        }
+        safely(options.onEvent, event);
+        if (event.type === 'security.mfa' && event.trigger) safely(callback, event.trigger);
+      },
+    });
+    return () => {
+      stopped = true;
+      close();
+    };
+  }
+}
+
+/**
+ * Server-side client for policy workflows and MFA events (seed step 5).
+ *
+ * ```ts
+ * const auth = new AuthenticationClient({ host, appId, appSecret });
+ * const trigger = await auth.mfa.triggerWorkflow({ workflowId: 'transfer', metadata: { originalIdentity: 'u1', ip } });
+ * const stop = auth.mfa.subscribe('security.mfa?originalIdentity=u1', (trigger) => notifyBrowser(trigger));
+ * ```
+ * One instance per app and process: it holds the circuit breaker.
+ */
+export class AuthenticationClient {
+  /** Workflows, subscription tokens and the MFA event stream. */
+  readonly mfa: MfaApi;
+  /** @internal Shared with future APIs (`verify`) so they use the same breaker and credentials. */
+  protected readonly transport: Transport;
+
+  constructor(options: CamfaClientOptions) {
+    this.transport = new Transport(options);
+    this.mfa = new MfaApi(this.transport);
+  }
+}
+
+/** The user of a `security.mfa[?originalIdentity=…]` topic, or undefined for the whole app. */
+function parseTopic(topic: string): string | undefined {
+  const [name, query] = topic.split('?', 2) as [string, string | undefined];
+  if (name !== MFA_TOPIC) throw new TypeError(`Unsupported topic "${name}": subscribe to "${MFA_TOPIC}"`);
+  const params = new URLSearchParams(query ?? '');
+  for (const key of params.keys()) {
+    if (key !== 'originalIdentity') throw new TypeError(`Unsupported topic parameter "${key}": use originalIdentity`);
+  }
+  return params.has('originalIdentity') ? identityOf({ originalIdentity: params.get('originalIdentity') ?? '' }) : undefined;
+}

@@ -1,0 +1,29 @@
+/**
+ * `camfa-guard/server`: the Node SDK a business system's backend uses to report behaviour, ask for a
+ * user's MFA status, run workflows, follow MFA events and lock requests until a step-up is done.
+ * @packageDocumentation
+ */
+export { MetadataManagementClient, UebaApi } from './metadata-client.js';
+export type { CaptureResult, UserSelector } from './metadata-client.js';
+export { AuthenticationClient, MfaApi } from './authentication-client.js';
+export type { SubscribeOptions, SubscriptionToken, SubscriptionTokenInput, TriggerWorkflowInput } from './authentication-client.js';
+export { mfaAuthMiddleware } from './middleware.js';
+export type { MfaAuthMiddlewareOptions, UserStatusSource } from './middleware.js';
+export { stepUpChallenge } from './challenge.js';
+export type { StepUpChallenge, StepUpChallengeInput, StepUpProblem } from './challenge.js';
+export { CamfaError } from './errors.js';
+export type { CamfaErrorOptions, CamfaSdkErrorCode, UnavailableReason } from './errors.js';
+export type { CamfaClientOptions, FailModeOptions } from './http.js';
+export type { BreakerOptions, BreakerState } from './breaker.js';
+export type { CamfaLogger } from './logger.js';
+export type {
+  Clock,
+  CustomValue,
+  FactorType,
+  FailMode,
+  MfaEvent,
+  MfaFactorOffer,
+  MfaTriggerData,
+  UebaEventInput,
+  UserMfaStatus,
+} from '../types.js';

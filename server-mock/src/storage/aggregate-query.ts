@@ -77,7 +77,8 @@ export class AggregateBuilder {
 
   /** Events matching the filters inside the window, newest first for `last`. */
   private matchingEvents(query: AggregateQuery): EventSelect {
-    const conditions = [...this.appCondition(query), ...query.filters.map((filter) => this.filter(filter))];
+    const conditions = query.filters.map((filter) => this.filter(filter));
+    if (query.appId !== null) conditions.push(sql<SqlBool>`app_id = ${query.appId}`);
     if (query.excludeEventId !== undefined) conditions.push(sql<SqlBool>`id <> ${query.excludeEventId}`);
     requireWholeMillis('now', query.now);
     let events = this.db.selectFrom('ueba_events').where(sql<SqlBool>`request_date <= ${query.now}`);
@@ -91,23 +92,6 @@ export class AggregateBuilder {
       events = events.orderBy('request_date', 'desc').orderBy('seq', 'desc').limit(query.window.last);
     }
     return events as EventSelect;
-  }
-
-  /**
-   * The app condition, written so the planner picks the most selective index. With an identity the
-   * (app_id, original_identity, request_date) index wants `app_id = ?`; with a device or IP anchor,
-   * a plain `app_id = ?` would tie with the (app_id, request_date) index in a planner without
-   * statistics (SQLite by default), which then might scan every event of the app in the window.
-   * `app_id || ''` is the same test that no index can serve, which leaves the device or IP index.
-   */
-  private appCondition(query: AggregateQuery): Expression<SqlBool>[] {
-    if (query.appId === null) return [];
-    const anchoredElsewhere =
-      !hasEquality(query.filters, 'originalIdentity') &&
-      (hasEquality(query.filters, 'deviceId') || hasEquality(query.filters, 'ip'));
-    return [
-      anchoredElsewhere ? sql<SqlBool>`(app_id || '') = ${query.appId}` : sql<SqlBool>`app_id = ${query.appId}`,
-    ];
   }
 
   private filter(filter: FieldFilter): Expression<SqlBool> {
@@ -275,10 +259,6 @@ function bind(field: Field, value: CustomValue): CustomValue {
 
 function negate(condition: Expression<SqlBool>): Expression<SqlBool> {
   return sql<SqlBool>`not coalesce(${condition}, false)`;
-}
-
-function hasEquality(filters: FieldFilter[], field: EventField): boolean {
-  return filters.some((filter) => filter.field === field && filter.op === 'eq' && typeof filter.value === 'string');
 }
 
 function isCustomValue(value: unknown): value is CustomValue {

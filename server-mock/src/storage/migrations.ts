@@ -52,8 +52,9 @@ async function createEventTable(db: Kysely<any>, dialect: SqlDialect): Promise<v
     .addColumn('intranet', 'integer', (column) => column.notNull());
   await table.addColumn('custom', dialect.customColumnType, (column) => column.notNull()).execute();
 
-  // One index per equality anchor the statistics builder picks (see `aggregate-query.ts`), each
-  // ending in request_date so a window or a last-N is a bounded range scan of it.
+  // One index per selective equality a statistic filters on (user, IP, device; the app alone last),
+  // each ending in request_date so a window or a last-N is a bounded range scan of it. The planners
+  // pick the most selective one themselves; `sqlite.test.ts` checks they do.
   const indexes: Record<string, string[]> = {
     ueba_events_user_time: ['app_id', 'original_identity', 'request_date'],
     ueba_events_app_time: ['app_id', 'request_date'],

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,24 +77,60 @@ describe('openStorage (sqlite)', () => {
     await storage.close();
     expect(ids).toEqual(['p1', 'p2', 'p3']);
   });
+
+  it('keeps every acknowledged insert when the process is killed with SIGKILL', async () => {
+    const dataDir = freshDataDir();
+    const acknowledged = await acknowledgedBeforeKill(dataDir, 200);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(200);
+    const storage = await openStorage({ dataDir });
+    const stored = new Set((await storage.listEvents({ appId: 'app-1', limit: 1_000_000 })).map((item) => item.id));
+    await storage.close();
+    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+  });
 });
 
-/** Opens the storage in a separate Node process (real separate SQLite connections and locks). */
-function runChild(dataDir: string, name: string): Promise<string> {
+const EVENT_FIELDS_JS = `appId: 'app-1', requestDate: 1, originalIdentity: 'alice', ip: null, country: null,
+  province: null, city: null, latitude: null, longitude: null, intranet: false, ua: null, deviceType: null,
+  systemType: null, browserType: null, behaviorType: null, behaviorResult: null, resourcesType: null,
+  actionType: null, loginType: null, deviceId: null, custom: {}`;
+
+/** Node arguments that run `body` as a module with `storage` opened on `dataDir` (a real separate process). */
+function childArguments(dataDir: string, body: string): string[] {
   const script = `
     const { openStorage } = await import(${JSON.stringify(new URL('./index.ts', import.meta.url).href)});
     const storage = await openStorage({ dataDir: ${JSON.stringify(dataDir)} });
-    await storage.insertEvent({ id: ${JSON.stringify(name)}, appId: 'app-1', requestDate: 1, originalIdentity: 'alice',
-      ip: null, country: null, province: null, city: null, latitude: null, longitude: null, intranet: false, ua: null,
-      deviceType: null, systemType: null, browserType: null, behaviorType: null, behaviorResult: null,
-      resourcesType: null, actionType: null, loginType: null, deviceId: null, custom: {} });
+    ${body}`;
+  return ['--import', 'tsx', '--input-type=module', '-e', script];
+}
+
+function runChild(dataDir: string, name: string): Promise<string> {
+  const body = `
+    await storage.insertEvent({ id: ${JSON.stringify(name)}, ${EVENT_FIELDS_JS} });
     process.stdout.write(await storage.getOrCreateSetting('winner', ${JSON.stringify(name)}));
     await storage.close();`;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], (error, stdout, stderr) =>
+    execFile(process.execPath, childArguments(dataDir, body), (error, stdout, stderr) =>
       error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
     );
   });
+}
+
+/** Writes events until killed, printing each id once its insert has resolved; resolves with those ids. */
+function acknowledgedBeforeKill(dataDir: string, killAfter: number): Promise<string[]> {
+  const body = `
+    for (let n = 0; ; n++) {
+      await storage.insertEvent({ id: 'k' + n, ${EVENT_FIELDS_JS} });
+      process.stdout.write('k' + n + '\\n');
+    }`;
+  const child = spawn(process.execPath, childArguments(dataDir, body), { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.split('\n').length > killAfter) child.kill('SIGKILL');
+  });
+  return new Promise((resolve) =>
+    child.on('exit', () => resolve(output.split('\n').filter((line) => line !== ''))),
+  );
 }
 
 /**

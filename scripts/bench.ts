@@ -1,0 +1,207 @@
+/**
+ * `npm run bench`: figures, not tests. Every throughput is printed as a ratio to a bare `node:http` server
+ * measured in the same run on the same machine, so the figures hold on a noisy box.
+ *
+ *   BENCH_SECONDS (default 8)      duration of each load run
+ *   BENCH_EVENTS  (default 1000000) size of the large store for the statistics figure
+ */
+import autocannon from 'autocannon';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBackend } from '../server-mock/src/backend.js';
+import { openStorage } from '../server-mock/src/storage/index.js';
+import type { Storage } from '../server-mock/src/storage/types.js';
+import type { UebaEvent } from '../server-mock/src/types.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const LARGE = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const CONNECTIONS = 50;
+const APP = { id: 'bench', secret: 'bench-secret-0123456789-abcdefghijklmn' };
+const AUTH = `Basic ${Buffer.from(`${APP.id}:${APP.secret}`).toString('base64')}`;
+const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
+const IPS = ['81.2.69.142', '8.8.8.8', '1.1.1.1', '202.96.209.5', '85.214.132.117', '133.242.187.207'];
+
+interface Load {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+async function load(url: string, requests: { method: 'POST'; path: string; body: string }[]): Promise<Load> {
+  // One worker thread fires the load so the server keeps the main thread to itself.
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    workers: 1,
+    headers: { 'content-type': 'application/json', authorization: AUTH },
+    requests,
+  });
+  return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+async function bareServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      JSON.parse(Buffer.concat(chunks).toString() || '{}');
+      response.writeHead(201, { 'content-type': 'application/json' }).end('{"id":"x","published":[]}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function captureRequests(): { method: 'POST'; path: string; body: string }[] {
+  return Array.from({ length: 200 }, (_, i) => ({
+    method: 'POST' as const,
+    path: '/v1/ueba/events',
+    body: JSON.stringify({
+      originalIdentity: `user-${i % 100}`,
+      ip: IPS[i % IPS.length],
+      ua: UA,
+      behaviorType: 'login',
+      behaviorResult: i % 7 === 0 ? 'failure' : 'success',
+      deviceId: `device-${i % 50}`,
+    }),
+  }));
+}
+
+function statusRequests() {
+  return Array.from({ length: 100 }, (_, i) => ({ method: 'POST' as const, path: '/v1/mfa/status', body: JSON.stringify({ originalIdentity: `user-${i}` }) }));
+}
+
+function syntheticEvent(i: number, users: number, now: number, spanMs: number): UebaEvent {
+  return {
+    id: `e${i}`,
+    appId: APP.id,
+    requestDate: now - spanMs + Math.floor((i / LARGE) * spanMs),
+    originalIdentity: `user-${i % users}`,
+    ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+    country: ['GB', 'US', 'CN', 'DE'][i % 4]!,
+    province: null,
+    city: ['London', 'New York', 'Shanghai', 'Berlin'][i % 4]!,
+    latitude: 51.5,
+    longitude: -0.12,
+    intranet: false,
+    ua: UA,
+    deviceType: 'desktop',
+    systemType: 'macOS',
+    browserType: 'Safari',
+    behaviorType: 'login',
+    behaviorResult: i % 5 === 0 ? 'failure' : 'success',
+    resourcesType: null,
+    actionType: null,
+    loginType: 'password',
+    deviceId: `device-${i % 5000}`,
+    custom: {},
+  };
+}
+
+/** Mean time of the unusual-country and IP-failure statistics over random users, in microseconds. */
+async function statisticsCost(storage: Storage, users: number, now: number): Promise<number> {
+  const rounds = 2000;
+  const started = performance.now();
+  for (let round = 0; round < rounds; round++) {
+    const user = `user-${Math.floor(Math.random() * users)}`;
+    await storage.aggregate({
+      appId: APP.id,
+      filters: [
+        { field: 'originalIdentity', op: 'eq', value: user },
+        { field: 'behaviorResult', op: 'eq', value: 'success' },
+      ],
+      window: { last: 10 },
+      now,
+      op: 'values',
+      field: 'country',
+    });
+    await storage.aggregate({
+      appId: null,
+      filters: [
+        { field: 'ip', op: 'eq', value: `10.0.1.${round & 255}` },
+        { field: 'behaviorResult', op: 'eq', value: 'failure' },
+      ],
+      window: { durationMs: 120_000 },
+      now,
+      op: 'count',
+    });
+  }
+  return ((performance.now() - started) / rounds) * 1000;
+}
+
+async function statisticsScaling(): Promise<{ small: number; large: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'camfa-bench-'));
+  const storage = await openStorage({ dataDir: dir, url: '' });
+  const now = Date.now();
+  // The same users and the same 30-day span at both sizes: only the table grows.
+  const users = 10_000;
+  const span = 30 * 24 * 3600_000;
+  try {
+    let inserted = 0;
+    const fill = async (target: number) => {
+      for (; inserted < target; inserted++) await storage.insertEvent(syntheticEvent(inserted, users, now, span));
+    };
+    await fill(10_000);
+    const small = await statisticsCost(storage, users, now);
+    const fillStarted = performance.now();
+    await fill(LARGE);
+    process.stderr.write(`  (filled ${LARGE} events in ${((performance.now() - fillStarted) / 1000).toFixed(0)} s)\n`);
+    const large = await statisticsCost(storage, users, now);
+    return { small, large };
+  } finally {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const row = (name: string, result: Load, baseline: Load) =>
+  `${name.padEnd(26)} ${result.requestsPerSecond.toFixed(0).padStart(8)} req/s  ${(result.requestsPerSecond / baseline.requestsPerSecond).toFixed(2).padStart(5)}× bare   p50 ${String(result.p50).padStart(3)} ms   p99 ${String(result.p99).padStart(3)} ms${result.non2xx ? `   non-2xx ${result.non2xx}` : ''}`;
+
+async function main() {
+  process.stderr.write(`camfa-guard bench: ${CONNECTIONS} connections, ${SECONDS} s per run\n`);
+  const bare = await bareServer();
+  const bareCapture = await load(bare.url, captureRequests());
+  const bareStatus = await load(bare.url, statusRequests());
+  await bare.close();
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'camfa-bench-'));
+  const backend = await startBackend({
+    port: 0,
+    hostname: '127.0.0.1',
+    dataDir,
+    databaseUrl: '',
+    redisUrl: '',
+    logLevel: 'warn',
+    config: {
+      apps: [APP],
+      intranetCidrs: ['10.0.0.0/8'],
+      policies: { documents: [{ document: { id: 'login', name: 'Login risk', modes: ['api', 'event'], uses: [{ template: 'unusual-country' }, { template: 'ip-failures' }, { template: 'new-device' }] } }] },
+    },
+  });
+  const capture = await load(backend.url, captureRequests());
+  const status = await load(backend.url, statusRequests());
+  await backend.close();
+  rmSync(dataDir, { recursive: true, force: true });
+
+  const lines = [
+    `bare node:http (capture body)  ${bareCapture.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${bareCapture.p50} ms   p99 ${bareCapture.p99} ms`,
+    row('capture+decide', capture, bareCapture),
+    row('checkUserStatus', status, bareStatus),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  const { small, large } = await statisticsScaling();
+  process.stdout.write(
+    `statistics (last-10 countries + IP failures in 2 min): ${small.toFixed(0)} µs at 10k events, ${large.toFixed(0)} µs at ${LARGE.toLocaleString('en')} events (${(large / small).toFixed(2)}×)\n`,
+  );
+}
+
+await main();

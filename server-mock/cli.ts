@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ConfigError } from './src/config/load.js';
+import { startBackend } from './src/backend.js';
+import { formatExplanation, parseWorkflow } from './src/policy/engine.js';
+import { evaluateWorkflow } from './src/policy/service.js';
+import { openStorage } from './src/storage/index.js';
+import { enrichEvent, parseCidrs } from './src/ueba/enrich.js';
+import { geoipLiteProvider } from './src/ueba/geo.js';
+import { uebaEventInputSchema } from './src/ueba/schema.js';
+
+const USAGE = `camfa-guard — continuous adaptive step-up MFA, reference backend
+
+Usage:
+  camfa-guard serve [--port N] [--data DIR] [--config FILE]
+  camfa-guard policy validate FILE...
+  camfa-guard policy simulate FILE --event EVENT.json [--history EVENTS.json] [--app ID] [--intranet CIDR]...
+
+  serve      Start the backend. Without --config a dev config with a demo app is written to DIR and printed.
+  validate   Check workflow documents (YAML or JSON); errors name the document, node and field.
+  simulate   Judge one event (EVENT.json, the fields of meta.ueba.capture) against a workflow, with an
+             optional history (a JSON array of events, oldest first, each with an optional "ageSeconds"),
+             and print the decision and why. Nothing is stored.`;
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' } } });
+  const backend = await startBackend({ port: values.port ? Number(values.port) : undefined, dataDir: values.data, config: values.config });
+  if (backend.devConfigFile) {
+    const app = backend.config.apps[0]!;
+    process.stdout.write(
+      `\ncamfa-guard dev backend on ${backend.url}\n  config:     ${backend.devConfigFile}\n  app id:     ${app.id}\n  app secret: ${app.secret}\n  admin token:${' '}${backend.config.adminToken}\n  (dev config: do not use these secrets in production)\n\n`,
+    );
+  }
+  const stop = async () => {
+    await backend.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function validate(files: string[]): Promise<number> {
+  if (files.length === 0) throw new UsageError('policy validate needs at least one FILE');
+  let failures = 0;
+  for (const file of files) {
+    const result = parseWorkflow(await readFile(file, 'utf8'), file);
+    if (result.ok) {
+      process.stdout.write(`ok   ${file} (workflow "${result.workflow.id}")\n`);
+    } else {
+      failures++;
+      for (const error of result.errors) process.stdout.write(`fail ${error.document} ${error.node} ${error.field}: ${error.message}\n`);
+    }
+  }
+  return failures === 0 ? 0 : 1;
+}
+
+async function simulate(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { event: { type: 'string' }, history: { type: 'string' }, app: { type: 'string', default: 'simulated-app' }, intranet: { type: 'string', multiple: true, default: [] } },
+  });
+  const file = positionals[0];
+  if (!file || !values.event) throw new UsageError('policy simulate needs FILE and --event EVENT.json');
+  const parsed = parseWorkflow(await readFile(file, 'utf8'), file);
+  if (!parsed.ok) {
+    for (const error of parsed.errors) process.stdout.write(`fail ${error.document} ${error.node} ${error.field}: ${error.message}\n`);
+    return 1;
+  }
+  const now = Date.now();
+  const context = { appId: values.app, geo: geoipLiteProvider(), intranetCidrs: parseCidrs(values.intranet) };
+  const toEvent = (raw: unknown, name: string, id: string, ageSeconds = 0) => {
+    const input = uebaEventInputSchema.safeParse(raw);
+    if (!input.success) throw new UsageError(`${name}: ${input.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`);
+    return enrichEvent(input.data, { ...context, id, now: now - ageSeconds * 1000 });
+  };
+  const storage = await openStorage({ url: ':memory:' });
+  try {
+    if (values.history) {
+      const history = JSON.parse(await readFile(values.history, 'utf8')) as unknown;
+      if (!Array.isArray(history)) throw new UsageError('--history must be a JSON array of events');
+      for (const [index, raw] of history.entries()) {
+        const { ageSeconds, ...fields } = raw as { ageSeconds?: number };
+        await storage.insertEvent(toEvent(fields, `${values.history}[${index}]`, `history-${index}`, ageSeconds ?? 0));
+      }
+    }
+    const event = toEvent(JSON.parse(await readFile(values.event, 'utf8')), values.event, 'simulated-event');
+    const decision = await evaluateWorkflow({ workflow: parsed.workflow, event, storage, now });
+    process.stdout.write(`${formatExplanation(decision)}\n`);
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  if (command === 'serve') {
+    await serve(argv.slice(1));
+    return -1;
+  }
+  if (command === 'policy' && sub === 'validate') return validate(rest);
+  if (command === 'policy' && sub === 'simulate') return simulate(rest);
+  process.stdout.write(`${USAGE}\n`);
+  return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // serve keeps running; the other commands end here.
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      process.stderr.write(`camfa-guard: ${error.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`camfa-guard: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import ipaddr from 'ipaddr.js';
+
+const cidr = z.string().refine((value) => {
+  try {
+    ipaddr.parseCIDR(value);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a CIDR such as 10.0.0.0/8 or fd00::/8');
+
+const origin = z.string().refine((value) => {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}, 'must be an origin such as https://app.example.com (scheme, host, optional port; no path)');
+
+export const appSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64'),
+  name: z.string().min(1).max(128).optional(),
+  // A shared secret for server-to-server calls; 32+ characters so it cannot be guessed online.
+  secret: z.string().min(32, 'must be at least 32 characters'),
+  origins: z.array(origin).default([]),
+  intranetCidrs: z.array(cidr).optional(),
+});
+
+export const configSchema = z.strictObject({
+  /** Public base URL of this backend: the `host` in trigger data and the `iss` of its tokens. */
+  publicUrl: z.url().optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  dataDir: z.string().optional(),
+  /** postgres://… for PostgreSQL; absent: the SQLite file in dataDir. `DATABASE_URL` overrides. */
+  databaseUrl: z.string().optional(),
+  /** Redis for pub/sub across instances. `REDIS_URL` overrides. */
+  redisUrl: z.string().optional(),
+  /** Bearer token for global admin endpoints (global workflows). 32+ characters. */
+  adminToken: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** What SDK clients configured from this file do when the backend cannot be reached. */
+  failMode: z.enum(['open', 'closed']).default('open'),
+  intranetCidrs: z.array(cidr).default([]),
+  geo: z
+    .strictObject({
+      provider: z.enum(['geoip-lite', 'maxmind', 'none']).default('geoip-lite'),
+      /** For `maxmind`: a GeoLite2-City / DB-IP City .mmdb file. */
+      file: z.string().optional(),
+    })
+    .default({ provider: 'geoip-lite' }),
+  triggerTtlSeconds: z.number().int().min(60).max(600).default(600),
+  subscriptionTokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(3_600),
+  policies: z
+    .strictObject({
+      /** Watched folder: `*.yaml|*.yml|*.json` are global workflows, `<appId>/*.yaml` belong to that app. */
+      dir: z.string().optional(),
+      /** Inline documents (objects in the workflow format); `app` scopes one to an app. */
+      documents: z.array(z.strictObject({ app: z.string().optional(), document: z.record(z.string(), z.unknown()) })).default([]),
+    })
+    .default({ documents: [] }),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
+  /** Dev only: marks the config as generated, enabling developer conveniences. */
+  dev: z.boolean().default(false),
+  apps: z.array(appSchema).min(1, 'declare at least one app'),
+});
+
+export type AppConfig = z.output<typeof appSchema>;
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,127 @@
+import type { EventBus } from './bus.js';
+import type { MfaEventRecord, Storage, TriggerRecord } from '../storage/types.js';
+import { StateTokens } from '../tokens/state-token.js';
+import type { Clock, FactorType, MfaEvent, MfaTriggerData, UserMfaStatus } from '../types.js';
+
+/** What a policy hit asks for; the engine's decision supplies it. */
+export interface StepUpRequest {
+  appId: string;
+  originalIdentity: string;
+  workflowId: string;
+  workflowVersion: number;
+  ruleId: string;
+  message: string;
+  factors: FactorType[];
+  acr: string;
+  custom: Record<string, unknown>;
+}
+
+export interface MfaServiceOptions {
+  storage: Storage;
+  bus: EventBus;
+  clock: Clock;
+  stateTokens: StateTokens;
+  /** The backend's public URL: the `host` the browser talks to. */
+  publicUrl: string;
+  triggerTtlMs: number;
+  /** Which of the offered factors the user has already enrolled. */
+  enrolledFactors: (appId: string, originalIdentity: string) => Promise<ReadonlySet<FactorType>>;
+}
+
+/**
+ * Per-user MFA state: triggers (one step-up each), the published event log and the pending flag that
+ * `checkUserStatus` reads. Every change goes through `storage.publishMfaEvent` so the log and the
+ * status never disagree.
+ */
+export class MfaService {
+  constructor(private readonly options: MfaServiceOptions) {}
+
+  /** Stores a trigger for an API-mode hit; nothing is published and the user is not locked. */
+  async createTrigger(request: StepUpRequest): Promise<TriggerRecord> {
+    const now = this.options.clock();
+    const trigger: TriggerRecord = {
+      ...request,
+      id: StateTokens.newTriggerId(),
+      createdAt: now,
+      expiresAt: now + this.options.triggerTtlMs,
+      resolvedAt: null,
+    };
+    await this.options.storage.insertTrigger(trigger);
+    return trigger;
+  }
+
+  /** Event-stream mode: the user becomes pending and subscribers hear about it. */
+  async raise(request: StepUpRequest): Promise<MfaEvent> {
+    return this.publish('security.mfa', await this.createTrigger(request));
+  }
+
+  /** Clears the user's pending state (a verified factor, or an admin). Returns null when nothing was pending. */
+  async resolve(appId: string, originalIdentity: string): Promise<MfaEvent | null> {
+    const status = await this.options.storage.getUserStatus(appId, originalIdentity);
+    if (!status?.pendingTriggerId) return null;
+    const trigger = await this.options.storage.getTrigger(status.pendingTriggerId);
+    if (!trigger) return null;
+    return this.publish('security.mfa.resolved', trigger);
+  }
+
+  /**
+   * `mfaVerified` is false while a step-up is pending. A pending trigger past its lifetime is re-armed
+   * with a fresh one (same policy outcome), so the answer always carries a usable stateToken.
+   */
+  async status(appId: string, originalIdentity: string): Promise<UserMfaStatus> {
+    const status = await this.options.storage.getUserStatus(appId, originalIdentity);
+    if (!status?.pendingTriggerId) return { mfaVerified: true };
+    const trigger = await this.options.storage.getTrigger(status.pendingTriggerId);
+    if (!trigger) return { mfaVerified: true };
+    if (trigger.expiresAt > this.options.clock()) return { mfaVerified: false, pending: await this.triggerData(trigger) };
+    const { id: _id, createdAt: _c, expiresAt: _e, resolvedAt: _r, ...request } = trigger;
+    const event = await this.raise(request);
+    return { mfaVerified: false, pending: event.trigger! };
+  }
+
+  /** Events after `afterSeq`, oldest first, as subscribers receive them. */
+  async replay(query: { appId: string; originalIdentity?: string; afterSeq: number; limit?: number }): Promise<MfaEvent[]> {
+    const records = await this.options.storage.listMfaEvents({ limit: 500, ...query });
+    return Promise.all(records.map((record) => this.toEvent(record)));
+  }
+
+  async triggerData(trigger: TriggerRecord): Promise<MfaTriggerData> {
+    const enrolled = await this.options.enrolledFactors(trigger.appId, trigger.originalIdentity);
+    return {
+      stateToken: this.options.stateTokens.tokenFor(trigger.id),
+      originalIdentity: trigger.originalIdentity,
+      factors: trigger.factors.map((type) => ({ type, enrolled: enrolled.has(type) })),
+      reason: { ruleId: trigger.ruleId, message: trigger.message },
+      acr: trigger.acr,
+      expiresAt: new Date(trigger.expiresAt).toISOString(),
+      host: this.options.publicUrl,
+      appId: trigger.appId,
+    };
+  }
+
+  private async publish(type: MfaEvent['type'], trigger: TriggerRecord): Promise<MfaEvent> {
+    const record = await this.options.storage.publishMfaEvent({
+      type,
+      appId: trigger.appId,
+      originalIdentity: trigger.originalIdentity,
+      triggerId: trigger.id,
+      publishedAt: this.options.clock(),
+    });
+    const event = await this.toEvent(record, trigger);
+    await this.options.bus.publish({ kind: 'mfa', event });
+    return event;
+  }
+
+  private async toEvent(record: MfaEventRecord, known?: TriggerRecord): Promise<MfaEvent> {
+    const event: MfaEvent = {
+      id: String(record.seq),
+      type: record.type,
+      appId: record.appId,
+      originalIdentity: record.originalIdentity,
+      publishedAt: new Date(record.publishedAt).toISOString(),
+    };
+    if (record.type !== 'security.mfa') return event;
+    const trigger = known ?? (await this.options.storage.getTrigger(record.triggerId));
+    return trigger ? { ...event, trigger: await this.triggerData(trigger) } : event;
+  }
+}

@@ -1,0 +1,280 @@
+import { randomUUID } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { EventBus } from '../events/bus.js';
+import type { MfaService } from '../events/mfa.js';
+import { HttpError } from '../http/errors.js';
+import type { Metrics } from '../metrics.js';
+import type { AggregateResult, Storage } from '../storage/types.js';
+import type { Clock, MfaEvent, MfaTriggerData, UebaEvent } from '../types.js';
+import { judge, parseWorkflow, planStatistics, type Decision, type PolicyError, type Workflow } from './engine.js';
+
+export interface LoadedWorkflow {
+  workflow: Workflow;
+  /** null: global, applies to every app that has no workflow of the same id. */
+  appId: string | null;
+  version: number;
+}
+
+/**
+ * Runs a parsed workflow against storage: plans its statistics, queries them, and asks the pure engine
+ * to judge. Used by the service and by `camfa-guard policy simulate`.
+ */
+export async function evaluateWorkflow(input: { workflow: Workflow; event: UebaEvent; storage: Storage; now: number; user?: Record<string, unknown> }): Promise<Decision> {
+  const { workflow, event, storage, now } = input;
+  const stats: Record<string, AggregateResult> = {};
+  await Promise.all(
+    planStatistics(workflow, { event }).map(async ({ id, query: { scope, ...query } }) => {
+      stats[id] = await storage.aggregate({ ...query, appId: scope === 'all-apps' ? null : event.appId, now, excludeEventId: event.id });
+    }),
+  );
+  return judge(workflow, { event, user: input.user, stats, now });
+}
+
+export interface PolicyServiceOptions {
+  config: Config;
+  storage: Storage;
+  mfa: MfaService;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+const key = (appId: string | null, id: string) => `${appId ?? '*'}/${id}`;
+
+/**
+ * The workflows in force and what they decide. Documents come from the config (inline and a watched
+ * folder) and from the admin API; each change is stored as a new version, an invalid document leaves
+ * the previous version active, and every instance reloads when the bus says documents changed.
+ */
+export class PolicyService {
+  private active = new Map<string, LoadedWorkflow>();
+  private watcher?: FSWatcher;
+  private unsubscribe?: () => void;
+  private reloadTimer?: NodeJS.Timeout;
+
+  private constructor(private readonly options: PolicyServiceOptions) {}
+
+  static async create(options: PolicyServiceOptions): Promise<PolicyService> {
+    const service = new PolicyService(options);
+    await service.syncConfigDocuments();
+    await service.reloadFromStorage();
+    service.unsubscribe = options.bus.subscribe((message) => {
+      if (message.kind === 'workflows-changed') void service.reloadFromStorage();
+    });
+    service.watchFolder();
+    return service;
+  }
+
+  async close(): Promise<void> {
+    this.watcher?.close();
+    clearTimeout(this.reloadTimer);
+    this.unsubscribe?.();
+  }
+
+  /** The workflow an app runs under this id: its own, else the global one. */
+  resolve(appId: string, workflowId: string): LoadedWorkflow | undefined {
+    return this.active.get(key(appId, workflowId)) ?? this.active.get(key(null, workflowId));
+  }
+
+  /** API mode (`triggerWorkflow`): decides, records the decision, and on a hit returns trigger data. */
+  async trigger(appId: string, workflowId: string, event: UebaEvent): Promise<{ trigger: MfaTriggerData | null; decisionId: string }> {
+    const loaded = this.resolve(appId, workflowId);
+    if (!loaded || !loaded.workflow.modes.includes('api')) {
+      throw new HttpError(404, 'workflow_not_found', `No API-mode workflow "${workflowId}" for this app`);
+    }
+    const { decision, decisionId } = await this.decide(loaded, event, 'api');
+    if (!decision?.hit) return { trigger: null, decisionId };
+    const trigger = await this.options.mfa.createTrigger(this.stepUp(loaded, event, decision));
+    return { trigger: await this.options.mfa.triggerData(trigger), decisionId };
+  }
+
+  /**
+   * Event-stream mode: every event-mode workflow of the event's app judges the event; the first hit
+   * publishes an MFA event and locks the user. A user already pending is not locked twice.
+   */
+  async onCapture(event: UebaEvent): Promise<MfaEvent[]> {
+    const workflows = this.forApp(event.appId).filter((loaded) => loaded.workflow.modes.includes('event'));
+    if (workflows.length === 0) return [];
+    const alreadyPending = (await this.options.storage.getUserStatus(event.appId, event.originalIdentity))?.pendingTriggerId;
+    for (const loaded of workflows) {
+      const { decision } = await this.decide(loaded, event, 'event');
+      if (!decision?.hit) continue;
+      if (alreadyPending) return [];
+      const published = await this.options.mfa.raise(this.stepUp(loaded, event, decision));
+      this.options.logger.info({ appId: event.appId, originalIdentity: event.originalIdentity, workflowId: loaded.workflow.id, ruleId: decision.ruleId }, 'step-up required');
+      return [published];
+    }
+    return [];
+  }
+
+  /** Workflows that apply to an app: its own, plus the global ones it does not override. */
+  forApp(appId: string): LoadedWorkflow[] {
+    const own = [...this.active.values()].filter((loaded) => loaded.appId === appId);
+    const overridden = new Set(own.map((loaded) => loaded.workflow.id));
+    const global = [...this.active.values()].filter((loaded) => loaded.appId === null && !overridden.has(loaded.workflow.id));
+    return [...own, ...global];
+  }
+
+  list(appId: string | null): { id: string; app: string | null; version: number; name: string; modes: Workflow['modes'] }[] {
+    return [...this.active.values()]
+      .filter((loaded) => loaded.appId === appId)
+      .map(({ workflow, version }) => ({ id: workflow.id, app: appId, version, name: workflow.name, modes: workflow.modes }));
+  }
+
+  /** Admin API: validates, stores a new version, tells every instance. */
+  async put(appId: string | null, workflowId: string, source: string): Promise<ReturnType<PolicyService['list']>[number]> {
+    const documentName = `${appId ?? 'global'}/${workflowId}`;
+    const parsed = parseWorkflow(source, documentName);
+    if (!parsed.ok) throw invalidPolicy(parsed.errors);
+    if (parsed.workflow.id !== workflowId) {
+      throw invalidPolicy([{ document: documentName, node: 'document', field: 'id', message: `must equal the id in the URL ("${workflowId}")` }]);
+    }
+    const version = await this.options.storage.saveWorkflowVersion({ workflowId, appId, source, createdAt: this.options.clock() });
+    this.active.set(key(appId, workflowId), { workflow: parsed.workflow, appId, version });
+    await this.options.bus.publish({ kind: 'workflows-changed' });
+    this.options.logger.info({ workflowId, appId, version }, 'workflow stored');
+    return { id: workflowId, app: appId, version, name: parsed.workflow.name, modes: parsed.workflow.modes };
+  }
+
+  async remove(appId: string | null, workflowId: string): Promise<void> {
+    if (!(await this.options.storage.deactivateWorkflow(workflowId, appId))) {
+      throw new HttpError(404, 'workflow_not_found', `No workflow "${workflowId}" in this scope`);
+    }
+    this.active.delete(key(appId, workflowId));
+    await this.options.bus.publish({ kind: 'workflows-changed' });
+  }
+
+  private async decide(loaded: LoadedWorkflow, event: UebaEvent, mode: 'api' | 'event'): Promise<{ decision: Decision | null; decisionId: string }> {
+    const decisionId = randomUUID();
+    const started = performance.now();
+    const now = this.options.clock();
+    let decision: Decision | null = null;
+    let explanation: unknown;
+    try {
+      decision = await evaluateWorkflow({ workflow: loaded.workflow, event, storage: this.options.storage, now });
+      explanation = decision.explanation;
+    } catch (error) {
+      // A storage failure must not read as "no risk": record it, count it, and let the caller decide.
+      this.options.metrics.decisions.inc({ mode, outcome: 'error' });
+      this.options.logger.error({ err: error, workflowId: loaded.workflow.id }, 'workflow evaluation failed');
+      throw error;
+    }
+    this.options.metrics.decisionDuration.observe({ mode }, (performance.now() - started) / 1000);
+    this.options.metrics.decisions.inc({ mode, outcome: decision.hit ? 'hit' : 'pass' });
+    await this.options.storage.insertDecision({
+      id: decisionId,
+      appId: event.appId,
+      originalIdentity: event.originalIdentity,
+      workflowId: loaded.workflow.id,
+      workflowVersion: loaded.version,
+      mode,
+      eventId: mode === 'event' ? event.id : null,
+      hit: decision.hit,
+      ruleId: decision.ruleId,
+      explanation,
+      createdAt: now,
+    });
+    return { decision, decisionId };
+  }
+
+  private stepUp(loaded: LoadedWorkflow, event: UebaEvent, decision: Decision) {
+    return {
+      appId: event.appId,
+      originalIdentity: event.originalIdentity,
+      workflowId: loaded.workflow.id,
+      workflowVersion: loaded.version,
+      ruleId: decision.ruleId ?? loaded.workflow.id,
+      message: decision.message,
+      factors: decision.factors,
+      acr: decision.acr,
+      custom: decision.custom,
+    };
+  }
+
+  private async reloadFromStorage(): Promise<void> {
+    const next = new Map<string, LoadedWorkflow>();
+    for (const record of await this.options.storage.listActiveWorkflows()) {
+      const parsed = parseWorkflow(record.source, `${record.appId ?? 'global'}/${record.workflowId}@${record.version}`);
+      if (parsed.ok) next.set(key(record.appId, record.workflowId), { workflow: parsed.workflow, appId: record.appId, version: record.version });
+      else this.options.logger.error({ errors: parsed.errors }, 'stored workflow no longer parses; skipped');
+    }
+    this.active = next;
+  }
+
+  /** Stores each config document whose text differs from its active version; invalid ones are reported and skipped. */
+  private async syncConfigDocuments(): Promise<void> {
+    const { policies } = this.options.config;
+    const documents: { appId: string | null; name: string; source: string }[] = policies.documents.map((entry, index) => ({
+      appId: entry.app ?? null,
+      name: `config.policies.documents[${index}]`,
+      source: JSON.stringify(entry.document, null, 2),
+    }));
+    if (policies.dir) documents.push(...(await readFolder(policies.dir)));
+    const stored = new Map((await this.options.storage.listActiveWorkflows()).map((record) => [key(record.appId, record.workflowId), record]));
+    let changed = false;
+    for (const document of documents) {
+      const parsed = parseWorkflow(document.source, document.name);
+      if (!parsed.ok) {
+        this.options.logger.error({ document: document.name, errors: parsed.errors }, 'invalid workflow document; the previous version stays active');
+        continue;
+      }
+      if (stored.get(key(document.appId, parsed.workflow.id))?.source === document.source) continue;
+      const version = await this.options.storage.saveWorkflowVersion({
+        workflowId: parsed.workflow.id,
+        appId: document.appId,
+        source: document.source,
+        createdAt: this.options.clock(),
+      });
+      this.options.logger.info({ document: document.name, workflowId: parsed.workflow.id, version }, 'workflow loaded');
+      changed = true;
+    }
+    if (changed) await this.options.bus.publish({ kind: 'workflows-changed' });
+  }
+
+  private watchFolder(): void {
+    const dir = this.options.config.policies.dir;
+    if (!dir) return;
+    try {
+      this.watcher = watch(dir, { recursive: true }, () => {
+        // Editors write a file in several steps; reload once they are done.
+        clearTimeout(this.reloadTimer);
+        this.reloadTimer = setTimeout(() => {
+          void this.syncConfigDocuments()
+            .then(() => this.reloadFromStorage())
+            .catch((error: unknown) => this.options.logger.error({ err: error }, 'policy reload failed'));
+        }, 200);
+      });
+    } catch (error) {
+      this.options.logger.warn({ err: error, dir }, 'cannot watch the policies folder; changes need a restart or the admin API');
+    }
+  }
+}
+
+function invalidPolicy(errors: PolicyError[]): HttpError {
+  return new HttpError(422, 'invalid_policy', errors.map((error) => `${error.document} ${error.node}.${error.field}: ${error.message}`).join('; '), { errors });
+}
+
+const DOCUMENT_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** `dir/*.yaml` are global; `dir/<appId>/*.yaml` belong to that app. */
+async function readFolder(dir: string): Promise<{ appId: string | null; name: string; source: string }[]> {
+  const found: { appId: string | null; name: string; source: string }[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isFile() && DOCUMENT_EXTENSIONS.has(extname(entry.name))) {
+      found.push({ appId: null, name: path, source: await readFile(path, 'utf8') });
+    } else if (entry.isDirectory()) {
+      for (const inner of await readdir(path, { withFileTypes: true })) {
+        if (inner.isFile() && DOCUMENT_EXTENSIONS.has(extname(inner.name))) {
+          found.push({ appId: basename(path), name: join(path, inner.name), source: await readFile(join(path, inner.name), 'utf8') });
+        }
+      }
+    }
+  }
+  return found;
+}

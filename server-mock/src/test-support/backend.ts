@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startBackend, type RunningBackend, type StartBackendOptions } from '../backend.js';
+import type { ConfigInput } from '../config/schema.js';
+import type { Clock } from '../types.js';
+import { GEO_TABLE } from './fixtures.js';
+
+export const APP = { id: 'shop', secret: 'shop-secret-0123456789-abcdefghijklmnop', origins: ['http://localhost:5173'] };
+export const OTHER_APP = { id: 'crm', secret: 'crm-secret-0123456789-abcdefghijklmnopq', origins: [] };
+export const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghijklmnop';
+
+export function testConfig(overrides: Partial<ConfigInput> = {}): ConfigInput {
+  return {
+    adminToken: ADMIN_TOKEN,
+    intranetCidrs: ['10.0.0.0/8'],
+    log: { level: 'info' },
+    apps: [APP, OTHER_APP],
+    ...overrides,
+  };
+}
+
+export interface TestBackend extends RunningBackend {
+  /** Every log line the backend wrote, for asserting what is (not) logged. */
+  logs: string[];
+  basicAuth(app?: { id: string; secret: string }): string;
+}
+
+/**
+ * A real backend on a free port with its own SQLite file, the fixture geo table and (optionally) a manual
+ * clock. PostgreSQL/Redis are used only when a test asks for them, so suites never share state.
+ */
+export async function startTestBackend(options: { config?: Partial<ConfigInput>; clock?: Clock } & Omit<Partial<StartBackendOptions>, 'config'> = {}): Promise<TestBackend> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'camfa-test-'));
+  const logs: string[] = [];
+  const { config, ...rest } = options;
+  const backend = await startBackend({
+    port: 0,
+    hostname: '127.0.0.1',
+    dataDir,
+    databaseUrl: '',
+    redisUrl: '',
+    geo: GEO_TABLE,
+    heartbeatMs: 60_000,
+    logDestination: new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    }),
+    ...rest,
+    config: testConfig(config),
+  });
+  return {
+    ...backend,
+    logs,
+    basicAuth: (app = APP) => `Basic ${Buffer.from(`${app.id}:${app.secret}`).toString('base64')}`,
+    async close() {
+      await backend.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import type { AggregateQuery, AggregateResult, FieldFilter } from '../storage/types.js';
+import type { AggregateQuery, AggregateResult, FieldFilter, StatWindow } from '../storage/types.js';
 import { FACTOR_TYPES, type CustomValue, type FactorType, type UebaEvent } from '../types.js';
 import { fromCel, run, toCel, type CelContext } from './cel.js';
 import type { CompiledCondition, CompiledExpression, CompiledRule, CompiledStatistic, Scope, Workflow } from './parse.js';
@@ -185,6 +185,11 @@ const OP_WORDS: Record<FieldFilter['op'], string> = {
   missing: 'is not set',
 };
 
+function describeWindow(window: StatWindow): string {
+  if ('durationMs' in window) return `in the last ${formatDuration(window.durationMs)}`;
+  return window.last === 1 ? 'in the most recent matching event' : `among the last ${window.last} matching events`;
+}
+
 function describeQuery(query: PlannedStatistic['query']): string {
   const what = {
     count: 'number of events',
@@ -193,10 +198,9 @@ function describeQuery(query: PlannedStatistic['query']): string {
     values: `distinct ${query.field} values`,
     latest: 'latest event',
   }[query.op];
-  const window = 'last' in query.window ? `among the last ${query.window.last === 1 ? "matching event" : `${query.window.last} matching events`}` : `in the last ${formatDuration(query.window.durationMs)}`;
   const where = query.filters.map((filter) => (filter.value === undefined ? `${filter.field} ${OP_WORDS[filter.op]}` : `${filter.field} ${OP_WORDS[filter.op]} ${JSON.stringify(filter.value)}`));
   return [
-    `${what} ${window}`,
+    `${what} ${describeWindow(query.window)}`,
     query.scope === 'app' ? 'in this app' : 'across all apps',
     where.length > 0 ? `where ${where.join(' and ')}` : '',
     query.groupBy ? `grouped by ${query.groupBy}` : '',

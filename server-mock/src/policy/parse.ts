@@ -172,10 +172,12 @@ class Reporter {
     for (const issue of issues) {
       // An unknown key is reported on the key itself, so the author sees which one to remove.
       const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(', ')] : issue.path;
-      if (prefix) this.add(prefix.node, [prefix.field, formatPath(path)].filter(Boolean).join('.'), issue.message);
+      // zod says only "Invalid key in record" for a bad map key; the rule the key broke is in its nested issue.
+      const message = issue.code === 'invalid_key' ? `invalid name: ${issue.issues[0]?.message ?? issue.message}` : issue.message;
+      if (prefix) this.add(prefix.node, [prefix.field, formatPath(path)].filter(Boolean).join('.'), message);
       else {
         const { node, field } = this.locate(path);
-        this.add(node, field, issue.message);
+        this.add(node, field, message);
       }
     }
   }
@@ -201,7 +203,7 @@ function parseChecked(source: string, documentName: string): ParseResult {
   let raw: unknown;
   try {
     // JSON is YAML 1.2, so one parser reads both; duplicate keys are errors, and aliases are capped against "billion laughs".
-    raw = parseYaml(source, { uniqueKeys: true, maxAliasCount: 100 });
+    raw = parseYaml(source, { uniqueKeys: true, maxAliasCount: 100, logLevel: 'error' });
   } catch (error) {
     const position = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
     const where = position ? `line ${position.line}, column ${position.col}` : '(syntax)';

@@ -18,8 +18,12 @@ export interface EventStreamMessage {
  * unterminated event at the end of the stream discarded.
  */
 export class EventStreamParser {
-  /** The last event ID buffer; survives {@link reset} so a reconnect can send it. */
+  /**
+   * The id to resume after (the spec's "last event ID string"): committed only when an event is
+   * dispatched, so an `id:` line of an event cut off by a drop is not acknowledged.
+   */
   lastEventId = '';
+  private idBuffer = '';
   private partialLine = '';
   private data = '';
   private eventType = '';
@@ -53,6 +57,7 @@ export class EventStreamParser {
 
   /** Forgets a half-received event (the connection it came on is gone); keeps `lastEventId`. */
   reset(): void {
+    this.idBuffer = this.lastEventId;
     this.partialLine = '';
     this.data = '';
     this.eventType = '';
@@ -74,7 +79,7 @@ export class EventStreamParser {
         this.data += `${value}\n`;
         break;
       case 'id':
-        if (!value.includes('\0')) this.lastEventId = value;
+        if (!value.includes('\0')) this.idBuffer = value;
         break;
       case 'retry':
         if (/^\d+$/.test(value)) this.onRetry(Number(value));
@@ -83,6 +88,8 @@ export class EventStreamParser {
   }
 
   private dispatch(): void {
+    // Even an event without data acknowledges its id (WHATWG dispatch step 1 comes before the data check).
+    this.lastEventId = this.idBuffer;
     const { data, eventType } = this;
     this.data = '';
     this.eventType = '';

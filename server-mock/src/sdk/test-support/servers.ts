@@ -120,3 +120,26 @@ export const TRIGGER = {
   host: 'http://mfa.test',
   appId: APP_ID,
 };
+
+/** Polls until `predicate` holds; for waiting on real sockets, never on timers the code under test owns. */
+export async function waitFor(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error('waitFor: condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Opens an event stream answer. */
+export function openStream(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+}
+
+/** One SSE message; the JSON is pretty-printed so `data` spans several lines, as the spec allows. */
+export function sseMessage(event: { id?: string; event: string; data: unknown }): string {
+  const data = JSON.stringify(event.data, null, 2)
+    .split('\n')
+    .map((line) => `data: ${line}\n`)
+    .join('');
+  return `${event.id === undefined ? '' : `id: ${event.id}\n`}event: ${event.event}\n${data}\n`;
+}

@@ -287,6 +287,16 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
         expect(await stat({ op: 'values', field: 'intranet' })).toEqual([false]);
       });
 
+      it('values stops at 1,000, per group too', async () => {
+        await insertAll(Array.from({ length: 1005 }, (_, n) => event({ requestDate: NOW - 1000 + n, custom: { n } })));
+        const values = (await stat({ op: 'values', field: 'custom.n' })) as number[];
+        expect(values).toHaveLength(1000);
+        expect(new Set(values).size).toBe(1000);
+        expect(values.every((value) => Number.isInteger(value) && value >= 0 && value < 1005)).toBe(true);
+        const grouped = (await stat({ op: 'values', field: 'custom.n', groupBy: 'originalIdentity' })) as Record<string, number[]>;
+        expect(grouped['alice']).toHaveLength(1000);
+      });
+
       it('latest returns the newest matching event or null', async () => {
         const latest = (await stat({ op: 'latest' })) as UebaEvent;
         expect(latest.id).toBe('o5');

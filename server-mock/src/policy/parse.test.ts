@@ -175,6 +175,22 @@ describe('parseWorkflow', () => {
   });
 });
 
+/** Replaces the `at`-th node (modulo the node count, in depth-first order) of a JSON tree in place. */
+function replaceNode(root: unknown, at: number, replacement: unknown): void {
+  const slots: [Record<string, unknown>, string][] = [];
+  const visit = (node: unknown) => {
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, child] of Object.entries(node)) {
+      slots.push([node as Record<string, unknown>, key]);
+      visit(child);
+    }
+  };
+  visit(root);
+  if (slots.length === 0) return;
+  const [parent, key] = slots[at % slots.length]!;
+  parent[key] = replacement;
+}
+
 describe('parseWorkflow on junk', () => {
   const ok = (result: ReturnType<typeof parseWorkflow>) =>
     result.ok ||
@@ -199,14 +215,15 @@ describe('parseWorkflow on junk', () => {
     );
   });
 
-  it('never throws on near-valid documents with junk in every node', () => {
+  it('never throws on near-valid documents with junk in any node', () => {
     const junk = fc.oneof(fc.string({ maxLength: 30 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 3 }));
-    const maybe = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: valid }, { weight: 1, arbitrary: junk });
+    // Documents are built from mostly valid parts, then up to two nodes are replaced with junk below.
+    const maybe = <T,>(valid: fc.Arbitrary<T>) => valid;
     /** Mostly valid choices, sometimes a plausible mistake. */
-    const pick = <T>(valid: T[], invalid: T[]) => fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: fc.constantFrom(...invalid) });
-    const choose = <T>(valid: T[], invalid: T[]) => maybe(pick(valid, invalid));
+    const pick = <T>(valid: T[], invalid: T[]) => fc.oneof({ weight: 40, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: fc.constantFrom(...invalid) });
+    const choose = pick;
     const cel = fc.oneof(
-      { weight: 5, arbitrary: fc.constantFrom('true', 'true', 'true', 'stats.s0 > 1', 'size(stats.s0) > 0', "event.country == 'FR'", 'params.p0 >= 1', 'speedKmh(stats.s0, event) > 805.0', 'inCidr(event.ip, "10.0.0.0/8")', 'x +', '"a" + 1', 'stats.nope') },
+      { weight: 30, arbitrary: fc.constantFrom('true', 'true', 'true', 'stats.s0 > 1', 'size(stats.s0) > 0', "event.country == 'FR'", 'params.p0 >= 1', 'speedKmh(stats.s0, event) > 805.0', 'inCidr(event.ip, "10.0.0.0/8")', 'x +', '"a" + 1', 'stats.nope') },
       fc.string({ maxLength: 40 }),
     );
     const { condition } = fc.letrec((tie) => ({
@@ -275,9 +292,34 @@ describe('parseWorkflow on junk', () => {
       },
       { requiredKeys: ['id', 'name', 'modes'] },
     );
+    // Valid documents with varied content, so mutations also hit compiled CEL, templates and references.
+    const validCondition = fc.constantFrom('true', "event.country == 'FR'", 'size(stats.s0) > 0', 'speedKmh(stats.s1, event) > params.p0', 'inCidr(event.ip, "10.0.0.0/8")');
+    const validDocument = fc.record({
+      id: fc.constant('wf'),
+      name: fc.constant('Workflow'),
+      modes: fc.subarray(['api', 'event'] as const, { minLength: 1 }),
+      params: fc.constant({ p0: { type: 'number', default: 805 } }),
+      statistics: fc.constant([
+        { id: 's0', filter: [{ field: 'originalIdentity', op: 'eq', value: { event: 'originalIdentity' } }], window: { last: { param: 'p0' } }, op: 'values', field: 'country' },
+        { id: 's1', window: { duration: '1h' }, op: 'latest', scope: 'all-apps' },
+      ]),
+      rules: fc.array(
+        fc.record({
+          id: fc.constantFrom('r0', 'r1', 'r2'),
+          when: fc.oneof(validCondition, fc.record({ all: fc.array(validCondition, { minLength: 1, maxLength: 3 }) }), fc.record({ not: validCondition })),
+          then: fc.record({ factors: fc.subarray(['totp', 'sms', 'email'], { minLength: 1 }), message: fc.constantFrom('', '{{params.p0}} {{stats.s0}} {{event.country}}') }),
+        }),
+        { minLength: 1, maxLength: 1 },
+      ),
+      uses: fc.subarray([{ template: 'unusual-country' }, { template: 'extranet', params: { cidrs: ['10.0.0.0/8'] } }, { template: 'factor-by-attribute', params: { attribute: 'role', map: { hr: ['totp'] } } }]),
+    });
+    const mutations = fc.array(fc.tuple(fc.nat(), junk), { maxLength: 2 });
     let accepted = 0;
     fc.assert(
-      fc.property(document, fc.boolean(), (value, asJson) => {
+      fc.property(fc.oneof(document, validDocument), mutations, fc.boolean(), (generated, replacements, asJson) => {
+        // Generators share constant objects between runs; mutate a copy.
+        const value = structuredClone(generated);
+        for (const [at, replacement] of replacements) replaceNode(value, at, replacement);
         const result = parseWorkflow(asJson ? JSON.stringify(value) : stringify(value), 'junk');
         if (result.ok) accepted++;
         return ok(result);

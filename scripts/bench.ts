@@ -60,23 +60,26 @@ async function bareServer(): Promise<{ url: string; close: () => Promise<void> }
   };
 }
 
+/** A public address per index, spread over many networks as real traffic is (the geo database resolves most). */
+const publicIp = (i: number) => (i % 10 === 0 ? IPS[(i / 10) % IPS.length]! : `${20 + (i % 180)}.${(i * 7) % 251}.${(i * 13) % 251}.${1 + (i % 250)}`);
+
 function captureRequests(): { method: 'POST'; path: string; body: string }[] {
-  return Array.from({ length: 200 }, (_, i) => ({
+  return Array.from({ length: 2000 }, (_, i) => ({
     method: 'POST' as const,
     path: '/v1/ueba/events',
     body: JSON.stringify({
-      originalIdentity: `user-${i % 100}`,
-      ip: IPS[i % IPS.length],
+      originalIdentity: `user-${i % 1000}`,
+      ip: publicIp(i),
       ua: UA,
       behaviorType: 'login',
       behaviorResult: i % 7 === 0 ? 'failure' : 'success',
-      deviceId: `device-${i % 50}`,
+      deviceId: `device-${i % 1500}`,
     }),
   }));
 }
 
 function statusRequests() {
-  return Array.from({ length: 100 }, (_, i) => ({ method: 'POST' as const, path: '/v1/mfa/status', body: JSON.stringify({ originalIdentity: `user-${i}` }) }));
+  return Array.from({ length: 1000 }, (_, i) => ({ method: 'POST' as const, path: '/v1/mfa/status', body: JSON.stringify({ originalIdentity: `user-${i}` }) }));
 }
 
 function syntheticEvent(i: number, users: number, now: number, spanMs: number): UebaEvent {

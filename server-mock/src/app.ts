@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -9,7 +8,7 @@ import type { EventBus } from './events/bus.js';
 import { MfaService } from './events/mfa.js';
 import { openStream } from './events/stream.js';
 import { authenticateApp, bearerToken, secretsEqual, unauthorized } from './http/auth.js';
-import { MAX_BODY_BYTES, readJson } from './http/body.js';
+import { readBody, readJson } from './http/body.js';
 import { HttpError, problem } from './http/errors.js';
 import { RouteBook } from './http/routes.js';
 import * as schemas from './http/schemas.js';
@@ -209,7 +208,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
       method: 'put', path: '/v1/admin/workflows/:workflowId', summary: 'Create or replace a workflow document (YAML or JSON body); invalid documents change nothing', tag: 'policy', security: 'app-or-admin',
       query: schemas.workflowScopeQuery, middleware: [requireAppOrAdmin],
       responses: { 200: { description: 'Stored as a new version', schema: schemas.workflowSummary }, 422: { description: 'Invalid document; errors name the node and field' } },
-      handler: async (c) => c.json(await policies.put(scopeOf(c), c.req.param('workflowId')!, await c.req.text())),
+      handler: async (c) => c.json(await policies.put(scopeOf(c), c.req.param('workflowId')!, await readBody(c))),
     })
     .add({
       method: 'delete', path: '/v1/admin/workflows/:workflowId', summary: 'Deactivate a workflow', tag: 'policy', security: 'app-or-admin',
@@ -287,13 +286,6 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     await next();
     metrics.httpDuration.observe({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => problem(c, new HttpError(413, 'payload_too_large', `Bodies are limited to ${MAX_BODY_BYTES} bytes`)),
-    }),
-  );
   // Preflight for browsers that send the subscription token in a header rather than the query.
   app.options('/v1/events/stream', (c) => {
     const origin = c.req.header('origin');

@@ -215,6 +215,23 @@ describe('subscribe', () => {
     expect(triggers).toHaveLength(delivered);
   });
 
+  it('delivers nothing after stop(), even events that arrived in the same chunk', async () => {
+    const server = await serve((_request, res) => {
+      openStream(res);
+      res.write(sseMessage({ id: '1', event: 'security.mfa', data: mfaEvent('1') }) + sseMessage({ id: '2', event: 'security.mfa', data: mfaEvent('2') }));
+    });
+    const { auth } = client(server.url);
+    const seen: string[] = [];
+    const stop = auth.mfa.subscribe('security.mfa', (trigger) => {
+      seen.push(trigger.stateToken);
+      stop();
+    });
+    stops.push(stop);
+    await waitFor(() => seen.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toEqual(['st-1']);
+  });
+
   it('stop() during the back-off wait cancels the reconnection', async () => {
     const server = await serve((_request, res) => problem(res, 503, 'unavailable', 'restarting'));
     const { auth } = client(server.url);
@@ -279,6 +296,22 @@ describe('subscribe', () => {
     await waitFor(() => seen.length === 2 && logger.lines.length === 2);
     expect(logger.lines[0]).toContain('cannot handle st-1');
     expect(logger.lines.join('\n')).not.toContain(APP_SECRET);
+  });
+
+  it('survives an onError that throws', async () => {
+    const server = await serve((_request, res) => {
+      if (server.requests.length === 1) return problem(res, 500, 'internal_error', 'boom');
+      openStream(res);
+      res.write(sseMessage({ id: '1', event: 'security.mfa', data: mfaEvent('1') }));
+    });
+    const { auth, logger } = client(server.url);
+    const { triggers } = subscribe(auth, 'security.mfa', {
+      onError: () => {
+        throw new Error('handler bug');
+      },
+    });
+    await waitFor(() => triggers.length === 1);
+    expect(logger.lines[0]).toContain('handler bug');
   });
 
   it('reports connection failures through the logger by default', async () => {

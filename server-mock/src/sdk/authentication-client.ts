@@ -94,7 +94,7 @@ export class MfaApi {
    * one. `callback` receives the {@link MfaTriggerData} of each `security.mfa` event; for one user who is
    * already pending, the backend sends that step-up first. The connection is kept: after a drop it
    * reconnects with back-off and sends `Last-Event-ID`, and the backend replays what was missed.
-   * Exceptions thrown by `callback` or `onEvent` are logged and do not end the subscription.
+   * Exceptions thrown by `callback`, `onEvent` or `onError` are logged and do not end the subscription.
    * @returns `stop()`: closes the connection; nothing reconnects or is delivered afterwards.
    * @throws {TypeError} synchronously for a topic other than `security.mfa`.
    */
@@ -102,13 +102,15 @@ export class MfaApi {
     const { logger, appId } = this.transport;
     const report = (what: string, error: unknown) =>
       logger.warn({ appId, topic, error: error instanceof Error ? error.message : String(error) }, `camfa-guard subscription ${what}`);
-    const safely = <T>(listener: Listener<T> | undefined, value: T) => {
+    // App code runs inside the stream's read loop: its failures are logged, never allowed to end it.
+    const safely = (run: () => void | Promise<void>) => {
       try {
-        void Promise.resolve(listener?.(value)).catch((error: unknown) => report('listener failed', error));
+        void Promise.resolve(run()).catch((error: unknown) => report('listener failed', error));
       } catch (error) {
         report('listener failed', error);
       }
     };
+    const onError = options.onError ?? ((error, willRetry) => report(willRetry ? 'failed to connect, will retry' : 'refused, stopped', error));
     let stopped = false;
     const close = openEventStream({
       url: this.transport.url('/v1/events/stream', { topic: MFA_TOPIC, originalIdentity: parseTopic(topic) }),
@@ -118,7 +120,7 @@ export class MfaApi {
       retryMs: options.retryMs,
       maxRetryMs: options.maxRetryMs,
       idleTimeoutMs: options.idleTimeoutMs,
-      onError: options.onError ?? ((error, willRetry) => report(willRetry ? 'failed to connect, will retry' : 'refused, stopped', error)),
+      onError: (error, willRetry) => safely(() => onError(error, willRetry)),
       onMessage: (message) => {
         // Events already read off the socket when stop() ran must not reach the app.
         if (stopped || (message.type !== 'security.mfa' && message.type !== 'security.mfa.resolved')) return;
@@ -128,8 +130,9 @@ export class MfaApi {
         } catch (error) {
           return report('received an event that is not JSON', error);
         }
-        safely(options.onEvent, event);
-        if (event.type === 'security.mfa' && event.trigger) safely(callback, event.trigger);
+        const { trigger } = event;
+        safely(() => options.onEvent?.(event));
+        if (event.type === 'security.mfa' && trigger) safely(() => callback(trigger));
       },
     });
     return () => {

@@ -66,7 +66,7 @@ export class EventStreamParser {
 
   private processLine(line: string): void {
     if (line === '') return this.dispatch();
-    if (line.startsWith(':')) return;
+    // A comment (`: ping`) has an empty field name, so it falls through as an unknown field.
     const colon = line.indexOf(':');
     const field = colon < 0 ? line : line.slice(0, colon);
     let value = colon < 0 ? '' : line.slice(colon + 1);
@@ -184,7 +184,7 @@ export function openEventStream(options: EventStreamOptions): () => void {
   }
 
   async function run(): Promise<void> {
-    while (!closed && (await connectOnce()) && !closed) {
+    while (!closed && (await connectOnce())) {
       const backoff = Math.min(maxRetryMs, retryMs * 2 ** Math.max(0, failures - 1));
       // Jitter spreads out many SDK instances reconnecting after the same backend restart.
       await new Promise<void>((resolve) => {
@@ -197,6 +197,7 @@ export function openEventStream(options: EventStreamOptions): () => void {
 
   return () => {
     closed = true;
+    // End the back-off wait now: a stopped stream must not hold a timer that keeps the process alive.
     clearTimeout(retryTimer);
     wakeUp?.();
     connection?.abort();

@@ -7,7 +7,7 @@ import { EVENT_FIELDS } from '../types.js';
  * environment for the whole process, because building one is the expensive part of cel-js.
  */
 
-export const MAX_EXPRESSION_LENGTH = 2048;
+const MAX_EXPRESSION_LENGTH = 2048;
 
 /** Kilometres; the mean Earth radius gives haversine distances within 0.5 % of the ellipsoid. */
 const EARTH_RADIUS_KM = 6371.0088;
@@ -97,7 +97,7 @@ function distanceKm(lat1: unknown, lon1: unknown, lat2: unknown, lon2: unknown):
   return haversineKm(a!, b!, c!, d!);
 }
 
-export const HELPER_FUNCTIONS = [
+const HELPER_FUNCTIONS = [
   { signature: 'distanceKm(dyn, dyn, dyn, dyn): double', description: 'Great-circle distance in km between two latitude/longitude pairs; an error if one is null.' },
   { signature: 'eventDistanceKm(dyn, dyn): double', description: 'Distance in km between two events; 0 when either lacks coordinates.' },
   { signature: 'speedKmh(dyn, dyn): double', description: 'Speed in km/h needed between two events (latitude, longitude, requestDate); 0 when anything is missing.' },
@@ -113,8 +113,7 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
   userAttribute,
 };
 
-export const CEL_VARIABLES = ['event', 'user', 'params', 'stats', 'now'] as const;
-export type CelVariable = (typeof CEL_VARIABLES)[number];
+export type CelVariable = 'event' | 'user' | 'params' | 'stats' | 'now';
 
 function createEnvironment(): Environment {
   const environment = new Environment({

@@ -330,3 +330,18 @@ describe('parseWorkflow on junk', () => {
     expect(accepted).toBeGreaterThan(30);
   });
 });
+
+describe('README examples', () => {
+  it('parse as documented', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('./README.md', import.meta.url), 'utf8');
+    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(8);
+    for (const block of blocks) {
+      // Template snippets show only `uses`; give them the rest of a document.
+      const source = block.startsWith('uses:') ? `id: example\nname: Example\nmodes: [api]\n${block}` : block;
+      const result = parseWorkflow(source, 'README.md');
+      expect(result.ok ? null : result.errors, block).toBeNull();
+    }
+  });
+});

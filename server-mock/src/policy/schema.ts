@@ -24,7 +24,7 @@ export const LIMITS = {
 } as const;
 
 /** Ids of workflows, rules and template uses: safe in URLs, logs and file names. */
-export const SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const SLUG = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** Parameter and statistic names are CEL identifiers, so authors can write `params.lookback` and `stats.knownCountries`. */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** The backend's rule for keys of an event's `custom` map. */
@@ -47,7 +47,7 @@ export function durationToMs(text: string): number | null {
 
 const slug = z.string().regex(SLUG, 'lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64');
 const identifier = z.string().regex(IDENTIFIER, 'a name made of letters, digits and "_", not starting with a digit, at most 64');
-export const fieldName = z
+const fieldName = z
   .string()
   .max(80)
   .refine(isEventField, { error: (issue) => `unknown event field "${String(issue.input)}"; use one of ${EVENT_FIELDS.join(', ')} or custom.<key>` });
@@ -164,8 +164,6 @@ export type RawFilter = RawStatistic['filter'][number];
 export type RawWindow = RawStatistic['window'];
 export type RawRule = RawDocument['rules'][number];
 export type RawThen = RawRule['then'];
-export type RawUse = RawDocument['uses'][number];
-export type FilterOp = (typeof FILTER_OPS)[number];
 export type AggregateOp = (typeof AGGREGATE_OPS)[number];
 
 /** A statistic or rule as a template writes it: ids and defaults as in a document, input form. */

@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CamfaError, MetadataManagementClient } from './index.js';
 import type { CamfaClientOptions } from './http.js';
@@ -160,6 +162,20 @@ describe('checkUserStatus when the backend cannot answer (seed 7.2)', () => {
     expect(result).toEqual({ mfaVerified: true, degraded: true });
     expect(elapsed).toBeLessThan(1100);
     expect(elapsed).toBeGreaterThanOrEqual(995);
+  });
+
+  it('logs through a pino logger as given', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const meta = new MetadataManagementClient({ host: await refusedUrl(), appId: APP_ID, appSecret: APP_SECRET, logger: pino(destination) });
+    await meta.ueba.checkUserStatus({ originalIdentity: 'u1' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, appId: APP_ID, reason: 'network', failMode: 'open', operation: 'checkUserStatus' });
+    expectNoSecret(lines.join(''));
   });
 
   it('lets one call override the failMode of the client', async () => {

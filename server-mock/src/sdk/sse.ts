@@ -7,7 +7,7 @@ export interface EventStreamMessage {
   type: string;
   /** Every `data:` line of the event joined by `\n`. */
   data: string;
-  /** The last `id:` seen on this stream so far (ids persist across events, as in EventSource). */
+  /** The id this event acknowledges: its own `id:`, or the last one before it (ids persist, as in EventSource). */
   lastEventId: string;
 }
 

@@ -235,7 +235,7 @@ describe('circuit breaker in front of the backend', () => {
     // Open: answered at once, the backend is left alone.
     const { result, elapsed } = await timed(() => meta.ueba.checkUserStatus({ originalIdentity: 'u1' }));
     expect(result).toEqual({ mfaVerified: true, degraded: true });
-    expect(elapsed).toBeLessThan(20);
+    expect(elapsed).toBeLessThan(50);
     expect(logger.lines.at(-1)).toContain('(circuit_open)');
     clock.advance(9_999);
     await meta.ueba.checkUserStatus({ originalIdentity: 'u1' });

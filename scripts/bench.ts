@@ -186,7 +186,18 @@ async function main() {
     config: {
       apps: [APP],
       intranetCidrs: ['10.0.0.0/8'],
-      policies: { documents: [{ document: { id: 'login', name: 'Login risk', modes: ['api', 'event'], uses: [{ template: 'unusual-country' }, { template: 'ip-failures' }, { template: 'new-device' }] } }] },
+      policies: {
+        documents: [
+          {
+            document: {
+              id: 'login',
+              name: 'Login risk',
+              modes: ['api', 'event'],
+              uses: [{ template: 'unusual-country' }, { template: 'ip-failures' }, { template: 'new-device' }],
+            },
+          },
+        ],
+      },
     },
   });
   const capture = await load(backend.url, captureRequests());

@@ -59,7 +59,12 @@ async function simulate(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { event: { type: 'string' }, history: { type: 'string' }, app: { type: 'string', default: 'simulated-app' }, intranet: { type: 'string', multiple: true, default: [] } },
+    options: {
+      event: { type: 'string' },
+      history: { type: 'string' },
+      app: { type: 'string', default: 'simulated-app' },
+      intranet: { type: 'string', multiple: true, default: [] },
+    },
   });
   const file = positionals[0];
   if (!file || !values.event) throw new UsageError('policy simulate needs FILE and --event EVENT.json');
@@ -72,7 +77,8 @@ async function simulate(args: string[]): Promise<number> {
   const context = { appId: values.app, geo: geoipLiteProvider(), intranetCidrs: parseCidrs(values.intranet) };
   const toEvent = (raw: unknown, name: string, id: string, ageSeconds = 0) => {
     const input = uebaEventInputSchema.safeParse(raw);
-    if (!input.success) throw new UsageError(`${name}: ${input.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`);
+    if (!input.success)
+      throw new UsageError(`${name}: ${input.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`);
     return enrichEvent(input.data, { ...context, id, now: now - ageSeconds * 1000 });
   };
   const storage = await openStorage({ url: ':memory:' });

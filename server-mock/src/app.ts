@@ -113,7 +113,11 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
 
   const routes: RouteBook<Env> = new RouteBook<Env>()
     .add({
-      method: 'get', path: '/healthz', summary: 'Liveness and storage reachability', tag: 'operations', security: 'none',
+      method: 'get',
+      path: '/healthz',
+      summary: 'Liveness and storage reachability',
+      tag: 'operations',
+      security: 'none',
       responses: { 200: { description: 'Healthy' }, 503: { description: 'Storage unreachable' } },
       handler: async (c) => {
         try {
@@ -126,23 +130,40 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
       },
     })
     .add({
-      method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag: 'operations', security: 'none',
+      method: 'get',
+      path: '/metrics',
+      summary: 'Prometheus metrics',
+      tag: 'operations',
+      security: 'none',
       responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } },
       handler: async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
     })
     .add({
-      method: 'get', path: '/openapi.json', summary: 'This document', tag: 'operations', security: 'none',
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'This document',
+      tag: 'operations',
+      security: 'none',
       responses: { 200: { description: 'OpenAPI 3.1' } },
       handler: (c) => c.json(routes.openapi({ title: 'camfa-guard reference backend', version: VERSION, serverUrl: publicUrl }) as object),
     })
     .add({
-      method: 'get', path: '/.well-known/jwks.json', summary: 'Public keys of every token this backend signs', tag: 'tokens', security: 'none',
+      method: 'get',
+      path: '/.well-known/jwks.json',
+      summary: 'Public keys of every token this backend signs',
+      tag: 'tokens',
+      security: 'none',
       responses: { 200: { description: 'JWK Set' } },
       handler: async (c) => c.json(await keys.jwks(), 200, { 'cache-control': 'public, max-age=300' }),
     })
     .add({
-      method: 'post', path: '/v1/ueba/events', summary: 'Capture a UEBA event (durable before the answer); runs event-mode workflows', tag: 'ueba', security: 'app',
-      body: uebaEventInputSchema, middleware: [requireApp],
+      method: 'post',
+      path: '/v1/ueba/events',
+      summary: 'Capture a UEBA event (durable before the answer); runs event-mode workflows',
+      tag: 'ueba',
+      security: 'app',
+      body: uebaEventInputSchema,
+      middleware: [requireApp],
       responses: { 201: { description: 'Stored; MFA events it published', schema: schemas.captureResponse } },
       handler: async (c) => {
         const event = toEvent(appOf(c).id, await readJson(c, uebaEventInputSchema));
@@ -153,8 +174,13 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
       },
     })
     .add({
-      method: 'get', path: '/v1/ueba/events', summary: 'Stored events of this app, newest first', tag: 'ueba', security: 'app',
-      query: schemas.listQuery, middleware: [requireApp],
+      method: 'get',
+      path: '/v1/ueba/events',
+      summary: 'Stored events of this app, newest first',
+      tag: 'ueba',
+      security: 'app',
+      query: schemas.listQuery,
+      middleware: [requireApp],
       responses: { 200: { description: 'Events' } },
       handler: async (c) => {
         const query = parseQuery(c, schemas.listQuery);
@@ -162,8 +188,13 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
       },
     })
     .add({
-      method: 'post', path: '/v1/mfa/status', summary: "A user's MFA status (checkUserStatus)", tag: 'mfa', security: 'app',
-      body: schemas.originalIdentityBody, middleware: [requireApp],
+      method: 'post',
+      path: '/v1/mfa/status',
+      summary: "A user's MFA status (checkUserStatus)",
+      tag: 'mfa',
+      security: 'app',
+      body: schemas.originalIdentityBody,
+      middleware: [requireApp],
       responses: { 200: { description: 'mfaVerified is false while a step-up is pending', schema: schemas.statusResponse } },
       handler: async (c) => {
         const { originalIdentity } = await readJson(c, schemas.originalIdentityBody);
@@ -171,8 +202,13 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
       },
     })
     .add({
-      method: 'post', path: '/v1/mfa/status/clear', summary: "Clear a user's pending step-up (administrative)", tag: 'mfa', security: 'app',
-      body: schemas.originalIdentityBody, middleware: [requireApp],
+      method: 'post',
+      path: '/v1/mfa/status/clear',
+      summary: "Clear a user's pending step-up (administrative)",
+      tag: 'mfa',
+      security: 'app',
+      body: schemas.originalIdentityBody,
+      middleware: [requireApp],
       responses: { 200: { description: 'Cleared', schema: schemas.statusResponse } },
       handler: async (c) => {
         const { originalIdentity } = await readJson(c, schemas.originalIdentityBody);
@@ -182,8 +218,13 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
       },
     })
     .add({
-      method: 'post', path: '/v1/workflows/:workflowId/trigger', summary: 'Run an API-mode workflow (triggerWorkflow)', tag: 'policy', security: 'app',
-      body: schemas.triggerBody, middleware: [requireApp],
+      method: 'post',
+      path: '/v1/workflows/:workflowId/trigger',
+      summary: 'Run an API-mode workflow (triggerWorkflow)',
+      tag: 'policy',
+      security: 'app',
+      body: schemas.triggerBody,
+      middleware: [requireApp],
       responses: { 200: { description: 'trigger is null when no MFA is needed', schema: schemas.triggerResponse } },
       handler: async (c) => {
         const app = appOf(c);
@@ -193,26 +234,49 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
       },
     })
     .add({
-      method: 'get', path: '/v1/decisions', summary: 'Audit trail: every policy decision with its explanation, newest first', tag: 'policy', security: 'app',
-      query: schemas.listQuery, middleware: [requireApp],
+      method: 'get',
+      path: '/v1/decisions',
+      summary: 'Audit trail: every policy decision with its explanation, newest first',
+      tag: 'policy',
+      security: 'app',
+      query: schemas.listQuery,
+      middleware: [requireApp],
       responses: { 200: { description: 'Decisions' } },
       handler: async (c) => c.json({ decisions: await storage.listDecisions({ appId: appOf(c).id, ...parseQuery(c, schemas.listQuery) }) }),
     })
     .add({
-      method: 'get', path: '/v1/admin/workflows', summary: 'Active workflow documents of a scope', tag: 'policy', security: 'app-or-admin',
-      query: schemas.workflowScopeQuery, middleware: [requireAppOrAdmin],
+      method: 'get',
+      path: '/v1/admin/workflows',
+      summary: 'Active workflow documents of a scope',
+      tag: 'policy',
+      security: 'app-or-admin',
+      query: schemas.workflowScopeQuery,
+      middleware: [requireAppOrAdmin],
       responses: { 200: { description: 'Workflows', schema: z.object({ workflows: z.array(schemas.workflowSummary) }) } },
       handler: (c) => c.json({ workflows: policies.list(scopeOf(c)) }),
     })
     .add({
-      method: 'put', path: '/v1/admin/workflows/:workflowId', summary: 'Create or replace a workflow document (YAML or JSON body); invalid documents change nothing', tag: 'policy', security: 'app-or-admin',
-      query: schemas.workflowScopeQuery, middleware: [requireAppOrAdmin],
-      responses: { 200: { description: 'Stored as a new version', schema: schemas.workflowSummary }, 422: { description: 'Invalid document; errors name the node and field' } },
+      method: 'put',
+      path: '/v1/admin/workflows/:workflowId',
+      summary: 'Create or replace a workflow document (YAML or JSON body); invalid documents change nothing',
+      tag: 'policy',
+      security: 'app-or-admin',
+      query: schemas.workflowScopeQuery,
+      middleware: [requireAppOrAdmin],
+      responses: {
+        200: { description: 'Stored as a new version', schema: schemas.workflowSummary },
+        422: { description: 'Invalid document; errors name the node and field' },
+      },
       handler: async (c) => c.json(await policies.put(scopeOf(c), c.req.param('workflowId')!, await readBody(c))),
     })
     .add({
-      method: 'delete', path: '/v1/admin/workflows/:workflowId', summary: 'Deactivate a workflow', tag: 'policy', security: 'app-or-admin',
-      query: schemas.workflowScopeQuery, middleware: [requireAppOrAdmin],
+      method: 'delete',
+      path: '/v1/admin/workflows/:workflowId',
+      summary: 'Deactivate a workflow',
+      tag: 'policy',
+      security: 'app-or-admin',
+      query: schemas.workflowScopeQuery,
+      middleware: [requireAppOrAdmin],
       responses: { 204: { description: 'Deactivated' } },
       handler: async (c) => {
         await policies.remove(scopeOf(c), c.req.param('workflowId')!);
@@ -220,8 +284,13 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
       },
     })
     .add({
-      method: 'post', path: '/v1/subscriptions', summary: "Mint a short-lived token for one user's MFA event stream (for the browser)", tag: 'events', security: 'app',
-      body: schemas.subscriptionBody, middleware: [requireApp],
+      method: 'post',
+      path: '/v1/subscriptions',
+      summary: "Mint a short-lived token for one user's MFA event stream (for the browser)",
+      tag: 'events',
+      security: 'app',
+      body: schemas.subscriptionBody,
+      middleware: [requireApp],
       responses: { 201: { description: 'Token', schema: schemas.subscriptionResponse } },
       handler: async (c) => {
         const body = await readJson(c, schemas.subscriptionBody);
@@ -231,9 +300,15 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
       },
     })
     .add({
-      method: 'get', path: '/v1/events/stream', summary: 'MFA events as Server-Sent Events; Last-Event-ID replays what was missed', tag: 'events', security: 'app-or-subscription',
+      method: 'get',
+      path: '/v1/events/stream',
+      summary: 'MFA events as Server-Sent Events; Last-Event-ID replays what was missed',
+      tag: 'events',
+      security: 'app-or-subscription',
       query: schemas.streamQuery,
-      responses: { 200: { description: 'event-stream: `security.mfa` and `security.mfa.resolved` (JSON, or SETs with format=set)', contentType: 'text/event-stream' } },
+      responses: {
+        200: { description: 'event-stream: `security.mfa` and `security.mfa.resolved` (JSON, or SETs with format=set)', contentType: 'text/event-stream' },
+      },
       handler: async (c) => {
         const query = parseQuery(c, schemas.streamQuery);
         const principal = await streamPrincipal(c, query.access_token);
@@ -242,7 +317,8 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
           throw new HttpError(403, 'forbidden', 'A subscription token is bound to one user');
         }
         const lastEventId = c.req.header('last-event-id') ?? query.lastEventId;
-        if (lastEventId !== undefined && !/^\d{1,18}$/.test(lastEventId)) throw new HttpError(400, 'invalid_last_event_id', 'Last-Event-ID must be an event id');
+        if (lastEventId !== undefined && !/^\d{1,18}$/.test(lastEventId))
+          throw new HttpError(400, 'invalid_last_event_id', 'Last-Event-ID must be an event id');
         corsFor(c, principal.app);
         return streamSSE(c, (stream) =>
           openStream(stream, {

@@ -55,7 +55,10 @@ function resolveConfig(options: StartBackendOptions, dataDir: string, port: numb
 }
 
 function geoProvider(config: Config, override: StartBackendOptions['geo']): GeoProvider {
-  if (override) return 'lookup' in override && typeof override.lookup === 'function' ? (override as GeoProvider) : fixtureGeoProvider(override as Record<string, GeoLocation>);
+  if (override)
+    return 'lookup' in override && typeof override.lookup === 'function'
+      ? (override as GeoProvider)
+      : fixtureGeoProvider(override as Record<string, GeoLocation>);
   switch (config.geo.provider) {
     case 'geoip-lite':
       return geoipLiteProvider();

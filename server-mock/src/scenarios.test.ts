@@ -219,8 +219,15 @@ describe('event-stream mode (continuous MFA)', () => {
   });
 
   it('delivers events as CAEP risk-level-change Security Event Tokens', async () => {
-    const events = await readSse(`${backend.url}/v1/events/stream?originalIdentity=frank&format=set`, { authorization: backend.basicAuth(), 'last-event-id': '0' }, (list) => list.length >= 1);
-    const [header, payload] = events[0]!.data.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
+    const events = await readSse(
+      `${backend.url}/v1/events/stream?originalIdentity=frank&format=set`,
+      { authorization: backend.basicAuth(), 'last-event-id': '0' },
+      (list) => list.length >= 1,
+    );
+    const [header, payload] = events[0]!.data
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
     expect(header!.typ).toBe('secevent+jwt');
     expect(header!.alg).toBe('ES256');
     const event = (payload!.events as Record<string, { current_level: string }>)['https://schemas.openid.net/secevent/caep/event-type/risk-level-change'];

@@ -23,7 +23,9 @@ suite(DATABASE_URL && REDIS_URL ? 'two instances on PostgreSQL + Redis' : 'skipp
       databaseUrl: DATABASE_URL,
       databaseSchema: schema,
       redisUrl: REDIS_URL,
-      config: { policies: { documents: [{ document: { id: 'continuous', name: 'Continuous', modes: ['event' as const], uses: [{ template: 'extranet' }] } }] } },
+      config: {
+        policies: { documents: [{ document: { id: 'continuous', name: 'Continuous', modes: ['event' as const], uses: [{ template: 'extranet' }] } }] },
+      },
     };
     first = await startTestBackend(shared);
     second = await startTestBackend(shared);

@@ -72,7 +72,10 @@ export async function openStream(stream: SSEStreamingApi, options: StreamOptions
       if (status.pending) {
         // No id: the client's Last-Event-ID stays where it was, so a reconnect replays from the log.
         sentPendingToken = status.pending.stateToken;
-        await send({ id: '0', type: 'security.mfa', appId, originalIdentity, publishedAt: new Date(options.clock()).toISOString(), trigger: status.pending }, false);
+        await send(
+          { id: '0', type: 'security.mfa', appId, originalIdentity, publishedAt: new Date(options.clock()).toISOString(), trigger: status.pending },
+          false,
+        );
       }
     }
     live = true;

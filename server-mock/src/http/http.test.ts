@@ -14,7 +14,9 @@ const post = (path: string, body: BodyInit, headers: Record<string, string> = {}
 
 beforeAll(async () => {
   backend = await startTestBackend({
-    config: { policies: { documents: [{ document: { id: 'geo', name: 'Unusual country', modes: ['api', 'event'], uses: [{ template: 'unusual-country' }] } }] } },
+    config: {
+      policies: { documents: [{ document: { id: 'geo', name: 'Unusual country', modes: ['api', 'event'], uses: [{ template: 'unusual-country' }] } }] },
+    },
   });
 });
 afterAll(async () => backend?.close());
@@ -52,7 +54,9 @@ describe('operations', () => {
     ] as const) {
       expect(document.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     }
-    const capture = document.paths['/v1/ueba/events']!.post as unknown as { requestBody: { content: { 'application/json': { schema: { properties: object } } } } };
+    const capture = document.paths['/v1/ueba/events']!.post as unknown as {
+      requestBody: { content: { 'application/json': { schema: { properties: object } } } };
+    };
     expect(Object.keys(capture.requestBody.content['application/json'].schema.properties)).toContain('originalIdentity');
   });
 
@@ -75,13 +79,23 @@ describe('authentication', () => {
   const event = JSON.stringify({ originalIdentity: 'u1' });
 
   it('refuses a missing header, an unknown app and a wrong secret alike', async () => {
-    await expectProblem(await request('/v1/ueba/events', { method: 'POST', body: event, headers: { 'content-type': 'application/json' } }), 401, 'invalid_client');
+    await expectProblem(
+      await request('/v1/ueba/events', { method: 'POST', body: event, headers: { 'content-type': 'application/json' } }),
+      401,
+      'invalid_client',
+    );
     await expectProblem(await post('/v1/ueba/events', event, { authorization: backend.basicAuth({ id: 'nope', secret: APP.secret }) }), 401, 'invalid_client');
-    await expectProblem(await post('/v1/ueba/events', event, { authorization: backend.basicAuth({ id: APP.id, secret: OTHER_APP.secret }) }), 401, 'invalid_client');
+    await expectProblem(
+      await post('/v1/ueba/events', event, { authorization: backend.basicAuth({ id: APP.id, secret: OTHER_APP.secret }) }),
+      401,
+      'invalid_client',
+    );
   });
 
   it('never echoes a secret in an error', async () => {
-    const response = await post('/v1/ueba/events', event, { authorization: backend.basicAuth({ id: APP.id, secret: 'wrong-secret-but-very-recognisable-123' }) });
+    const response = await post('/v1/ueba/events', event, {
+      authorization: backend.basicAuth({ id: APP.id, secret: 'wrong-secret-but-very-recognisable-123' }),
+    });
     expect(await response.text()).not.toContain('wrong-secret-but-very-recognisable-123');
   });
 
@@ -109,7 +123,10 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
   });
 
   it('ignores client-sent derived fields and derives them itself', async () => {
-    const response = await post('/v1/ueba/events', JSON.stringify({ originalIdentity: 'derived', ip: PLACES.london.ip, country: 'CN', city: 'Shanghai', intranet: true }));
+    const response = await post(
+      '/v1/ueba/events',
+      JSON.stringify({ originalIdentity: 'derived', ip: PLACES.london.ip, country: 'CN', city: 'Shanghai', intranet: true }),
+    );
     expect(response.status).toBe(201);
     const { events } = (await (await request('/v1/ueba/events?originalIdentity=derived', { headers: { authorization: backend.basicAuth() } })).json()) as {
       events: { country: string; city: string; intranet: boolean }[];
@@ -119,7 +136,11 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
 
   it('refuses invalid workflow documents with the node and field named, keeping the previous version', async () => {
     const headers = { authorization: backend.basicAuth(), 'content-type': 'application/yaml' };
-    const bad = await request('/v1/admin/workflows/geo', { method: 'PUT', headers, body: 'id: geo\nname: Broken\nmodes: [api]\nrules:\n  - id: r1\n    when: "event.country =="\n    then: { factors: [totp] }\n' });
+    const bad = await request('/v1/admin/workflows/geo', {
+      method: 'PUT',
+      headers,
+      body: 'id: geo\nname: Broken\nmodes: [api]\nrules:\n  - id: r1\n    when: "event.country =="\n    then: { factors: [totp] }\n',
+    });
     const body = (await expectProblem(bad, 422, 'invalid_policy')) as unknown as { errors: { node: string; field: string }[] };
     expect(body.errors[0]!.node).toContain('r1');
     await expectProblem(await request('/v1/admin/workflows/geo', { method: 'PUT', headers, body: 'id: [unclosed' }), 422, 'invalid_policy');
@@ -141,8 +162,15 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
     );
     // Bodies that are JSON but wrong in shape, types or sizes, and bodies that are not JSON at all.
     const body = fc.oneof(
-      fc.record({ originalIdentity: junkValue, ip: junkValue, custom: junkValue, metadata: junkValue, ttlSeconds: junkValue }, { requiredKeys: [] }).map((value) => JSON.stringify(value)),
-      fc.record({ originalIdentity: fc.oneof(fc.constant(''), fc.string({ minLength: 257, maxLength: 300 })), ua: fc.string({ minLength: 1025, maxLength: 1100 }) }).map((value) => JSON.stringify(value)),
+      fc
+        .record({ originalIdentity: junkValue, ip: junkValue, custom: junkValue, metadata: junkValue, ttlSeconds: junkValue }, { requiredKeys: [] })
+        .map((value) => JSON.stringify(value)),
+      fc
+        .record({
+          originalIdentity: fc.oneof(fc.constant(''), fc.string({ minLength: 257, maxLength: 300 })),
+          ua: fc.string({ minLength: 1025, maxLength: 1100 }),
+        })
+        .map((value) => JSON.stringify(value)),
       fc.anything().map((value) => JSON.stringify(value) ?? 'undefined'),
       fc.string().filter((text) => {
         try {

@@ -25,7 +25,10 @@ export const streamQuery = z.object({
   originalIdentity: z.string().min(1).max(256).optional(),
   format: z.enum(['json', 'set']).default('json'),
   access_token: z.string().max(4096).optional(),
-  lastEventId: z.string().regex(/^\d{1,18}$/).optional(),
+  lastEventId: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional(),
 });
 
 export const workflowScopeQuery = z.object({

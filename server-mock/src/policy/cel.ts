@@ -98,9 +98,15 @@ function distanceKm(lat1: unknown, lon1: unknown, lat2: unknown, lon2: unknown):
 }
 
 const HELPER_FUNCTIONS = [
-  { signature: 'distanceKm(dyn, dyn, dyn, dyn): double', description: 'Great-circle distance in km between two latitude/longitude pairs; an error if one is null.' },
+  {
+    signature: 'distanceKm(dyn, dyn, dyn, dyn): double',
+    description: 'Great-circle distance in km between two latitude/longitude pairs; an error if one is null.',
+  },
   { signature: 'eventDistanceKm(dyn, dyn): double', description: 'Distance in km between two events; 0 when either lacks coordinates.' },
-  { signature: 'speedKmh(dyn, dyn): double', description: 'Speed in km/h needed between two events (latitude, longitude, requestDate); 0 when anything is missing.' },
+  {
+    signature: 'speedKmh(dyn, dyn): double',
+    description: 'Speed in km/h needed between two events (latitude, longitude, requestDate); 0 when anything is missing.',
+  },
   { signature: 'inCidr(dyn, string): bool', description: 'Whether an IP address (string or null) lies in a CIDR range; false for null or invalid addresses.' },
   { signature: 'userAttribute(dyn, dyn, string): list<string>', description: 'user.<name>, else event.custom.<name>, as a list of strings.' },
 ] as const;

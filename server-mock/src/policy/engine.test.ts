@@ -34,7 +34,12 @@ const countryWorkflow = () =>
         id: 'new-country',
         description: 'country not among recent successful logins',
         when: { all: ['size(stats.knownCountries) > 0', { not: 'event.country in stats.knownCountries' }] },
-        then: { factors: ['totp', 'sms'], acr: 'urn:example:strong', message: 'Login from {{event.country}}; known: {{stats.knownCountries}}', custom: { risk: 'high' } },
+        then: {
+          factors: ['totp', 'sms'],
+          acr: 'urn:example:strong',
+          message: 'Login from {{event.country}}; known: {{stats.knownCountries}}',
+          custom: { risk: 'high' },
+        },
       },
       { id: 'never', when: 'false', then: { factors: ['sms'] } },
     ],
@@ -57,7 +62,8 @@ describe('planStatistics', () => {
           field: 'country',
           scope: 'app',
         },
-        description: 'distinct country values among the last 10 matching events, in this app, where originalIdentity = "alice" and behaviorResult in ["success"]',
+        description:
+          'distinct country values among the last 10 matching events, in this app, where originalIdentity = "alice" and behaviorResult in ["success"]',
         matchesNothing: null,
       },
       {
@@ -170,7 +176,13 @@ describe('judge', () => {
   it('passes now, params and user to CEL with integer and double numbers both usable', () => {
     const flow = workflow({
       params: { limit: { type: 'number', default: 2.5 } },
-      rules: [{ id: 'r', when: 'now - event.requestDate == 60000 && user.level + 1 == 4 && params.limit < 3 && event.latitude + 0.5 > 1.0', then: { factors: ['sms'] } }],
+      rules: [
+        {
+          id: 'r',
+          when: 'now - event.requestDate == 60000 && user.level + 1 == 4 && params.limit < 3 && event.latitude + 0.5 > 1.0',
+          then: { factors: ['sms'] },
+        },
+      ],
     });
     const decision = judge(flow, { event: { ...login, requestDate: NOW - 60_000, latitude: 1 }, user: { level: 3 }, stats: {}, now: NOW });
     expect(decision.explanation.rules[0]!.condition).toEqual(expect.objectContaining({ result: true }));

@@ -198,7 +198,9 @@ function describeQuery(query: PlannedStatistic['query']): string {
     values: `distinct ${query.field} values`,
     latest: 'latest event',
   }[query.op];
-  const where = query.filters.map((filter) => (filter.value === undefined ? `${filter.field} ${OP_WORDS[filter.op]}` : `${filter.field} ${OP_WORDS[filter.op]} ${JSON.stringify(filter.value)}`));
+  const where = query.filters.map((filter) =>
+    filter.value === undefined ? `${filter.field} ${OP_WORDS[filter.op]}` : `${filter.field} ${OP_WORDS[filter.op]} ${JSON.stringify(filter.value)}`,
+  );
   return [
     `${what} ${describeWindow(query.window)}`,
     query.scope === 'app' ? 'in this app' : 'across all apps',
@@ -250,7 +252,13 @@ function prepare(workflow: Workflow, input: { event: UebaEvent | UebaEventLike; 
   if (!workflow.match) return { params, paramProblems: problems, event, celEvent, match: { expression: null, applied: true, error: null } };
   const outcome = run(workflow.match.program, { event: celEvent, params: toCel(params) as Record<string, unknown>, user: {}, stats: {}, now: 0n });
   const error = !outcome.ok ? outcome.error : typeof outcome.value === 'boolean' ? null : `gave ${typeof outcome.value} instead of true or false`;
-  return { params, paramProblems: problems, event, celEvent, match: { expression: workflow.match.source, applied: outcome.ok && outcome.value === true, error } };
+  return {
+    params,
+    paramProblems: problems,
+    event,
+    celEvent,
+    match: { expression: workflow.match.source, applied: outcome.ok && outcome.value === true, error },
+  };
 }
 
 /**
@@ -378,9 +386,22 @@ function judgeChecked(workflow: Workflow, input: JudgeInput): Decision {
   for (const [index, rule] of workflow.rules.entries()) {
     const params = paramsFor(rule.scope, workflow, prepared.params);
     const stats = statsByScope.get(rule.scope) ?? {};
-    const context: CelContext = { event: prepared.celEvent, user: celUser, params: toCel(params) as Record<string, unknown>, stats: toCel(stats) as Record<string, unknown>, now };
+    const context: CelContext = {
+      event: prepared.celEvent,
+      user: celUser,
+      params: toCel(params) as Record<string, unknown>,
+      stats: toCel(stats) as Record<string, unknown>,
+      now,
+    };
     const condition = evaluateCondition(rule.when, context);
-    const trace: RuleTrace = { id: rule.id, template: rule.scope.use?.template ?? null, description: rule.description, result: condition.result, condition, error: null };
+    const trace: RuleTrace = {
+      id: rule.id,
+      template: rule.scope.use?.template ?? null,
+      description: rule.description,
+      result: condition.result,
+      condition,
+      error: null,
+    };
     explanation.rules.push(trace);
     if (condition.result !== true) continue;
     const factors = factorsOf(rule, context);

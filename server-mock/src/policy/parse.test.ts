@@ -72,14 +72,23 @@ describe('parseWorkflow', () => {
     if (!result.ok) return;
     expect(result.workflow.rules.map((rule) => rule.id)).toEqual(['new-country', 'ip-failures', 'city-check']);
     expect(result.workflow.statistics.map((statistic) => statistic.id)).toEqual(['knownCountries', 'ip-failures.failures', 'city-check.known']);
-    expect(result.workflow.uses).toContainEqual(expect.objectContaining({ id: 'city-check', template: 'unusual-city', params: expect.objectContaining({ lookback: 5 }) }));
+    expect(result.workflow.uses).toContainEqual(
+      expect.objectContaining({ id: 'city-check', template: 'unusual-city', params: expect.objectContaining({ lookback: 5 }) }),
+    );
   });
 
   it('names the line and column of invalid YAML', () => {
     const result = parseWorkflow('id: demo\nname: [unclosed\nmodes: [api]\n', 'doc.yaml');
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.errors).toEqual([{ document: 'doc.yaml', node: 'document', field: expect.stringMatching(/^line \d+, column \d+$/), message: expect.stringMatching(/not valid YAML or JSON/) }]);
+    expect(result.errors).toEqual([
+      {
+        document: 'doc.yaml',
+        node: 'document',
+        field: expect.stringMatching(/^line \d+, column \d+$/),
+        message: expect.stringMatching(/not valid YAML or JSON/),
+      },
+    ]);
   });
 
   it('refuses invalid JSON, duplicate keys and an empty document', () => {
@@ -94,34 +103,112 @@ describe('parseWorkflow', () => {
     const cases: [string, Edit, string, string, RegExp][] = [
       ['unknown filter op', (d) => (d.statistics[0].filter[1].op = 'equals'), 'statistics[knownCountries]', 'filter[1].op', /expected one of/],
       ['unknown field', (d) => (d.statistics[0].field = 'countryy'), 'statistics[knownCountries]', 'field', /unknown event field "countryy"/],
-      ['unknown event reference', (d) => (d.statistics[0].filter[0].value = { event: 'user' }), 'statistics[knownCountries]', 'filter[0].value.event', /unknown event field "user"/],
+      [
+        'unknown event reference',
+        (d) => (d.statistics[0].filter[0].value = { event: 'user' }),
+        'statistics[knownCountries]',
+        'filter[0].value.event',
+        /unknown event field "user"/,
+      ],
       ['CEL syntax', (d) => (d.rules[0].when = 'event.country =='), 'rules[new-country].when', 'expression', /in CEL "event.country =="/],
-      ['CEL unknown statistic', (d) => (d.rules[0].when = 'size(stats.knownCities) > 0'), 'rules[new-country].when', 'expression', /unknown statistic "stats.knownCities"/],
-      ['CEL unknown event field', (d) => (d.rules[0].when = "event.countryCode == 'FR'"), 'rules[new-country].when', 'expression', /unknown event field "event.countryCode"/],
+      [
+        'CEL unknown statistic',
+        (d) => (d.rules[0].when = 'size(stats.knownCities) > 0'),
+        'rules[new-country].when',
+        'expression',
+        /unknown statistic "stats.knownCities"/,
+      ],
+      [
+        'CEL unknown event field',
+        (d) => (d.rules[0].when = "event.countryCode == 'FR'"),
+        'rules[new-country].when',
+        'expression',
+        /unknown event field "event.countryCode"/,
+      ],
       ['CEL unknown variable', (d) => (d.rules[0].when = 'risk > 3'), 'rules[new-country].when', 'expression', /Unknown variable: risk/],
       ['CEL type error', (d) => (d.rules[0].when = '"a" + 1 == "a1"'), 'rules[new-country].when', 'expression', /no such overload/],
       ['CEL not boolean', (d) => (d.rules[0].when = '1 + 2'), 'rules[new-country].when', 'expression', /must be a boolean condition/],
       ['CEL bad CIDR literal', (d) => (d.rules[0].when = 'inCidr(event.ip, "10.0.0.0/33")'), 'rules[new-country].when', 'expression', /not a CIDR range/],
-      ['nested condition', (d) => (d.rules[0].when = { all: ['true', { any: ['false', 'params.nope == 1'] }] }), 'rules[new-country].when', 'all[1].any[1]', /unknown parameter "params.nope"/],
+      [
+        'nested condition',
+        (d) => (d.rules[0].when = { all: ['true', { any: ['false', 'params.nope == 1'] }] }),
+        'rules[new-country].when',
+        'all[1].any[1]',
+        /unknown parameter "params.nope"/,
+      ],
       ['condition shape', (d) => (d.rules[0].when = { either: ['true'] }), 'rules[new-country].when', 'expression', /expected a CEL condition/],
       ['empty group', (d) => (d.rules[0].when = { any: [] }), 'rules[new-country].when', 'any', /non-empty list/],
       ['match uses statistics', (d) => (d.match = 'size(stats.knownCountries) > 0'), 'document', 'match', /"stats" is not available here/],
       ['duplicate statistic id', (d) => d.statistics.push(structuredClone(d.statistics[0])), 'statistics[1]', 'id', /duplicate statistic id "knownCountries"/],
       ['duplicate rule id', (d) => d.rules.push(structuredClone(d.rules[0])), 'rules[1]', 'id', /duplicate rule id "new-country"/],
-      ['unknown template', (d) => (d.uses = [{ template: 'unusual-planet' }]), 'uses[unusual-planet]', 'template', /unknown template "unusual-planet"; built-in templates: unusual-country/],
-      ['bad template param value', (d) => (d.uses = [{ template: 'unusual-country', params: { lookback: 0 } }]), 'uses[unusual-country]', 'params.lookback', /./],
-      ['unknown template param', (d) => (d.uses = [{ template: 'ip-failures', params: { treshold: 5 } }]), 'uses[ip-failures]', 'params.treshold', /Unrecognized key/],
-      ['template use colliding with a rule id', (d) => (d.uses = [{ template: 'extranet', id: 'new-country' }]), 'uses[new-country]', 'id', /already a rule id/],
+      [
+        'unknown template',
+        (d) => (d.uses = [{ template: 'unusual-planet' }]),
+        'uses[unusual-planet]',
+        'template',
+        /unknown template "unusual-planet"; built-in templates: unusual-country/,
+      ],
+      [
+        'bad template param value',
+        (d) => (d.uses = [{ template: 'unusual-country', params: { lookback: 0 } }]),
+        'uses[unusual-country]',
+        'params.lookback',
+        /./,
+      ],
+      [
+        'unknown template param',
+        (d) => (d.uses = [{ template: 'ip-failures', params: { treshold: 5 } }]),
+        'uses[ip-failures]',
+        'params.treshold',
+        /Unrecognized key/,
+      ],
+      [
+        'template use colliding with a rule id',
+        (d) => (d.uses = [{ template: 'extranet', id: 'new-country' }]),
+        'uses[new-country]',
+        'id',
+        /already a rule id/,
+      ],
       ['unknown factor', (d) => (d.rules[0].then.factors = ['totp', 'carrier-pigeon']), 'rules[new-country].then', 'factors', /list of factors/],
       ['repeated factor', (d) => (d.rules[0].then.factors = ['totp', 'totp']), 'rules[new-country].then', 'factors', /each factor at most once/],
-      ['message reference', (d) => (d.rules[0].then.message = 'Hello {{params.lookbak}}'), 'rules[new-country].then', 'message', /unknown parameter "params.lookbak"/],
+      [
+        'message reference',
+        (d) => (d.rules[0].then.message = 'Hello {{params.lookbak}}'),
+        'rules[new-country].then',
+        'message',
+        /unknown parameter "params.lookbak"/,
+      ],
       ['bad duration', (d) => (d.statistics[0].window = { duration: '2 minutes' }), 'statistics[knownCountries]', 'window.duration', /a duration like/],
       ['two windows', (d) => (d.statistics[0].window = { last: 5, duration: '2m' }), 'statistics[knownCountries]', 'window', /exactly one of last/],
-      ['window param of the wrong type', (d) => (d.params.lookback = { type: 'string', default: 'ten' }), 'statistics[knownCountries]', 'window.last', /must be a whole number/],
-      ['unknown window param', (d) => (d.statistics[0].window = { last: { param: 'depth' } }), 'statistics[knownCountries]', 'window.last', /unknown parameter "depth"/],
+      [
+        'window param of the wrong type',
+        (d) => (d.params.lookback = { type: 'string', default: 'ten' }),
+        'statistics[knownCountries]',
+        'window.last',
+        /must be a whole number/,
+      ],
+      [
+        'unknown window param',
+        (d) => (d.statistics[0].window = { last: { param: 'depth' } }),
+        'statistics[knownCountries]',
+        'window.last',
+        /unknown parameter "depth"/,
+      ],
       ['param default of the wrong type', (d) => (d.params.lookback.default = 'ten'), 'params[lookback]', 'default', /expected number/],
-      ['op needs a list', (d) => (d.statistics[0].filter[1] = { field: 'behaviorResult', op: 'in', value: 'success' }), 'statistics[knownCountries]', 'filter[1].value', /needs a list/],
-      ['op takes no value', (d) => (d.statistics[0].filter[1] = { field: 'deviceId', op: 'exists', value: 'x' }), 'statistics[knownCountries]', 'filter[1].value', /takes no value/],
+      [
+        'op needs a list',
+        (d) => (d.statistics[0].filter[1] = { field: 'behaviorResult', op: 'in', value: 'success' }),
+        'statistics[knownCountries]',
+        'filter[1].value',
+        /needs a list/,
+      ],
+      [
+        'op takes no value',
+        (d) => (d.statistics[0].filter[1] = { field: 'deviceId', op: 'exists', value: 'x' }),
+        'statistics[knownCountries]',
+        'filter[1].value',
+        /takes no value/,
+      ],
       ['count with a field', (d) => (d.statistics[0].op = 'count'), 'statistics[knownCountries]', 'field', /"count" takes no field/],
       ['sum of text', (d) => (d.statistics[0].op = 'sum'), 'statistics[knownCountries]', 'field', /numeric field/],
       ['unknown key', (d) => (d.rulez = []), 'document', 'rulez', /Unrecognized key/],
@@ -147,10 +234,15 @@ describe('parseWorkflow', () => {
 
   it('bounds the document size and the number of rules and statistics', () => {
     const huge = `# ${'x'.repeat(256 * 1024)}\n${stringify(baseDocument())}`;
-    expect(parseWorkflow(huge, 'doc.yaml')).toEqual({ ok: false, errors: [{ document: 'doc.yaml', node: 'document', field: '(document)', message: 'larger than 256 KB' }] });
+    expect(parseWorkflow(huge, 'doc.yaml')).toEqual({
+      ok: false,
+      errors: [{ document: 'doc.yaml', node: 'document', field: '(document)', message: 'larger than 256 KB' }],
+    });
     const tooManyRules = errorsFor((d) => (d.rules = Array.from({ length: 101 }, (_, index) => ({ ...structuredClone(d.rules[0]), id: `rule-${index}` }))));
     expectError(tooManyRules, 'document', 'rules', /<=100|100/);
-    const tooManyStats = errorsFor((d) => (d.statistics = Array.from({ length: 51 }, (_, index) => ({ ...structuredClone(d.statistics[0]), id: `s${index}` }))));
+    const tooManyStats = errorsFor(
+      (d) => (d.statistics = Array.from({ length: 51 }, (_, index) => ({ ...structuredClone(d.statistics[0]), id: `s${index}` }))),
+    );
     expectError(tooManyStats, 'document', 'statistics', /<=50|50/);
   });
 
@@ -218,12 +310,29 @@ describe('parseWorkflow on junk', () => {
   it('never throws on near-valid documents with junk in any node', () => {
     const junk = fc.oneof(fc.string({ maxLength: 30 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 3 }));
     // Documents are built from mostly valid parts, then up to two nodes are replaced with junk below.
-    const maybe = <T,>(valid: fc.Arbitrary<T>) => valid;
+    const maybe = <T>(valid: fc.Arbitrary<T>) => valid;
     /** Mostly valid choices, sometimes a plausible mistake. */
-    const pick = <T>(valid: T[], invalid: T[]) => fc.oneof({ weight: 40, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: fc.constantFrom(...invalid) });
+    const pick = <T>(valid: T[], invalid: T[]) =>
+      fc.oneof({ weight: 40, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: fc.constantFrom(...invalid) });
     const choose = pick;
     const cel = fc.oneof(
-      { weight: 30, arbitrary: fc.constantFrom('true', 'true', 'true', 'stats.s0 > 1', 'size(stats.s0) > 0', "event.country == 'FR'", 'params.p0 >= 1', 'speedKmh(stats.s0, event) > 805.0', 'inCidr(event.ip, "10.0.0.0/8")', 'x +', '"a" + 1', 'stats.nope') },
+      {
+        weight: 30,
+        arbitrary: fc.constantFrom(
+          'true',
+          'true',
+          'true',
+          'stats.s0 > 1',
+          'size(stats.s0) > 0',
+          "event.country == 'FR'",
+          'params.p0 >= 1',
+          'speedKmh(stats.s0, event) > 805.0',
+          'inCidr(event.ip, "10.0.0.0/8")',
+          'x +',
+          '"a" + 1',
+          'stats.nope',
+        ),
+      },
       fc.string({ maxLength: 40 }),
     );
     const { condition } = fc.letrec((tie) => ({
@@ -241,7 +350,14 @@ describe('parseWorkflow on junk', () => {
       {
         field,
         op: choose(['eq', 'ne', 'in', 'nin', 'gt', 'exists', 'missing'], ['like']),
-        value: maybe(fc.oneof(fc.string({ maxLength: 10 }), fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }), fc.record({ event: field }), fc.record({ param: choose(['p0', 'p1'], ['zz']) }))),
+        value: maybe(
+          fc.oneof(
+            fc.string({ maxLength: 10 }),
+            fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
+            fc.record({ event: field }),
+            fc.record({ param: choose(['p0', 'p1'], ['zz']) }),
+          ),
+        ),
       },
       { requiredKeys: ['field', 'op'] },
     );
@@ -249,7 +365,13 @@ describe('parseWorkflow on junk', () => {
       {
         id: choose(['s0', 's1'], ['bad-id']),
         filter: maybe(fc.array(filter, { maxLength: 3 })),
-        window: maybe(fc.oneof(fc.record({ last: maybe(fc.integer({ min: -1, max: 20_000 })) }), fc.record({ duration: choose(['2m', '30d'], ['0s', '400d', '5x']) }), fc.record({ last: fc.record({ param: fc.constantFrom('p0', 'p1') }) }))),
+        window: maybe(
+          fc.oneof(
+            fc.record({ last: maybe(fc.integer({ min: -1, max: 20_000 })) }),
+            fc.record({ duration: choose(['2m', '30d'], ['0s', '400d', '5x']) }),
+            fc.record({ last: fc.record({ param: fc.constantFrom('p0', 'p1') }) }),
+          ),
+        ),
         op: choose(['count', 'distinct', 'sum', 'values', 'latest'], ['median']),
         field,
         groupBy: field,
@@ -276,15 +398,37 @@ describe('parseWorkflow on junk', () => {
       { requiredKeys: ['id', 'when', 'then'] },
     );
     const use = fc.record(
-      { template: choose([...TEMPLATES.keys()], ['nope']), id: choose(['u0', 'u1'], ['r0']), params: maybe(fc.dictionary(pick(['lookback', 'cidrs', 'attribute', 'window', 'factors', 'threshold'], ['junk']), fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constantFrom('5m', ['10.0.0.0/8'], 'role', ['sms']), junk))) },
+      {
+        template: choose([...TEMPLATES.keys()], ['nope']),
+        id: choose(['u0', 'u1'], ['r0']),
+        params: maybe(
+          fc.dictionary(
+            pick(['lookback', 'cidrs', 'attribute', 'window', 'factors', 'threshold'], ['junk']),
+            fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constantFrom('5m', ['10.0.0.0/8'], 'role', ['sms']), junk),
+          ),
+        ),
+      },
       { requiredKeys: ['template'] },
     );
     const document = fc.record(
       {
         id: choose(['wf'], ['WF']),
         name: choose(['Workflow'], ['']),
-        modes: maybe(fc.oneof({ weight: 8, arbitrary: fc.subarray(['api', 'event'], { minLength: 1 }) }, { weight: 1, arbitrary: fc.subarray(['api', 'batch']) })),
-        params: maybe(fc.dictionary(pick(['p0', 'p1'], ['bad-name']), fc.record({ type: choose(['number', 'string', 'list', 'duration', 'factors'], ['blob']), default: maybe(fc.constantFrom(10, 'ten', ['a', 1], '2m', ['totp'])) }, { requiredKeys: ['type', 'default'] }))),
+        modes: maybe(
+          fc.oneof({ weight: 8, arbitrary: fc.subarray(['api', 'event'], { minLength: 1 }) }, { weight: 1, arbitrary: fc.subarray(['api', 'batch']) }),
+        ),
+        params: maybe(
+          fc.dictionary(
+            pick(['p0', 'p1'], ['bad-name']),
+            fc.record(
+              {
+                type: choose(['number', 'string', 'list', 'duration', 'factors'], ['blob']),
+                default: maybe(fc.constantFrom(10, 'ten', ['a', 1], '2m', ['totp'])),
+              },
+              { requiredKeys: ['type', 'default'] },
+            ),
+          ),
+        ),
         match: maybe(cel),
         statistics: maybe(fc.array(statistic, { maxLength: 3 })),
         rules: maybe(fc.array(rule, { maxLength: 3 })),
@@ -293,25 +437,44 @@ describe('parseWorkflow on junk', () => {
       { requiredKeys: ['id', 'name', 'modes'] },
     );
     // Valid documents with varied content, so mutations also hit compiled CEL, templates and references.
-    const validCondition = fc.constantFrom('true', "event.country == 'FR'", 'size(stats.s0) > 0', 'speedKmh(stats.s1, event) > params.p0', 'inCidr(event.ip, "10.0.0.0/8")');
+    const validCondition = fc.constantFrom(
+      'true',
+      "event.country == 'FR'",
+      'size(stats.s0) > 0',
+      'speedKmh(stats.s1, event) > params.p0',
+      'inCidr(event.ip, "10.0.0.0/8")',
+    );
     const validDocument = fc.record({
       id: fc.constant('wf'),
       name: fc.constant('Workflow'),
       modes: fc.subarray(['api', 'event'] as const, { minLength: 1 }),
       params: fc.constant({ p0: { type: 'number', default: 805 } }),
       statistics: fc.constant([
-        { id: 's0', filter: [{ field: 'originalIdentity', op: 'eq', value: { event: 'originalIdentity' } }], window: { last: { param: 'p0' } }, op: 'values', field: 'country' },
+        {
+          id: 's0',
+          filter: [{ field: 'originalIdentity', op: 'eq', value: { event: 'originalIdentity' } }],
+          window: { last: { param: 'p0' } },
+          op: 'values',
+          field: 'country',
+        },
         { id: 's1', window: { duration: '1h' }, op: 'latest', scope: 'all-apps' },
       ]),
       rules: fc.array(
         fc.record({
           id: fc.constantFrom('r0', 'r1', 'r2'),
           when: fc.oneof(validCondition, fc.record({ all: fc.array(validCondition, { minLength: 1, maxLength: 3 }) }), fc.record({ not: validCondition })),
-          then: fc.record({ factors: fc.subarray(['totp', 'sms', 'email'], { minLength: 1 }), message: fc.constantFrom('', '{{params.p0}} {{stats.s0}} {{event.country}}') }),
+          then: fc.record({
+            factors: fc.subarray(['totp', 'sms', 'email'], { minLength: 1 }),
+            message: fc.constantFrom('', '{{params.p0}} {{stats.s0}} {{event.country}}'),
+          }),
         }),
         { minLength: 1, maxLength: 1 },
       ),
-      uses: fc.subarray([{ template: 'unusual-country' }, { template: 'extranet', params: { cidrs: ['10.0.0.0/8'] } }, { template: 'factor-by-attribute', params: { attribute: 'role', map: { hr: ['totp'] } } }]),
+      uses: fc.subarray([
+        { template: 'unusual-country' },
+        { template: 'extranet', params: { cidrs: ['10.0.0.0/8'] } },
+        { template: 'factor-by-attribute', params: { attribute: 'role', map: { hr: ['totp'] } } },
+      ]),
     });
     const mutations = fc.array(fc.tuple(fc.nat(), junk), { maxLength: 2 });
     let accepted = 0;

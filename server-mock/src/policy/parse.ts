@@ -65,9 +65,7 @@ export interface CompiledStatistic {
 }
 
 export type CompiledCondition =
-  | ({ kind: 'expression' } & CompiledExpression)
-  | { kind: 'all' | 'any'; conditions: CompiledCondition[] }
-  | { kind: 'not'; condition: CompiledCondition };
+  ({ kind: 'expression' } & CompiledExpression) | { kind: 'all' | 'any'; conditions: CompiledCondition[] } | { kind: 'not'; condition: CompiledCondition };
 
 export interface CompiledRule {
   id: string;
@@ -226,14 +224,24 @@ function parseChecked(source: string, documentName: string): ParseResult {
     if (!checked.success) reporter.zodIssues(checked.error.issues, { node: `params[${name}]`, field: 'default' });
     params[name] = { type: declaration.type, default: checked.success ? checked.data : declaration.default, description: declaration.description ?? null };
   }
-  const scope: Scope = { name: 'workflow', use: null, params: Object.fromEntries(Object.entries(params).map(([name, declaration]) => [name, declaration.default])) };
+  const scope: Scope = {
+    name: 'workflow',
+    use: null,
+    params: Object.fromEntries(Object.entries(params).map(([name, declaration]) => [name, declaration.default])),
+  };
 
   let match: CompiledExpression | null = null;
   if (document.match !== undefined) {
-    match = compileInto(reporter, document.match, 'condition', { params: new Set(Object.keys(scope.params)), stats: new Set(), forbidden: new Set<CelVariable>(['stats', 'user', 'now']) }, {
-      node: 'document',
-      field: 'match',
-    });
+    match = compileInto(
+      reporter,
+      document.match,
+      'condition',
+      { params: new Set(Object.keys(scope.params)), stats: new Set(), forbidden: new Set<CelVariable>(['stats', 'user', 'now']) },
+      {
+        node: 'document',
+        field: 'match',
+      },
+    );
   }
 
   const statistics = checkStatistics(reporter, document.statistics, scope, (index) => ({ node: reporter.label('statistics', index), field: '' }));
@@ -273,7 +281,10 @@ function parseChecked(source: string, documentName: string): ParseResult {
       if (!checkedRule.success) reporter.zodIssues(checkedRule.error.issues, { node, field: 'rule' });
       return;
     }
-    const compiledStats = checkStatistics(reporter, templateStats as RawStatistic[], templateScope, (statIndex) => ({ node, field: `statistics[${statIndex}]` }));
+    const compiledStats = checkStatistics(reporter, templateStats as RawStatistic[], templateScope, (statIndex) => ({
+      node,
+      field: `statistics[${statIndex}]`,
+    }));
     statistics.push(...compiledStats);
     rules.push(...checkRules(reporter, [checkedRule.data], templateScope, compiledStats, () => node));
     uses.push({ id, template: template.name, params: checkedParams.data });
@@ -306,7 +317,8 @@ function compileInto(
 ): CompiledExpression | null {
   const compiled = compileExpression(source, kind, rules);
   if (!compiled.ok) {
-    for (const problem of compiled.problems) reporter.add(at.node, at.field, `${problem} in CEL "${source.length > 80 ? `${source.slice(0, 77)}...` : source}"`);
+    for (const problem of compiled.problems)
+      reporter.add(at.node, at.field, `${problem} in CEL "${source.length > 80 ? `${source.slice(0, 77)}...` : source}"`);
     return null;
   }
   return { source, program: compiled.program };
@@ -327,12 +339,7 @@ function filterValueProblem(op: RawFilter['op'], value: unknown): string | null 
   return isScalar(value) ? null : `"${op}" needs a single string, number or boolean`;
 }
 
-function checkStatistics(
-  reporter: Reporter,
-  raw: RawStatistic[],
-  scope: Scope,
-  at: (index: number) => { node: string; field: string },
-): CompiledStatistic[] {
+function checkStatistics(reporter: Reporter, raw: RawStatistic[], scope: Scope, at: (index: number) => { node: string; field: string }): CompiledStatistic[] {
   const compiled: CompiledStatistic[] = [];
   const seen = new Set<string>();
   raw.forEach((statistic, index) => {
@@ -458,7 +465,9 @@ function compileCondition(
     reporter.add(at.node, formatPath([...at.path, key]), `"${key}" needs a non-empty list of conditions`);
     return null;
   }
-  const conditions = inner.map((member, index) => compileCondition(reporter, member, references, { node: at.node, path: [...at.path, key, index] }, depth + 1, budget));
+  const conditions = inner.map((member, index) =>
+    compileCondition(reporter, member, references, { node: at.node, path: [...at.path, key, index] }, depth + 1, budget),
+  );
   return conditions.every((condition) => condition !== null) ? { kind: key, conditions: conditions as CompiledCondition[] } : null;
 }
 

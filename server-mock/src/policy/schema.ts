@@ -51,7 +51,9 @@ const fieldName = z
   .string()
   .max(80)
   .refine(isEventField, { error: (issue) => `unknown event field "${String(issue.input)}"; use one of ${EVENT_FIELDS.join(', ')} or custom.<key>` });
-export const durationText = z.string().refine((text) => durationToMs(text) !== null, 'a duration like "90s", "2m", "12h" or "30d" (units ms, s, m, h, d; at most 366d)');
+export const durationText = z
+  .string()
+  .refine((text) => durationToMs(text) !== null, 'a duration like "90s", "2m", "12h" or "30d" (units ms, s, m, h, d; at most 366d)');
 const text = (max: number) => z.string().max(max);
 
 const paramReference = z.strictObject({ param: identifier });

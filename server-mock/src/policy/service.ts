@@ -23,7 +23,13 @@ export interface LoadedWorkflow {
  * Runs a parsed workflow against storage: plans its statistics, queries them, and asks the pure engine
  * to judge. Used by the service and by `camfa-guard policy simulate`.
  */
-export async function evaluateWorkflow(input: { workflow: Workflow; event: UebaEvent; storage: Storage; now: number; user?: Record<string, unknown> }): Promise<Decision> {
+export async function evaluateWorkflow(input: {
+  workflow: Workflow;
+  event: UebaEvent;
+  storage: Storage;
+  now: number;
+  user?: Record<string, unknown>;
+}): Promise<Decision> {
   const { workflow, event, storage, now } = input;
   const stats: Record<string, AggregateResult> = {};
   await Promise.all(
@@ -88,7 +94,7 @@ export class PolicyService {
       throw new HttpError(404, 'workflow_not_found', `No API-mode workflow "${workflowId}" for this app`);
     }
     const { decision, decisionId } = await this.decide(loaded, event, 'api');
-    if (!decision?.hit) return { trigger: null, decisionId };
+    if (!decision.hit) return { trigger: null, decisionId };
     const trigger = await this.options.mfa.createTrigger(this.stepUp(loaded, event, decision));
     return { trigger: await this.options.mfa.triggerData(trigger), decisionId };
   }
@@ -103,10 +109,13 @@ export class PolicyService {
     const alreadyPending = (await this.options.storage.getUserStatus(event.appId, event.originalIdentity))?.pendingTriggerId;
     for (const loaded of workflows) {
       const { decision } = await this.decide(loaded, event, 'event');
-      if (!decision?.hit) continue;
+      if (!decision.hit) continue;
       if (alreadyPending) return [];
       const published = await this.options.mfa.raise(this.stepUp(loaded, event, decision));
-      this.options.logger.info({ appId: event.appId, originalIdentity: event.originalIdentity, workflowId: loaded.workflow.id, ruleId: decision.ruleId }, 'step-up required');
+      this.options.logger.info(
+        { appId: event.appId, originalIdentity: event.originalIdentity, workflowId: loaded.workflow.id, ruleId: decision.ruleId },
+        'step-up required',
+      );
       return [published];
     }
     return [];
@@ -149,15 +158,13 @@ export class PolicyService {
     await this.options.bus.publish({ kind: 'workflows-changed' });
   }
 
-  private async decide(loaded: LoadedWorkflow, event: UebaEvent, mode: 'api' | 'event'): Promise<{ decision: Decision | null; decisionId: string }> {
+  private async decide(loaded: LoadedWorkflow, event: UebaEvent, mode: 'api' | 'event'): Promise<{ decision: Decision; decisionId: string }> {
     const decisionId = randomUUID();
     const started = performance.now();
     const now = this.options.clock();
-    let decision: Decision | null = null;
-    let explanation: unknown;
+    let decision: Decision;
     try {
       decision = await evaluateWorkflow({ workflow: loaded.workflow, event, storage: this.options.storage, now });
-      explanation = decision.explanation;
     } catch (error) {
       // A storage failure must not read as "no risk": record it, count it, and let the caller decide.
       this.options.metrics.decisions.inc({ mode, outcome: 'error' });
@@ -176,7 +183,7 @@ export class PolicyService {
       eventId: mode === 'event' ? event.id : null,
       hit: decision.hit,
       ruleId: decision.ruleId,
-      explanation,
+      explanation: decision.explanation,
       createdAt: now,
     });
     return { decision, decisionId };

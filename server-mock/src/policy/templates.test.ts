@@ -197,7 +197,12 @@ describe('template new-device', () => {
     const planned = planStatistics(workflow, { event: event() });
     expect(planned.map((statistic) => statistic.query)).toEqual([
       { filters: successfulLoginsOf('alice'), window: { last: 1 }, op: 'count', scope: 'app' },
-      { filters: [...successfulLoginsOf('alice'), { field: 'deviceId', op: 'eq', value: 'device-1' }], window: { durationMs: 30 * 24 * HOUR }, op: 'count', scope: 'app' },
+      {
+        filters: [...successfulLoginsOf('alice'), { field: 'deviceId', op: 'eq', value: 'device-1' }],
+        window: { durationMs: 30 * 24 * HOUR },
+        op: 'count',
+        scope: 'app',
+      },
     ]);
   });
 
@@ -220,7 +225,12 @@ describe('template impossible-travel', () => {
   const versailles = { latitude: 48.8049, longitude: 2.1204, city: 'Versailles' };
 
   it("plans the user's previous successful login", () => {
-    expect(planStatistics(workflow, { event: event() })[0]!.query).toEqual({ filters: successfulLoginsOf('alice'), window: { last: 1 }, op: 'latest', scope: 'app' });
+    expect(planStatistics(workflow, { event: event() })[0]!.query).toEqual({
+      filters: successfulLoginsOf('alice'),
+      window: { last: 1 },
+      op: 'latest',
+      scope: 'app',
+    });
   });
 
   it('hits New York → Paris in an hour (about 5,800 km/h)', () => {

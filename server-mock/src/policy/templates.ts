@@ -65,11 +65,7 @@ function outcome(params: { factors: FactorType[]; acr: string; message: string }
 const SIGN_IN = "(event.behaviorType == null || event.behaviorType == 'login') && event.behaviorResult != 'failure'";
 
 const sameUser = { field: 'originalIdentity', op: 'eq', value: { event: 'originalIdentity' } } as const;
-const successfulLogins = [
-  sameUser,
-  { field: 'behaviorType', op: 'eq', value: 'login' },
-  { field: 'behaviorResult', op: 'eq', value: 'success' },
-] as const;
+const successfulLogins = [sameUser, { field: 'behaviorType', op: 'eq', value: 'login' }, { field: 'behaviorResult', op: 'eq', value: 'success' }] as const;
 const scopeParam = { acrossApps: z.boolean().default(false) };
 const scopeOf = (acrossApps: boolean) => (acrossApps ? 'all-apps' : 'app');
 
@@ -111,11 +107,7 @@ const extranet = defineTemplate({
   name: 'extranet',
   summary: 'Step up when the request does not come from the intranet (the backend marks intranet addresses; or give cidrs).',
   params: {
-    cidrs: z
-      .array(z.string().refine(isValidCidr, 'a CIDR range such as 10.0.0.0/8'))
-      .min(1)
-      .max(LIMITS.listValues)
-      .optional(),
+    cidrs: z.array(z.string().refine(isValidCidr, 'a CIDR range such as 10.0.0.0/8')).min(1).max(LIMITS.listValues).optional(),
     ...outcomeParams(['totp', 'sms'], 'Access from outside the company network'),
   },
   expand: (params) => ({
@@ -202,7 +194,14 @@ const ipVelocity = defineTemplate({
     ] as const;
     return {
       statistics: [
-        { id: 'logins', description: 'logins from this IP, any user, any app', filter: [...fromThisIp], window: { duration: params.window }, op: 'count', scope: 'all-apps' },
+        {
+          id: 'logins',
+          description: 'logins from this IP, any user, any app',
+          filter: [...fromThisIp],
+          window: { duration: params.window },
+          op: 'count',
+          scope: 'all-apps',
+        },
         {
           id: 'apps',
           description: 'distinct apps this IP logged in to',
@@ -233,7 +232,14 @@ const newDevice = defineTemplate({
   expand: (params) => ({
     statistics: [
       // last: 1 with count answers "any successful sign-in ever?" without counting them all.
-      { id: 'history', description: "the user's latest successful sign-in, if any", filter: [...successfulLogins], window: { last: 1 }, op: 'count', scope: scopeOf(params.acrossApps) },
+      {
+        id: 'history',
+        description: "the user's latest successful sign-in, if any",
+        filter: [...successfulLogins],
+        window: { last: 1 },
+        op: 'count',
+        scope: scopeOf(params.acrossApps),
+      },
       {
         id: 'sameDevice',
         description: 'successful sign-ins by this user from this device',
@@ -263,7 +269,14 @@ const impossibleTravel = defineTemplate({
   },
   expand: (params) => ({
     statistics: [
-      { id: 'previous', description: "the user's previous successful sign-in", filter: [...successfulLogins], window: { last: 1 }, op: 'latest', scope: scopeOf(params.acrossApps) },
+      {
+        id: 'previous',
+        description: "the user's previous successful sign-in",
+        filter: [...successfulLogins],
+        window: { last: 1 },
+        op: 'latest',
+        scope: scopeOf(params.acrossApps),
+      },
     ],
     rule: {
       description: 'distance at least minDistanceKm and speed above maxSpeedKmh',

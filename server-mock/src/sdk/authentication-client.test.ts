@@ -100,7 +100,10 @@ describe('createSubscriptionToken', () => {
   it('mints a token for one user', async () => {
     const server = await serve((request, res) => authorized(request, res) && reply(res, 201, { token: 'sub-token', expiresAt: '2030-01-01T00:10:00.000Z' }));
     const { auth } = client(server.url);
-    expect(await auth.mfa.createSubscriptionToken({ originalIdentity: 'u1', ttlSeconds: 60 })).toEqual({ token: 'sub-token', expiresAt: '2030-01-01T00:10:00.000Z' });
+    expect(await auth.mfa.createSubscriptionToken({ originalIdentity: 'u1', ttlSeconds: 60 })).toEqual({
+      token: 'sub-token',
+      expiresAt: '2030-01-01T00:10:00.000Z',
+    });
     expect(await auth.mfa.createSubscriptionToken({ originalIdentity: 'u2' })).toMatchObject({ token: 'sub-token' });
     expect(server.requests.map((request) => [request.path, request.body])).toEqual([
       ['/v1/subscriptions', { originalIdentity: 'u1', ttlSeconds: 60 }],

@@ -65,10 +65,7 @@ export class MfaApi {
     if (typeof workflowId !== 'string' || workflowId === '') throw new TypeError('workflowId must be a non-empty string');
     const failMode = options.failMode ?? this.transport.failMode;
     try {
-      const answer = await this.transport.post<{ trigger: MfaTriggerData | null }>(
-        `/v1/workflows/${encodeURIComponent(workflowId)}/trigger`,
-        { metadata },
-      );
+      const answer = await this.transport.post<{ trigger: MfaTriggerData | null }>(`/v1/workflows/${encodeURIComponent(workflowId)}/trigger`, { metadata });
       return answer.trigger ?? null;
     } catch (error) {
       if (!(error instanceof CamfaError && error.unavailable) || failMode === 'closed') throw error;

@@ -149,8 +149,7 @@ export class Transport {
       status,
       code: problem?.code ?? 'http_error',
       detail:
-        problem?.detail ??
-        (status >= 300 && status < 400 ? `backend redirected ${path}; set host to the final URL` : `backend answered ${status} for ${path}`),
+        problem?.detail ?? (status >= 300 && status < 400 ? `backend redirected ${path}; set host to the final URL` : `backend answered ${status} for ${path}`),
     });
   }
 

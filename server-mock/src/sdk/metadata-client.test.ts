@@ -120,7 +120,11 @@ describe('checkUserStatus when the backend cannot answer (seed 7.2)', () => {
     ['refuses connections', refusedUrl, 'network'],
     ['hangs forever', async () => (await hanging()).url, 'timeout'],
     ['answers 500', async () => (await serve(failing)).url, 'server_error'],
-    ['answers 200 with HTML', async () => (await serve((_r, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>maintenance</h1>'))).url, 'invalid_response'],
+    [
+      'answers 200 with HTML',
+      async () => (await serve((_r, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>maintenance</h1>'))).url,
+      'invalid_response',
+    ],
   ];
 
   for (const [name, start, reason] of outages) {

@@ -3,18 +3,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FailMode } from '../types.js';
 import { CamfaError, MetadataManagementClient, mfaAuthMiddleware, stepUpChallenge } from './index.js';
-import {
-  APP_ID,
-  APP_SECRET,
-  BASIC,
-  TRIGGER,
-  authorized,
-  recordingLogger,
-  refusedUrl,
-  reply,
-  startServer,
-  type TestServer,
-} from './test-support/servers.js';
+import { APP_ID, APP_SECRET, BASIC, TRIGGER, authorized, recordingLogger, refusedUrl, reply, startServer, type TestServer } from './test-support/servers.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -179,9 +168,7 @@ describe('stepUpChallenge', () => {
     const detail = 'Say "hi"\\\r\nSet-Cookie: x=1 请验证';
     const challenge = stepUpChallenge({ detail, acr: 'a"b' });
     const header = challenge.headers['www-authenticate']!;
-    expect(header).toBe(
-      'Bearer error="insufficient_user_authentication", error_description="Say  hi    Set-Cookie: x=1", acr_values="a b"',
-    );
+    expect(header).toBe('Bearer error="insufficient_user_authentication", error_description="Say  hi    Set-Cookie: x=1", acr_values="a b"');
     expect(challenge.body.detail).toBe(detail);
     // Node itself must accept the header.
     expect(() => new Headers({ 'www-authenticate': header })).not.toThrow();

@@ -132,9 +132,7 @@ export class AggregateBuilder {
       const typed = this.typed(field, type);
       if (ofType.length === 0 || typed === null) continue;
       const bound = ofType.map((value) => bind(field, value));
-      alternatives.push(
-        bound.length === 1 ? sql<SqlBool>`${typed} = ${bound[0]}` : sql<SqlBool>`${typed} in (${sql.join(bound)})`,
-      );
+      alternatives.push(bound.length === 1 ? sql<SqlBool>`${typed} = ${bound[0]}` : sql<SqlBool>`${typed} in (${sql.join(bound)})`);
     }
     if (alternatives.length === 0) return sql<SqlBool>`1 = 0`;
     return alternatives.length === 1 ? alternatives[0]! : sql<SqlBool>`(${sql.join(alternatives, sql` or `)})`;
@@ -205,9 +203,7 @@ export class AggregateBuilder {
   }
 
   private reduce(aggregate: RawBuilder<unknown>, inner: EventSelect, grouped: boolean) {
-    return grouped
-      ? sql<Row>`select g, ${aggregate} as n from (${inner}) as w group by g`
-      : sql<Row>`select ${aggregate} as n from (${inner}) as w`;
+    return grouped ? sql<Row>`select g, ${aggregate} as n from (${inner}) as w group by g` : sql<Row>`select ${aggregate} as n from (${inner}) as w`;
   }
 }
 
@@ -284,4 +280,3 @@ function requireWholeMillis(name: string, value: unknown): void {
     throw new Error(`${name} must be a non-negative whole number`);
   }
 }
-

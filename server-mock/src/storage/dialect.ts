@@ -30,10 +30,7 @@ export interface SqlDialect {
    * Runs `migrate` while no other instance can migrate the same database. `inTransaction` tells the
    * migrator that a transaction is already open and it must not start its own.
    */
-  exclusiveMigration<T>(
-    db: Kysely<Database>,
-    migrate: (db: Kysely<Database>, inTransaction: boolean) => Promise<T>,
-  ): Promise<T>;
+  exclusiveMigration<T>(db: Kysely<Database>, migrate: (db: Kysely<Database>, inTransaction: boolean) => Promise<T>): Promise<T>;
   /** Schema the migration bookkeeping tables belong to (PostgreSQL's current search_path head). */
   migrationSchema(db: Kysely<Database>): Promise<string | undefined>;
   /** Prefix that turns a query into its plan, and how to read one plan row as text. */
@@ -53,8 +50,7 @@ export const sqliteDialect: SqlDialect = {
   customJson: (key) => sql<string | null>`(custom -> ${customPath(key)})`,
   customNumber: (key) =>
     sql<number | null>`(case when json_type(custom, ${customPath(key)}) in ('integer', 'real') then json_extract(custom, ${customPath(key)}) end)`,
-  customString: (key) =>
-    sql<string | null>`(case when json_type(custom, ${customPath(key)}) = 'text' then json_extract(custom, ${customPath(key)}) end)`,
+  customString: (key) => sql<string | null>`(case when json_type(custom, ${customPath(key)}) = 'text' then json_extract(custom, ${customPath(key)}) end)`,
   lockTable: async () => {},
   // Kysely's SQLite migrator takes no lock. BEGIN IMMEDIATE takes the write lock before the migration
   // state is read, so a second process waits (busy_timeout) and then finds the migrations applied.
@@ -83,8 +79,7 @@ export const postgresDialect: SqlDialect = {
   customJson: (key) => sql<string | null>`((custom -> ${sql.lit(key)})::text)`,
   customNumber: (key) =>
     sql<number | null>`(case when jsonb_typeof(custom -> ${sql.lit(key)}) = 'number' then (custom ->> ${sql.lit(key)})::double precision end)`,
-  customString: (key) =>
-    sql<string | null>`(case when jsonb_typeof(custom -> ${sql.lit(key)}) = 'string' then custom ->> ${sql.lit(key)} end)`,
+  customString: (key) => sql<string | null>`(case when jsonb_typeof(custom -> ${sql.lit(key)}) = 'string' then custom ->> ${sql.lit(key)} end)`,
   // EXCLUSIVE still lets plain SELECTs through; it only queues the other writers of this table.
   lockTable: async (trx, table) => {
     await sql`lock table ${sql.table(table)} in exclusive mode`.execute(trx);

@@ -34,9 +34,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Opens the configured database and brings its schema up to date before handing it out. */
 export async function openStorage(options: OpenStorageOptions): Promise<Storage> {
   const url = options.url ?? '';
-  const storage = /^postgres(ql)?:\/\//.test(url)
-    ? await openPostgres(url, options)
-    : openSqlite(sqliteLocation(url, options.dataDir), options.logger);
+  const storage = /^postgres(ql)?:\/\//.test(url) ? await openPostgres(url, options) : openSqlite(sqliteLocation(url, options.dataDir), options.logger);
   try {
     await storage.migrate();
   } catch (error) {
@@ -65,7 +63,36 @@ function openSqlite(file: string, logger: StorageLogger | undefined): KyselyStor
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   logger?.info({ file }, 'storage: sqlite');
-  return new KyselyStorage(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), sqliteDialect);
+  return new KyselyStorage(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), sqliteDialect);
+}
+
+/**
+ * Kysely prepares every query anew; preparing cost as much as running the statistics queries. The
+ * statements it issues come from a small set of query shapes, so cached statements are reused. Safe
+ * because Kysely runs one query at a time on its single SQLite connection.
+ */
+function withStatementCache(database: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  const prepare = database.prepare.bind(database);
+  return new Proxy(database, {
+    get(target, property) {
+      if (property !== 'prepare') {
+        const value: unknown = Reflect.get(target, property, target);
+        // Native methods must run on the real database object, not on the proxy.
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (sql: string) => {
+        let statement = cache.get(sql);
+        if (!statement) {
+          statement = prepare(sql);
+          // Query shapes are bounded by the workflows in force; the cap guards against a pathological one.
+          if (cache.size >= 1000) cache.clear();
+          cache.set(sql, statement);
+        }
+        return statement;
+      };
+    },
+  });
 }
 
 async function openPostgres(url: string, options: OpenStorageOptions): Promise<KyselyStorage> {

@@ -120,24 +120,14 @@ export class KyselyStorage implements Storage {
         .onConflict((conflict) =>
           conflict.columns(['app_id', 'original_identity']).doUpdateSet((eb) => ({
             pending_trigger_id: resolved
-              ? eb
-                  .case()
-                  .when('user_status.pending_trigger_id', '=', input.triggerId)
-                  .then(null)
-                  .else(eb.ref('user_status.pending_trigger_id'))
-                  .end()
+              ? eb.case().when('user_status.pending_trigger_id', '=', input.triggerId).then(null).else(eb.ref('user_status.pending_trigger_id')).end()
               : eb.ref('excluded.pending_trigger_id'),
             updated_at: eb.ref('excluded.updated_at'),
           })),
         )
         .execute();
       if (resolved) {
-        await trx
-          .updateTable('triggers')
-          .set({ resolved_at: input.publishedAt })
-          .where('id', '=', input.triggerId)
-          .where('resolved_at', 'is', null)
-          .execute();
+        await trx.updateTable('triggers').set({ resolved_at: input.publishedAt }).where('id', '=', input.triggerId).where('resolved_at', 'is', null).execute();
       }
       return mfaEventFromRow(row);
     });
@@ -153,17 +143,8 @@ export class KyselyStorage implements Storage {
     return row === undefined ? null : userStatusFromRow(row);
   }
 
-  async listMfaEvents(query: {
-    appId: string;
-    originalIdentity?: string;
-    afterSeq: number;
-    limit: number;
-  }): Promise<MfaEventRecord[]> {
-    let select = this.db
-      .selectFrom('mfa_events')
-      .selectAll()
-      .where('app_id', '=', query.appId)
-      .where('seq', '>', query.afterSeq);
+  async listMfaEvents(query: { appId: string; originalIdentity?: string; afterSeq: number; limit: number }): Promise<MfaEventRecord[]> {
+    let select = this.db.selectFrom('mfa_events').selectAll().where('app_id', '=', query.appId).where('seq', '>', query.afterSeq);
     if (query.originalIdentity !== undefined) select = select.where('original_identity', '=', query.originalIdentity);
     const rows = await select.orderBy('seq', 'asc').limit(query.limit).execute();
     return rows.map(mfaEventFromRow);
@@ -184,12 +165,7 @@ export class KyselyStorage implements Storage {
    * Deactivating first takes SQLite's write lock before the version is read; the PostgreSQL table
    * lock keeps two instances from both reading the same highest version.
    */
-  async saveWorkflowVersion(input: {
-    workflowId: string;
-    appId: string | null;
-    source: string;
-    createdAt: number;
-  }): Promise<number> {
+  async saveWorkflowVersion(input: { workflowId: string; appId: string | null; source: string; createdAt: number }): Promise<number> {
     if (input.appId === GLOBAL_SCOPE) throw new Error('appId must be null or a non-empty string');
     return this.db.transaction().execute(async (trx) => {
       await this.sqlDialect.lockTable(trx, 'workflow_versions');
@@ -221,13 +197,7 @@ export class KyselyStorage implements Storage {
 
   /** Ordered by workflow id, the global version before the per-app ones. */
   async listActiveWorkflows(): Promise<WorkflowVersionRecord[]> {
-    const rows = await this.db
-      .selectFrom('workflow_versions')
-      .selectAll()
-      .where('active', '=', 1)
-      .orderBy('workflow_id')
-      .orderBy('app_scope')
-      .execute();
+    const rows = await this.db.selectFrom('workflow_versions').selectAll().where('active', '=', 1).orderBy('workflow_id').orderBy('app_scope').execute();
     return rows.map(workflowFromRow);
   }
 
@@ -243,12 +213,7 @@ export class KyselyStorage implements Storage {
 
   /** Keeps the first retirement time when a key is retired twice. */
   async retireKey(kid: string, retiredAt: number): Promise<void> {
-    await this.db
-      .updateTable('signing_keys')
-      .set({ retired_at: retiredAt })
-      .where('kid', '=', kid)
-      .where('retired_at', 'is', null)
-      .execute();
+    await this.db.updateTable('signing_keys').set({ retired_at: retiredAt }).where('kid', '=', kid).where('retired_at', 'is', null).execute();
   }
 
   async getOrCreateSetting(name: string, value: string): Promise<string> {
@@ -263,6 +228,5 @@ export class KyselyStorage implements Storage {
 }
 
 function whereScope(scope: { workflow_id: string; app_scope: string }) {
-  return (eb: ExpressionBuilder<Database, 'workflow_versions'>) =>
-    eb.and([eb('workflow_id', '=', scope.workflow_id), eb('app_scope', '=', scope.app_scope)]);
+  return (eb: ExpressionBuilder<Database, 'workflow_versions'>) => eb.and([eb('workflow_id', '=', scope.workflow_id), eb('app_scope', '=', scope.app_scope)]);
 }

@@ -94,11 +94,7 @@ async function createMfaTables(db: Kysely<any>, dialect: SqlDialect): Promise<vo
     .addColumn('published_at', 'bigint', (column) => column.notNull())
     .execute();
   await db.schema.createIndex('mfa_events_app_seq').on('mfa_events').columns(['app_id', 'seq']).execute();
-  await db.schema
-    .createIndex('mfa_events_user_seq')
-    .on('mfa_events')
-    .columns(['app_id', 'original_identity', 'seq'])
-    .execute();
+  await db.schema.createIndex('mfa_events_user_seq').on('mfa_events').columns(['app_id', 'original_identity', 'seq']).execute();
 
   await db.schema
     .createTable('user_status')
@@ -127,11 +123,7 @@ async function createDecisionTable(db: Kysely<any>, dialect: SqlDialect): Promis
     .addColumn('created_at', 'bigint', (column) => column.notNull())
     .execute();
   await db.schema.createIndex('decisions_app_time').on('decisions').columns(['app_id', 'created_at']).execute();
-  await db.schema
-    .createIndex('decisions_user_time')
-    .on('decisions')
-    .columns(['app_id', 'original_identity', 'created_at'])
-    .execute();
+  await db.schema.createIndex('decisions_user_time').on('decisions').columns(['app_id', 'original_identity', 'created_at']).execute();
 }
 
 async function createConfigurationTables(db: Kysely<any>): Promise<void> {

@@ -2,23 +2,8 @@ import type { Insertable, Selectable } from 'kysely';
 import { EVENT_FIELDS } from '../types.js';
 import type { CustomValue, UebaEvent } from '../types.js';
 import { EVENT_COLUMNS, GLOBAL_SCOPE } from './schema.js';
-import type {
-  DecisionTable,
-  MfaEventTable,
-  SigningKeyTable,
-  TriggerTable,
-  UebaEventTable,
-  UserStatusTable,
-  WorkflowVersionTable,
-} from './schema.js';
-import type {
-  DecisionRecord,
-  KeyRecord,
-  MfaEventRecord,
-  TriggerRecord,
-  UserStatusRecord,
-  WorkflowVersionRecord,
-} from './types.js';
+import type { DecisionTable, MfaEventTable, SigningKeyTable, TriggerTable, UebaEventTable, UserStatusTable, WorkflowVersionTable } from './schema.js';
+import type { DecisionRecord, KeyRecord, MfaEventRecord, TriggerRecord, UserStatusRecord, WorkflowVersionRecord } from './types.js';
 
 /** Converts between records and rows; the only place that knows BIGINT comes back as a string from `pg`. */
 

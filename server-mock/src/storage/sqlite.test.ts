@@ -128,9 +128,7 @@ function acknowledgedBeforeKill(dataDir: string, killAfter: number): Promise<str
     output += chunk.toString();
     if (output.split('\n').length > killAfter) child.kill('SIGKILL');
   });
-  return new Promise((resolve) =>
-    child.on('exit', () => resolve(output.split('\n').filter((line) => line !== ''))),
-  );
+  return new Promise((resolve) => child.on('exit', () => resolve(output.split('\n').filter((line) => line !== ''))));
 }
 
 /**
@@ -145,14 +143,38 @@ describe('statistics query plans (sqlite)', () => {
   const failed: FieldFilter = { field: 'behaviorResult', op: 'eq', value: 'failure' };
 
   it.each<[string, Partial<AggregateQuery>, RegExp]>([
-    ['user + window', { filters: [user, failed] }, /USING INDEX ueba_events_user_time \(app_id=\? AND original_identity=\? AND request_date>\? AND request_date<\?\)/],
-    ['user + last N', { filters: [user], window: { last: 20 } }, /USING (COVERING )?INDEX ueba_events_user_time \(app_id=\? AND original_identity=\? AND request_date<\?\)/],
-    ['ip + window in one app', { filters: [ip], op: 'distinct', field: 'originalIdentity' }, /USING INDEX ueba_events_ip_time \(ip=\? AND request_date>\? AND request_date<\?\)/],
-    ['ip + window across apps', { appId: null, filters: [ip], op: 'distinct', field: 'appId' }, /USING INDEX ueba_events_ip_time \(ip=\? AND request_date>\? AND request_date<\?\)/],
+    [
+      'user + window',
+      { filters: [user, failed] },
+      /USING INDEX ueba_events_user_time \(app_id=\? AND original_identity=\? AND request_date>\? AND request_date<\?\)/,
+    ],
+    [
+      'user + last N',
+      { filters: [user], window: { last: 20 } },
+      /USING (COVERING )?INDEX ueba_events_user_time \(app_id=\? AND original_identity=\? AND request_date<\?\)/,
+    ],
+    [
+      'ip + window in one app',
+      { filters: [ip], op: 'distinct', field: 'originalIdentity' },
+      /USING INDEX ueba_events_ip_time \(ip=\? AND request_date>\? AND request_date<\?\)/,
+    ],
+    [
+      'ip + window across apps',
+      { appId: null, filters: [ip], op: 'distinct', field: 'appId' },
+      /USING INDEX ueba_events_ip_time \(ip=\? AND request_date>\? AND request_date<\?\)/,
+    ],
     ['ip + last N', { filters: [ip], window: { last: 50 } }, /USING INDEX ueba_events_ip_time \(ip=\? AND request_date<\?\)/],
-    ['device + window', { filters: [device], op: 'values', field: 'originalIdentity' }, /USING INDEX ueba_events_device_time \(device_id=\? AND request_date>\? AND request_date<\?\)/],
+    [
+      'device + window',
+      { filters: [device], op: 'values', field: 'originalIdentity' },
+      /USING INDEX ueba_events_device_time \(device_id=\? AND request_date>\? AND request_date<\?\)/,
+    ],
     ['app + window grouped', { filters: [failed], groupBy: 'ip' }, /USING INDEX ueba_events_app_time \(app_id=\? AND request_date>\? AND request_date<\?\)/],
-    ['user + window latest', { filters: [user], op: 'latest' }, /USING INDEX ueba_events_user_time \(app_id=\? AND original_identity=\? AND request_date>\? AND request_date<\?\)/],
+    [
+      'user + window latest',
+      { filters: [user], op: 'latest' },
+      /USING INDEX ueba_events_user_time \(app_id=\? AND original_identity=\? AND request_date>\? AND request_date<\?\)/,
+    ],
   ])('%s', async (_label, shape, expected) => {
     const storage = (await openStorage({ url: ':memory:' })) as KyselyStorage;
     const plan = (await storage.explainAggregate({ ...base, ...shape })).join('\n');

@@ -171,14 +171,9 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
           event({ id: 'bob', requestDate: NOW, originalIdentity: 'bob' }),
           event({ id: 'other-app', requestDate: NOW, appId: 'app-2' }),
         ]);
-        const ids = async (query: Parameters<Storage['listEvents']>[0]) =>
-          (await storage.listEvents(query)).map((item) => item.id);
+        const ids = async (query: Parameters<Storage['listEvents']>[0]) => (await storage.listEvents(query)).map((item) => item.id);
         expect(await ids({ appId: 'app-1', limit: 10 })).toEqual(['bob', 'tie-second', 'tie-first', 'old']);
-        expect(await ids({ appId: 'app-1', originalIdentity: 'alice', limit: 10 })).toEqual([
-          'tie-second',
-          'tie-first',
-          'old',
-        ]);
+        expect(await ids({ appId: 'app-1', originalIdentity: 'alice', limit: 10 })).toEqual(['tie-second', 'tie-first', 'old']);
         expect(await ids({ appId: 'app-1', limit: 2 })).toEqual(['bob', 'tie-second']);
         expect(await ids({ appId: 'app-2', limit: 10 })).toEqual(['other-app']);
         expect(await ids({ appId: 'app-3', limit: 10 })).toEqual([]);
@@ -278,12 +273,7 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
       it('values lists distinct non-null values with their types', async () => {
         expect(sortValues((await stat({ op: 'values', field: 'country' })) as unknown[])).toEqual(['AU', 'NZ']);
         expect(sortValues((await stat({ op: 'values', field: 'custom.tag' })) as unknown[])).toEqual([1, '1', 'x']);
-        expect(sortValues((await stat({ op: 'values', field: 'custom.amount' })) as unknown[])).toEqual([
-          true,
-          10,
-          2.5,
-          '7',
-        ]);
+        expect(sortValues((await stat({ op: 'values', field: 'custom.amount' })) as unknown[])).toEqual([true, 10, 2.5, '7']);
         expect(await stat({ op: 'values', field: 'intranet' })).toEqual([false]);
       });
 
@@ -366,8 +356,7 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
       });
 
       /** Each event's deviceId is its id, so the values of deviceId name the matching events. */
-      const idsOf = async (filters: AggregateQuery['filters']) =>
-        sortValues((await stat({ op: 'values', field: 'deviceId', filters })) as unknown[]);
+      const idsOf = async (filters: AggregateQuery['filters']) => sortValues((await stat({ op: 'values', field: 'deviceId', filters })) as unknown[]);
 
       it.each([
         ['eq', { field: 'country', op: 'eq', value: 'NZ' }, ['f1']],
@@ -522,8 +511,7 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
         await publish('app-1', 'bob', 't2');
         await publish('app-2', 'alice', 't3');
         await publish('app-1', 'alice', 't4');
-        const triggers = async (query: Parameters<Storage['listMfaEvents']>[0]) =>
-          (await storage.listMfaEvents(query)).map((item) => item.triggerId);
+        const triggers = async (query: Parameters<Storage['listMfaEvents']>[0]) => (await storage.listMfaEvents(query)).map((item) => item.triggerId);
         expect(await triggers({ appId: 'app-1', afterSeq: 0, limit: 10 })).toEqual(['t1', 't2', 't4']);
         expect(await triggers({ appId: 'app-1', afterSeq: first.seq, limit: 10 })).toEqual(['t2', 't4']);
         expect(await triggers({ appId: 'app-1', originalIdentity: 'alice', afterSeq: 0, limit: 10 })).toEqual(['t1', 't4']);
@@ -637,9 +625,7 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
       });
 
       it('gives every concurrent caller the same winner', async () => {
-        const values = await Promise.all(
-          Array.from({ length: 10 }, (_, index) => storage.getOrCreateSetting('race', `v${index}`)),
-        );
+        const values = await Promise.all(Array.from({ length: 10 }, (_, index) => storage.getOrCreateSetting('race', `v${index}`)));
         expect(new Set(values).size).toBe(1);
         expect(await storage.getOrCreateSetting('race', 'late')).toBe(values[0]);
       });

@@ -31,7 +31,9 @@ export interface TestBackend extends RunningBackend {
  * A real backend on a free port with its own SQLite file, the fixture geo table and (optionally) a manual
  * clock. PostgreSQL/Redis are used only when a test asks for them, so suites never share state.
  */
-export async function startTestBackend(options: { config?: Partial<ConfigInput>; clock?: Clock } & Omit<Partial<StartBackendOptions>, 'config'> = {}): Promise<TestBackend> {
+export async function startTestBackend(
+  options: { config?: Partial<ConfigInput>; clock?: Clock } & Omit<Partial<StartBackendOptions>, 'config'> = {},
+): Promise<TestBackend> {
   const dataDir = mkdtempSync(join(tmpdir(), 'camfa-test-'));
   const logs: string[] = [];
   const { config, ...rest } = options;

@@ -15,8 +15,7 @@ export const GEO_TABLE: Record<string, GeoLocation> = Object.fromEntries(
     .map((place) => [place.ip, place.geo as GeoLocation]),
 );
 
-export const CHROME_UA =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+export const CHROME_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
 /** A controllable clock: tests move time instead of sleeping. */
 export function manualClock(start = Date.parse('2026-11-23T12:00:00Z')) {

@@ -6,7 +6,10 @@ const MAX_STRING = 1024;
 const MAX_CUSTOM_KEYS = 32;
 
 const text = z.string().max(MAX_STRING, `at most ${MAX_STRING} characters`);
-const ip = z.string().max(64).refine((value) => ipaddr.isValid(value), 'must be an IPv4 or IPv6 address');
+const ip = z
+  .string()
+  .max(64)
+  .refine((value) => ipaddr.isValid(value), 'must be an IPv4 or IPv6 address');
 
 const customValue = z.union([text, z.number().finite(), z.boolean(), z.null()]);
 const custom = z

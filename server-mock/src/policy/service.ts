@@ -224,7 +224,12 @@ export class PolicyService {
     if (policies.dir) documents.push(...(await readFolder(policies.dir)));
     const stored = new Map((await this.options.storage.listActiveWorkflows()).map((record) => [key(record.appId, record.workflowId), record]));
     let changed = false;
+    const apps = new Set(this.options.config.apps.map((app) => app.id));
     for (const document of documents) {
+      if (document.appId !== null && !apps.has(document.appId)) {
+        this.options.logger.error({ document: document.name, appId: document.appId }, 'workflow document for an app that is not configured; skipped');
+        continue;
+      }
       const parsed = parseWorkflow(document.source, document.name);
       if (!parsed.ok) {
         this.options.logger.error({ document: document.name, errors: parsed.errors }, 'invalid workflow document; the previous version stays active');

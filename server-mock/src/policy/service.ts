@@ -106,11 +106,10 @@ export class PolicyService {
   async onCapture(event: UebaEvent): Promise<MfaEvent[]> {
     const workflows = this.forApp(event.appId).filter((loaded) => loaded.workflow.modes.includes('event'));
     if (workflows.length === 0) return [];
-    const alreadyPending = (await this.options.storage.getUserStatus(event.appId, event.originalIdentity))?.pendingTriggerId;
     for (const loaded of workflows) {
       const { decision } = await this.decide(loaded, event, 'event');
       if (!decision.hit) continue;
-      if (alreadyPending) return [];
+      if ((await this.options.storage.getUserStatus(event.appId, event.originalIdentity))?.pendingTriggerId) return [];
       const published = await this.options.mfa.raise(this.stepUp(loaded, event, decision));
       this.options.logger.info(
         { appId: event.appId, originalIdentity: event.originalIdentity, workflowId: loaded.workflow.id, ruleId: decision.ruleId },

@@ -16,13 +16,24 @@ export function inCidrs(ip: string, cidrs: readonly Cidr[]): boolean {
   return cidrs.some(([range, bits]) => parsed.kind() === range.kind() && parsed.match(range, bits));
 }
 
-function describeUa(ua: string): Pick<UebaEvent, 'deviceType' | 'systemType' | 'browserType'> {
+type UaFields = Pick<UebaEvent, 'deviceType' | 'systemType' | 'browserType'>;
+
+/** A user base sends few distinct User-Agents and parsing one costs more than the rest of enrichment. */
+const uaCache = new Map<string, UaFields>();
+const UA_CACHE_SIZE = 2000;
+
+function describeUa(ua: string): UaFields {
+  const cached = uaCache.get(ua);
+  if (cached) return cached;
   const parsed = Bowser.parse(ua);
-  return {
+  const fields = {
     deviceType: parsed.platform.type ?? null,
     systemType: parsed.os.name ?? null,
     browserType: parsed.browser.name ?? null,
   };
+  if (uaCache.size >= UA_CACHE_SIZE) uaCache.delete(uaCache.keys().next().value!);
+  uaCache.set(ua, fields);
+  return fields;
 }
 
 export interface EnrichContext {

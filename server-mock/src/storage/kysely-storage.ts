@@ -5,13 +5,19 @@ import type { SqlDialect } from './dialect.js';
 import { migrateToLatest } from './migrations.js';
 import {
   appScope,
+  challengeFromRow,
+  challengeToRow,
+  counterFromRow,
   decisionFromRow,
   decisionToRow,
   eventFromRow,
+  enrolmentFromRow,
+  enrolmentToRow,
   eventToRow,
   keyFromRow,
   keyToRow,
   mfaEventFromRow,
+  recoveryCodeFromRow,
   triggerFromRow,
   triggerToRow,
   userStatusFromRow,
@@ -22,10 +28,14 @@ import type { Database } from './schema.js';
 import type {
   AggregateQuery,
   AggregateResult,
+  CounterRecord,
   DecisionRecord,
+  FactorEnrolmentRecord,
   KeyRecord,
   MfaEventRecord,
+  OtpChallengeRecord,
   PublishMfaEventInput,
+  RecoveryCodeRecord,
   Storage,
   TriggerRecord,
   UserStatusRecord,
@@ -225,8 +235,225 @@ export class KyselyStorage implements Storage {
     const row = await this.db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirstOrThrow();
     return row.value;
   }
+
+  async insertFactorEnrolment(enrolment: FactorEnrolmentRecord): Promise<void> {
+    await this.db.insertInto('factor_enrolments').values(enrolmentToRow(enrolment)).execute();
+  }
+
+  async getFactorEnrolment(id: string): Promise<FactorEnrolmentRecord | null> {
+    const row = await this.db.selectFrom('factor_enrolments').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : enrolmentFromRow(row);
+  }
+
+  async listFactorEnrolments(appId: string, originalIdentity: string): Promise<FactorEnrolmentRecord[]> {
+    const rows = await this.db
+      .selectFrom('factor_enrolments')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('original_identity', '=', originalIdentity)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(enrolmentFromRow);
+  }
+
+  /** The conditional update decides which of two concurrent activations of one enrolment wins. */
+  activateFactorEnrolment(input: { id: string; activatedAt: number; lastUsedStep: number | null }): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const activated = await trx
+        .updateTable('factor_enrolments')
+        .set({ status: 'active', activated_at: input.activatedAt, last_used_step: input.lastUsedStep })
+        .where('id', '=', input.id)
+        .where('status', '=', 'pending')
+        .returning(['app_id', 'original_identity', 'type'])
+        .executeTakeFirst();
+      if (activated === undefined) return false;
+      await trx
+        .deleteFrom('factor_enrolments')
+        .where('app_id', '=', activated.app_id)
+        .where('original_identity', '=', activated.original_identity)
+        .where('type', '=', activated.type)
+        .where('id', '<>', input.id)
+        .execute();
+      return true;
+    });
+  }
+
+  async advanceFactorStep(id: string, step: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('factor_enrolments')
+      .set({ last_used_step: step })
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async deleteFactorEnrolment(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('factor_enrolments').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async insertOtpChallenge(challenge: OtpChallengeRecord): Promise<void> {
+    await this.db.insertInto('otp_challenges').values(challengeToRow(challenge)).execute();
+  }
+
+  async getOtpChallenge(id: string): Promise<OtpChallengeRecord | null> {
+    const row = await this.db.selectFrom('otp_challenges').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : challengeFromRow(row);
+  }
+
+  async countOtpAttempt(input: { id: string; now: number; maxAttempts: number }): Promise<OtpChallengeRecord | null> {
+    const row = await this.db
+      .updateTable('otp_challenges')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', input.id)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', input.now)
+      .where('attempts', '<', input.maxAttempts)
+      .returningAll()
+      .executeTakeFirst();
+    return row === undefined ? null : challengeFromRow(row);
+  }
+
+  async consumeOtpChallenge(id: string, consumedAt: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('otp_challenges')
+      .set({ consumed_at: consumedAt })
+      .where('id', '=', id)
+      .where('consumed_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async replaceOtpCode(input: { id: string; codeHash: string; expiresAt: number; sentAt: number; sentBefore: number; maxAttempts: number }): Promise<boolean> {
+    const result = await this.db
+      .updateTable('otp_challenges')
+      .set((eb) => ({ code_hash: input.codeHash, expires_at: input.expiresAt, last_sent_at: input.sentAt, sends: eb('sends', '+', 1) }))
+      .where('id', '=', input.id)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', input.sentAt)
+      .where('attempts', '<', input.maxAttempts)
+      .where('last_sent_at', '<=', input.sentBefore)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async replaceRecoveryCodes(input: { appId: string; originalIdentity: string; codeHashes: string[]; createdAt: number }): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('recovery_codes').where('app_id', '=', input.appId).where('original_identity', '=', input.originalIdentity).execute();
+      if (input.codeHashes.length === 0) return;
+      await trx
+        .insertInto('recovery_codes')
+        .values(
+          input.codeHashes.map((codeHash) => ({
+            app_id: input.appId,
+            original_identity: input.originalIdentity,
+            code_hash: codeHash,
+            created_at: input.createdAt,
+            used_at: null,
+          })),
+        )
+        .execute();
+    });
+  }
+
+  async listRecoveryCodes(appId: string, originalIdentity: string): Promise<RecoveryCodeRecord[]> {
+    const rows = await this.db
+      .selectFrom('recovery_codes')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('original_identity', '=', originalIdentity)
+      .orderBy('created_at')
+      .orderBy('code_hash')
+      .execute();
+    return rows.map(recoveryCodeFromRow);
+  }
+
+  async useRecoveryCode(input: { appId: string; originalIdentity: string; codeHash: string; usedAt: number }): Promise<boolean> {
+    const result = await this.db
+      .updateTable('recovery_codes')
+      .set({ used_at: input.usedAt })
+      .where('app_id', '=', input.appId)
+      .where('original_identity', '=', input.originalIdentity)
+      .where('code_hash', '=', input.codeHash)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /**
+   * One upsert whose update is conditional: PostgreSQL holds the conflicting row's lock while it checks
+   * the condition and SQLite has a single writer, so concurrent increments never pass the limit.
+   */
+  async incrementCounter(input: { key: string; now: number; limit: number; windowMs: number | null }): Promise<CounterRecord | null> {
+    if (!(input.limit >= 1)) throw new Error('counter limit must be at least 1');
+    const row = await this.db
+      .insertInto('counters')
+      .values({ key: input.key, count: 1, window_ends_at: input.windowMs === null ? null : input.now + input.windowMs, locked_until: null })
+      .onConflict((conflict) =>
+        conflict
+          .column('key')
+          .doUpdateSet((eb) => ({
+            count: eb
+              .case()
+              .when(windowEnded(eb, input.now))
+              .then(eb.lit(1))
+              .else(eb('counters.count', '+', 1))
+              .end(),
+            window_ends_at: eb.case().when(windowEnded(eb, input.now)).then(eb.ref('excluded.window_ends_at')).else(eb.ref('counters.window_ends_at')).end(),
+          }))
+          .where((eb) =>
+            eb.and([
+              eb.or([windowEnded(eb, input.now), eb('counters.count', '<', input.limit)]),
+              eb.or([eb('counters.locked_until', 'is', null), eb('counters.locked_until', '<=', input.now)]),
+            ]),
+          ),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    return row === undefined ? null : counterFromRow(row);
+  }
+
+  async getCounter(key: string): Promise<CounterRecord | null> {
+    const row = await this.db.selectFrom('counters').selectAll().where('key', '=', key).executeTakeFirst();
+    return row === undefined ? null : counterFromRow(row);
+  }
+
+  async lockCounter(key: string, lockedUntil: number): Promise<void> {
+    await this.db.updateTable('counters').set({ locked_until: lockedUntil }).where('key', '=', key).execute();
+  }
+
+  async deleteCounter(key: string): Promise<void> {
+    await this.db.deleteFrom('counters').where('key', '=', key).execute();
+  }
+
+  async consumeTokenId(jti: string, expiresAt: number): Promise<boolean> {
+    const inserted = await this.db
+      .insertInto('used_token_ids')
+      .values({ jti, expires_at: expiresAt })
+      .onConflict((conflict) => conflict.column('jti').doNothing())
+      .returning('jti')
+      .executeTakeFirst();
+    return inserted !== undefined;
+  }
+
+  async purgeExpired(now: number): Promise<void> {
+    await this.db.deleteFrom('used_token_ids').where('expires_at', '<=', now).execute();
+    await this.db.deleteFrom('otp_challenges').where('expires_at', '<=', now).execute();
+    await this.db
+      .deleteFrom('counters')
+      .where('window_ends_at', '<=', now)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .execute();
+  }
 }
 
 function whereScope(scope: { workflow_id: string; app_scope: string }) {
   return (eb: ExpressionBuilder<Database, 'workflow_versions'>) => eb.and([eb('workflow_id', '=', scope.workflow_id), eb('app_scope', '=', scope.app_scope)]);
+}
+
+function windowEnded(eb: ExpressionBuilder<Database, 'counters'>, now: number) {
+  return eb.and([eb('counters.window_ends_at', 'is not', null), eb('counters.window_ends_at', '<=', now)]);
 }

@@ -10,6 +10,7 @@ import type { Database } from './schema.js';
 function migrations(dialect: SqlDialect): Record<string, Migration> {
   return {
     '0001_initial': { up: (db) => createInitialSchema(db, dialect) },
+    '0002_factors': { up: (db) => createFactorTables(db) },
   };
 }
 
@@ -161,6 +162,65 @@ async function createConfigurationTables(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'text', (column) => column.primaryKey())
     .addColumn('value', 'text', (column) => column.notNull())
     .execute();
+}
+
+async function createFactorTables(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('factor_enrolments')
+    .addColumn('id', 'text', (column) => column.primaryKey())
+    .addColumn('app_id', 'text', (column) => column.notNull())
+    .addColumn('original_identity', 'text', (column) => column.notNull())
+    .addColumn('type', 'text', (column) => column.notNull())
+    .addColumn('status', 'text', (column) => column.notNull())
+    .addColumn('secret', 'text')
+    .addColumn('destination', 'text')
+    .addColumn('last_used_step', 'bigint')
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('activated_at', 'bigint')
+    .execute();
+  await db.schema.createIndex('factor_enrolments_user').on('factor_enrolments').columns(['app_id', 'original_identity', 'type']).execute();
+
+  await db.schema
+    .createTable('otp_challenges')
+    .addColumn('id', 'text', (column) => column.primaryKey())
+    .addColumn('app_id', 'text', (column) => column.notNull())
+    .addColumn('original_identity', 'text', (column) => column.notNull())
+    .addColumn('channel', 'text', (column) => column.notNull())
+    .addColumn('destination', 'text', (column) => column.notNull())
+    .addColumn('code_hash', 'text', (column) => column.notNull())
+    .addColumn('expires_at', 'bigint', (column) => column.notNull())
+    .addColumn('attempts', 'integer', (column) => column.notNull())
+    .addColumn('consumed_at', 'bigint')
+    .addColumn('last_sent_at', 'bigint', (column) => column.notNull())
+    .addColumn('sends', 'integer', (column) => column.notNull())
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .execute();
+  await db.schema.createIndex('otp_challenges_expiry').on('otp_challenges').column('expires_at').execute();
+
+  await db.schema
+    .createTable('recovery_codes')
+    .addColumn('app_id', 'text', (column) => column.notNull())
+    .addColumn('original_identity', 'text', (column) => column.notNull())
+    .addColumn('code_hash', 'text', (column) => column.notNull())
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('used_at', 'bigint')
+    .addPrimaryKeyConstraint('recovery_codes_pk', ['app_id', 'original_identity', 'code_hash'])
+    .execute();
+
+  await db.schema
+    .createTable('counters')
+    .addColumn('key', 'text', (column) => column.primaryKey())
+    .addColumn('count', 'integer', (column) => column.notNull())
+    .addColumn('window_ends_at', 'bigint')
+    .addColumn('locked_until', 'bigint')
+    .execute();
+
+  await db.schema
+    .createTable('used_token_ids')
+    .addColumn('jti', 'text', (column) => column.primaryKey())
+    .addColumn('expires_at', 'bigint', (column) => column.notNull())
+    .execute();
+  await db.schema.createIndex('used_token_ids_expiry').on('used_token_ids').column('expires_at').execute();
 }
 
 /**

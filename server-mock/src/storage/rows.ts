@@ -2,8 +2,31 @@ import type { Insertable, Selectable } from 'kysely';
 import { EVENT_FIELDS } from '../types.js';
 import type { CustomValue, UebaEvent } from '../types.js';
 import { EVENT_COLUMNS, GLOBAL_SCOPE } from './schema.js';
-import type { DecisionTable, MfaEventTable, SigningKeyTable, TriggerTable, UebaEventTable, UserStatusTable, WorkflowVersionTable } from './schema.js';
-import type { DecisionRecord, KeyRecord, MfaEventRecord, TriggerRecord, UserStatusRecord, WorkflowVersionRecord } from './types.js';
+import type {
+  CounterTable,
+  DecisionTable,
+  FactorEnrolmentTable,
+  MfaEventTable,
+  OtpChallengeTable,
+  RecoveryCodeTable,
+  SigningKeyTable,
+  TriggerTable,
+  UebaEventTable,
+  UserStatusTable,
+  WorkflowVersionTable,
+} from './schema.js';
+import type {
+  CounterRecord,
+  DecisionRecord,
+  FactorEnrolmentRecord,
+  KeyRecord,
+  MfaEventRecord,
+  OtpChallengeRecord,
+  RecoveryCodeRecord,
+  TriggerRecord,
+  UserStatusRecord,
+  WorkflowVersionRecord,
+} from './types.js';
 
 /** Converts between records and rows; the only place that knows BIGINT comes back as a string from `pg`. */
 
@@ -177,4 +200,76 @@ export function keyFromRow(row: Selectable<SigningKeyTable>): KeyRecord {
     createdAt: millis(row.created_at),
     retiredAt: optionalMillis(row.retired_at),
   };
+}
+
+export function enrolmentToRow(enrolment: FactorEnrolmentRecord): Insertable<FactorEnrolmentTable> {
+  return {
+    id: enrolment.id,
+    app_id: enrolment.appId,
+    original_identity: enrolment.originalIdentity,
+    type: enrolment.type,
+    status: enrolment.status,
+    secret: enrolment.secret,
+    destination: enrolment.destination,
+    last_used_step: enrolment.lastUsedStep,
+    created_at: enrolment.createdAt,
+    activated_at: enrolment.activatedAt,
+  };
+}
+
+export function enrolmentFromRow(row: Selectable<FactorEnrolmentTable>): FactorEnrolmentRecord {
+  return {
+    id: row.id,
+    appId: row.app_id,
+    originalIdentity: row.original_identity,
+    type: row.type,
+    status: row.status,
+    secret: row.secret,
+    destination: row.destination,
+    lastUsedStep: optionalMillis(row.last_used_step),
+    createdAt: millis(row.created_at),
+    activatedAt: optionalMillis(row.activated_at),
+  };
+}
+
+export function challengeToRow(challenge: OtpChallengeRecord): Insertable<OtpChallengeTable> {
+  return {
+    id: challenge.id,
+    app_id: challenge.appId,
+    original_identity: challenge.originalIdentity,
+    channel: challenge.channel,
+    destination: challenge.destination,
+    code_hash: challenge.codeHash,
+    expires_at: challenge.expiresAt,
+    attempts: challenge.attempts,
+    consumed_at: challenge.consumedAt,
+    last_sent_at: challenge.lastSentAt,
+    sends: challenge.sends,
+    created_at: challenge.createdAt,
+  };
+}
+
+export function challengeFromRow(row: Selectable<OtpChallengeTable>): OtpChallengeRecord {
+  return {
+    id: row.id,
+    appId: row.app_id,
+    originalIdentity: row.original_identity,
+    channel: row.channel,
+    destination: row.destination,
+    codeHash: row.code_hash,
+    expiresAt: millis(row.expires_at),
+    attempts: Number(row.attempts),
+    consumedAt: optionalMillis(row.consumed_at),
+    lastSentAt: millis(row.last_sent_at),
+    sends: Number(row.sends),
+    createdAt: millis(row.created_at),
+  };
+}
+
+export function recoveryCodeFromRow(row: Selectable<RecoveryCodeTable>): RecoveryCodeRecord {
+  return { codeHash: row.code_hash, createdAt: millis(row.created_at), usedAt: optionalMillis(row.used_at) };
+}
+
+export function counterFromRow(row: Selectable<CounterTable>): CounterRecord {
+  return { key: row.key, count: Number(row.count), windowEndsAt: optionalMillis(row.window_ends_at), lockedUntil: optionalMillis(row.locked_until) };
 }

@@ -109,6 +109,55 @@ export interface SettingTable {
   value: string;
 }
 
+export interface FactorEnrolmentTable {
+  id: string;
+  app_id: string;
+  original_identity: string;
+  type: 'totp' | 'sms' | 'email';
+  status: 'pending' | 'active';
+  secret: string | null;
+  destination: string | null;
+  /** A BIGINT time step, returned as a string by `pg` like the timestamps. */
+  last_used_step: ColumnType<number | string | null, number | null, number | null>;
+  created_at: Millis;
+  activated_at: Millis | null;
+}
+
+export interface OtpChallengeTable {
+  id: string;
+  app_id: string;
+  original_identity: string;
+  channel: 'sms' | 'email';
+  destination: string;
+  code_hash: string;
+  expires_at: Millis;
+  attempts: number;
+  consumed_at: Millis | null;
+  last_sent_at: Millis;
+  sends: number;
+  created_at: Millis;
+}
+
+export interface RecoveryCodeTable {
+  app_id: string;
+  original_identity: string;
+  code_hash: string;
+  created_at: Millis;
+  used_at: Millis | null;
+}
+
+export interface CounterTable {
+  key: string;
+  count: number;
+  window_ends_at: Millis | null;
+  locked_until: Millis | null;
+}
+
+export interface UsedTokenIdTable {
+  jti: string;
+  expires_at: Millis;
+}
+
 export interface Database {
   ueba_events: UebaEventTable;
   triggers: TriggerTable;
@@ -118,6 +167,11 @@ export interface Database {
   workflow_versions: WorkflowVersionTable;
   signing_keys: SigningKeyTable;
   settings: SettingTable;
+  factor_enrolments: FactorEnrolmentTable;
+  otp_challenges: OtpChallengeTable;
+  recovery_codes: RecoveryCodeTable;
+  counters: CounterTable;
+  used_token_ids: UsedTokenIdTable;
 }
 
 /** App ids are never empty, so the empty string can stand for "every app" in `workflow_versions`. */

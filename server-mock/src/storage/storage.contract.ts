@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UebaEvent } from '../types.js';
-import type { AggregateQuery, DecisionRecord, KeyRecord, Storage, TriggerRecord } from './types.js';
+import type { AggregateQuery, DecisionRecord, FactorEnrolmentRecord, KeyRecord, OtpChallengeRecord, Storage, TriggerRecord } from './types.js';
 
 /**
  * The behaviour every `Storage` adapter must show. `open` returns an empty, migrated storage of its
@@ -92,6 +92,43 @@ function key(kid: string, createdAt: number): KeyRecord {
     retiredAt: null,
   };
 }
+
+function enrolment(overrides: Partial<FactorEnrolmentRecord> = {}): FactorEnrolmentRecord {
+  return {
+    id: 'enr-1',
+    appId: 'app-1',
+    originalIdentity: 'alice',
+    type: 'totp',
+    status: 'pending',
+    secret: 'v1.k1.sealed-secret',
+    destination: null,
+    lastUsedStep: null,
+    createdAt: NOW,
+    activatedAt: null,
+    ...overrides,
+  };
+}
+
+function challenge(overrides: Partial<OtpChallengeRecord> = {}): OtpChallengeRecord {
+  return {
+    id: 'otp-1',
+    appId: 'app-1',
+    originalIdentity: 'alice',
+    channel: 'sms',
+    destination: 'v1.k1.sealed-phone',
+    codeHash: 'hash-1',
+    expiresAt: NOW + 5 * MINUTE,
+    attempts: 0,
+    consumedAt: null,
+    lastSentAt: NOW,
+    sends: 1,
+    createdAt: NOW,
+    ...overrides,
+  };
+}
+
+/** How many of the settled calls answered `true` (or non-null): the winners of a race. */
+const winners = (results: unknown[]) => results.filter((result) => result !== null && result !== false).length;
 
 export function storageContract(name: string, open: () => Promise<Storage>, options: StorageContractOptions = {}) {
   describe(`Storage contract: ${name}`, () => {
@@ -631,6 +668,217 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
       });
     });
 
+    describe('factor enrolments', () => {
+      it("round-trips, lists a user's enrolments oldest first and refuses a duplicate id", async () => {
+        const sms = enrolment({ id: 'enr-2', type: 'sms', secret: null, destination: 'v1.k1.phone', createdAt: NOW + 1 });
+        const totp = enrolment();
+        const bob = enrolment({ id: 'enr-3', originalIdentity: 'bob' });
+        for (const item of [sms, totp, bob]) await storage.insertFactorEnrolment(item);
+        expect(await storage.getFactorEnrolment('enr-2')).toEqual(sms);
+        expect(await storage.getFactorEnrolment('nope')).toBeNull();
+        expect(await storage.listFactorEnrolments('app-1', 'alice')).toEqual([totp, sms]);
+        expect(await storage.listFactorEnrolments('app-2', 'alice')).toEqual([]);
+        await expect(storage.insertFactorEnrolment(totp)).rejects.toThrow();
+      });
+
+      it("activates a pending enrolment once and drops the user's other enrolments of that type only", async () => {
+        await storage.insertFactorEnrolment(enrolment({ id: 'old', status: 'active', activatedAt: NOW - 1 }));
+        await storage.insertFactorEnrolment(enrolment({ id: 'new', createdAt: NOW + 1 }));
+        await storage.insertFactorEnrolment(enrolment({ id: 'sms', type: 'sms' }));
+        await storage.insertFactorEnrolment(enrolment({ id: 'bob', originalIdentity: 'bob' }));
+        expect(await storage.activateFactorEnrolment({ id: 'new', activatedAt: NOW + 2, lastUsedStep: 77 })).toBe(true);
+        expect(await storage.activateFactorEnrolment({ id: 'new', activatedAt: NOW + 3, lastUsedStep: 78 })).toBe(false);
+        expect(await storage.activateFactorEnrolment({ id: 'nope', activatedAt: NOW + 3, lastUsedStep: null })).toBe(false);
+        expect((await storage.listFactorEnrolments('app-1', 'alice')).map((item) => item.id).sort()).toEqual(['new', 'sms']);
+        expect(await storage.getFactorEnrolment('new')).toEqual(
+          enrolment({ id: 'new', createdAt: NOW + 1, status: 'active', activatedAt: NOW + 2, lastUsedStep: 77 }),
+        );
+        expect(await storage.getFactorEnrolment('bob')).not.toBeNull();
+      });
+
+      it('lets one of concurrent activations win', async () => {
+        await storage.insertFactorEnrolment(enrolment());
+        const results = await Promise.all(
+          Array.from({ length: 6 }, (_, n) => storage.activateFactorEnrolment({ id: 'enr-1', activatedAt: NOW + n, lastUsedStep: n })),
+        );
+        expect(winners(results)).toBe(1);
+      });
+
+      it('advances the used step of an active enrolment only upwards, one winner per step', async () => {
+        await storage.insertFactorEnrolment(enrolment({ id: 'pending' }));
+        expect(await storage.advanceFactorStep('pending', 5)).toBe(false);
+        await storage.insertFactorEnrolment(enrolment({ status: 'active', activatedAt: NOW }));
+        expect(await storage.advanceFactorStep('enr-1', 5)).toBe(true);
+        expect(await storage.advanceFactorStep('enr-1', 5)).toBe(false);
+        expect(await storage.advanceFactorStep('enr-1', 4)).toBe(false);
+        expect((await storage.getFactorEnrolment('enr-1'))!.lastUsedStep).toBe(5);
+        expect(winners(await Promise.all(Array.from({ length: 8 }, () => storage.advanceFactorStep('enr-1', 6))))).toBe(1);
+        // Steps are BIGINT: a step of a far-future time round-trips exactly.
+        expect(await storage.advanceFactorStep('enr-1', 666_666_666_666)).toBe(true);
+        expect((await storage.getFactorEnrolment('enr-1'))!.lastUsedStep).toBe(666_666_666_666);
+      });
+
+      it('deletes an enrolment', async () => {
+        await storage.insertFactorEnrolment(enrolment());
+        expect(await storage.deleteFactorEnrolment('enr-1')).toBe(true);
+        expect(await storage.deleteFactorEnrolment('enr-1')).toBe(false);
+        expect(await storage.getFactorEnrolment('enr-1')).toBeNull();
+      });
+    });
+
+    describe('OTP challenges', () => {
+      const attempt = (now = NOW, maxAttempts = 5) => storage.countOtpAttempt({ id: 'otp-1', now, maxAttempts });
+
+      it('round-trips and counts attempts up to the limit, then refuses', async () => {
+        await storage.insertOtpChallenge(challenge());
+        expect(await storage.getOtpChallenge('otp-1')).toEqual(challenge());
+        expect(await storage.getOtpChallenge('nope')).toBeNull();
+        for (let n = 1; n <= 3; n++) expect((await attempt(NOW, 3))!.attempts).toBe(n);
+        expect(await attempt(NOW, 3)).toBeNull();
+        expect((await storage.getOtpChallenge('otp-1'))!.attempts).toBe(3);
+        await expect(storage.insertOtpChallenge(challenge())).rejects.toThrow();
+      });
+
+      it('counts no attempt on an expired or consumed challenge', async () => {
+        await storage.insertOtpChallenge(challenge());
+        expect(await attempt(NOW + 5 * MINUTE)).toBeNull();
+        expect(await storage.consumeOtpChallenge('otp-1', NOW)).toBe(true);
+        expect(await storage.consumeOtpChallenge('otp-1', NOW + 1)).toBe(false);
+        expect(await attempt()).toBeNull();
+        expect(await storage.getOtpChallenge('otp-1')).toEqual(challenge({ consumedAt: NOW }));
+      });
+
+      it('never lets concurrent guesses pass the attempt limit, and consumes once', async () => {
+        await storage.insertOtpChallenge(challenge());
+        expect(winners(await Promise.all(Array.from({ length: 12 }, () => attempt())))).toBe(5);
+        expect((await storage.getOtpChallenge('otp-1'))!.attempts).toBe(5);
+        expect(winners(await Promise.all(Array.from({ length: 6 }, (_, n) => storage.consumeOtpChallenge('otp-1', NOW + n))))).toBe(1);
+      });
+
+      it('replaces the code after the cooldown only, keeping the attempts', async () => {
+        await storage.insertOtpChallenge(challenge());
+        await attempt();
+        const resend = (sentAt: number, cooldown = 30_000) =>
+          storage.replaceOtpCode({
+            id: 'otp-1',
+            codeHash: `hash-${sentAt}`,
+            expiresAt: sentAt + 5 * MINUTE,
+            sentAt,
+            sentBefore: sentAt - cooldown,
+            maxAttempts: 5,
+          });
+        expect(await resend(NOW + 29_999)).toBe(false);
+        expect(await resend(NOW + 30_000)).toBe(true);
+        expect(await storage.getOtpChallenge('otp-1')).toEqual(
+          challenge({ codeHash: `hash-${NOW + 30_000}`, expiresAt: NOW + 30_000 + 5 * MINUTE, lastSentAt: NOW + 30_000, sends: 2, attempts: 1 }),
+        );
+        expect(winners(await Promise.all(Array.from({ length: 5 }, () => resend(NOW + 60_000))))).toBe(1);
+      });
+
+      it('refuses to resend a consumed, expired or exhausted challenge', async () => {
+        const resend = (id: string, sentAt: number) =>
+          storage.replaceOtpCode({ id, codeHash: 'new', expiresAt: sentAt + MINUTE, sentAt, sentBefore: sentAt, maxAttempts: 5 });
+        await storage.insertOtpChallenge(challenge({ id: 'consumed', consumedAt: NOW }));
+        await storage.insertOtpChallenge(challenge({ id: 'expired', expiresAt: NOW + MINUTE }));
+        await storage.insertOtpChallenge(challenge({ id: 'exhausted', attempts: 5 }));
+        expect(await resend('consumed', NOW + MINUTE)).toBe(false);
+        expect(await resend('expired', NOW + MINUTE)).toBe(false);
+        expect(await resend('exhausted', NOW + MINUTE)).toBe(false);
+        expect(await resend('unknown', NOW + MINUTE)).toBe(false);
+        expect((await storage.getOtpChallenge('expired'))!.codeHash).toBe('hash-1');
+      });
+    });
+
+    describe('recovery codes', () => {
+      const user = { appId: 'app-1', originalIdentity: 'alice' };
+
+      it('replaces the whole set, uses a code once and keeps users apart', async () => {
+        await storage.replaceRecoveryCodes({ ...user, codeHashes: ['a', 'b'], createdAt: NOW });
+        await storage.replaceRecoveryCodes({ appId: 'app-1', originalIdentity: 'bob', codeHashes: ['a'], createdAt: NOW });
+        expect(await storage.useRecoveryCode({ ...user, codeHash: 'a', usedAt: NOW + 1 })).toBe(true);
+        expect(await storage.useRecoveryCode({ ...user, codeHash: 'a', usedAt: NOW + 2 })).toBe(false);
+        expect(await storage.useRecoveryCode({ ...user, codeHash: 'zz', usedAt: NOW + 2 })).toBe(false);
+        expect(await storage.listRecoveryCodes('app-1', 'alice')).toEqual([
+          { codeHash: 'a', createdAt: NOW, usedAt: NOW + 1 },
+          { codeHash: 'b', createdAt: NOW, usedAt: null },
+        ]);
+        expect(await storage.listRecoveryCodes('app-1', 'bob')).toEqual([{ codeHash: 'a', createdAt: NOW, usedAt: null }]);
+        await storage.replaceRecoveryCodes({ ...user, codeHashes: ['c'], createdAt: NOW + 5 });
+        expect(await storage.listRecoveryCodes('app-1', 'alice')).toEqual([{ codeHash: 'c', createdAt: NOW + 5, usedAt: null }]);
+        await storage.replaceRecoveryCodes({ ...user, codeHashes: [], createdAt: NOW + 6 });
+        expect(await storage.listRecoveryCodes('app-1', 'alice')).toEqual([]);
+      });
+
+      it('lets one of concurrent uses of a code win', async () => {
+        await storage.replaceRecoveryCodes({ ...user, codeHashes: ['a'], createdAt: NOW });
+        expect(winners(await Promise.all(Array.from({ length: 6 }, (_, n) => storage.useRecoveryCode({ ...user, codeHash: 'a', usedAt: NOW + n }))))).toBe(1);
+      });
+    });
+
+    describe('counters', () => {
+      const increment = (now: number, limit = 3, windowMs: number | null = MINUTE) => storage.incrementCounter({ key: 'k', now, limit, windowMs });
+
+      it('counts up to the limit within a window, then starts over once the window ends', async () => {
+        expect(await increment(NOW)).toEqual({ key: 'k', count: 1, windowEndsAt: NOW + MINUTE, lockedUntil: null });
+        expect((await increment(NOW + 1))!.count).toBe(2);
+        expect((await increment(NOW + 2))!.count).toBe(3);
+        expect(await increment(NOW + 3)).toBeNull();
+        expect(await storage.getCounter('k')).toEqual({ key: 'k', count: 3, windowEndsAt: NOW + MINUTE, lockedUntil: null });
+        expect(await increment(NOW + MINUTE)).toEqual({ key: 'k', count: 1, windowEndsAt: NOW + 2 * MINUTE, lockedUntil: null });
+        expect(await storage.getCounter('other')).toBeNull();
+      });
+
+      it('never ends a window-less count by itself', async () => {
+        for (let n = 1; n <= 3; n++) expect((await increment(NOW + n * HOUR, 3, null))!.count).toBe(n);
+        expect(await increment(NOW + 1000 * HOUR, 3, null)).toBeNull();
+      });
+
+      it('refuses increments while locked, deletes on request', async () => {
+        await increment(NOW, 100, null);
+        await storage.lockCounter('k', NOW + MINUTE);
+        await storage.lockCounter('absent', NOW + MINUTE);
+        expect(await storage.getCounter('absent')).toBeNull();
+        expect(await increment(NOW + MINUTE - 1, 100, null)).toBeNull();
+        expect(await increment(NOW + MINUTE, 100, null)).toEqual({ key: 'k', count: 2, windowEndsAt: null, lockedUntil: NOW + MINUTE });
+        await storage.deleteCounter('k');
+        expect(await storage.getCounter('k')).toBeNull();
+        await expect(increment(NOW, 0)).rejects.toThrow(/limit/);
+      });
+
+      it('never lets concurrent increments pass the limit', async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, () => storage.incrementCounter({ key: 'race', now: NOW, limit: 7, windowMs: MINUTE })));
+        expect(winners(results)).toBe(7);
+        expect((await storage.getCounter('race'))!.count).toBe(7);
+      });
+    });
+
+    describe('used token ids', () => {
+      it('accepts a token id the first time only, also under concurrency', async () => {
+        expect(await storage.consumeTokenId('jti-1', NOW + MINUTE)).toBe(true);
+        expect(await storage.consumeTokenId('jti-1', NOW + MINUTE)).toBe(false);
+        expect(winners(await Promise.all(Array.from({ length: 10 }, () => storage.consumeTokenId('jti-2', NOW + MINUTE))))).toBe(1);
+      });
+
+      it('purges only what has expired', async () => {
+        await storage.consumeTokenId('gone', NOW);
+        await storage.consumeTokenId('kept', NOW + 1);
+        await storage.insertOtpChallenge(challenge({ id: 'gone', expiresAt: NOW }));
+        await storage.insertOtpChallenge(challenge({ id: 'kept', expiresAt: NOW + 1 }));
+        await storage.incrementCounter({ key: 'window-over', now: NOW - MINUTE, limit: 5, windowMs: MINUTE });
+        await storage.incrementCounter({ key: 'window-live', now: NOW - MINUTE + 1, limit: 5, windowMs: MINUTE });
+        await storage.incrementCounter({ key: 'locked', now: NOW - MINUTE, limit: 5, windowMs: MINUTE });
+        await storage.lockCounter('locked', NOW + 1);
+        await storage.incrementCounter({ key: 'consecutive', now: NOW - HOUR, limit: 5, windowMs: null });
+        await storage.purgeExpired(NOW);
+        expect(await storage.consumeTokenId('kept', NOW + 1)).toBe(false);
+        expect(await storage.consumeTokenId('gone', NOW)).toBe(true);
+        expect(await storage.getOtpChallenge('gone')).toBeNull();
+        expect(await storage.getOtpChallenge('kept')).not.toBeNull();
+        expect(await storage.getCounter('window-over')).toBeNull();
+        for (const key of ['window-live', 'locked', 'consecutive']) expect(await storage.getCounter(key)).not.toBeNull();
+      });
+    });
+
     describe.skipIf(options.reopen === undefined)('durability', () => {
       it('keeps every acknowledged write across a close and reopen', async () => {
         const stored = event({ id: 'durable', custom: { n: 1 } });
@@ -660,6 +908,26 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
         expect(await storage.getOrCreateSetting('secret', 'new')).toBe('kept');
         const next = await storage.publishMfaEvent({ ...published, type: 'security.mfa.resolved', publishedAt: NOW + 1 });
         expect(next.seq).toBeGreaterThan(published.seq);
+      });
+
+      it('keeps factor enrolments, challenges, recovery codes, counters, locks and used token ids', async () => {
+        await storage.insertFactorEnrolment(enrolment());
+        await storage.activateFactorEnrolment({ id: 'enr-1', activatedAt: NOW, lastUsedStep: 9 });
+        await storage.insertOtpChallenge(challenge());
+        await storage.countOtpAttempt({ id: 'otp-1', now: NOW, maxAttempts: 5 });
+        await storage.replaceRecoveryCodes({ appId: 'app-1', originalIdentity: 'alice', codeHashes: ['a', 'b'], createdAt: NOW });
+        await storage.useRecoveryCode({ appId: 'app-1', originalIdentity: 'alice', codeHash: 'a', usedAt: NOW });
+        await storage.incrementCounter({ key: 'lockout', now: NOW, limit: 100, windowMs: null });
+        await storage.lockCounter('lockout', NOW + HOUR);
+        await storage.consumeTokenId('jti-1', NOW + HOUR);
+
+        storage = await options.reopen!(storage);
+
+        expect(await storage.getFactorEnrolment('enr-1')).toEqual(enrolment({ status: 'active', activatedAt: NOW, lastUsedStep: 9 }));
+        expect(await storage.getOtpChallenge('otp-1')).toEqual(challenge({ attempts: 1 }));
+        expect((await storage.listRecoveryCodes('app-1', 'alice')).map((item) => item.usedAt)).toEqual([NOW, null]);
+        expect(await storage.getCounter('lockout')).toEqual({ key: 'lockout', count: 1, windowEndsAt: null, lockedUntil: NOW + HOUR });
+        expect(await storage.consumeTokenId('jti-1', NOW + HOUR)).toBe(false);
       });
     });
   });

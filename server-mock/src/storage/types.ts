@@ -5,7 +5,7 @@ import type { CustomValue, FactorType, UebaEvent } from '../types.js';
  * PostgreSQL, both through Kysely; `storage.contract.ts` is the shared suite every adapter passes.
  * Every write resolves only once it is durable, so an acknowledged request survives a crash.
  */
-export interface Storage {
+export interface Storage extends FactorStorage {
   readonly dialect: 'sqlite' | 'postgres';
   /** Creates or upgrades the schema; idempotent and safe to run from several instances. */
   migrate(): Promise<void>;
@@ -154,4 +154,121 @@ export interface KeyRecord {
   publicJwk: string;
   createdAt: number;
   retiredAt: number | null;
+}
+
+/** Factors whose enrolment the backend stores itself (WebAuthn and face have their own records). */
+export type EnrolledFactorType = 'totp' | 'sms' | 'email';
+export type OtpChannel = 'sms' | 'email';
+
+/**
+ * One user's enrolment in a factor. `secret` and `destination` are opaque here: `factors/crypto.ts`
+ * seals them (AES-256-GCM) before they reach storage, so a database reader sees no TOTP seed, phone
+ * number or e-mail address.
+ */
+export interface FactorEnrolmentRecord {
+  id: string;
+  appId: string;
+  originalIdentity: string;
+  type: EnrolledFactorType;
+  status: 'pending' | 'active';
+  secret: string | null;
+  destination: string | null;
+  /** TOTP: the last time step accepted, so a code is never accepted twice (RFC 6238 §5.2). */
+  lastUsedStep: number | null;
+  createdAt: number;
+  activatedAt: number | null;
+}
+
+/** An SMS or e-mail one-time code in flight. Only the code's keyed hash is stored. */
+export interface OtpChallengeRecord {
+  id: string;
+  appId: string;
+  originalIdentity: string;
+  channel: OtpChannel;
+  /** Sealed like an enrolment's destination. */
+  destination: string;
+  codeHash: string;
+  expiresAt: number;
+  /** Verification attempts over the challenge's whole life; a resend never lowers it. */
+  attempts: number;
+  consumedAt: number | null;
+  lastSentAt: number;
+  sends: number;
+  createdAt: number;
+}
+
+export interface RecoveryCodeRecord {
+  codeHash: string;
+  createdAt: number;
+  usedAt: number | null;
+}
+
+/**
+ * A persisted counter for rate limits and lockouts. `windowEndsAt` null: the count never expires by
+ * itself (consecutive failures); `lockedUntil` set: increments are refused until then.
+ */
+export interface CounterRecord {
+  key: string;
+  count: number;
+  windowEndsAt: number | null;
+  lockedUntil: number | null;
+}
+
+/** Storage for the factors in `server-mock/src/factors/`; part of `Storage`. */
+export interface FactorStorage {
+  insertFactorEnrolment(enrolment: FactorEnrolmentRecord): Promise<void>;
+  getFactorEnrolment(id: string): Promise<FactorEnrolmentRecord | null>;
+  /** Oldest first. */
+  listFactorEnrolments(appId: string, originalIdentity: string): Promise<FactorEnrolmentRecord[]>;
+  /**
+   * Makes a pending enrolment active and removes the user's other enrolments of the same type, in one
+   * transaction (one enrolment per factor type and user). False when the enrolment is not pending.
+   */
+  activateFactorEnrolment(input: { id: string; activatedAt: number; lastUsedStep: number | null }): Promise<boolean>;
+  /** Raises an active enrolment's `lastUsedStep` to `step`; false, changing nothing, unless `step` is higher. */
+  advanceFactorStep(id: string, step: number): Promise<boolean>;
+  deleteFactorEnrolment(id: string): Promise<boolean>;
+
+  insertOtpChallenge(challenge: OtpChallengeRecord): Promise<void>;
+  getOtpChallenge(id: string): Promise<OtpChallengeRecord | null>;
+  /**
+   * Counts one verification attempt on a challenge that is unconsumed, unexpired at `now` and below
+   * `maxAttempts`, and returns it as it is after counting; null (nothing counted) otherwise. Atomic, so
+   * concurrent guesses can never exceed `maxAttempts` between them.
+   */
+  countOtpAttempt(input: { id: string; now: number; maxAttempts: number }): Promise<OtpChallengeRecord | null>;
+  /** Marks the challenge used; true for the first caller only. */
+  consumeOtpChallenge(id: string, consumedAt: number): Promise<boolean>;
+  /**
+   * Resend: replaces the code of a challenge that is unconsumed, unexpired at `sentAt`, below
+   * `maxAttempts` and was last sent no later than `sentBefore`; adds one to `sends` and leaves `attempts`
+   * alone. False, changing nothing, when any of that fails.
+   */
+  replaceOtpCode(input: { id: string; codeHash: string; expiresAt: number; sentAt: number; sentBefore: number; maxAttempts: number }): Promise<boolean>;
+
+  /** Removes every recovery code of the user and stores the new set, in one transaction. */
+  replaceRecoveryCodes(input: { appId: string; originalIdentity: string; codeHashes: string[]; createdAt: number }): Promise<void>;
+  /** Used ones included, oldest first. */
+  listRecoveryCodes(appId: string, originalIdentity: string): Promise<RecoveryCodeRecord[]>;
+  /** Marks an unused code used; true for the first caller only. */
+  useRecoveryCode(input: { appId: string; originalIdentity: string; codeHash: string; usedAt: number }): Promise<boolean>;
+
+  /**
+   * Adds one to the counter `key` (creating it at 1) and returns it, or returns null and changes nothing
+   * when it is at `limit` or locked at `now`. A counter whose window has ended starts over at 1 with a new
+   * window of `windowMs`; `windowMs` null keeps counting until the counter is deleted. Atomic.
+   */
+  incrementCounter(input: { key: string; now: number; limit: number; windowMs: number | null }): Promise<CounterRecord | null>;
+  getCounter(key: string): Promise<CounterRecord | null>;
+  /** Refuses increments until `lockedUntil`; no-op for a counter that does not exist. */
+  lockCounter(key: string, lockedUntil: number): Promise<void>;
+  deleteCounter(key: string): Promise<void>;
+
+  /**
+   * Records a token id (JWT `jti`) as used; true the first time only, across instances. The row may be
+   * purged after `expiresAt`, when the token itself is no longer accepted.
+   */
+  consumeTokenId(jti: string, expiresAt: number): Promise<boolean>;
+  /** Deletes used token ids and challenges past expiry, and counters whose window and lock have both ended. */
+  purgeExpired(now: number): Promise<void>;
 }

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AppConfig, Config } from './config/schema.js';
 import type { EventBus } from './events/bus.js';
+import { uuidv7 } from './ids.js';
 import { MfaService } from './events/mfa.js';
 import { openStream } from './events/stream.js';
 import { authenticateApp, bearerToken, secretsEqual, unauthorized } from './http/auth.js';
@@ -61,7 +62,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
   const keys = new KeyStore(storage, clock);
   // Generated and persisted on first start, so every instance and restart signs with the same key.
   await keys.current();
-  const stateSecret = await storage.getOrCreateSetting('state-token-secret', randomUUID() + randomUUID());
+  const stateSecret = await storage.getOrCreateSetting('state-token-secret', randomBytes(32).toString('base64url'));
   const mfa = new MfaService({
     storage,
     bus,
@@ -76,7 +77,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
   const policies = await PolicyService.create({ config, storage, mfa, bus, clock, logger, metrics });
   const subscriptions = new SubscriptionTokens(keys, publicUrl, clock);
 
-  const toEvent = (appId: string, input: UebaEventInputParsed, id: string = randomUUID()) =>
+  const toEvent = (appId: string, input: UebaEventInputParsed, id: string = uuidv7(clock())) =>
     enrichEvent(input, { id, appId, now: clock(), geo, intranetCidrs: cidrsByApp.get(appId)! });
 
   const requireApp: MiddlewareHandler<Env> = async (c, next) => {

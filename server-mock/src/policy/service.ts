@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
@@ -7,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import type { MfaService } from '../events/mfa.js';
 import { HttpError } from '../http/errors.js';
+import { uuidv7 } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import type { AggregateResult, Storage } from '../storage/types.js';
 import type { Clock, MfaEvent, MfaTriggerData, UebaEvent } from '../types.js';
@@ -158,9 +158,9 @@ export class PolicyService {
   }
 
   private async decide(loaded: LoadedWorkflow, event: UebaEvent, mode: 'api' | 'event'): Promise<{ decision: Decision; decisionId: string }> {
-    const decisionId = randomUUID();
-    const started = performance.now();
     const now = this.options.clock();
+    const decisionId = uuidv7(now);
+    const started = performance.now();
     let decision: Decision;
     try {
       decision = await evaluateWorkflow({ workflow: loaded.workflow, event, storage: this.options.storage, now });

@@ -1,0 +1,134 @@
+import type { Storage } from '../storage/types.js';
+import type { Clock } from '../types.js';
+
+/** NIST SP 800-63B-4 §3.2.2: never more than 100 consecutive failed attempts on one account. */
+export const NIST_MAX_CONSECUTIVE_FAILURES = 100;
+
+export interface LockoutOptions {
+  storage: Storage;
+  clock: Clock;
+  /** Consecutive failures that lock the factor; default 10, at most 100. */
+  threshold?: number;
+  /** First lock's length; each further lock doubles it (capped by `maxLockMs`). Default 1 minute. */
+  baseLockMs?: number;
+  /** Default 1 day. */
+  maxLockMs?: number;
+  /** Failures from one IP address, all users and factors together, within `ipWindowMs`; default 50. */
+  ipFailureLimit?: number;
+  /** Default 15 minutes. */
+  ipWindowMs?: number;
+}
+
+export interface AttemptSubject {
+  appId: string;
+  originalIdentity: string;
+  /** The factor, e.g. `totp`, `sms`, `email`, `recovery_code`: each locks on its own. */
+  factor: string;
+  ip?: string | null;
+}
+
+/** `retryAt` null: locked until `reset` (100 consecutive failures). */
+export interface LockedResult {
+  verified: false;
+  reason: 'locked';
+  scope: 'factor' | 'ip';
+  retryAt: number | null;
+}
+
+export type LockoutStatus = { locked: false } | { locked: true; scope: 'factor' | 'ip'; retryAt: number | null };
+
+/**
+ * Throttles guessing, with every counter in storage so a restart or a second instance changes nothing.
+ *
+ * Per user and factor: each attempt is counted *before* the check runs (atomically, refused at 100 or
+ * while locked), so concurrent guesses cannot slip past the limits; a success clears the count. Every
+ * `threshold` consecutive failures lock the factor, for `baseLockMs` doubling with each lock; at 100
+ * consecutive failures it stays locked until `reset` (e.g. after account recovery). With the defaults an
+ * attacker gets 100 guesses over about 8½ hours, and then none.
+ *
+ * Per IP: failures are counted in a fixed window across users, so one address spraying many accounts
+ * is stopped even though no single account reaches its threshold.
+ */
+export class FactorLockout {
+  private readonly threshold: number;
+  private readonly baseLockMs: number;
+  private readonly maxLockMs: number;
+  private readonly ipFailureLimit: number;
+  private readonly ipWindowMs: number;
+
+  constructor(private readonly options: LockoutOptions) {
+    this.threshold = options.threshold ?? 10;
+    this.baseLockMs = options.baseLockMs ?? 60_000;
+    this.maxLockMs = options.maxLockMs ?? 24 * 60 * 60_000;
+    this.ipFailureLimit = options.ipFailureLimit ?? 50;
+    this.ipWindowMs = options.ipWindowMs ?? 15 * 60_000;
+    if (!(Number.isInteger(this.threshold) && this.threshold >= 1 && this.threshold <= NIST_MAX_CONSECUTIVE_FAILURES)) {
+      throw new Error(`lockout threshold must be an integer from 1 to ${NIST_MAX_CONSECUTIVE_FAILURES}`);
+    }
+    if (!(this.baseLockMs > 0 && this.maxLockMs >= this.baseLockMs && this.ipFailureLimit >= 1 && this.ipWindowMs > 0)) {
+      throw new Error('lockout durations and the IP limit must be positive, and maxLockMs at least baseLockMs');
+    }
+  }
+
+  /**
+   * Runs `check` (a factor's verification) unless the factor or the IP is locked, and records its outcome.
+   * A `check` that throws counts as a failure: input that crashes a verifier must not get free guesses.
+   */
+  async attempt<T extends { verified: boolean }>(subject: AttemptSubject, check: () => Promise<T>): Promise<T | LockedResult> {
+    const now = this.options.clock();
+    const ip = await this.ipStatus(subject, now);
+    if (ip.locked) return { verified: false, reason: 'locked', scope: ip.scope, retryAt: ip.retryAt };
+    const key = factorKey(subject);
+    const counted = await this.options.storage.incrementCounter({ key, now, limit: NIST_MAX_CONSECUTIVE_FAILURES, windowMs: null });
+    if (counted === null) {
+      const status = await this.factorStatus(subject, now);
+      return { verified: false, reason: 'locked', scope: 'factor', retryAt: status.locked ? status.retryAt : now };
+    }
+    let verified = false;
+    try {
+      const result = await check();
+      verified = result.verified;
+      return result;
+    } finally {
+      if (verified) await this.options.storage.deleteCounter(key);
+      else await this.recordFailure(subject, key, counted.count, now);
+    }
+  }
+
+  /** Whether an attempt would be refused now, for a UI to show before the user types anything. */
+  async status(subject: AttemptSubject): Promise<LockoutStatus> {
+    const now = this.options.clock();
+    const ip = await this.ipStatus(subject, now);
+    return ip.locked ? ip : this.factorStatus(subject, now);
+  }
+
+  /** Clears the user's failures and lock on the factor (after recovery or by an administrator). */
+  async reset(subject: Omit<AttemptSubject, 'ip'>): Promise<void> {
+    await this.options.storage.deleteCounter(factorKey(subject));
+  }
+
+  private async recordFailure(subject: AttemptSubject, key: string, consecutive: number, now: number): Promise<void> {
+    if (consecutive % this.threshold === 0 || consecutive >= NIST_MAX_CONSECUTIVE_FAILURES) {
+      const locks = Math.floor(consecutive / this.threshold);
+      await this.options.storage.lockCounter(key, now + Math.min(this.maxLockMs, this.baseLockMs * 2 ** (locks - 1)));
+    }
+    if (subject.ip) await this.options.storage.incrementCounter({ key: ipKey(subject.ip), now, limit: this.ipFailureLimit, windowMs: this.ipWindowMs });
+  }
+
+  private async factorStatus(subject: AttemptSubject, now: number): Promise<LockoutStatus> {
+    const counter = await this.options.storage.getCounter(factorKey(subject));
+    if (counter === null) return { locked: false };
+    if (counter.count >= NIST_MAX_CONSECUTIVE_FAILURES) return { locked: true, scope: 'factor', retryAt: null };
+    return counter.lockedUntil !== null && counter.lockedUntil > now ? { locked: true, scope: 'factor', retryAt: counter.lockedUntil } : { locked: false };
+  }
+
+  private async ipStatus(subject: AttemptSubject, now: number): Promise<LockoutStatus> {
+    if (!subject.ip) return { locked: false };
+    const counter = await this.options.storage.getCounter(ipKey(subject.ip));
+    const live = counter !== null && counter.windowEndsAt !== null && counter.windowEndsAt > now;
+    return live && counter.count >= this.ipFailureLimit ? { locked: true, scope: 'ip', retryAt: counter.windowEndsAt } : { locked: false };
+  }
+}
+
+const factorKey = (subject: Omit<AttemptSubject, 'ip'>) => `lockout:${JSON.stringify([subject.appId, subject.originalIdentity, subject.factor])}`;
+const ipKey = (ip: string) => `ip-failures:${ip}`;

@@ -1,0 +1,84 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { AppConfig, Config } from '../config/schema.js';
+import type { EventBus } from '../events/bus.js';
+import type { MfaService } from '../events/mfa.js';
+import type { Metrics } from '../metrics.js';
+import type { PolicyService } from '../policy/service.js';
+import type { Storage } from '../storage/types.js';
+import type { KeyStore } from '../tokens/keys.js';
+import type { SubscriptionTokens } from '../tokens/subscription.js';
+import type { Clock, UebaEvent } from '../types.js';
+import type { UebaEventInputParsed } from '../ueba/schema.js';
+import { authenticateApp, bearerToken, secretsEqual, unauthorized } from './auth.js';
+import { HttpError } from './errors.js';
+import type { RouteSpec } from './routes.js';
+
+/** Who called: an app by its secret, the operator by the admin token, or a browser by a subscription token. */
+export type Principal = { kind: 'app'; app: AppConfig } | { kind: 'admin' } | { kind: 'subscription'; app: AppConfig; originalIdentity: string };
+export type Env = { Variables: { principal: Principal } };
+export type Route = RouteSpec<Env>;
+
+/** Everything a route handler may use; built once by `createApp`. */
+export interface AppContext {
+  config: Config;
+  apps: ReadonlyMap<string, AppConfig>;
+  publicUrl: string;
+  storage: Storage;
+  bus: EventBus;
+  logger: Logger;
+  clock: Clock;
+  keys: KeyStore;
+  mfa: MfaService;
+  policies: PolicyService;
+  metrics: Metrics;
+  subscriptions: SubscriptionTokens;
+  heartbeatMs: number;
+  /** A client's event input enriched into a stored event of `appId`. */
+  toEvent(appId: string, input: UebaEventInputParsed, id?: string): UebaEvent;
+}
+
+/** Authentication middleware and the helpers that read its result. */
+export function guards(context: AppContext) {
+  const { apps, config } = context;
+  const requireApp: MiddlewareHandler<Env> = async (c, next) => {
+    c.set('principal', { kind: 'app', app: authenticateApp(c.req.header('authorization'), apps) });
+    await next();
+  };
+  const requireAppOrAdmin: MiddlewareHandler<Env> = async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    if (token !== null) {
+      if (!config.adminToken || !secretsEqual(token, config.adminToken)) throw unauthorized('Wrong admin token');
+      c.set('principal', { kind: 'admin' });
+    } else {
+      c.set('principal', { kind: 'app', app: authenticateApp(c.req.header('authorization'), apps) });
+    }
+    await next();
+  };
+  const appOf = (c: Context<Env>): AppConfig => {
+    const principal = c.get('principal');
+    if (principal.kind === 'admin') throw new HttpError(403, 'forbidden', 'This endpoint needs app credentials');
+    return principal.app;
+  };
+  /** Which workflow scope the caller manages: its own app, or (admin) any app or the global scope. */
+  const scopeOf = (c: Context<Env>): string | null => {
+    const principal = c.get('principal');
+    const requested = c.req.query('app') ?? null;
+    if (principal.kind === 'admin') {
+      if (requested !== null && !apps.has(requested)) throw new HttpError(404, 'unknown_app', `No app "${requested}"`);
+      return requested;
+    }
+    const own = appOf(c).id;
+    if (requested !== null && requested !== own) throw new HttpError(403, 'forbidden', 'App credentials manage only their own app');
+    return own;
+  };
+  return { requireApp, requireAppOrAdmin, appOf, scopeOf };
+}
+export type Guards = ReturnType<typeof guards>;
+
+export function parseQuery<T extends z.ZodObject>(c: Context, schema: T): z.output<T> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw HttpError.fromZod(parsed.error, 'invalid_query');
+  return parsed.data;
+}

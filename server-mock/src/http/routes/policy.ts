@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { readBody, readJson } from '../body.js';
+import { parseQuery, type AppContext, type Guards, type Route } from '../context.js';
+import * as schemas from '../schemas.js';
+
+/** Running workflows (API mode), the decision audit trail, and managing workflow documents. */
+export function policyRoutes(context: AppContext, { requireApp, requireAppOrAdmin, appOf, scopeOf }: Guards): Route[] {
+  const { storage, policies, toEvent } = context;
+  return [
+    {
+      method: 'post',
+      path: '/v1/workflows/:workflowId/trigger',
+      summary: 'Run an API-mode workflow (triggerWorkflow)',
+      tag: 'policy',
+      security: 'app',
+      body: schemas.triggerBody,
+      middleware: [requireApp],
+      responses: { 200: { description: 'trigger is null when no MFA is needed', schema: schemas.triggerResponse } },
+      handler: async (c) => {
+        const app = appOf(c);
+        const { metadata } = await readJson(c, schemas.triggerBody);
+        const { eventId, ...input } = metadata;
+        return c.json(await policies.trigger(app.id, c.req.param('workflowId')!, toEvent(app.id, input, eventId)));
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/decisions',
+      summary: 'Audit trail: every policy decision with its explanation, newest first',
+      tag: 'policy',
+      security: 'app',
+      query: schemas.listQuery,
+      middleware: [requireApp],
+      responses: { 200: { description: 'Decisions' } },
+      handler: async (c) => c.json({ decisions: await storage.listDecisions({ appId: appOf(c).id, ...parseQuery(c, schemas.listQuery) }) }),
+    },
+    {
+      method: 'get',
+      path: '/v1/admin/workflows',
+      summary: 'Active workflow documents of a scope',
+      tag: 'policy',
+      security: 'app-or-admin',
+      query: schemas.workflowScopeQuery,
+      middleware: [requireAppOrAdmin],
+      responses: { 200: { description: 'Workflows', schema: z.object({ workflows: z.array(schemas.workflowSummary) }) } },
+      handler: (c) => c.json({ workflows: policies.list(scopeOf(c)) }),
+    },
+    {
+      method: 'put',
+      path: '/v1/admin/workflows/:workflowId',
+      summary: 'Create or replace a workflow document (YAML or JSON body); invalid documents change nothing',
+      tag: 'policy',
+      security: 'app-or-admin',
+      query: schemas.workflowScopeQuery,
+      middleware: [requireAppOrAdmin],
+      responses: {
+        200: { description: 'Stored as a new version', schema: schemas.workflowSummary },
+        422: { description: 'Invalid document; errors name the node and field' },
+      },
+      handler: async (c) => c.json(await policies.put(scopeOf(c), c.req.param('workflowId')!, await readBody(c))),
+    },
+    {
+      method: 'delete',
+      path: '/v1/admin/workflows/:workflowId',
+      summary: 'Deactivate a workflow',
+      tag: 'policy',
+      security: 'app-or-admin',
+      query: schemas.workflowScopeQuery,
+      middleware: [requireAppOrAdmin],
+      responses: { 204: { description: 'Deactivated' } },
+      handler: async (c) => {
+        await policies.remove(scopeOf(c), c.req.param('workflowId')!);
+        return c.body(null, 204);
+      },
+    },
+  ];
+}

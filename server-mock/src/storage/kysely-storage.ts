@@ -2,7 +2,7 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { UebaEvent } from '../types.js';
 import { AggregateBuilder } from './aggregate-query.js';
 import type { SqlDialect } from './dialect.js';
-import { migrateToLatest } from './migrations.js';
+import { migrateToLatest, USER_UNIQUE_FIELDS } from './migrations.js';
 import {
   appScope,
   challengeFromRow,
@@ -20,7 +20,9 @@ import {
   recoveryCodeFromRow,
   triggerFromRow,
   triggerToRow,
+  userFromRow,
   userStatusFromRow,
+  userToRow,
   workflowFromRow,
 } from './rows.js';
 import { GLOBAL_SCOPE } from './schema.js';
@@ -38,9 +40,11 @@ import type {
   RecoveryCodeRecord,
   Storage,
   TriggerRecord,
+  UserRecord,
   UserStatusRecord,
   WorkflowVersionRecord,
 } from './types.js';
+import { UniqueViolation } from './types.js';
 
 /**
  * `Storage` over Kysely, one code path for SQLite and PostgreSQL; the differences live in
@@ -96,6 +100,16 @@ export class KyselyStorage implements Storage {
   async getTrigger(id: string): Promise<TriggerRecord | null> {
     const row = await this.db.selectFrom('triggers').selectAll().where('id', '=', id).executeTakeFirst();
     return row === undefined ? null : triggerFromRow(row);
+  }
+
+  async resolveTrigger(id: string, resolvedAt: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('triggers')
+      .set({ resolved_at: resolvedAt })
+      .where('id', '=', id)
+      .where('resolved_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /**
@@ -448,6 +462,49 @@ export class KyselyStorage implements Storage {
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
       .execute();
   }
+
+  async saveUser(user: UserRecord): Promise<void> {
+    const row = userToRow(user);
+    const { app_id: _app, original_identity: _id, created_at: _created, ...changes } = row;
+    try {
+      await this.db
+        .insertInto('users')
+        .values(row)
+        .onConflict((conflict) => conflict.columns(['app_id', 'original_identity']).doUpdateSet(changes))
+        .execute();
+    } catch (error) {
+      throw uniqueViolation(error) ?? error;
+    }
+  }
+
+  async getUser(appId: string, originalIdentity: string): Promise<UserRecord | null> {
+    const row = await this.db.selectFrom('users').selectAll().where('app_id', '=', appId).where('original_identity', '=', originalIdentity).executeTakeFirst();
+    return row === undefined ? null : userFromRow(row);
+  }
+
+  async findUserByLogin(appId: string, login: { username?: string; email?: string; phone?: string }): Promise<UserRecord | null> {
+    const conditions = USER_UNIQUE_FIELDS.filter((field) => login[field] !== undefined);
+    if (conditions.length === 0) return null;
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where((eb) => eb.or(conditions.map((field) => eb(field, '=', login[field]!))))
+      .executeTakeFirst();
+    return row === undefined ? null : userFromRow(row);
+  }
+
+  async deleteUser(appId: string, originalIdentity: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('users').where('app_id', '=', appId).where('original_identity', '=', originalIdentity).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async listUsers(query: { appId: string; limit: number; after?: string }): Promise<UserRecord[]> {
+    let select = this.db.selectFrom('users').selectAll().where('app_id', '=', query.appId);
+    if (query.after !== undefined) select = select.where('original_identity', '>', query.after);
+    const rows = await select.orderBy('original_identity').limit(query.limit).execute();
+    return rows.map(userFromRow);
+  }
 }
 
 function whereScope(scope: { workflow_id: string; app_scope: string }) {
@@ -456,4 +513,16 @@ function whereScope(scope: { workflow_id: string; app_scope: string }) {
 
 function windowEnded(eb: ExpressionBuilder<Database, 'counters'>, now: number) {
   return eb.and([eb('counters.window_ends_at', 'is not', null), eb('counters.window_ends_at', '<=', now)]);
+}
+
+/**
+ * Which user field a unique-index error is about: SQLite names the columns in its message, PostgreSQL the
+ * index in `constraint` (`users_<field>_unique`).
+ */
+function uniqueViolation(error: unknown): UniqueViolation | null {
+  const details = error as { code?: string; constraint?: string; message?: string };
+  if (details.code !== '23505' && details.code !== 'SQLITE_CONSTRAINT_UNIQUE') return null;
+  const text = `${details.constraint ?? ''} ${details.message ?? ''}`;
+  const field = USER_UNIQUE_FIELDS.find((name) => text.includes(`users_${name}_unique`) || text.includes(`users.${name}`));
+  return field ? new UniqueViolation(field) : null;
 }

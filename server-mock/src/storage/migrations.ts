@@ -11,6 +11,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
   return {
     '0001_initial': { up: (db) => createInitialSchema(db, dialect) },
     '0002_factors': { up: (db) => createFactorTables(db) },
+    '0003_users': { up: (db) => createUserTable(db) },
   };
 }
 
@@ -221,6 +222,33 @@ async function createFactorTables(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'bigint', (column) => column.notNull())
     .execute();
   await db.schema.createIndex('used_token_ids_expiry').on('used_token_ids').column('expires_at').execute();
+}
+
+/** Unique per app; the index names are how a unique violation is traced back to its field. */
+export const USER_UNIQUE_FIELDS = ['username', 'email', 'phone'] as const;
+
+async function createUserTable(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('users')
+    .addColumn('app_id', 'text', (column) => column.notNull())
+    .addColumn('original_identity', 'text', (column) => column.notNull())
+    .addColumn('username', 'text')
+    .addColumn('email', 'text')
+    .addColumn('phone', 'text')
+    .addColumn('password_hash', 'text')
+    .addColumn('roles', 'text', (column) => column.notNull())
+    .addColumn('groups', 'text', (column) => column.notNull())
+    .addColumn('department', 'text')
+    .addColumn('attributes', 'text', (column) => column.notNull())
+    .addColumn('disabled', 'integer', (column) => column.notNull())
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('updated_at', 'bigint', (column) => column.notNull())
+    .addPrimaryKeyConstraint('users_pk', ['app_id', 'original_identity'])
+    .execute();
+  // NULLs never collide in a unique index (both dialects), so users without a username or phone coexist.
+  for (const field of USER_UNIQUE_FIELDS) {
+    await db.schema.createIndex(`users_${field}_unique`).on('users').columns(['app_id', field]).unique().execute();
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import type {
   TriggerTable,
   UebaEventTable,
   UserStatusTable,
+  UserTable,
   WorkflowVersionTable,
 } from './schema.js';
 import type {
@@ -24,6 +25,7 @@ import type {
   OtpChallengeRecord,
   RecoveryCodeRecord,
   TriggerRecord,
+  UserRecord,
   UserStatusRecord,
   WorkflowVersionRecord,
 } from './types.js';
@@ -272,4 +274,40 @@ export function recoveryCodeFromRow(row: Selectable<RecoveryCodeTable>): Recover
 
 export function counterFromRow(row: Selectable<CounterTable>): CounterRecord {
   return { key: row.key, count: Number(row.count), windowEndsAt: optionalMillis(row.window_ends_at), lockedUntil: optionalMillis(row.locked_until) };
+}
+
+export function userToRow(user: UserRecord): Insertable<UserTable> {
+  return {
+    app_id: user.appId,
+    original_identity: user.originalIdentity,
+    username: user.username,
+    email: user.email,
+    phone: user.phone,
+    password_hash: user.passwordHash,
+    roles: JSON.stringify(user.roles),
+    groups: JSON.stringify(user.groups),
+    department: user.department,
+    attributes: JSON.stringify(user.attributes),
+    disabled: user.disabled ? 1 : 0,
+    created_at: user.createdAt,
+    updated_at: user.updatedAt,
+  };
+}
+
+export function userFromRow(row: Selectable<UserTable>): UserRecord {
+  return {
+    appId: row.app_id,
+    originalIdentity: row.original_identity,
+    username: row.username,
+    email: row.email,
+    phone: row.phone,
+    passwordHash: row.password_hash,
+    roles: parseJson(row.roles) as string[],
+    groups: parseJson(row.groups) as string[],
+    department: row.department,
+    attributes: parseJson(row.attributes) as Record<string, unknown>,
+    disabled: row.disabled === 1,
+    createdAt: millis(row.created_at),
+    updatedAt: millis(row.updated_at),
+  };
 }

@@ -172,6 +172,7 @@ export interface Database {
   recovery_codes: RecoveryCodeTable;
   counters: CounterTable;
   used_token_ids: UsedTokenIdTable;
+  users: UserTable;
 }
 
 /** App ids are never empty, so the empty string can stand for "every app" in `workflow_versions`. */
@@ -206,3 +207,19 @@ export const EVENT_COLUMNS: Readonly<Record<EventField, { column: EventColumn; k
   loginType: { column: 'login_type', kind: 'text' },
   deviceId: { column: 'device_id', kind: 'text' },
 };
+
+export interface UserTable {
+  app_id: string;
+  original_identity: string;
+  username: string | null;
+  email: string | null;
+  phone: string | null;
+  password_hash: string | null;
+  roles: Json;
+  groups: Json;
+  department: string | null;
+  attributes: Json;
+  disabled: Flag;
+  created_at: Millis;
+  updated_at: Millis;
+}

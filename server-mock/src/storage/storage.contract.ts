@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UebaEvent } from '../types.js';
-import type { AggregateQuery, DecisionRecord, FactorEnrolmentRecord, KeyRecord, OtpChallengeRecord, Storage, TriggerRecord } from './types.js';
+import type { AggregateQuery, DecisionRecord, FactorEnrolmentRecord, KeyRecord, OtpChallengeRecord, Storage, TriggerRecord, UserRecord } from './types.js';
 
 /**
  * The behaviour every `Storage` adapter must show. `open` returns an empty, migrated storage of its
@@ -876,6 +876,74 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
         expect(await storage.getOtpChallenge('kept')).not.toBeNull();
         expect(await storage.getCounter('window-over')).toBeNull();
         for (const key of ['window-live', 'locked', 'consecutive']) expect(await storage.getCounter(key)).not.toBeNull();
+      });
+    });
+
+    describe('trigger resolution', () => {
+      it('resolves a trigger once, also under concurrency', async () => {
+        await storage.insertTrigger(trigger());
+        expect(winners(await Promise.all(Array.from({ length: 8 }, () => storage.resolveTrigger('trg-1', NOW))))).toBe(1);
+        expect((await storage.getTrigger('trg-1'))?.resolvedAt).toBe(NOW);
+        expect(await storage.resolveTrigger('trg-1', NOW + 1)).toBe(false);
+        expect(await storage.resolveTrigger('no-such-trigger', NOW)).toBe(false);
+      });
+    });
+
+    describe('users', () => {
+      const user = (overrides: Partial<UserRecord> = {}): UserRecord => ({
+        appId: 'app-1',
+        originalIdentity: 'u-1',
+        username: 'alice',
+        email: 'alice@example.com',
+        phone: '+447700900001',
+        passwordHash: 'scrypt$1$8$1$salt$hash',
+        roles: ['finance'],
+        groups: ['emea'],
+        department: 'Treasury',
+        attributes: { level: 3, vip: true },
+        disabled: false,
+        createdAt: NOW,
+        updatedAt: NOW,
+        ...overrides,
+      });
+
+      it('round-trips a user and replaces it on save, keeping its creation time', async () => {
+        await storage.saveUser(user());
+        expect(await storage.getUser('app-1', 'u-1')).toEqual(user());
+        await storage.saveUser(user({ roles: ['hr'], disabled: true, createdAt: NOW + HOUR, updatedAt: NOW + HOUR }));
+        expect(await storage.getUser('app-1', 'u-1')).toEqual(user({ roles: ['hr'], disabled: true, updatedAt: NOW + HOUR }));
+        expect(await storage.getUser('app-2', 'u-1')).toBeNull();
+      });
+
+      it('finds a user by username, email or phone within one app', async () => {
+        await storage.saveUser(user());
+        await storage.saveUser(user({ originalIdentity: 'u-2', username: 'bob', email: null, phone: null }));
+        expect((await storage.findUserByLogin('app-1', { email: 'alice@example.com' }))?.originalIdentity).toBe('u-1');
+        expect((await storage.findUserByLogin('app-1', { phone: '+447700900001' }))?.originalIdentity).toBe('u-1');
+        expect((await storage.findUserByLogin('app-1', { username: 'bob' }))?.originalIdentity).toBe('u-2');
+        expect(await storage.findUserByLogin('app-2', { username: 'bob' })).toBeNull();
+        expect(await storage.findUserByLogin('app-1', {})).toBeNull();
+      });
+
+      it('refuses a username, email or phone that another user of the app has, naming the field', async () => {
+        await storage.saveUser(user());
+        for (const field of ['username', 'email', 'phone'] as const) {
+          const clash = user({ originalIdentity: `clash-${field}`, username: null, email: null, phone: null, [field]: user()[field] });
+          await expect(storage.saveUser(clash)).rejects.toMatchObject({ name: 'UniqueViolation', field });
+        }
+        // Other apps and users without the value are unaffected.
+        await storage.saveUser(user({ appId: 'app-2' }));
+        await storage.saveUser(user({ originalIdentity: 'u-3', username: null, email: null, phone: null }));
+        await storage.saveUser(user({ originalIdentity: 'u-4', username: null, email: null, phone: null }));
+      });
+
+      it('lists users in pages and deletes them', async () => {
+        for (const id of ['c', 'a', 'b']) await storage.saveUser(user({ originalIdentity: id, username: id, email: null, phone: null }));
+        expect((await storage.listUsers({ appId: 'app-1', limit: 2 })).map((found) => found.originalIdentity)).toEqual(['a', 'b']);
+        expect((await storage.listUsers({ appId: 'app-1', limit: 2, after: 'b' })).map((found) => found.originalIdentity)).toEqual(['c']);
+        expect(await storage.deleteUser('app-1', 'b')).toBe(true);
+        expect(await storage.deleteUser('app-1', 'b')).toBe(false);
+        expect(await storage.getUser('app-1', 'b')).toBeNull();
       });
     });
 

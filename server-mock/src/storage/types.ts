@@ -5,7 +5,7 @@ import type { CustomValue, FactorType, UebaEvent } from '../types.js';
  * PostgreSQL, both through Kysely; `storage.contract.ts` is the shared suite every adapter passes.
  * Every write resolves only once it is durable, so an acknowledged request survives a crash.
  */
-export interface Storage extends FactorStorage {
+export interface Storage extends FactorStorage, UserStorage {
   readonly dialect: 'sqlite' | 'postgres';
   /** Creates or upgrades the schema; idempotent and safe to run from several instances. */
   migrate(): Promise<void>;
@@ -19,6 +19,8 @@ export interface Storage extends FactorStorage {
 
   insertTrigger(trigger: TriggerRecord): Promise<void>;
   getTrigger(id: string): Promise<TriggerRecord | null>;
+  /** Marks an unresolved trigger resolved (its step-up succeeded); true for the first caller only, so a stateToken works once. */
+  resolveTrigger(id: string, resolvedAt: number): Promise<boolean>;
 
   /**
    * Appends to the MFA event log and updates the user's status in one transaction:
@@ -271,4 +273,42 @@ export interface FactorStorage {
   consumeTokenId(jti: string, expiresAt: number): Promise<boolean>;
   /** Deletes used token ids and challenges past expiry, and counters whose window and lock have both ended. */
   purgeExpired(now: number): Promise<void>;
+}
+
+/** A user of the built-in directory, for teams without a login system of their own. */
+export interface UserRecord {
+  appId: string;
+  originalIdentity: string;
+  username: string | null;
+  email: string | null;
+  phone: string | null;
+  /** scrypt hash (`users/password.ts`); null for users who never sign in with a password here. */
+  passwordHash: string | null;
+  roles: string[];
+  groups: string[];
+  department: string | null;
+  attributes: Record<string, unknown>;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Storage for the user directory in `server-mock/src/users/`; part of `Storage`. */
+export interface UserStorage {
+  /** Creates or replaces the user (by app + originalIdentity). Throws `UniqueViolation` when username, email or phone belongs to another user of the app. */
+  saveUser(user: UserRecord): Promise<void>;
+  getUser(appId: string, originalIdentity: string): Promise<UserRecord | null>;
+  /** The user whose username, email or phone (compared as stored: callers normalise) equals `login`. */
+  findUserByLogin(appId: string, login: { username?: string; email?: string; phone?: string }): Promise<UserRecord | null>;
+  deleteUser(appId: string, originalIdentity: string): Promise<boolean>;
+  /** Ordered by originalIdentity, after `after` when given. */
+  listUsers(query: { appId: string; limit: number; after?: string }): Promise<UserRecord[]>;
+}
+
+/** A unique constraint refused a write; `field` names which value was taken. */
+export class UniqueViolation extends Error {
+  constructor(readonly field: string) {
+    super(`${field} is already taken`);
+    this.name = 'UniqueViolation';
+  }
 }

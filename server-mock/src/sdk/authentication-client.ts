@@ -1,6 +1,17 @@
-import type { MfaEvent, MfaTriggerData, UebaEventInput } from '../types.js';
+import type { JSONWebKeySet } from 'jose';
+import {
+  MAX_CLOCK_TOLERANCE_SECONDS,
+  exchangeMfaToken,
+  verifyMfaToken,
+  type KeySource,
+  type MfaTokenClaims,
+  type MfaTokenErrorCode,
+  type UsedTokenStore,
+} from '../tokens/mfa-token.js';
+import type { Clock, MfaEvent, MfaTriggerData, UebaEventInput } from '../types.js';
 import { CamfaError } from './errors.js';
 import { Transport, type CamfaClientOptions, type FailModeOptions } from './http.js';
+import { RemoteKeySet } from './jwks.js';
 import { identityOf } from './metadata-client.js';
 import { openEventStream } from './sse.js';
 
@@ -42,6 +53,53 @@ export interface SubscribeOptions {
   maxRetryMs?: number;
   /** Reconnect after this long without a byte (the backend pings every 15 s). Default 45 000 ms. */
   idleTimeoutMs?: number;
+}
+
+/** Options of {@link AuthenticationClient}. */
+export interface AuthenticationClientOptions extends CamfaClientOptions {
+  /**
+   * The `iss` mfaTokens must carry: the backend's public URL (its `publicUrl` setting). Default: `host`;
+   * set it when this server reaches the backend by another URL (an internal name, a sidecar).
+   */
+  issuer?: string;
+  /** Clock skew allowed on a token's `exp`, `nbf` and `iat`. Default 0, at most 30 seconds. */
+  clockToleranceSeconds?: number;
+}
+
+/** What a verified mfaToken says about the step-up. */
+export interface MfaTokenData {
+  originalIdentity: string;
+  /** Authentication methods used (RFC 8176), e.g. `['otp']`. */
+  amr: string[];
+  acr: string;
+  workflowId: string;
+  triggerId: string;
+  /** When the user passed the factor, ISO 8601. */
+  authTime: string;
+  /** The token's unique id: what single use is keyed on. */
+  jti: string;
+  /** ISO 8601; the token is refused from then on. */
+  expiresAt: string;
+  /** Further claims, e.g. `channel` for an emailed code. */
+  extra: Record<string, unknown>;
+}
+
+/**
+ * Why {@link AuthenticationClient.verify} refused a token: a code of the token check, `token_already_used`
+ * (only with `usedTokens`), or `backend_unavailable` when the signing keys could not be fetched.
+ */
+export type VerifyTokenErrorCode = MfaTokenErrorCode | 'token_already_used' | 'backend_unavailable';
+
+/** The answer of {@link AuthenticationClient.verify}. `message` is for logs and never contains the token. */
+export type VerifyTokenResult = { status: true; data: MfaTokenData } | { status: false; code: VerifyTokenErrorCode; message: string };
+
+/** Options of {@link AuthenticationClient.verify}. */
+export interface VerifyTokenOptions {
+  /**
+   * Spends the token (seed step 3.2.5): once it verified here, every later verify of it answers
+   * `token_already_used`. Back it with a table keyed by `jti` shared by every instance of your server.
+   */
+  usedTokens?: UsedTokenStore;
 }
 
 /** A callback's return value is awaited only to catch its rejection. */
@@ -140,25 +198,92 @@ export class MfaApi {
 }
 
 /**
- * Server-side client for policy workflows and MFA events (seed step 5).
+ * Server-side client for policy workflows, MFA events (seed step 5) and mfaToken checks (step 3.2.5).
  *
  * ```ts
  * const auth = new AuthenticationClient({ host, appId, appSecret });
  * const trigger = await auth.mfa.triggerWorkflow({ workflowId: 'transfer', metadata: { originalIdentity: 'u1', ip } });
  * const stop = auth.mfa.subscribe('security.mfa?originalIdentity=u1', (trigger) => notifyBrowser(trigger));
+ * const result = await auth.verify(mfaToken);
  * ```
- * One instance per app and process: it holds the circuit breaker.
+ * One instance per app and process: it holds the circuit breaker and the cache of the backend's keys.
  */
 export class AuthenticationClient {
   /** Workflows, subscription tokens and the MFA event stream. */
   readonly mfa: MfaApi;
-  /** @internal Shared with future APIs (`verify`) so they use the same breaker and credentials. */
+  /** @internal Shared by every call so they use the same breaker and credentials. */
   protected readonly transport: Transport;
+  private readonly keySet: RemoteKeySet;
+  private readonly issuer: string;
+  private readonly clock: Clock;
+  private readonly clockToleranceSeconds: number;
 
-  constructor(options: CamfaClientOptions) {
+  constructor(options: AuthenticationClientOptions) {
+    const { issuer, clockToleranceSeconds = 0 } = options;
     this.transport = new Transport(options);
     this.mfa = new MfaApi(this.transport);
+    if (issuer !== undefined && (typeof issuer !== 'string' || issuer === '')) throw new TypeError('issuer must be a non-empty string');
+    if (!(clockToleranceSeconds >= 0 && clockToleranceSeconds <= MAX_CLOCK_TOLERANCE_SECONDS)) {
+      throw new TypeError(`clockToleranceSeconds must be between 0 and ${MAX_CLOCK_TOLERANCE_SECONDS}`);
+    }
+    this.issuer = issuer ?? this.transport.base;
+    this.clock = options.clock ?? Date.now;
+    this.clockToleranceSeconds = clockToleranceSeconds;
+    this.keySet = new RemoteKeySet(this.transport, this.clock);
   }
+
+  /**
+   * Checks an mfaToken from the browser (`guard.startMfa`) before trusting it: locally, against the
+   * backend's published keys (`/.well-known/jwks.json`, cached for its `max-age`, refetched when a token
+   * names a key not seen yet, at most every 30 s). The token must be an ES256 `mfa+jwt` for this app,
+   * from this backend, unexpired. Never throws for a bad token and never fails open: without the keys
+   * the answer is `backend_unavailable`, whatever the `failMode`.
+   *
+   * ```ts
+   * const result = await auth.verify(req.body.mfaToken, { usedTokens });
+   * if (!result.status) return res.status(401).json({ code: result.code });
+   * if (result.data.originalIdentity !== req.session.userId) return res.sendStatus(403);
+   * ```
+   * Check that `originalIdentity` is the user of the session. Without `usedTokens` a token stays valid
+   * until it expires (at most 5 minutes), so it can be replayed until then.
+   * @throws what `usedTokens.consume` throws.
+   */
+  async verify(token: string, options: VerifyTokenOptions = {}): Promise<VerifyTokenResult> {
+    const { usedTokens } = options;
+    const check = (keys: JSONWebKeySet | KeySource) => {
+      const input = { token, keys, issuer: this.issuer, audience: this.transport.appId, clock: this.clock, clockToleranceSeconds: this.clockToleranceSeconds };
+      return usedTokens ? exchangeMfaToken({ ...input, usedTokens }) : verifyMfaToken(input);
+    };
+    try {
+      // A source rather than a set: a token refused on its header alone needs no keys, even with the backend down.
+      let result = await check({ jwks: () => this.keySet.get() });
+      if (!result.verified && result.code === 'unknown_key') {
+        // Nothing is spent by a refusal, so checking again with the new keys cannot trip single use.
+        const refreshed = await this.keySet.refresh();
+        if (refreshed) result = await check(refreshed);
+      }
+      return result.verified ? { status: true, data: toTokenData(result.claims) } : { status: false, code: result.code, message: result.message };
+    } catch (error) {
+      if (!(error instanceof CamfaError)) throw error;
+      this.transport.logDegraded('verify', error, 'closed');
+      return { status: false, code: 'backend_unavailable', message: `the backend's signing keys could not be fetched (${error.detail ?? error.code})` };
+    }
+  }
+}
+
+function toTokenData(claims: MfaTokenClaims): MfaTokenData {
+  const { originalIdentity, amr, acr, workflowId, triggerId, jti, extra } = claims;
+  return {
+    originalIdentity,
+    amr,
+    acr,
+    workflowId,
+    triggerId,
+    authTime: new Date(claims.authTime).toISOString(),
+    jti,
+    expiresAt: new Date(claims.expiresAt).toISOString(),
+    extra,
+  };
 }
 
 /** The user of a `security.mfa[?originalIdentity=…]` topic, or undefined for the whole app. */

@@ -46,7 +46,8 @@ export class Transport {
   readonly logger: CamfaLogger;
   readonly fetch: typeof fetch;
   readonly breaker: CircuitBreaker;
-  private readonly base: string;
+  /** The backend's base URL without a trailing slash: also the `iss` of the tokens it signs. */
+  readonly base: string;
   private readonly authorization: string;
 
   constructor(options: CamfaClientOptions) {
@@ -87,6 +88,15 @@ export class Transport {
   async post<T>(path: string, body: unknown): Promise<T> {
     // Serialised first: an unserialisable body is the caller's bug, not an outage.
     const json = JSON.stringify(body);
+    return (await this.request<T>(path, json)).body;
+  }
+
+  /** GETs `path`, with the same errors and limits as {@link Transport.post}; the headers let a caller honour `cache-control`. */
+  get<T>(path: string): Promise<{ body: T; headers: Headers }> {
+    return this.request<T>(path);
+  }
+
+  private async request<T>(path: string, json?: string): Promise<{ body: T; headers: Headers }> {
     if (!this.breaker.tryAcquire()) {
       throw unavailable('circuit_open', `circuit open after ${this.breaker.failureThreshold} consecutive failures`);
     }
@@ -112,23 +122,25 @@ export class Transport {
     );
   }
 
-  private async send<T>(path: string, json: string): Promise<T> {
+  /** POSTs `json`, or GETs when there is none. */
+  private async send<T>(path: string, json?: string): Promise<{ body: T; headers: Headers }> {
     // One signal covers connecting, headers and body: a server that accepts and stalls still ends here.
     const signal = AbortSignal.timeout(this.timeoutMs);
     let status: number;
-    let contentType: string;
+    let headers: Headers;
     let text: string;
+    const accept = 'application/json, application/problem+json';
     try {
       const response = await this.fetch(this.url(path), {
-        method: 'POST',
-        headers: this.headers({ 'content-type': 'application/json', accept: 'application/json, application/problem+json' }),
+        method: json === undefined ? 'GET' : 'POST',
+        headers: this.headers(json === undefined ? { accept } : { 'content-type': 'application/json', accept }),
         body: json,
         signal,
         // A redirect would replay the secret to wherever it points; a moved backend is a config error.
         redirect: 'manual',
       });
       status = response.status;
-      contentType = response.headers.get('content-type') ?? '';
+      headers = response.headers;
       text = await response.text();
     } catch (error) {
       if (signal.aborted) throw unavailable('timeout', `no answer within ${this.timeoutMs} ms`);
@@ -136,12 +148,12 @@ export class Transport {
     }
     if (status >= 200 && status < 300) {
       try {
-        return JSON.parse(text) as T;
+        return { body: JSON.parse(text) as T, headers };
       } catch {
         throw unavailable('invalid_response', `answered ${status} with a body that is not JSON`);
       }
     }
-    const problem = parseProblem(contentType, text);
+    const problem = parseProblem(headers.get('content-type') ?? '', text);
     if (status >= 500) {
       throw unavailable('server_error', `answered ${status}${problem ? ` ${problem.code}` : ''}`);
     }

@@ -1,12 +1,23 @@
 /**
  * `camfa-guard/server`: the Node SDK a business system's backend uses to report behaviour, ask for a
- * user's MFA status, run workflows, follow MFA events and lock requests until a step-up is done.
+ * user's MFA status, run workflows, follow MFA events, verify mfaTokens and lock requests until a step-up is done.
  * @packageDocumentation
  */
 export { MetadataManagementClient, UebaApi } from './metadata-client.js';
 export type { CaptureResult, UserSelector } from './metadata-client.js';
 export { AuthenticationClient, MfaApi } from './authentication-client.js';
-export type { SubscribeOptions, SubscriptionToken, SubscriptionTokenInput, TriggerWorkflowInput } from './authentication-client.js';
+export type {
+  AuthenticationClientOptions,
+  MfaTokenData,
+  SubscribeOptions,
+  SubscriptionToken,
+  SubscriptionTokenInput,
+  TriggerWorkflowInput,
+  VerifyTokenErrorCode,
+  VerifyTokenOptions,
+  VerifyTokenResult,
+} from './authentication-client.js';
+export type { MfaTokenErrorCode, UsedTokenStore } from '../tokens/mfa-token.js';
 export { mfaAuthMiddleware } from './middleware.js';
 export type { MfaAuthMiddlewareOptions, UserStatusSource } from './middleware.js';
 export { stepUpChallenge } from './challenge.js';

@@ -41,3 +41,14 @@ export function restartableStorage(): { open(): Promise<Storage>; restart(storag
     },
   };
 }
+
+/** The error `promise` rejects with; fails the test when it resolves instead. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw new Error(`rejected with a non-Error: ${String(error)}`, { cause: error });
+  }
+  throw new Error('expected a rejection, but the promise resolved');
+}

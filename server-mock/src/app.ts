@@ -18,7 +18,12 @@ import type { Storage } from './storage/types.js';
 import { KeyStore } from './tokens/keys.js';
 import { StateTokens } from './tokens/state-token.js';
 import { SubscriptionTokens } from './tokens/subscription.js';
-import type { Clock } from './types.js';
+import type { Clock, FactorType } from './types.js';
+import { createStepUp } from './stepup/setup.js';
+import { BROWSER_PATHS, mountBrowserPreflight, stepUpRoutes } from './http/routes/stepup.js';
+import { userRoutes } from './http/routes/users.js';
+import { loginRoutes } from './http/routes/login.js';
+import { outboxRoute } from './http/routes/outbox.js';
 import { enrichEvent, parseCidrs } from './ueba/enrich.js';
 import type { GeoProvider } from './ueba/geo.js';
 
@@ -55,16 +60,17 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
   // Generated and persisted on first start, so every instance and restart signs with the same key.
   await keys.current();
   const stateSecret = await storage.getOrCreateSetting('state-token-secret', randomBytes(32).toString('base64url'));
+  const stateTokens = new StateTokens(Buffer.from(stateSecret));
   const mfa = new MfaService({
     storage,
     bus,
     clock,
-    stateTokens: new StateTokens(Buffer.from(stateSecret)),
+    stateTokens,
     publicUrl,
     triggerTtlMs: config.triggerTtlSeconds * 1000,
-    // Factor enrolment arrives with the factors feature; until then no user has an enrolled factor.
-    enrolledFactors: async () => new Set(),
+    enrolledFactors: async (appId, originalIdentity) => new Set((await stepUpParts.stepUp.enrolledTypes(appId, originalIdentity)) as FactorType[]),
   });
+  const stepUpParts = await createStepUp({ config, storage, clock, keys, publicUrl, stateTokens, mfa, logger });
   const metrics = new Metrics();
   const policies = await PolicyService.create({ config, storage, mfa, bus, clock, logger, metrics });
 
@@ -82,6 +88,9 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     metrics,
     subscriptions: new SubscriptionTokens(keys, publicUrl, clock),
     heartbeatMs: deps.heartbeatMs ?? 15_000,
+    ...stepUpParts,
+    trustedProxies: parseCidrs(config.trustedProxies),
+    browserOrigins: new Set(config.apps.flatMap((app) => app.origins)),
     toEvent: (appId, input, id = uuidv7(clock())) => enrichEvent(input, { id, appId, now: clock(), geo, intranetCidrs: cidrsByApp.get(appId)! }),
   };
   const routeGuards = guards(context);
@@ -92,6 +101,10 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     ...uebaRoutes(context, routeGuards),
     ...policyRoutes(context, routeGuards),
     ...eventRoutes(context, routeGuards),
+    ...stepUpRoutes(context, routeGuards),
+    ...userRoutes(context, routeGuards),
+    ...loginRoutes(context),
+    ...(stepUpParts.outbox ? [outboxRoute(stepUpParts.outbox)] : []),
   ]) {
     routes.add(route);
   }
@@ -103,6 +116,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     metrics.httpDuration.observe({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
   mountStreamPreflight(app, context);
+  mountBrowserPreflight(app, context, BROWSER_PATHS);
   routes.mount(app);
   app.notFound((c) => problem(c, new HttpError(404, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`)));
   app.onError((error, c) => {
@@ -117,6 +131,9 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     mfa,
     keys,
     metrics,
-    close: () => policies.close(),
+    close: async () => {
+      stepUpParts.close();
+      await policies.close();
+    },
   };
 }

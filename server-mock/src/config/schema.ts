@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
+import { FACTOR_TYPES } from '../types.js';
 
 const cidr = z.string().refine((value) => {
   try {
@@ -25,6 +26,8 @@ export const appSchema = z.strictObject({
   secret: z.string().min(32, 'must be at least 32 characters'),
   origins: z.array(origin).default([]),
   intranetCidrs: z.array(cidr).optional(),
+  /** The API-mode workflow that judges logins to the built-in user directory; absent: no step-up at login. */
+  loginWorkflow: z.string().max(64).default('login'),
 });
 
 export const configSchema = z.strictObject({
@@ -41,6 +44,11 @@ export const configSchema = z.strictObject({
   /** What SDK clients configured from this file do when the backend cannot be reached. */
   failMode: z.enum(['open', 'closed']).default('open'),
   intranetCidrs: z.array(cidr).default([]),
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed for browser-facing endpoints (login, step-up).
+   * Anything else sees the socket's address, so a client cannot claim another IP.
+   */
+  trustedProxies: z.array(cidr).default([]),
   geo: z
     .strictObject({
       provider: z.enum(['geoip-lite', 'maxmind', 'none']).default('geoip-lite'),
@@ -58,6 +66,33 @@ export const configSchema = z.strictObject({
       documents: z.array(z.strictObject({ app: z.string().optional(), document: z.record(z.string(), z.unknown()) })).default([]),
     })
     .default({ documents: [] }),
+  factors: z
+    .strictObject({
+      /** E-mail codes over SMTP (nodemailer). Absent: in a dev config the outbox, otherwise e-mail is unavailable. */
+      smtp: z
+        .strictObject({
+          host: z.string().min(1),
+          port: z.number().int().min(1).max(65535).default(587),
+          secure: z.boolean().default(false),
+          user: z.string().optional(),
+          password: z.string().optional(),
+          from: z.string().min(3),
+        })
+        .optional(),
+      /** SMS codes through an HTTP webhook (POST JSON, HMAC-SHA256 signed with `secret`). */
+      smsWebhook: z.strictObject({ url: z.url(), secret: z.string().min(32, 'must be at least 32 characters') }).optional(),
+      /** AES-256-GCM keys sealing factor secrets: `id:base64[,older-id:base64…]`, newest first. `CAMFA_FACTOR_KEYS` overrides. */
+      keys: z.string().optional(),
+      /** 32 random bytes (base64) keyed into code hashes. `CAMFA_FACTOR_PEPPER` overrides. */
+      pepper: z.string().optional(),
+      /** Offered, in this order, by a step-up that names no factors (passwordless start). */
+      defaultFactors: z.array(z.enum(FACTOR_TYPES)).min(1).default(['totp', 'sms', 'email', 'recovery_code']),
+      /** Code lifetime (NIST: at most 10 minutes). */
+      codeTtlSeconds: z.number().int().min(60).max(600).default(300),
+      /** Consecutive failures per user and factor before a lock (NIST: at most 100). */
+      lockoutThreshold: z.number().int().min(1).max(100).default(10),
+    })
+    .default({ codeTtlSeconds: 300, lockoutThreshold: 10, defaultFactors: ['totp', 'sms', 'email', 'recovery_code'] }),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
   /** Dev only: marks the config as generated, enabling developer conveniences. */
   dev: z.boolean().default(false),

@@ -11,6 +11,11 @@ import type { KeyStore } from '../tokens/keys.js';
 import type { SubscriptionTokens } from '../tokens/subscription.js';
 import type { Clock, UebaEvent } from '../types.js';
 import type { UebaEventInputParsed } from '../ueba/schema.js';
+import type { parseCidrs } from '../ueba/enrich.js';
+import type { FactorLockout } from '../factors/lockout.js';
+import type { RecoveryCodes } from '../factors/recovery-codes.js';
+import type { StepUpService } from '../stepup/service.js';
+import type { UserDirectory } from '../users/directory.js';
 import { authenticateApp, bearerToken, secretsEqual, unauthorized } from './auth.js';
 import { HttpError } from './errors.js';
 import type { RouteSpec } from './routes.js';
@@ -35,6 +40,14 @@ export interface AppContext {
   metrics: Metrics;
   subscriptions: SubscriptionTokens;
   heartbeatMs: number;
+  stepUp: StepUpService;
+  directory: UserDirectory;
+  recovery: RecoveryCodes;
+  lockout: FactorLockout;
+  /** Proxies whose X-Forwarded-For is believed (`clientIp`). */
+  trustedProxies: ReturnType<typeof parseCidrs>;
+  /** Every app's declared browser origins (CORS for login and step-up). */
+  browserOrigins: ReadonlySet<string>;
   /** A client's event input enriched into a stored event of `appId`. */
   toEvent(appId: string, input: UebaEventInputParsed, id?: string): UebaEvent;
 }

@@ -7,6 +7,7 @@ import type { EventBus } from '../events/bus.js';
 import type { MfaService } from '../events/mfa.js';
 import { HttpError } from '../http/errors.js';
 import { uuidv7 } from '../ids.js';
+import { policyAttributes } from '../users/directory.js';
 import type { Metrics } from '../metrics.js';
 import type { AggregateResult, Storage } from '../storage/types.js';
 import type { Clock, MfaEvent, MfaTriggerData, UebaEvent } from '../types.js';
@@ -88,14 +89,28 @@ export class PolicyService {
   }
 
   /** API mode (`triggerWorkflow`): decides, records the decision, and on a hit returns trigger data. */
-  async trigger(appId: string, workflowId: string, event: UebaEvent): Promise<{ trigger: MfaTriggerData | null; decisionId: string }> {
+  /**
+   * API mode (`triggerWorkflow`): decides, records the decision, and on a hit returns trigger data.
+   * `user` defaults to the directory's attributes of the event's user; `priorAmr` is what the user already
+   * proved (a password), carried into the mfaToken of the step-up.
+   */
+  async trigger(
+    appId: string,
+    workflowId: string,
+    event: UebaEvent,
+    options: { user?: Record<string, unknown>; priorAmr?: string[] } = {},
+  ): Promise<{ trigger: MfaTriggerData | null; decisionId: string }> {
     const loaded = this.resolve(appId, workflowId);
     if (!loaded || !loaded.workflow.modes.includes('api')) {
       throw new HttpError(404, 'workflow_not_found', `No API-mode workflow "${workflowId}" for this app`);
     }
-    const { decision, decisionId } = await this.decide(loaded, event, 'api');
+    const user = options.user ?? (await this.userAttributes(event));
+    const { decision, decisionId } = await this.decide(loaded, event, 'api', user);
     if (!decision.hit) return { trigger: null, decisionId };
-    const trigger = await this.options.mfa.createTrigger(this.stepUp(loaded, event, decision));
+    const request = this.stepUp(loaded, event, decision);
+    const trigger = await this.options.mfa.createTrigger(
+      options.priorAmr ? { ...request, custom: { ...request.custom, priorAmr: options.priorAmr } } : request,
+    );
     return { trigger: await this.options.mfa.triggerData(trigger), decisionId };
   }
 
@@ -106,8 +121,9 @@ export class PolicyService {
   async onCapture(event: UebaEvent): Promise<MfaEvent[]> {
     const workflows = this.forApp(event.appId).filter((loaded) => loaded.workflow.modes.includes('event'));
     if (workflows.length === 0) return [];
+    const user = await this.userAttributes(event);
     for (const loaded of workflows) {
-      const { decision } = await this.decide(loaded, event, 'event');
+      const { decision } = await this.decide(loaded, event, 'event', user);
       if (!decision.hit) continue;
       if ((await this.options.storage.getUserStatus(event.appId, event.originalIdentity))?.pendingTriggerId) return [];
       const published = await this.options.mfa.raise(this.stepUp(loaded, event, decision));
@@ -157,13 +173,23 @@ export class PolicyService {
     await this.options.bus.publish({ kind: 'workflows-changed' });
   }
 
-  private async decide(loaded: LoadedWorkflow, event: UebaEvent, mode: 'api' | 'event'): Promise<{ decision: Decision; decisionId: string }> {
+  /** Attributes of the event's user in the built-in directory (roles, department, …), or none. */
+  private async userAttributes(event: UebaEvent): Promise<Record<string, unknown>> {
+    return policyAttributes(await this.options.storage.getUser(event.appId, event.originalIdentity));
+  }
+
+  private async decide(
+    loaded: LoadedWorkflow,
+    event: UebaEvent,
+    mode: 'api' | 'event',
+    user: Record<string, unknown>,
+  ): Promise<{ decision: Decision; decisionId: string }> {
     const now = this.options.clock();
     const decisionId = uuidv7(now);
     const started = performance.now();
     let decision: Decision;
     try {
-      decision = await evaluateWorkflow({ workflow: loaded.workflow, event, storage: this.options.storage, now });
+      decision = await evaluateWorkflow({ workflow: loaded.workflow, event, storage: this.options.storage, now, user });
     } catch (error) {
       // A storage failure must not read as "no risk": record it, count it, and let the caller decide.
       this.options.metrics.decisions.inc({ mode, outcome: 'error' });

@@ -11,9 +11,13 @@ export const APP = { id: 'shop', secret: 'shop-secret-0123456789-abcdefghijklmno
 export const OTHER_APP = { id: 'crm', secret: 'crm-secret-0123456789-abcdefghijklmnopq', origins: [] };
 export const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghijklmnop';
 
+/** Fixed factor keys: tests restart backends on the same data and must open what they sealed. */
+export const FACTOR_KEYS = { keys: `k1:${Buffer.alloc(32, 7).toString('base64')}`, pepper: Buffer.alloc(32, 9).toString('base64') };
+
 export function testConfig(overrides: Partial<ConfigInput> = {}): ConfigInput {
   return {
     adminToken: ADMIN_TOKEN,
+    factors: FACTOR_KEYS,
     intranetCidrs: ['10.0.0.0/8'],
     log: { level: 'info' },
     apps: [APP, OTHER_APP],

@@ -1,0 +1,229 @@
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import { FACTOR_TYPES } from '../../types.js';
+import { exchangeMfaToken } from '../../tokens/mfa-token.js';
+import { triggerMetadataSchema } from '../../ueba/schema.js';
+import { readJson } from '../body.js';
+import { clientIp } from '../client-ip.js';
+import type { AppContext, Env, Guards, Route } from '../context.js';
+import { HttpError } from '../errors.js';
+
+const stateToken = z.string().min(1).max(256);
+const code = z.string().min(1).max(64);
+const locale = z.string().max(16).default('en');
+const channel = z.enum(['sms', 'email']);
+
+const bodies = {
+  state: z.strictObject({ stateToken }),
+  totpVerify: z.strictObject({ stateToken, code, enrolmentId: z.string().max(64).optional() }),
+  send: z.strictObject({ stateToken, channel, locale }),
+  resend: z.strictObject({ stateToken, channel, challengeId: z.string().max(64), locale }),
+  verifyCode: z.strictObject({ stateToken, channel, challengeId: z.string().max(64), code }),
+  recovery: z.strictObject({ stateToken, code }),
+  start: z.strictObject({
+    originalIdentity: z.string().min(1).max(256),
+    factors: z.array(z.enum(FACTOR_TYPES)).min(1).max(FACTOR_TYPES.length).optional(),
+    acr: z.string().min(1).max(256).optional(),
+    message: z.string().max(1024).optional(),
+    /** Recorded as a UEBA event of the step-up, when given. */
+    metadata: triggerMetadataSchema.optional(),
+  }),
+  exchange: z.strictObject({ mfaToken: z.string().min(1).max(4096) }),
+};
+
+const success = z.object({ mfaToken: z.string(), expiresAt: z.string(), recoveryCodes: z.array(z.string()).optional() });
+
+/**
+ * The step-up ceremony. Browser endpoints carry the stateToken as their only credential (the seed's
+ * "finish with the stateToken alone"); the business backend starts passwordless step-ups and exchanges
+ * mfaTokens with its app credentials.
+ */
+export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards): Route[] {
+  const { stepUp, apps, mfa, keys, publicUrl, clock, storage, trustedProxies, config } = context;
+  const browser: MiddlewareHandler<Env> = async (c, next) => {
+    await next();
+    allowAppOrigins(c, context);
+  };
+  const ip = (c: Context<Env>) => clientIp(c, trustedProxies);
+  const appName = (appId: string) => apps.get(appId)?.name ?? appId;
+
+  const browserRoute = (
+    path: string,
+    summary: string,
+    body: z.ZodType,
+    run: (c: Context<Env>, input: never) => Promise<unknown>,
+    response: z.ZodType = success,
+  ): Route => ({
+    method: 'post',
+    path,
+    summary,
+    tag: 'step-up',
+    security: 'none',
+    body,
+    middleware: [browser],
+    responses: { 200: { description: 'OK', schema: response } },
+    handler: async (c) => c.json((await run(c, (await readJson(c, body)) as never)) as object),
+  });
+
+  return [
+    browserRoute(
+      '/v1/stepup/factors',
+      'The factors this step-up offers, in policy order, with what the user has set up',
+      bodies.state,
+      async (_c, input: z.output<typeof bodies.state>) => {
+        const trigger = await stepUp.open(input.stateToken);
+        return {
+          factors: await stepUp.factors(trigger),
+          reason: { ruleId: trigger.ruleId, message: trigger.message },
+          acr: trigger.acr,
+          expiresAt: new Date(trigger.expiresAt).toISOString(),
+          appName: appName(trigger.appId),
+        };
+      },
+      z.object({ factors: z.array(z.object({ type: z.enum(FACTOR_TYPES), enrolled: z.boolean(), enrollable: z.boolean(), hint: z.string().optional() })) }),
+    ),
+    browserRoute(
+      '/v1/stepup/totp/enroll',
+      'Start a TOTP enrolment (first factor only): the otpauth URI for the QR code and the secret',
+      bodies.state,
+      async (_c, input: z.output<typeof bodies.state>) => {
+        const trigger = await stepUp.open(input.stateToken);
+        return stepUp.enrolTotp(trigger, appName(trigger.appId));
+      },
+      z.object({ enrolmentId: z.string(), secret: z.string(), uri: z.string() }),
+    ),
+    browserRoute(
+      '/v1/stepup/totp/verify',
+      'Check a TOTP code (with enrolmentId: activate the new enrolment)',
+      bodies.totpVerify,
+      async (c, input: z.output<typeof bodies.totpVerify>) => stepUp.verifyTotp(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
+    ),
+    browserRoute(
+      '/v1/stepup/otp/send',
+      'Send a one-time code by SMS or e-mail',
+      bodies.send,
+      async (_c, input: z.output<typeof bodies.send>) => stepUp.sendCode(await stepUp.open(input.stateToken), input),
+      z.object({ challengeId: z.string(), expiresAt: z.string(), resendAvailableAt: z.string(), sentTo: z.string() }),
+    ),
+    browserRoute(
+      '/v1/stepup/otp/resend',
+      'Send a new code for the same challenge (its attempt counter is kept)',
+      bodies.resend,
+      async (_c, input: z.output<typeof bodies.resend>) => stepUp.resendCode(await stepUp.open(input.stateToken), input),
+      z.object({ challengeId: z.string(), expiresAt: z.string(), resendAvailableAt: z.string() }),
+    ),
+    browserRoute('/v1/stepup/otp/verify', 'Check an SMS or e-mail code', bodies.verifyCode, async (c, input: z.output<typeof bodies.verifyCode>) =>
+      stepUp.verifyCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
+    ),
+    browserRoute('/v1/stepup/recovery/verify', 'Use a recovery code (each works once)', bodies.recovery, async (c, input: z.output<typeof bodies.recovery>) =>
+      stepUp.verifyRecoveryCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
+    ),
+    {
+      method: 'post',
+      path: '/v1/stepup',
+      summary: 'Start a passwordless step-up for a user (the business system authenticated them its own way)',
+      tag: 'step-up',
+      security: 'app',
+      body: bodies.start,
+      middleware: [requireApp],
+      responses: { 201: { description: 'Trigger data for the browser' } },
+      handler: async (c) => {
+        const app = appOf(c);
+        const input = await readJson(c, bodies.start);
+        if (input.metadata) {
+          const { eventId: _ignored, ...event } = input.metadata;
+          await storage.insertEvent(context.toEvent(app.id, { ...event, originalIdentity: input.originalIdentity }));
+        }
+        const trigger = await mfa.createTrigger({
+          appId: app.id,
+          originalIdentity: input.originalIdentity,
+          workflowId: 'stepup',
+          workflowVersion: 0,
+          ruleId: 'requested',
+          message: input.message ?? 'Confirm it is you',
+          factors: input.factors ?? config.factors.defaultFactors,
+          acr: input.acr ?? 'urn:camfa:acr:mfa',
+          custom: {},
+        });
+        return c.json(await mfa.triggerData(trigger), 201);
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/tokens/exchange',
+      summary: 'Verify an mfaToken and mark it used (seed step 3.2.5: exchange it once for your own session)',
+      tag: 'tokens',
+      security: 'app',
+      body: bodies.exchange,
+      middleware: [requireApp],
+      responses: { 200: { description: '{ status: true, data } or { status: false, code, message }' } },
+      handler: async (c) => {
+        const { mfaToken } = await readJson(c, bodies.exchange);
+        const result = await exchangeMfaToken({
+          token: mfaToken,
+          keys,
+          issuer: publicUrl,
+          audience: appOf(c).id,
+          clock,
+          usedTokens: { consume: (jti, expiresAt) => storage.consumeTokenId(jti, expiresAt) },
+        });
+        if (!result.verified) return c.json({ status: false, code: result.code, message: result.message });
+        const { claims } = result;
+        return c.json({
+          status: true,
+          data: {
+            originalIdentity: claims.originalIdentity,
+            amr: claims.amr,
+            acr: claims.acr,
+            workflowId: claims.workflowId,
+            triggerId: claims.triggerId,
+            authTime: new Date(claims.authTime).toISOString(),
+            jti: claims.jti,
+            expiresAt: new Date(claims.expiresAt).toISOString(),
+            extra: claims.extra,
+          },
+        });
+      },
+    },
+  ];
+}
+
+/** Browsers may call the step-up and login endpoints from any app's declared origins. */
+function allowAppOrigins(c: Context<Env>, context: AppContext): void {
+  const origin = c.req.header('origin');
+  if (origin && context.browserOrigins.has(origin)) {
+    c.header('access-control-allow-origin', origin);
+    c.header('vary', 'Origin');
+  }
+}
+
+/** Browser-facing JSON endpoints: CORS for the apps' declared origins. */
+export const BROWSER_PATHS = [
+  '/v1/login',
+  '/v1/stepup/factors',
+  '/v1/stepup/totp/enroll',
+  '/v1/stepup/totp/verify',
+  '/v1/stepup/otp/send',
+  '/v1/stepup/otp/resend',
+  '/v1/stepup/otp/verify',
+  '/v1/stepup/recovery/verify',
+];
+
+/** Preflight for the browser-facing JSON endpoints. */
+export function mountBrowserPreflight(app: Hono<Env>, context: AppContext, paths: string[]): void {
+  for (const path of paths) {
+    app.options(path, (c) => {
+      const origin = c.req.header('origin');
+      if (!origin || !context.browserOrigins.has(origin)) throw new HttpError(403, 'origin_not_allowed', 'This origin is not declared by any app');
+      return c.body(null, 204, {
+        'access-control-allow-origin': origin,
+        'access-control-allow-headers': 'content-type',
+        'access-control-allow-methods': 'POST',
+        'access-control-max-age': '600',
+        vary: 'Origin',
+      });
+    });
+  }
+}
+
+export { allowAppOrigins };

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { createUserSchema, publicUser, updateUserSchema } from '../../users/directory.js';
+import { readJson } from '../body.js';
+import { parseQuery, type AppContext, type Guards, type Route } from '../context.js';
+import { HttpError } from '../errors.js';
+
+const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), after: z.string().max(256).optional() });
+
+/** The built-in user directory, managed by the app's backend (never by browsers). */
+export function userRoutes(context: AppContext, { requireApp, appOf }: Guards): Route[] {
+  const { directory, storage, recovery, lockout } = context;
+  const id = (c: Parameters<Route['handler']>[0]) => c.req.param('originalIdentity')!;
+  return [
+    {
+      method: 'post',
+      path: '/v1/users',
+      summary: 'Create a user (password hashed with scrypt; never returned)',
+      tag: 'users',
+      security: 'app',
+      body: createUserSchema,
+      middleware: [requireApp],
+      responses: { 201: { description: 'The user' }, 409: { description: 'user_exists, or user_conflict naming the taken field' } },
+      handler: async (c) => c.json(publicUser(await directory.create(appOf(c).id, await readJson(c, createUserSchema))), 201),
+    },
+    {
+      method: 'get',
+      path: '/v1/users',
+      summary: 'List users, ordered by originalIdentity',
+      tag: 'users',
+      security: 'app',
+      query: pageQuery,
+      middleware: [requireApp],
+      responses: { 200: { description: 'Users' } },
+      handler: async (c) => c.json({ users: (await storage.listUsers({ appId: appOf(c).id, ...parseQuery(c, pageQuery) })).map(publicUser) }),
+    },
+    {
+      method: 'get',
+      path: '/v1/users/:originalIdentity',
+      summary: 'A user',
+      tag: 'users',
+      security: 'app',
+      middleware: [requireApp],
+      responses: { 200: { description: 'The user' } },
+      handler: async (c) => c.json(publicUser(await directory.require(appOf(c).id, id(c)))),
+    },
+    {
+      method: 'patch',
+      path: '/v1/users/:originalIdentity',
+      summary: 'Change a user (password: null removes it)',
+      tag: 'users',
+      security: 'app',
+      body: updateUserSchema,
+      middleware: [requireApp],
+      responses: { 200: { description: 'The user' } },
+      handler: async (c) => c.json(publicUser(await directory.update(appOf(c).id, id(c), await readJson(c, updateUserSchema)))),
+    },
+    {
+      method: 'delete',
+      path: '/v1/users/:originalIdentity',
+      summary: 'Delete a user',
+      tag: 'users',
+      security: 'app',
+      middleware: [requireApp],
+      responses: { 204: { description: 'Deleted' } },
+      handler: async (c) => {
+        await directory.require(appOf(c).id, id(c));
+        await storage.deleteUser(appOf(c).id, id(c));
+        return c.body(null, 204);
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/users/:originalIdentity/recovery-codes',
+      summary: "Replace the user's recovery codes; the 10 new codes are shown only in this answer",
+      tag: 'users',
+      security: 'app',
+      middleware: [requireApp],
+      responses: { 201: { description: '{ codes }' } },
+      handler: async (c) => c.json(await recovery.generate({ appId: appOf(c).id, originalIdentity: id(c) }), 201),
+    },
+    {
+      method: 'get',
+      path: '/v1/users/:originalIdentity/factors',
+      summary: "The user's factor enrolments (no secrets)",
+      tag: 'users',
+      security: 'app',
+      middleware: [requireApp],
+      responses: { 200: { description: '{ factors }' } },
+      handler: async (c) => {
+        const enrolments = await storage.listFactorEnrolments(appOf(c).id, id(c));
+        return c.json({
+          factors: enrolments.map(({ id: enrolmentId, type, status, createdAt, activatedAt }) => ({ id: enrolmentId, type, status, createdAt, activatedAt })),
+          recoveryCodesLeft: await recovery.remaining({ appId: appOf(c).id, originalIdentity: id(c) }),
+        });
+      },
+    },
+    {
+      method: 'delete',
+      path: '/v1/users/:originalIdentity/factors/:enrolmentId',
+      summary: "Remove one of the user's factors (and clear its lockout)",
+      tag: 'users',
+      security: 'app',
+      middleware: [requireApp],
+      responses: { 204: { description: 'Removed' } },
+      handler: async (c) => {
+        const app = appOf(c);
+        const enrolment = await storage.getFactorEnrolment(c.req.param('enrolmentId')!);
+        if (!enrolment || enrolment.appId !== app.id || enrolment.originalIdentity !== id(c)) {
+          throw new HttpError(404, 'factor_not_found', 'The user has no such factor');
+        }
+        await storage.deleteFactorEnrolment(enrolment.id);
+        await lockout.reset({ appId: app.id, originalIdentity: enrolment.originalIdentity, factor: enrolment.type });
+        return c.body(null, 204);
+      },
+    },
+  ];
+}

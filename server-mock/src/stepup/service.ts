@@ -1,0 +1,303 @@
+import type { Logger } from 'pino';
+import type { MfaService } from '../events/mfa.js';
+import { openSecret, sealSecret, type FactorSecrets } from '../factors/crypto.js';
+import { DeliveryError } from '../factors/delivery.js';
+import type { FactorLockout, LockedResult } from '../factors/lockout.js';
+import type { OtpChallenges, OtpSendResult } from '../factors/otp-challenge.js';
+import type { RecoveryCodes } from '../factors/recovery-codes.js';
+import type { TotpFactor } from '../factors/totp.js';
+import { HttpError } from '../http/errors.js';
+import type { OtpChannel, Storage, TriggerRecord, UserRecord } from '../storage/types.js';
+import type { KeyStore } from '../tokens/keys.js';
+import { issueMfaToken } from '../tokens/mfa-token.js';
+import type { StateTokens } from '../tokens/state-token.js';
+import type { Clock, FactorType } from '../types.js';
+
+/** One factor as the step-up screen shows it. */
+export interface StepUpFactor {
+  type: FactorType;
+  /** The user can prove it now. */
+  enrolled: boolean;
+  /** The user may set it up during this step-up (first enrolment only). */
+  enrollable: boolean;
+  /** Where a code goes, masked (`+44 •••• ••01 23`, `a•••@example.com`). */
+  hint?: string;
+}
+
+export interface StepUpSuccess {
+  mfaToken: string;
+  expiresAt: string;
+  /** Shown once, after the user's first factor enrolment. */
+  recoveryCodes?: string[];
+}
+
+export interface StepUpOptions {
+  storage: Storage;
+  clock: Clock;
+  keys: KeyStore;
+  issuer: string;
+  stateTokens: StateTokens;
+  secrets: FactorSecrets;
+  mfa: MfaService;
+  totp: TotpFactor;
+  otp: OtpChallenges;
+  recovery: RecoveryCodes;
+  lockout: FactorLockout;
+  logger: Logger;
+  /** Channels with a configured sender; SMS and e-mail are usable only through these. */
+  channels: ReadonlySet<OtpChannel>;
+}
+
+/** Authentication methods (RFC 8176) each factor adds to the mfaToken's `amr`. */
+const AMR: Record<FactorType, string[]> = {
+  totp: ['otp'],
+  sms: ['sms'],
+  // NIST SP 800-63B-4 does not accept e-mail as out-of-band: it is a one-time code, flagged by `channel`.
+  email: ['otp'],
+  webauthn: ['hwk'],
+  face: ['face'],
+  recovery_code: ['otp'],
+};
+
+export function maskPhone(phone: string): string {
+  return `${phone.slice(0, 3)} •••• ${phone.slice(-4)}`;
+}
+
+export function maskEmail(email: string): string {
+  const [local = '', domain = ''] = email.split('@');
+  return `${local.slice(0, 1)}•••@${domain}`;
+}
+
+/**
+ * The step-up ceremony behind a stateToken: which factors the user can use, enrolling the first one,
+ * sending and checking codes, and, on success, the mfaToken. The token works once: success resolves its
+ * trigger, clears the user's pending state and publishes `security.mfa.resolved`.
+ */
+export class StepUpService {
+  constructor(private readonly options: StepUpOptions) {}
+
+  /** The trigger behind a genuine, live, unused stateToken; otherwise a 401/409 with a stable code. */
+  async open(stateToken: string): Promise<TriggerRecord> {
+    const id = this.options.stateTokens.verify(stateToken);
+    const trigger = id ? await this.options.storage.getTrigger(id) : null;
+    if (!trigger) throw new HttpError(401, 'invalid_state_token', 'The step-up is unknown');
+    if (trigger.resolvedAt !== null) throw new HttpError(409, 'state_token_used', 'This step-up is already complete');
+    if (trigger.expiresAt <= this.options.clock()) throw new HttpError(401, 'expired', 'This step-up has expired; start again');
+    return trigger;
+  }
+
+  async factors(trigger: TriggerRecord): Promise<StepUpFactor[]> {
+    const [user, enrolments, recoveryLeft] = await Promise.all([
+      this.options.storage.getUser(trigger.appId, trigger.originalIdentity),
+      this.options.storage.listFactorEnrolments(trigger.appId, trigger.originalIdentity),
+      this.options.recovery.remaining(trigger),
+    ]);
+    const active = new Set(enrolments.filter((enrolment) => enrolment.status === 'active').map((enrolment) => enrolment.type));
+    const firstEnrolment = active.size === 0;
+    return trigger.factors.map((type): StepUpFactor => {
+      switch (type) {
+        case 'totp':
+          return { type, enrolled: active.has('totp'), enrollable: firstEnrolment };
+        case 'sms':
+        case 'email': {
+          const destination = this.options.channels.has(type) ? this.destination(type, user, enrolments) : null;
+          return {
+            type,
+            enrolled: destination !== null,
+            enrollable: false,
+            ...(destination ? { hint: type === 'sms' ? maskPhone(destination) : maskEmail(destination) } : {}),
+          };
+        }
+        case 'recovery_code':
+          return { type, enrolled: recoveryLeft > 0, enrollable: false };
+        default:
+          // Passkeys and face load with their own issue; offered but not usable until then.
+          return { type, enrolled: false, enrollable: false };
+      }
+    });
+  }
+
+  async enrolTotp(trigger: TriggerRecord, appName: string): Promise<{ enrolmentId: string; secret: string; uri: string }> {
+    const offered = await this.factors(trigger);
+    if (!offered.find((factor) => factor.type === 'totp')?.enrollable) {
+      throw new HttpError(403, 'enrolment_not_allowed', 'A factor is already set up; use it, or ask an administrator to reset it');
+    }
+    const user = await this.options.storage.getUser(trigger.appId, trigger.originalIdentity);
+    return this.options.totp.enrol({
+      appId: trigger.appId,
+      originalIdentity: trigger.originalIdentity,
+      accountName: user?.email ?? user?.username ?? trigger.originalIdentity ?? appName,
+    });
+  }
+
+  async verifyTotp(trigger: TriggerRecord, input: { code: string; enrolmentId?: string; ip: string | null }): Promise<StepUpSuccess> {
+    this.requireOffered(trigger, 'totp');
+    const subject = { appId: trigger.appId, originalIdentity: trigger.originalIdentity };
+    const result = await this.options.lockout.attempt({ ...subject, factor: 'totp', ip: input.ip }, async () => {
+      if (input.enrolmentId) return this.options.totp.activate({ ...subject, enrolmentId: input.enrolmentId, code: input.code });
+      const active = (await this.options.storage.listFactorEnrolments(trigger.appId, trigger.originalIdentity)).find(
+        (enrolment) => enrolment.type === 'totp' && enrolment.status === 'active',
+      );
+      if (!active) return { verified: false as const, reason: 'not_enrolled' as const };
+      return this.options.totp.verify({ ...subject, enrolmentId: active.id, code: input.code });
+    });
+    if (!result.verified) throw refusal(result);
+    return this.complete(trigger, 'totp', { firstEnrolment: input.enrolmentId !== undefined });
+  }
+
+  async sendCode(
+    trigger: TriggerRecord,
+    input: { channel: OtpChannel; locale: string },
+  ): Promise<{ challengeId: string; expiresAt: string; resendAvailableAt: string; sentTo: string }> {
+    this.requireOffered(trigger, input.channel);
+    const user = await this.options.storage.getUser(trigger.appId, trigger.originalIdentity);
+    const enrolments = await this.options.storage.listFactorEnrolments(trigger.appId, trigger.originalIdentity);
+    const destination = this.destination(input.channel, user, enrolments);
+    if (!destination) throw new HttpError(409, 'no_destination', `No ${input.channel === 'sms' ? 'phone number' : 'e-mail address'} is on file for this user`);
+    if (!this.options.channels.has(input.channel)) throw new HttpError(409, 'channel_unavailable', `No ${input.channel} provider is configured`);
+    const sent = await this.delivered(() =>
+      this.options.otp.start({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, channel: input.channel, destination, locale: input.locale }),
+    );
+    return this.sendAnswer(sent, input.channel === 'sms' ? maskPhone(destination) : maskEmail(destination));
+  }
+
+  async resendCode(trigger: TriggerRecord, input: { challengeId: string; channel: OtpChannel; locale: string }) {
+    this.requireOffered(trigger, input.channel);
+    const sent = await this.delivered(() =>
+      this.options.otp.resend({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, challengeId: input.challengeId, locale: input.locale }),
+    );
+    return this.sendAnswer(sent, '');
+  }
+
+  async verifyCode(trigger: TriggerRecord, input: { challengeId: string; channel: OtpChannel; code: string; ip: string | null }): Promise<StepUpSuccess> {
+    this.requireOffered(trigger, input.channel);
+    const subject = { appId: trigger.appId, originalIdentity: trigger.originalIdentity };
+    const result = await this.options.lockout.attempt({ ...subject, factor: input.channel, ip: input.ip }, () =>
+      this.options.otp.verify({ ...subject, challengeId: input.challengeId, code: input.code }),
+    );
+    if (!result.verified) throw refusal(result);
+    if (result.channel !== input.channel) throw new HttpError(400, 'invalid_code', 'That code is not valid');
+    return this.complete(trigger, input.channel, {});
+  }
+
+  async verifyRecoveryCode(trigger: TriggerRecord, input: { code: string; ip: string | null }): Promise<StepUpSuccess> {
+    this.requireOffered(trigger, 'recovery_code');
+    const subject = { appId: trigger.appId, originalIdentity: trigger.originalIdentity };
+    const result = await this.options.lockout.attempt({ ...subject, factor: 'recovery_code', ip: input.ip }, () =>
+      this.options.recovery.verify({ ...subject, code: input.code }),
+    );
+    if (!result.verified) throw refusal(result);
+    return this.complete(trigger, 'recovery_code', {});
+  }
+
+  /** Factor types the user can prove now (for `MfaTriggerData.factors[].enrolled`). */
+  async enrolledTypes(appId: string, originalIdentity: string): Promise<FactorType[]> {
+    const enrolments = await this.options.storage.listFactorEnrolments(appId, originalIdentity);
+    const user = await this.options.storage.getUser(appId, originalIdentity);
+    const types = new Set<FactorType>(enrolments.filter((enrolment) => enrolment.status === 'active').map((enrolment) => enrolment.type));
+    for (const channel of this.options.channels) if (this.destination(channel, user, enrolments)) types.add(channel);
+    if ((await this.options.recovery.remaining({ appId, originalIdentity })) > 0) types.add('recovery_code');
+    return [...types];
+  }
+
+  /** SMS/e-mail destination: an enrolled factor's, else the directory's phone/e-mail. */
+  private destination(channel: OtpChannel, user: UserRecord | null, enrolments: Awaited<ReturnType<Storage['listFactorEnrolments']>>): string | null {
+    const enrolled = enrolments.find((enrolment) => enrolment.type === channel && enrolment.status === 'active' && enrolment.destination);
+    if (enrolled) return openSecret(enrolled.destination!, this.options.secrets.keyring, `destination:${enrolled.id}`);
+    return (channel === 'sms' ? user?.phone : user?.email) ?? null;
+  }
+
+  /** A provider failure is the provider's: 502, logged without the code or the recipient. */
+  private async delivered(send: () => Promise<OtpSendResult>): Promise<OtpSendResult> {
+    try {
+      return await send();
+    } catch (error) {
+      if (!(error instanceof DeliveryError)) throw error;
+      this.options.logger.error({ err: { message: error.message } }, 'code delivery failed');
+      throw new HttpError(502, 'delivery_failed', 'The code could not be sent; try again or choose another factor');
+    }
+  }
+
+  private requireOffered(trigger: TriggerRecord, type: FactorType): void {
+    if (!trigger.factors.includes(type)) throw new HttpError(403, 'factor_not_offered', 'This step-up does not offer that factor');
+  }
+
+  private sendAnswer(sent: OtpSendResult, sentTo: string) {
+    if (!sent.sent) {
+      if ('retryAt' in sent) {
+        throw new HttpError(429, sent.reason, sent.reason === 'cooldown' ? 'Wait before asking for another code' : 'Too many codes were sent; try later', {
+          retryAt: new Date(sent.retryAt).toISOString(),
+        });
+      }
+      throw codeRefusal(sent.reason);
+    }
+    return {
+      challengeId: sent.challengeId,
+      expiresAt: new Date(sent.expiresAt).toISOString(),
+      resendAvailableAt: new Date(sent.resendAvailableAt).toISOString(),
+      sentTo,
+    };
+  }
+
+  private async complete(trigger: TriggerRecord, factor: FactorType, options: { firstEnrolment?: boolean }): Promise<StepUpSuccess> {
+    const now = this.options.clock();
+    if (!(await this.options.storage.resolveTrigger(trigger.id, now))) throw new HttpError(409, 'state_token_used', 'This step-up is already complete');
+    // Only the step-up that locked the user unlocks them; a stale one leaves a newer lock in place.
+    const status = await this.options.storage.getUserStatus(trigger.appId, trigger.originalIdentity);
+    if (status?.pendingTriggerId === trigger.id) await this.options.mfa.resolve(trigger.appId, trigger.originalIdentity);
+    const priorAmr = Array.isArray(trigger.custom.priorAmr) ? (trigger.custom.priorAmr as string[]) : [];
+    const { token, expiresAt } = await issueMfaToken({
+      keys: this.options.keys,
+      issuer: this.options.issuer,
+      clock: this.options.clock,
+      claims: {
+        appId: trigger.appId,
+        originalIdentity: trigger.originalIdentity,
+        amr: [...new Set([...priorAmr, ...AMR[factor], ...(priorAmr.length > 0 ? ['mfa'] : [])])],
+        acr: trigger.acr,
+        authTime: now,
+        workflowId: trigger.workflowId,
+        triggerId: trigger.id,
+        extra: { factor, ...(factor === 'email' ? { channel: 'email' } : {}) },
+      },
+    });
+    this.options.logger.info({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, factor, triggerId: trigger.id }, 'step-up completed');
+    const success: StepUpSuccess = { mfaToken: token, expiresAt: new Date(expiresAt).toISOString() };
+    if (options.firstEnrolment && (await this.options.recovery.remaining(trigger)) === 0) {
+      success.recoveryCodes = (await this.options.recovery.generate(trigger)).codes;
+    }
+    return success;
+  }
+}
+
+function codeRefusal(reason: string): HttpError {
+  switch (reason) {
+    case 'expired':
+      return new HttpError(400, 'code_expired', 'That code has expired; ask for a new one');
+    case 'consumed':
+      return new HttpError(400, 'code_used', 'That code was already used');
+    case 'exhausted':
+      return new HttpError(429, 'too_many_attempts', 'Too many wrong codes; ask for a new one');
+    case 'not_found':
+      return new HttpError(404, 'challenge_not_found', 'No such code was sent');
+    case 'not_enrolled':
+      return new HttpError(409, 'factor_not_enrolled', 'That factor is not set up');
+    case 'replayed':
+      return new HttpError(400, 'code_used', 'That code was already used; wait for the next one');
+    default:
+      return new HttpError(400, 'invalid_code', 'That code is not valid');
+  }
+}
+
+function refusal(result: { verified: false; reason: string } | LockedResult): HttpError {
+  if (result.reason === 'locked') {
+    const { retryAt } = result as LockedResult;
+    return new HttpError(423, 'locked', 'Too many failed attempts; try again later', retryAt === null ? {} : { retryAt: new Date(retryAt).toISOString() });
+  }
+  return codeRefusal(result.reason);
+}
+
+/** Seals a destination for an enrolment; kept beside `destination` so the context string cannot drift. */
+export function sealDestination(value: string, enrolmentId: string, secrets: FactorSecrets): string {
+  return sealSecret(value, secrets.keyring, `destination:${enrolmentId}`);
+}

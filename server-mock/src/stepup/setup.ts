@@ -1,0 +1,80 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { MfaService } from '../events/mfa.js';
+import { FACTOR_KEYS_ENV, FACTOR_PEPPER_ENV, loadFactorSecrets } from '../factors/crypto.js';
+import { channelSender, outboxSender, smtpSender, webhookSmsSender, type MessageSender } from '../factors/delivery.js';
+import { FactorLockout } from '../factors/lockout.js';
+import { OtpChallenges } from '../factors/otp-challenge.js';
+import { RecoveryCodes } from '../factors/recovery-codes.js';
+import { TotpFactor } from '../factors/totp.js';
+import type { OtpChannel, Storage } from '../storage/types.js';
+import type { KeyStore } from '../tokens/keys.js';
+import type { StateTokens } from '../tokens/state-token.js';
+import type { Clock } from '../types.js';
+import { UserDirectory } from '../users/directory.js';
+import { StepUpService } from './service.js';
+
+export interface StepUpParts {
+  stepUp: StepUpService;
+  directory: UserDirectory;
+  recovery: RecoveryCodes;
+  lockout: FactorLockout;
+  /** The dev outbox (dev config only): every code "sent", for the `/dev/outbox` page. */
+  outbox: ReturnType<typeof outboxSender> | null;
+  close(): void;
+}
+
+/**
+ * Builds the factors from the config: keys (config, environment, or generated for the dev config), code
+ * delivery (SMTP, SMS webhook, or the dev outbox), lockout, and the step-up service over them.
+ */
+export async function createStepUp(options: {
+  config: Config;
+  storage: Storage;
+  clock: Clock;
+  keys: KeyStore;
+  publicUrl: string;
+  stateTokens: StateTokens;
+  mfa: MfaService;
+  logger: Logger;
+}): Promise<StepUpParts> {
+  const { config, storage, clock, logger } = options;
+  const secrets = await loadFactorSecrets({
+    keys: process.env[FACTOR_KEYS_ENV] ?? config.factors.keys,
+    pepper: process.env[FACTOR_PEPPER_ENV] ?? config.factors.pepper,
+    ...(config.dev ? { generateIn: storage } : {}),
+  });
+  const outbox = config.dev ? outboxSender({ clock }) : null;
+  const smtp = config.factors.smtp
+    ? smtpSender({
+        transport: {
+          host: config.factors.smtp.host,
+          port: config.factors.smtp.port,
+          secure: config.factors.smtp.secure,
+          ...(config.factors.smtp.user ? { auth: { user: config.factors.smtp.user, pass: config.factors.smtp.password ?? '' } } : {}),
+        },
+        from: config.factors.smtp.from,
+      })
+    : null;
+  const senders: Partial<Record<OtpChannel, MessageSender>> = {};
+  const email = smtp ?? outbox;
+  if (email) senders.email = email;
+  const sms = config.factors.smsWebhook ? webhookSmsSender({ ...config.factors.smsWebhook, clock }) : outbox;
+  if (sms) senders.sms = sms;
+  if (secrets.generated) logger.warn({}, 'factor keys generated for the dev config; set CAMFA_FACTOR_KEYS and CAMFA_FACTOR_PEPPER in production');
+
+  const appName = config.apps[0]?.name ?? 'camfa-guard';
+  const recovery = new RecoveryCodes({ storage, pepper: secrets.pepper, clock });
+  const lockout = new FactorLockout({ storage, clock, threshold: config.factors.lockoutThreshold });
+  const stepUp = new StepUpService({
+    ...options,
+    issuer: options.publicUrl,
+    secrets,
+    channels: new Set(Object.keys(senders) as OtpChannel[]),
+    totp: new TotpFactor({ storage, keyring: secrets.keyring, clock, issuer: appName }),
+    otp: new OtpChallenges({ storage, secrets, sender: channelSender(senders), clock, appName, ttlMs: config.factors.codeTtlSeconds * 1000 }),
+    recovery,
+    lockout,
+  });
+  return { stepUp, directory: new UserDirectory(storage, clock), recovery, lockout, outbox, close: () => smtp?.close() };
+}

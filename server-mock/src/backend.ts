@@ -95,7 +95,7 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<R
   // publicUrl defaults to where we listen; with port 0 that is only known once bound, so bind first.
   let camfa: CamfaApp | undefined;
   const server: ServerType = await new Promise((resolveServer, reject) => {
-    const instance = serve({ fetch: (request: Request) => camfa!.app.fetch(request), port, hostname }, () => resolveServer(instance));
+    const instance = serve({ fetch: (request: Request, env: unknown) => camfa!.app.fetch(request, env), port, hostname }, () => resolveServer(instance));
     instance.once('error', reject);
   });
   const bound = (server.address() as AddressInfo).port;

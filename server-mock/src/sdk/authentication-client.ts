@@ -8,7 +8,7 @@ import {
   type MfaTokenErrorCode,
   type UsedTokenStore,
 } from '../tokens/mfa-token.js';
-import type { Clock, MfaEvent, MfaTriggerData, UebaEventInput } from '../types.js';
+import type { Clock, FactorType, MfaEvent, MfaTriggerData, UebaEventInput } from '../types.js';
 import { CamfaError } from './errors.js';
 import { Transport, type CamfaClientOptions, type FailModeOptions } from './http.js';
 import { RemoteKeySet } from './jwks.js';
@@ -102,6 +102,18 @@ export interface VerifyTokenOptions {
   usedTokens?: UsedTokenStore;
 }
 
+/** `auth.mfa.startStepUp` input. */
+export interface StartStepUpInput {
+  originalIdentity: string;
+  /** Offered in this order; default: the backend's `factors.defaultFactors`. */
+  factors?: FactorType[];
+  acr?: string;
+  /** Shown to the user, e.g. "Confirm the transfer of €5,000". */
+  message?: string;
+  /** Recorded as a UEBA event of the step-up. */
+  metadata?: Omit<UebaEventInput, 'originalIdentity'> & { originalIdentity?: string };
+}
+
 /** A callback's return value is awaited only to catch its rejection. */
 type Listener<T> = (value: T) => void | Promise<void>;
 
@@ -130,6 +142,16 @@ export class MfaApi {
       this.transport.logDegraded('triggerWorkflow', error, failMode, options.logger);
       return null;
     }
+  }
+
+  /**
+   * Starts a step-up for a user your system has already authenticated its own way (passwordless: the
+   * Okta factor-sequencing pattern). Hand the answer to the browser's `guard.startMfa()`; it finishes
+   * with the stateToken alone. `factors` defaults to the backend's configured order.
+   * @throws {CamfaError} on any failure: a step-up that cannot start must not read as "no MFA needed".
+   */
+  startStepUp(input: StartStepUpInput): Promise<MfaTriggerData> {
+    return this.transport.post<MfaTriggerData>('/v1/stepup', { ...input, originalIdentity: identityOf(input) });
   }
 
   /**
@@ -248,6 +270,21 @@ export class AuthenticationClient {
    * until it expires (at most 5 minutes), so it can be replayed until then.
    * @throws what `usedTokens.consume` throws.
    */
+  /**
+   * Seed step 3.2.5 without a table of your own: the backend verifies the mfaToken for this app and marks
+   * its `jti` used, so a second exchange of the same token answers `token_already_used`. Same result shape
+   * as {@link AuthenticationClient.verify}; a backend that cannot answer gives `backend_unavailable`.
+   */
+  async exchange(token: string): Promise<VerifyTokenResult> {
+    try {
+      return await this.transport.post<VerifyTokenResult>('/v1/tokens/exchange', { mfaToken: token });
+    } catch (error) {
+      if (!(error instanceof CamfaError && error.unavailable)) throw error;
+      this.transport.logDegraded('exchange', error, 'closed');
+      return { status: false, code: 'backend_unavailable', message: 'the backend could not be reached to exchange the token' };
+    }
+  }
+
   async verify(token: string, options: VerifyTokenOptions = {}): Promise<VerifyTokenResult> {
     const { usedTokens } = options;
     const check = (keys: JSONWebKeySet | KeySource) => {

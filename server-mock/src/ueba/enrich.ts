@@ -27,9 +27,9 @@ function describeUa(ua: string): UaFields {
   if (cached) return cached;
   const parsed = Bowser.parse(ua);
   const fields = {
-    deviceType: parsed.platform.type ?? null,
-    systemType: parsed.os.name ?? null,
-    browserType: parsed.browser.name ?? null,
+    deviceType: parsed.platform.type || null,
+    systemType: parsed.os.name || null,
+    browserType: parsed.browser.name || null,
   };
   if (uaCache.size >= UA_CACHE_SIZE) uaCache.delete(uaCache.keys().next().value!);
   uaCache.set(ua, fields);

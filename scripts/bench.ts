@@ -101,6 +101,7 @@ function syntheticEvent(i: number, now: number, spanMs: number): UebaEvent {
     latitude: 51.5,
     longitude: -0.12,
     intranet: false,
+    trustedDevice: false,
     ua: UA,
     deviceType: 'desktop',
     systemType: 'macOS',

@@ -12,6 +12,7 @@ import { operationsRoutes, VERSION } from './http/routes/operations.js';
 import { policyRoutes } from './http/routes/policy.js';
 import { uebaRoutes } from './http/routes/ueba.js';
 import { uuidv7 } from './ids.js';
+import { verifyDeviceToken } from './tokens/device-token.js';
 import { Metrics } from './metrics.js';
 import { PolicyService } from './policy/service.js';
 import type { Storage } from './storage/types.js';
@@ -91,7 +92,19 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     ...stepUpParts,
     trustedProxies: parseCidrs(config.trustedProxies),
     browserOrigins: new Set(config.apps.flatMap((app) => app.origins)),
-    toEvent: (appId, input, id = uuidv7(clock())) => enrichEvent(input, { id, appId, now: clock(), geo, intranetCidrs: cidrsByApp.get(appId)! }),
+    toEvent: async (appId, { deviceToken, ...input }, id = uuidv7(clock())) => {
+      const trustedDevice =
+        deviceToken !== undefined &&
+        input.deviceId !== undefined &&
+        (await verifyDeviceToken({
+          token: deviceToken,
+          keys,
+          issuer: publicUrl,
+          clock,
+          binding: { appId, originalIdentity: input.originalIdentity, deviceId: input.deviceId },
+        }));
+      return enrichEvent(input, { id, appId, now: clock(), geo, intranetCidrs: cidrsByApp.get(appId)!, trustedDevice });
+    },
   };
   const routeGuards = guards(context);
   const routes = new RouteBook<Env>();

@@ -28,6 +28,8 @@ export interface UebaEventInput {
   actionType?: string;
   loginType?: string;
   deviceId?: string;
+  /** The `deviceToken` a step-up returned when the user chose "trust this device"; verified, never stored. */
+  deviceToken?: string;
   custom?: Record<string, CustomValue>;
 }
 
@@ -45,6 +47,8 @@ export interface UebaEvent {
   latitude: number | null;
   longitude: number | null;
   intranet: boolean;
+  /** The request carried a valid "trust this device" binding for this user and deviceId. */
+  trustedDevice: boolean;
   ua: string | null;
   deviceType: string | null;
   systemType: string | null;
@@ -70,6 +74,7 @@ export const EVENT_FIELDS = [
   'latitude',
   'longitude',
   'intranet',
+  'trustedDevice',
   'ua',
   'deviceType',
   'systemType',

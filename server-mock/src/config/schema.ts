@@ -26,6 +26,11 @@ export const appSchema = z.strictObject({
   secret: z.string().min(32, 'must be at least 32 characters'),
   origins: z.array(origin).default([]),
   intranetCidrs: z.array(cidr).optional(),
+  /**
+   * "Trust this device" after a step-up: how long the device binding lasts. Absent: the option is not
+   * offered. A workflow can still refuse it for its step-ups (`then.custom.trustDevice: false`).
+   */
+  trustDevice: z.strictObject({ ttlDays: z.number().int().min(1).max(400) }).optional(),
   /** The API-mode workflow that judges logins to the built-in user directory; absent: no step-up at login. */
   loginWorkflow: z.string().max(64).default('login'),
 });

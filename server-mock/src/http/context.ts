@@ -48,8 +48,8 @@ export interface AppContext {
   trustedProxies: ReturnType<typeof parseCidrs>;
   /** Every app's declared browser origins (CORS for login and step-up). */
   browserOrigins: ReadonlySet<string>;
-  /** A client's event input enriched into a stored event of `appId`. */
-  toEvent(appId: string, input: UebaEventInputParsed, id?: string): UebaEvent;
+  /** A client's event input enriched into a stored event of `appId` (its deviceToken checked, then dropped). */
+  toEvent(appId: string, input: UebaEventInputParsed, id?: string): Promise<UebaEvent>;
 }
 
 /** Authentication middleware and the helpers that read its result. */

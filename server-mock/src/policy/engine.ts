@@ -126,6 +126,7 @@ const EMPTY_EVENT: Omit<UebaEvent, 'requestDate'> = {
   latitude: null,
   longitude: null,
   intranet: false,
+  trustedDevice: false,
   ua: null,
   deviceType: null,
   systemType: null,

@@ -20,6 +20,7 @@ function event(overrides: Partial<UebaEvent> = {}): UebaEvent {
     latitude: 48.8566,
     longitude: 2.3522,
     intranet: false,
+    trustedDevice: false,
     ua: 'Mozilla/5.0',
     deviceType: 'desktop',
     systemType: 'macOS',
@@ -214,6 +215,10 @@ describe('template new-device', () => {
     expect(decide(workflow, event(), { history: 1, sameDevice: 4 }).hit).toBe(false);
     expect(decide(workflow, event(), { history: 0, sameDevice: 0 }).hit).toBe(false);
     expect(decide(workflow, event({ deviceId: null }), { history: 1, sameDevice: 0 }).hit).toBe(false);
+  });
+
+  it('misses a device the user chose to trust (a verified device binding)', () => {
+    expect(decide(workflow, event({ trustedDevice: true }), { history: 1, sameDevice: 0 }).hit).toBe(false);
   });
 });
 

@@ -251,7 +251,7 @@ const newDevice = defineTemplate({
     ],
     rule: {
       description: 'the event names a device, the user has history, and the device is not in it',
-      when: `${SIGN_IN} && event.deviceId != null && stats.history > 0 && stats.sameDevice == 0`,
+      when: `${SIGN_IN} && event.deviceId != null && !event.trustedDevice && stats.history > 0 && stats.sameDevice == 0`,
       then: outcome(params),
     },
   }),

@@ -9,6 +9,7 @@ import type { TotpFactor } from '../factors/totp.js';
 import { HttpError } from '../http/errors.js';
 import type { OtpChannel, Storage, TriggerRecord, UserRecord } from '../storage/types.js';
 import type { KeyStore } from '../tokens/keys.js';
+import { issueDeviceToken } from '../tokens/device-token.js';
 import { issueMfaToken } from '../tokens/mfa-token.js';
 import type { StateTokens } from '../tokens/state-token.js';
 import type { Clock, FactorType } from '../types.js';
@@ -29,6 +30,14 @@ export interface StepUpSuccess {
   expiresAt: string;
   /** Shown once, after the user's first factor enrolment. */
   recoveryCodes?: string[];
+  /** "Trust this device": pass it with the deviceId in later UEBA events; the new-device rule then skips it. */
+  deviceToken?: string;
+}
+
+/** What a verify call may ask for besides the proof itself. */
+export interface TrustRequest {
+  trustDevice?: boolean;
+  deviceId?: string;
 }
 
 export interface StepUpOptions {
@@ -44,6 +53,8 @@ export interface StepUpOptions {
   recovery: RecoveryCodes;
   lockout: FactorLockout;
   logger: Logger;
+  /** Days a "trust this device" binding lasts for an app, or null when the app does not offer it. */
+  trustDeviceDays: (appId: string) => number | null;
   /** Channels with a configured sender; SMS and e-mail are usable only through these. */
   channels: ReadonlySet<OtpChannel>;
 }
@@ -130,7 +141,12 @@ export class StepUpService {
     });
   }
 
-  async verifyTotp(trigger: TriggerRecord, input: { code: string; enrolmentId?: string; ip: string | null }): Promise<StepUpSuccess> {
+  /** Whether this step-up may end with "trust this device": the app offers it and the policy did not refuse it. */
+  offersTrustDevice(trigger: TriggerRecord): boolean {
+    return this.options.trustDeviceDays(trigger.appId) !== null && trigger.custom.trustDevice !== false;
+  }
+
+  async verifyTotp(trigger: TriggerRecord, input: { code: string; enrolmentId?: string; ip: string | null } & TrustRequest): Promise<StepUpSuccess> {
     this.requireOffered(trigger, 'totp');
     const subject = { appId: trigger.appId, originalIdentity: trigger.originalIdentity };
     const result = await this.options.lockout.attempt({ ...subject, factor: 'totp', ip: input.ip }, async () => {
@@ -142,7 +158,7 @@ export class StepUpService {
       return this.options.totp.verify({ ...subject, enrolmentId: active.id, code: input.code });
     });
     if (!result.verified) throw refusal(result);
-    return this.complete(trigger, 'totp', { firstEnrolment: input.enrolmentId !== undefined });
+    return this.complete(trigger, 'totp', { ...input, firstEnrolment: input.enrolmentId !== undefined });
   }
 
   async sendCode(
@@ -169,7 +185,10 @@ export class StepUpService {
     return this.sendAnswer(sent, '');
   }
 
-  async verifyCode(trigger: TriggerRecord, input: { challengeId: string; channel: OtpChannel; code: string; ip: string | null }): Promise<StepUpSuccess> {
+  async verifyCode(
+    trigger: TriggerRecord,
+    input: { challengeId: string; channel: OtpChannel; code: string; ip: string | null } & TrustRequest,
+  ): Promise<StepUpSuccess> {
     this.requireOffered(trigger, input.channel);
     const subject = { appId: trigger.appId, originalIdentity: trigger.originalIdentity };
     const result = await this.options.lockout.attempt({ ...subject, factor: input.channel, ip: input.ip }, () =>
@@ -177,17 +196,17 @@ export class StepUpService {
     );
     if (!result.verified) throw refusal(result);
     if (result.channel !== input.channel) throw new HttpError(400, 'invalid_code', 'That code is not valid');
-    return this.complete(trigger, input.channel, {});
+    return this.complete(trigger, input.channel, input);
   }
 
-  async verifyRecoveryCode(trigger: TriggerRecord, input: { code: string; ip: string | null }): Promise<StepUpSuccess> {
+  async verifyRecoveryCode(trigger: TriggerRecord, input: { code: string; ip: string | null } & TrustRequest): Promise<StepUpSuccess> {
     this.requireOffered(trigger, 'recovery_code');
     const subject = { appId: trigger.appId, originalIdentity: trigger.originalIdentity };
     const result = await this.options.lockout.attempt({ ...subject, factor: 'recovery_code', ip: input.ip }, () =>
       this.options.recovery.verify({ ...subject, code: input.code }),
     );
     if (!result.verified) throw refusal(result);
-    return this.complete(trigger, 'recovery_code', {});
+    return this.complete(trigger, 'recovery_code', input);
   }
 
   /** Factor types the user can prove now (for `MfaTriggerData.factors[].enrolled`). */
@@ -239,7 +258,7 @@ export class StepUpService {
     };
   }
 
-  private async complete(trigger: TriggerRecord, factor: FactorType, options: { firstEnrolment?: boolean }): Promise<StepUpSuccess> {
+  private async complete(trigger: TriggerRecord, factor: FactorType, options: { firstEnrolment?: boolean } & TrustRequest): Promise<StepUpSuccess> {
     const now = this.options.clock();
     if (!(await this.options.storage.resolveTrigger(trigger.id, now))) throw new HttpError(409, 'state_token_used', 'This step-up is already complete');
     // Only the step-up that locked the user unlocks them; a stale one leaves a newer lock in place.
@@ -263,6 +282,13 @@ export class StepUpService {
     });
     this.options.logger.info({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, factor, triggerId: trigger.id }, 'step-up completed');
     const success: StepUpSuccess = { mfaToken: token, expiresAt: new Date(expiresAt).toISOString() };
+    const trustDays = this.options.trustDeviceDays(trigger.appId);
+    if (options.trustDevice && options.deviceId && trustDays !== null && this.offersTrustDevice(trigger)) {
+      const binding = { appId: trigger.appId, originalIdentity: trigger.originalIdentity, deviceId: options.deviceId };
+      success.deviceToken = (
+        await issueDeviceToken({ keys: this.options.keys, issuer: this.options.issuer, clock: this.options.clock, binding, ttlSeconds: trustDays * 86_400 })
+      ).token;
+    }
     if (options.firstEnrolment && (await this.options.recovery.remaining(trigger)) === 0) {
       success.recoveryCodes = (await this.options.recovery.generate(trigger)).codes;
     }

@@ -71,6 +71,7 @@ export async function createStepUp(options: {
     issuer: options.publicUrl,
     secrets,
     channels: new Set(Object.keys(senders) as OtpChannel[]),
+    trustDeviceDays: (appId) => config.apps.find((app) => app.id === appId)?.trustDevice?.ttlDays ?? null,
     totp: new TotpFactor({ storage, keyring: secrets.keyring, clock, issuer: appName }),
     otp: new OtpChallenges({ storage, secrets, sender: channelSender(senders), clock, appName, ttlMs: config.factors.codeTtlSeconds * 1000 }),
     recovery,

@@ -68,8 +68,10 @@ beforeAll(async () => {
         smsWebhook: { url: `http://127.0.0.1:${(smsReceiver.address() as AddressInfo).port}/sms`, secret: WEBHOOK_SECRET },
       },
       trustedProxies: ['127.0.0.0/8'],
+      apps: [{ ...APP, trustDevice: { ttlDays: 30 } }, OTHER_APP],
       policies: {
         documents: [
+          { document: { id: 'devices', name: 'New device', modes: ['api'], uses: [{ template: 'new-device' }] } },
           {
             document: {
               id: 'login',
@@ -330,6 +332,44 @@ describe('stateTokens and mfaTokens', () => {
     expect(await otherApp.exchange(token)).toMatchObject({ status: false, code: 'wrong_audience' });
     expect(await auth.exchange(token)).toMatchObject({ status: true, data: { originalIdentity: 'tina' } });
     expect(await auth.exchange(token)).toMatchObject({ status: false, code: 'token_already_used' });
+  });
+});
+
+describe('trust this device', () => {
+  it('binds a device to the user after a step-up, and the new-device rule then lets that device through', async () => {
+    const signIn = (deviceId: string, extra: Record<string, string> = {}, originalIdentity = 'dora') =>
+      auth.mfa.triggerWorkflow({
+        workflowId: 'devices',
+        metadata: { originalIdentity, ip: PLACES.london.ip, behaviorType: 'login', behaviorResult: 'success', deviceId, ...extra },
+      });
+    await meta.ueba.capture({ originalIdentity: 'dora', ip: PLACES.london.ip, behaviorType: 'login', behaviorResult: 'success', deviceId: 'laptop' });
+    const trigger = await signIn('phone');
+    expect(trigger?.reason.ruleId).toBe('new-device');
+    secrets.add(trigger!.stateToken);
+    const offered = await call<{ trustDevice: boolean }>('/v1/stepup/factors', { stateToken: trigger!.stateToken });
+    expect(offered.body.trustDevice).toBe(true);
+    const enrolment = await call<{ enrolmentId: string; secret: string }>('/v1/stepup/totp/enroll', { stateToken: trigger!.stateToken });
+    secrets.add(enrolment.body.secret);
+    const verified = await call<{ deviceToken: string; mfaToken: string }>('/v1/stepup/totp/verify', {
+      stateToken: trigger!.stateToken,
+      enrolmentId: enrolment.body.enrolmentId,
+      code: totpCode(enrolment.body.secret),
+      trustDevice: true,
+      deviceId: 'phone',
+    });
+    const { deviceToken } = verified.body;
+    expect(deviceToken).toMatch(/^ey/);
+    secrets.add(deviceToken);
+    secrets.add(verified.body.mfaToken);
+
+    expect(await signIn('phone', { deviceToken })).toBeNull();
+    // The binding names one device and one user: copied elsewhere it proves nothing.
+    expect(await signIn('tablet', { deviceToken })).not.toBeNull();
+    await meta.ueba.capture({ originalIdentity: 'dan', ip: PLACES.london.ip, behaviorType: 'login', behaviorResult: 'success', deviceId: 'laptop' });
+    expect(await signIn('phone', { deviceToken }, 'dan')).not.toBeNull();
+    // It expires with its lifetime.
+    clock.advance(31 * 24 * 3600_000);
+    expect(await signIn('phone', { deviceToken })).not.toBeNull();
   });
 });
 

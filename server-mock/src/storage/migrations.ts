@@ -12,6 +12,13 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0001_initial': { up: (db) => createInitialSchema(db, dialect) },
     '0002_factors': { up: (db) => createFactorTables(db) },
     '0003_users': { up: (db) => createUserTable(db) },
+    '0004_trusted_device': {
+      up: (db) =>
+        db.schema
+          .alterTable('ueba_events')
+          .addColumn('trusted_device', 'integer', (column) => column.notNull().defaultTo(0))
+          .execute(),
+    },
   };
 }
 

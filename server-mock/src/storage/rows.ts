@@ -58,6 +58,7 @@ export function eventToRow(event: UebaEvent): Insertable<UebaEventTable> {
     latitude: event.latitude,
     longitude: event.longitude,
     intranet: event.intranet ? 1 : 0,
+    trusted_device: event.trustedDevice ? 1 : 0,
     ua: event.ua,
     device_type: event.deviceType,
     system_type: event.systemType,

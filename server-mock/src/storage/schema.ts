@@ -25,6 +25,7 @@ export interface UebaEventTable {
   latitude: number | null;
   longitude: number | null;
   intranet: Flag;
+  trusted_device: Flag;
   ua: string | null;
   device_type: string | null;
   system_type: string | null;
@@ -196,6 +197,7 @@ export const EVENT_COLUMNS: Readonly<Record<EventField, { column: EventColumn; k
   latitude: { column: 'latitude', kind: 'number' },
   longitude: { column: 'longitude', kind: 'number' },
   intranet: { column: 'intranet', kind: 'boolean' },
+  trustedDevice: { column: 'trusted_device', kind: 'boolean' },
   ua: { column: 'ua', kind: 'text' },
   deviceType: { column: 'device_type', kind: 'text' },
   systemType: { column: 'system_type', kind: 'text' },

@@ -31,6 +31,7 @@ function event(overrides: Partial<UebaEvent> = {}): UebaEvent {
     latitude: null,
     longitude: null,
     intranet: false,
+    trustedDevice: false,
     ua: null,
     deviceType: null,
     systemType: null,

@@ -42,6 +42,8 @@ export interface EnrichContext {
   now: number;
   geo: GeoProvider;
   intranetCidrs: readonly Cidr[];
+  /** Whether the input's deviceToken was verified for this user and deviceId (the caller checks it). */
+  trustedDevice?: boolean;
 }
 
 /** Builds the stored event: client input plus every field the backend derives itself. */
@@ -61,6 +63,7 @@ export function enrichEvent(input: UebaEventInputParsed, context: EnrichContext)
     latitude: location?.latitude ?? null,
     longitude: location?.longitude ?? null,
     intranet: ip ? inCidrs(ip, context.intranetCidrs) : false,
+    trustedDevice: context.trustedDevice ?? false,
     ua,
     ...(ua ? describeUa(ua) : { deviceType: null, systemType: null, browserType: null }),
     behaviorType: input.behaviorType ?? null,

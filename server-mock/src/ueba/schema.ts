@@ -21,7 +21,7 @@ const custom = z
  * accepted and dropped, never trusted: the backend computes them itself. Anything else is refused,
  * so a typo in a field name is an error rather than silently lost data.
  */
-const DERIVED = ['appId', 'requestDate', 'city', 'province', 'country', 'deviceType', 'systemType', 'browserType', 'intranet'] as const;
+const DERIVED = ['appId', 'requestDate', 'city', 'province', 'country', 'deviceType', 'systemType', 'browserType', 'intranet', 'trustedDevice'] as const;
 
 /**
  * What a business system may send. Derived fields (geo, UA types, intranet, requestDate, appId) are
@@ -38,6 +38,7 @@ export const uebaEventInputObject = z.strictObject({
   actionType: text.optional(),
   loginType: text.optional(),
   deviceId: text.optional(),
+  deviceToken: z.string().max(4096).optional(),
   custom: custom.optional(),
   ...Object.fromEntries(DERIVED.map((field) => [field, z.unknown().optional()])),
 });

@@ -63,7 +63,7 @@ export function loginRoutes(context: AppContext): Route[] {
           const user = await directory.authenticate(app.id, input.login, input.password);
           return user ? { verified: true as const, user } : { verified: false as const, reason: 'invalid' };
         });
-        const event = context.toEvent(app.id, {
+        const event = await context.toEvent(app.id, {
           originalIdentity: outcome.verified ? outcome.user.originalIdentity : subject.originalIdentity,
           ...(ip ? { ip } : {}),
           ...(ua ? { ua } : {}),

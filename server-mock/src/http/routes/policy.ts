@@ -20,7 +20,7 @@ export function policyRoutes(context: AppContext, { requireApp, requireAppOrAdmi
         const app = appOf(c);
         const { metadata } = await readJson(c, schemas.triggerBody);
         const { eventId, ...input } = metadata;
-        return c.json(await policies.trigger(app.id, c.req.param('workflowId')!, toEvent(app.id, input, eventId)));
+        return c.json(await policies.trigger(app.id, c.req.param('workflowId')!, await toEvent(app.id, input, eventId)));
       },
     },
     {

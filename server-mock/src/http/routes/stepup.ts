@@ -12,14 +12,16 @@ const stateToken = z.string().min(1).max(256);
 const code = z.string().min(1).max(64);
 const locale = z.string().max(16).default('en');
 const channel = z.enum(['sms', 'email']);
+/** "Trust this device" (offered when `trustDevice` is true in the factors answer). */
+const trust = { trustDevice: z.boolean().optional(), deviceId: z.string().min(1).max(256).optional() };
 
 const bodies = {
   state: z.strictObject({ stateToken }),
-  totpVerify: z.strictObject({ stateToken, code, enrolmentId: z.string().max(64).optional() }),
+  totpVerify: z.strictObject({ stateToken, code, enrolmentId: z.string().max(64).optional(), ...trust }),
   send: z.strictObject({ stateToken, channel, locale }),
   resend: z.strictObject({ stateToken, channel, challengeId: z.string().max(64), locale }),
-  verifyCode: z.strictObject({ stateToken, channel, challengeId: z.string().max(64), code }),
-  recovery: z.strictObject({ stateToken, code }),
+  verifyCode: z.strictObject({ stateToken, channel, challengeId: z.string().max(64), code, ...trust }),
+  recovery: z.strictObject({ stateToken, code, ...trust }),
   start: z.strictObject({
     originalIdentity: z.string().min(1).max(256),
     factors: z.array(z.enum(FACTOR_TYPES)).min(1).max(FACTOR_TYPES.length).optional(),
@@ -31,7 +33,7 @@ const bodies = {
   exchange: z.strictObject({ mfaToken: z.string().min(1).max(4096) }),
 };
 
-const success = z.object({ mfaToken: z.string(), expiresAt: z.string(), recoveryCodes: z.array(z.string()).optional() });
+const success = z.object({ mfaToken: z.string(), expiresAt: z.string(), recoveryCodes: z.array(z.string()).optional(), deviceToken: z.string().optional() });
 
 /**
  * The step-up ceremony. Browser endpoints carry the stateToken as their only credential (the seed's
@@ -78,6 +80,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
           acr: trigger.acr,
           expiresAt: new Date(trigger.expiresAt).toISOString(),
           appName: appName(trigger.appId),
+          trustDevice: stepUp.offersTrustDevice(trigger),
         };
       },
       z.object({ factors: z.array(z.object({ type: z.enum(FACTOR_TYPES), enrolled: z.boolean(), enrollable: z.boolean(), hint: z.string().optional() })) }),
@@ -132,7 +135,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
         const input = await readJson(c, bodies.start);
         if (input.metadata) {
           const { eventId: _ignored, ...event } = input.metadata;
-          await storage.insertEvent(context.toEvent(app.id, { ...event, originalIdentity: input.originalIdentity }));
+          await storage.insertEvent(await context.toEvent(app.id, { ...event, originalIdentity: input.originalIdentity }));
         }
         const trigger = await mfa.createTrigger({
           appId: app.id,

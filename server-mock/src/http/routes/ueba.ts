@@ -17,7 +17,7 @@ export function uebaRoutes(context: AppContext, { requireApp, appOf }: Guards): 
       middleware: [requireApp],
       responses: { 201: { description: 'Stored; MFA events it published', schema: schemas.captureResponse } },
       handler: async (c) => {
-        const event = toEvent(appOf(c).id, await readJson(c, uebaEventInputSchema));
+        const event = await toEvent(appOf(c).id, await readJson(c, uebaEventInputSchema));
         await storage.insertEvent(event);
         metrics.eventsCaptured.inc();
         const published = await policies.onCapture(event);

@@ -16,7 +16,7 @@ import { verifyDeviceToken } from './tokens/device-token.js';
 import { Metrics } from './metrics.js';
 import { PolicyService } from './policy/service.js';
 import type { Storage } from './storage/types.js';
-import { KeyStore } from './tokens/keys.js';
+import { DEFAULT_RETIRED_KEY_GRACE_MS, KEY_RELOAD_INTERVAL_MS, KeyStore } from './tokens/keys.js';
 import { StateTokens } from './tokens/state-token.js';
 import { SubscriptionTokens } from './tokens/subscription.js';
 import type { Clock, FactorType } from './types.js';
@@ -49,6 +49,8 @@ export interface CamfaApp {
   close(): Promise<void>;
 }
 
+const PURGE_INTERVAL_MS = 10 * 60_000;
+
 /** Builds the backend from its parts. No port is bound here: tests call `app.request()`. */
 export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
   const { config, storage, geo, bus, logger } = deps;
@@ -57,7 +59,11 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
   const apps = new Map(config.apps.map((app) => [app.id, app]));
   const cidrsByApp = new Map(config.apps.map((app) => [app.id, parseCidrs([...config.intranetCidrs, ...(app.intranetCidrs ?? [])])]));
 
-  const keys = new KeyStore(storage, clock);
+  const keys = new KeyStore(storage, clock, {
+    // A retired key must verify every token it signed until that token expires; subscription tokens live longest.
+    retiredKeyGraceMs: Math.max(DEFAULT_RETIRED_KEY_GRACE_MS, config.subscriptionTokenMaxTtlSeconds * 1000 + KEY_RELOAD_INTERVAL_MS),
+    ...(config.signingKeyMaxAgeDays ? { maxKeyAgeMs: config.signingKeyMaxAgeDays * 86_400_000 } : {}),
+  });
   // Generated and persisted on first start, so every instance and restart signs with the same key.
   await keys.current();
   const stateSecret = await storage.getOrCreateSetting('state-token-secret', randomBytes(32).toString('base64url'));
@@ -138,6 +144,12 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     return problem(c, new HttpError(500, 'internal_error'));
   });
 
+  // Spent codes, used token ids and stale counters are only dead weight once expired.
+  const purge = setInterval(() => {
+    storage.purgeExpired(clock()).catch((error: unknown) => logger.warn({ err: error }, 'purging expired records failed'));
+  }, PURGE_INTERVAL_MS);
+  purge.unref();
+
   return {
     app,
     policies,
@@ -145,6 +157,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     keys,
     metrics,
     close: async () => {
+      clearInterval(purge);
       stepUpParts.close();
       await policies.close();
     },

@@ -63,6 +63,8 @@ export const configSchema = z.strictObject({
     .default({ provider: 'geoip-lite' }),
   triggerTtlSeconds: z.number().int().min(60).max(600).default(600),
   subscriptionTokenMaxTtlSeconds: z.number().int().min(60).max(86_400).default(3_600),
+  /** Rotate the token signing key once it is this old (retired keys stay in the JWKS while their tokens live). Absent: never. */
+  signingKeyMaxAgeDays: z.number().int().min(1).max(3650).optional(),
   policies: z
     .strictObject({
       /** Watched folder: `*.yaml|*.yml|*.json` are global workflows, `<appId>/*.yaml` belong to that app. */

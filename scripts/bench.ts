@@ -6,6 +6,7 @@
  *   BENCH_EVENTS  (default 1000000) size of the large store for the statistics figure
  */
 import autocannon from 'autocannon';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -196,6 +197,7 @@ async function main() {
     config: {
       apps: [APP],
       intranetCidrs: ['10.0.0.0/8'],
+      factors: { keys: randomBytes(32).toString('base64'), pepper: randomBytes(32).toString('base64') },
       policies: {
         documents: [
           {

@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { UebaEvent } from '../types.js';
 import { AggregateBuilder } from './aggregate-query.js';
+import { GroupCommit } from './group-commit.js';
 import type { SqlDialect } from './dialect.js';
 import { migrateToLatest, USER_UNIQUE_FIELDS } from './migrations.js';
 import {
@@ -52,6 +53,8 @@ import { UniqueViolation } from './types.js';
  * same timestamp still come back in a stable order.
  */
 export class KyselyStorage implements Storage {
+  /** Hot inserts share transactions (see GroupCommit). */
+  private readonly writes: GroupCommit;
   private readonly statistics: AggregateBuilder;
 
   constructor(
@@ -59,6 +62,7 @@ export class KyselyStorage implements Storage {
     private readonly sqlDialect: SqlDialect,
   ) {
     this.statistics = new AggregateBuilder(db, sqlDialect);
+    this.writes = new GroupCommit(db);
   }
 
   get dialect(): 'sqlite' | 'postgres' {
@@ -70,11 +74,13 @@ export class KyselyStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    await this.writes.drain();
     await this.db.destroy();
   }
 
-  async insertEvent(event: UebaEvent): Promise<void> {
-    await this.db.insertInto('ueba_events').values(eventToRow(event)).execute();
+  insertEvent(event: UebaEvent): Promise<void> {
+    const row = eventToRow(event);
+    return this.writes.run((trx) => trx.insertInto('ueba_events').values(row).execute());
   }
 
   async listEvents(query: { appId: string; originalIdentity?: string; limit: number }): Promise<UebaEvent[]> {
@@ -174,8 +180,9 @@ export class KyselyStorage implements Storage {
     return rows.map(mfaEventFromRow);
   }
 
-  async insertDecision(decision: DecisionRecord): Promise<void> {
-    await this.db.insertInto('decisions').values(decisionToRow(decision)).execute();
+  insertDecision(decision: DecisionRecord): Promise<void> {
+    const row = decisionToRow(decision);
+    return this.writes.run((trx) => trx.insertInto('decisions').values(row).execute());
   }
 
   async listDecisions(query: { appId: string; originalIdentity?: string; limit: number }): Promise<DecisionRecord[]> {

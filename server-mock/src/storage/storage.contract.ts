@@ -159,6 +159,20 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
     });
 
     describe('events', () => {
+      it('stores concurrent inserts together, and a bad one fails alone', async () => {
+        await storage.insertEvent(event({ id: 'taken' }));
+        const results = await Promise.allSettled([
+          ...Array.from({ length: 30 }, (_, index) => storage.insertEvent(event({ id: `burst-${index}` }))),
+          storage.insertEvent(event({ id: 'taken' })),
+          storage.insertDecision(decision({ id: 'burst-decision' })),
+        ]);
+        expect(results.filter((result) => result.status === 'rejected')).toHaveLength(1);
+        expect(results[30]!.status).toBe('rejected');
+        const stored = await storage.listEvents({ appId: 'app-1', limit: 100 });
+        expect(stored.filter((item) => item.id.startsWith('burst-'))).toHaveLength(30);
+        expect((await storage.listDecisions({ appId: 'app-1', limit: 10 })).map((item) => item.id)).toContain('burst-decision');
+      });
+
       it('round-trips every field exactly', async () => {
         const full = event({
           id: 'full',

@@ -3,18 +3,8 @@ import type { MfaEventRecord, Storage, TriggerRecord } from '../storage/types.js
 import { StateTokens } from '../tokens/state-token.js';
 import type { Clock, FactorType, MfaEvent, MfaTriggerData, UserMfaStatus } from '../types.js';
 
-/** What a policy hit asks for; the engine's decision supplies it. */
-export interface StepUpRequest {
-  appId: string;
-  originalIdentity: string;
-  workflowId: string;
-  workflowVersion: number;
-  ruleId: string;
-  message: string;
-  factors: FactorType[];
-  acr: string;
-  custom: Record<string, unknown>;
-}
+/** What a policy hit (or a passwordless start) asks for: a trigger before the backend stamps it. */
+export type StepUpRequest = Omit<TriggerRecord, 'id' | 'createdAt' | 'expiresAt' | 'resolvedAt'>;
 
 export interface MfaServiceOptions {
   storage: Storage;

@@ -13,6 +13,7 @@ import type { Clock, UebaEvent } from '../types.js';
 import type { UebaEventInputParsed } from '../ueba/schema.js';
 import type { parseCidrs } from '../ueba/enrich.js';
 import type { FactorLockout } from '../factors/lockout.js';
+import type { OtpChallenges } from '../factors/otp-challenge.js';
 import type { RecoveryCodes } from '../factors/recovery-codes.js';
 import type { StepUpService } from '../stepup/service.js';
 import type { UserDirectory } from '../users/directory.js';
@@ -44,6 +45,7 @@ export interface AppContext {
   directory: UserDirectory;
   recovery: RecoveryCodes;
   lockout: FactorLockout;
+  otp: OtpChallenges;
   /** Proxies whose X-Forwarded-For is believed (`clientIp`). */
   trustedProxies: ReturnType<typeof parseCidrs>;
   /** Every app's declared browser origins (CORS for login and step-up). */

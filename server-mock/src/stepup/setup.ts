@@ -19,6 +19,8 @@ export interface StepUpParts {
   directory: UserDirectory;
   recovery: RecoveryCodes;
   lockout: FactorLockout;
+  /** SMS and e-mail codes (step-up and code login share the limits). */
+  otp: OtpChallenges;
   /** The dev outbox (dev config only): every code "sent", for the `/dev/outbox` page. */
   outbox: ReturnType<typeof outboxSender> | null;
   close(): void;
@@ -66,6 +68,7 @@ export async function createStepUp(options: {
   const appName = config.apps[0]?.name ?? 'camfa-guard';
   const recovery = new RecoveryCodes({ storage, pepper: secrets.pepper, clock });
   const lockout = new FactorLockout({ storage, clock, threshold: config.factors.lockoutThreshold });
+  const otp = new OtpChallenges({ storage, secrets, sender: channelSender(senders), clock, appName, ttlMs: config.factors.codeTtlSeconds * 1000 });
   const stepUp = new StepUpService({
     ...options,
     issuer: options.publicUrl,
@@ -73,9 +76,9 @@ export async function createStepUp(options: {
     channels: new Set(Object.keys(senders) as OtpChannel[]),
     trustDeviceDays: (appId) => config.apps.find((app) => app.id === appId)?.trustDevice?.ttlDays ?? null,
     totp: new TotpFactor({ storage, keyring: secrets.keyring, clock, issuer: appName }),
-    otp: new OtpChallenges({ storage, secrets, sender: channelSender(senders), clock, appName, ttlMs: config.factors.codeTtlSeconds * 1000 }),
+    otp,
     recovery,
     lockout,
   });
-  return { stepUp, directory: new UserDirectory(storage, clock), recovery, lockout, outbox, close: () => smtp?.close() };
+  return { stepUp, directory: new UserDirectory(storage, clock), recovery, lockout, otp, outbox, close: () => smtp?.close() };
 }

@@ -425,6 +425,33 @@ describe('login to the built-in directory', () => {
   });
 });
 
+describe('code login', () => {
+  it('signs in with a code mailed to the login, and answers an unknown login the same way', async () => {
+    const send = (login: string) =>
+      call<{ challengeId: string; sentTo: string; channel: string }>('/v1/login/code/send', { appId: APP.id, login }, { 'x-forwarded-for': PLACES.london.ip });
+    const unknown = await send('nobody@example.com');
+    expect(unknown.status).toBe(200);
+    expect(unknown.body).toMatchObject({ sentTo: 'n•••@example.com', channel: 'email' });
+    const refused = await call('/v1/login/code/verify', { appId: APP.id, login: 'nobody@example.com', challengeId: unknown.body.challengeId, code: '123456' });
+    expect(refused.body.code).toBe('invalid_credentials');
+
+    const mailsBefore = mails.length;
+    const sent = await send('LENA@example.com');
+    expect(Object.keys(sent.body).sort()).toEqual(Object.keys(unknown.body).sort());
+    await expect.poll(() => mails.length).toBe(mailsBefore + 1);
+    const mail = mails.at(-1)!;
+    const code = lastCode(mail.slice(mail.indexOf('\r\n\r\n')));
+    const verified = await call<{ status: string; token: string }>(
+      '/v1/login/code/verify',
+      { appId: APP.id, login: 'lena@example.com', challengeId: sent.body.challengeId, code },
+      { 'x-forwarded-for': PLACES.london.ip },
+    );
+    expect(verified.body.status).toBe('authenticated');
+    secrets.add(verified.body.token);
+    expect(await auth.verify(verified.body.token)).toMatchObject({ status: true, data: { originalIdentity: 'lena', amr: ['otp'], acr: 'urn:camfa:acr:otp' } });
+  });
+});
+
 describe('logs', () => {
   it('never contain a password, secret, code or token', () => {
     const logs = backend.logs.join('\n');

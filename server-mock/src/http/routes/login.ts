@@ -1,108 +1,200 @@
+import { randomBytes } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+import type { AppConfig } from '../../config/schema.js';
+import type { LockedResult } from '../../factors/lockout.js';
+import { maskEmail, maskPhone } from '../../stepup/service.js';
+import type { UserRecord } from '../../storage/types.js';
 import { issueMfaToken } from '../../tokens/mfa-token.js';
-import { policyAttributes, publicUser } from '../../users/directory.js';
+import { parseLogin, policyAttributes, publicUser } from '../../users/directory.js';
 import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import type { AppContext, Env, Route } from '../context.js';
 import { HttpError } from '../errors.js';
 import { allowAppOrigins } from './stepup.js';
-import type { MiddlewareHandler } from 'hono';
 
-const loginBody = z.strictObject({
-  appId: z.string().min(1).max(64),
-  /** Username, e-mail or phone (E.164). */
-  login: z.string().min(1).max(256),
-  password: z.string().min(1).max(256),
-  /** From `MetadataClient.load()` in the browser; the backend derives geo and device fields itself. */
-  metadata: z
-    .strictObject({
-      deviceId: z.string().max(256).optional(),
-      custom: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()])).optional(),
-    })
-    .passthrough()
-    .optional(),
-});
+const appId = z.string().min(1).max(64);
+/** Username, e-mail or phone (E.164). */
+const login = z.string().min(1).max(256);
+/** From `MetadataClient.load()`; the backend derives geo and device fields itself and ignores the rest. */
+const metadata = z
+  .looseObject({
+    deviceId: z.string().max(256).optional(),
+    deviceToken: z.string().max(4096).optional(),
+    custom: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()])).optional(),
+  })
+  .optional();
 
-/** acr of a password-only login, and the amr it carries into a later step-up. */
+const passwordBody = z.strictObject({ appId, login, password: z.string().min(1).max(256), metadata });
+const codeSendBody = z.strictObject({ appId, login, locale: z.string().max(16).default('en') });
+const codeVerifyBody = z.strictObject({ appId, login, challengeId: z.string().min(1).max(64), code: z.string().min(1).max(16), metadata });
+
+/** acr of a single-factor login, and the amr it carries into a later step-up. */
 export const PASSWORD_ACR = 'urn:camfa:acr:pwd';
+export const CODE_ACR = 'urn:camfa:acr:otp';
+
+type LoginOutcome = { verified: true; user: UserRecord } | { verified: false; reason: string } | LockedResult;
 
 /**
  * Login against the built-in user directory (the seed's "transform the existing system" server flow, done
- * for teams that have none): password check with lockout, UEBA capture, the app's login workflow, then a
- * token or trigger data for the step-up.
+ * for teams that have none): a password, or a one-time code to the user's phone or e-mail; lockout, UEBA
+ * capture, the app's login workflow, then a token or trigger data for the step-up.
  */
 export function loginRoutes(context: AppContext): Route[] {
-  const { apps, directory, lockout, storage, policies, keys, publicUrl, clock, trustedProxies, logger } = context;
+  const { apps, directory, lockout, storage, policies, keys, publicUrl, clock, trustedProxies, logger, otp } = context;
   const browser: MiddlewareHandler<Env> = async (c, next) => {
     await next();
     allowAppOrigins(c, context);
   };
+  const appFor = (id: string): AppConfig => {
+    const app = apps.get(id);
+    if (!app) throw new HttpError(404, 'unknown_app', 'No such app');
+    return app;
+  };
+  /** Failures are counted per login name (which may not be a user), so guessing is throttled either way. */
+  const subjectOf = (c: Context<Env>, app: AppConfig, name: string, factor: string) => ({
+    appId: app.id,
+    originalIdentity: `login:${name.trim().toLowerCase()}`,
+    factor,
+    ip: clientIp(c, trustedProxies),
+  });
+
+  /** Captures the attempt, then answers a token, a step-up, or the refusal. */
+  async function finish(
+    c: Context<Env>,
+    input: {
+      app: AppConfig;
+      subject: ReturnType<typeof subjectOf>;
+      outcome: LoginOutcome;
+      loginType: string;
+      amr: string[];
+      acr: string;
+      metadata: z.output<typeof metadata>;
+    },
+  ): Promise<Response> {
+    const { app, subject, outcome } = input;
+    const ua = c.req.header('user-agent')?.slice(0, 1024);
+    const event = await context.toEvent(app.id, {
+      originalIdentity: outcome.verified ? outcome.user.originalIdentity : subject.originalIdentity,
+      ...(subject.ip ? { ip: subject.ip } : {}),
+      ...(ua ? { ua } : {}),
+      behaviorType: 'login',
+      behaviorResult: outcome.verified ? 'success' : 'failure',
+      loginType: input.loginType,
+      ...(input.metadata?.deviceId ? { deviceId: input.metadata.deviceId } : {}),
+      ...(input.metadata?.deviceToken ? { deviceToken: input.metadata.deviceToken } : {}),
+      ...(input.metadata?.custom ? { custom: input.metadata.custom } : {}),
+    });
+    await storage.insertEvent(event);
+    if (!outcome.verified) {
+      if (outcome.reason === 'locked') {
+        const { retryAt } = outcome as LockedResult;
+        throw new HttpError(423, 'locked', 'Too many failed attempts; try again later', retryAt ? { retryAt: new Date(retryAt).toISOString() } : {});
+      }
+      throw new HttpError(401, 'invalid_credentials', 'Wrong login, password or code');
+    }
+    const { user } = outcome;
+    // The login is judged by the app's login workflow (API mode); event-mode workflows watch captured events.
+    const judged = policies.resolve(app.id, app.loginWorkflow)
+      ? await policies.trigger(app.id, app.loginWorkflow, event, { user: policyAttributes(user), priorAmr: input.amr })
+      : null;
+    if (judged?.trigger) return c.json({ status: 'mfa_required', mfa: judged.trigger });
+    const { token, expiresAt } = await issueMfaToken({
+      keys,
+      issuer: publicUrl,
+      clock,
+      claims: {
+        appId: app.id,
+        originalIdentity: user.originalIdentity,
+        amr: input.amr,
+        acr: input.acr,
+        authTime: clock(),
+        workflowId: judged ? app.loginWorkflow : 'login',
+        triggerId: judged?.decisionId ?? event.id,
+      },
+    });
+    logger.info({ appId: app.id, originalIdentity: user.originalIdentity, loginType: input.loginType }, 'signed in');
+    return c.json({ status: 'authenticated', user: publicUser(user), token, expiresAt: new Date(expiresAt).toISOString() });
+  }
+
+  const responses = {
+    200: { description: "{ status: 'authenticated', user, token, expiresAt } or { status: 'mfa_required', mfa: MfaTriggerData }" },
+    401: { description: 'invalid_credentials (the same for an unknown login, a wrong secret and a disabled user)' },
+    423: { description: 'locked, with retryAt' },
+  };
+
   return [
     {
       method: 'post',
       path: '/v1/login',
-      summary: 'Sign in to the built-in user directory; answers a token, or trigger data when the login workflow asks for a step-up',
+      summary: 'Sign in to the built-in user directory with a password; a token, or trigger data when the login workflow asks for a step-up',
       tag: 'login',
       security: 'none',
-      body: loginBody,
+      body: passwordBody,
       middleware: [browser],
-      responses: {
-        200: { description: "{ status: 'authenticated', user, token, expiresAt } or { status: 'mfa_required', mfa: MfaTriggerData }" },
-        401: { description: 'invalid_credentials (the same for an unknown login, a wrong password and a disabled user)' },
-        423: { description: 'locked, with retryAt' },
-      },
+      responses,
       handler: async (c) => {
-        const input = await readJson(c, loginBody);
-        const app = apps.get(input.appId);
-        if (!app) throw new HttpError(404, 'unknown_app', 'No such app');
-        const ip = clientIp(c, trustedProxies);
-        const ua = c.req.header('user-agent')?.slice(0, 1024);
-        // Failures are counted per login name (which may not be a user) so guessing is throttled either way.
-        const subject = { appId: app.id, originalIdentity: `login:${input.login.trim().toLowerCase()}`, factor: 'password', ip };
+        const input = await readJson(c, passwordBody);
+        const app = appFor(input.appId);
+        const subject = subjectOf(c, app, input.login, 'password');
         const outcome = await lockout.attempt(subject, async () => {
           const user = await directory.authenticate(app.id, input.login, input.password);
           return user ? { verified: true as const, user } : { verified: false as const, reason: 'invalid' };
         });
-        const event = await context.toEvent(app.id, {
-          originalIdentity: outcome.verified ? outcome.user.originalIdentity : subject.originalIdentity,
-          ...(ip ? { ip } : {}),
-          ...(ua ? { ua } : {}),
-          behaviorType: 'login',
-          behaviorResult: outcome.verified ? 'success' : 'failure',
-          loginType: 'password',
-          ...(input.metadata?.deviceId ? { deviceId: input.metadata.deviceId } : {}),
-          ...(input.metadata?.custom ? { custom: input.metadata.custom } : {}),
-        });
-        await storage.insertEvent(event);
-        if (!outcome.verified) {
-          if (outcome.reason === 'locked') {
-            const retryAt = 'retryAt' in outcome ? outcome.retryAt : null;
-            throw new HttpError(423, 'locked', 'Too many failed attempts; try again later', retryAt ? { retryAt: new Date(retryAt).toISOString() } : {});
-          }
-          throw new HttpError(401, 'invalid_credentials', 'Wrong login or password');
+        return finish(c, { app, subject, outcome, loginType: 'password', amr: ['pwd'], acr: PASSWORD_ACR, metadata: input.metadata });
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/login/code/send',
+      summary: 'Code login, step 1: send a one-time code to the phone or e-mail typed as the login',
+      tag: 'login',
+      security: 'none',
+      body: codeSendBody,
+      middleware: [browser],
+      responses: { 200: { description: '{ challengeId, sentTo, channel } — the same answer whether or not the login exists' } },
+      handler: async (c) => {
+        const input = await readJson(c, codeSendBody);
+        const app = appFor(input.appId);
+        const lookup = parseLogin(input.login);
+        const channel = lookup.phone ? 'sms' : lookup.email ? 'email' : null;
+        if (!channel) throw new HttpError(400, 'invalid_login', 'Enter a phone number (+country code) or an e-mail address');
+        const destination = (lookup.phone ?? lookup.email)!;
+        const user = await storage.findUserByLogin(app.id, channel === 'sms' ? { phone: destination } : { email: destination });
+        const sentTo = channel === 'sms' ? maskPhone(destination) : maskEmail(destination);
+        // An unknown login gets an answer of the same shape, so the form does not reveal who has an account.
+        if (!user || user.disabled) return c.json({ challengeId: randomBytes(16).toString('base64url'), sentTo, channel });
+        const sent = await otp.start({ appId: app.id, originalIdentity: user.originalIdentity, channel, destination, locale: input.locale });
+        if (!sent.sent) {
+          if ('retryAt' in sent)
+            throw new HttpError(429, sent.reason, 'Wait before asking for another code', { retryAt: new Date(sent.retryAt).toISOString() });
+          throw new HttpError(409, sent.reason, 'The code could not be sent');
         }
-        const { user } = outcome;
-        // The login is judged by the app's login workflow (API mode); event-mode workflows watch captured events.
-        const judged = policies.resolve(app.id, app.loginWorkflow)
-          ? await policies.trigger(app.id, app.loginWorkflow, event, { user: policyAttributes(user), priorAmr: ['pwd'] })
-          : null;
-        if (judged?.trigger) return c.json({ status: 'mfa_required', mfa: judged.trigger });
-        const { token, expiresAt } = await issueMfaToken({
-          keys,
-          issuer: publicUrl,
-          clock,
-          claims: {
-            appId: app.id,
-            originalIdentity: user.originalIdentity,
-            amr: ['pwd'],
-            acr: PASSWORD_ACR,
-            authTime: clock(),
-            workflowId: judged ? app.loginWorkflow : 'login',
-            triggerId: judged?.decisionId ?? event.id,
-          },
+        return c.json({ challengeId: sent.challengeId, sentTo, channel });
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/login/code/verify',
+      summary: 'Code login, step 2: check the code; a token, or trigger data when the login workflow asks for a step-up',
+      tag: 'login',
+      security: 'none',
+      body: codeVerifyBody,
+      middleware: [browser],
+      responses,
+      handler: async (c) => {
+        const input = await readJson(c, codeVerifyBody);
+        const app = appFor(input.appId);
+        const lookup = parseLogin(input.login);
+        const channel = lookup.phone ? 'sms' : 'email';
+        const subject = subjectOf(c, app, input.login, `login-${channel}`);
+        const outcome = await lockout.attempt(subject, async (): Promise<LoginOutcome> => {
+          const user = await storage.findUserByLogin(app.id, lookup.phone ? { phone: lookup.phone } : { email: lookup.email ?? '' });
+          if (!user || user.disabled) return { verified: false, reason: 'invalid' };
+          const result = await otp.verify({ appId: app.id, originalIdentity: user.originalIdentity, challengeId: input.challengeId, code: input.code });
+          return result.verified ? { verified: true, user } : { verified: false, reason: result.reason };
         });
-        logger.info({ appId: app.id, originalIdentity: user.originalIdentity }, 'signed in');
-        return c.json({ status: 'authenticated', user: publicUser(user), token, expiresAt: new Date(expiresAt).toISOString() });
+        return finish(c, { app, subject, outcome, loginType: channel, amr: channel === 'sms' ? ['sms'] : ['otp'], acr: CODE_ACR, metadata: input.metadata });
       },
     },
   ];

@@ -203,6 +203,8 @@ function allowAppOrigins(c: Context<Env>, context: AppContext): void {
 /** Browser-facing JSON endpoints: CORS for the apps' declared origins. */
 export const BROWSER_PATHS = [
   '/v1/login',
+  '/v1/login/code/send',
+  '/v1/login/code/verify',
   '/v1/stepup/factors',
   '/v1/stepup/totp/enroll',
   '/v1/stepup/totp/verify',

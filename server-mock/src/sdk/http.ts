@@ -85,23 +85,28 @@ export class Transport {
    * backend's status and code for a 4xx, with `code: 'backend_unavailable'` for everything that counts
    * as an outage. Settles within `timeoutMs` whatever the server does.
    */
-  async post<T>(path: string, body: unknown): Promise<T> {
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('POST', path, body);
+  }
+
+  /** Any method, with the same errors and limits as {@link Transport.post}; a 204 answers `undefined`. */
+  async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     // Serialised first: an unserialisable body is the caller's bug, not an outage.
-    const json = JSON.stringify(body);
-    return (await this.request<T>(path, json)).body;
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    return (await this.request<T>(method, path, json)).body;
   }
 
   /** GETs `path`, with the same errors and limits as {@link Transport.post}; the headers let a caller honour `cache-control`. */
   get<T>(path: string): Promise<{ body: T; headers: Headers }> {
-    return this.request<T>(path);
+    return this.request<T>('GET', path);
   }
 
-  private async request<T>(path: string, json?: string): Promise<{ body: T; headers: Headers }> {
+  private async request<T>(method: string, path: string, json?: string): Promise<{ body: T; headers: Headers }> {
     if (!this.breaker.tryAcquire()) {
       throw unavailable('circuit_open', `circuit open after ${this.breaker.failureThreshold} consecutive failures`);
     }
     try {
-      const answer = await this.send<T>(path, json);
+      const answer = await this.send<T>(method, path, json);
       this.breaker.recordSuccess();
       return answer;
     } catch (error) {
@@ -122,8 +127,7 @@ export class Transport {
     );
   }
 
-  /** POSTs `json`, or GETs when there is none. */
-  private async send<T>(path: string, json?: string): Promise<{ body: T; headers: Headers }> {
+  private async send<T>(method: string, path: string, json?: string): Promise<{ body: T; headers: Headers }> {
     // One signal covers connecting, headers and body: a server that accepts and stalls still ends here.
     const signal = AbortSignal.timeout(this.timeoutMs);
     let status: number;
@@ -132,7 +136,7 @@ export class Transport {
     const accept = 'application/json, application/problem+json';
     try {
       const response = await this.fetch(this.url(path), {
-        method: json === undefined ? 'GET' : 'POST',
+        method,
         headers: this.headers(json === undefined ? { accept } : { 'content-type': 'application/json', accept }),
         body: json,
         signal,
@@ -146,6 +150,7 @@ export class Transport {
       if (signal.aborted) throw unavailable('timeout', `no answer within ${this.timeoutMs} ms`);
       throw unavailable('network', `could not reach ${new URL(this.base).origin}: ${describeNetworkError(error)}`, error);
     }
+    if (status === 204) return { body: undefined as T, headers };
     if (status >= 200 && status < 300) {
       try {
         return { body: JSON.parse(text) as T, headers };

@@ -4,6 +4,8 @@
  * @packageDocumentation
  */
 export { MetadataManagementClient, UebaApi } from './metadata-client.js';
+export { UsersApi } from './users.js';
+export type { DirectoryUser, DirectoryUserChanges } from './users.js';
 export type { CaptureResult, UserSelector } from './metadata-client.js';
 export { AuthenticationClient, MfaApi } from './authentication-client.js';
 export type {

@@ -1,6 +1,7 @@
 import type { MfaEvent, UebaEventInput, UserMfaStatus } from '../types.js';
 import { CamfaError, unavailable } from './errors.js';
 import { Transport, type CamfaClientOptions, type FailModeOptions } from './http.js';
+import { UsersApi } from './users.js';
 
 /** Names one user. `originalId` is the seed guide's spelling (step 6.2) and means the same. */
 export type UserSelector = { originalIdentity: string } | { originalId: string };
@@ -76,9 +77,13 @@ export class UebaApi {
 export class MetadataManagementClient {
   /** UEBA capture and MFA status. */
   readonly ueba: UebaApi;
+  /** The backend's built-in user directory. */
+  readonly users: UsersApi;
 
   constructor(options: CamfaClientOptions) {
-    this.ueba = new UebaApi(new Transport(options));
+    const transport = new Transport(options);
+    this.ueba = new UebaApi(transport);
+    this.users = new UsersApi(transport);
   }
 }
 

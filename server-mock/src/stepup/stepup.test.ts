@@ -425,6 +425,22 @@ describe('login to the built-in directory', () => {
   });
 });
 
+describe('user directory through the SDK', () => {
+  it('creates, refuses a taken e-mail, updates, regenerates recovery codes and removes', async () => {
+    const created = await meta.users.create({ originalIdentity: 'sdk-user', email: 'sdk@example.com', password: 'a long enough password', roles: ['finance'] });
+    expect(created).toMatchObject({ originalIdentity: 'sdk-user', email: 'sdk@example.com', hasPassword: true, roles: ['finance'] });
+    expect(JSON.stringify(created)).not.toContain('scrypt');
+    await expect(meta.users.create({ originalIdentity: 'sdk-other', email: 'SDK@example.com' })).rejects.toMatchObject({ status: 409, code: 'user_conflict' });
+    expect((await meta.users.update('sdk-user', { department: 'Treasury', password: null })).hasPassword).toBe(false);
+    expect((await meta.users.get('sdk-user')).department).toBe('Treasury');
+    const { codes } = await meta.users.regenerateRecoveryCodes('sdk-user');
+    expect(codes).toHaveLength(10);
+    codes.forEach((code) => secrets.add(code));
+    await meta.users.remove('sdk-user');
+    await expect(meta.users.get('sdk-user')).rejects.toMatchObject({ status: 404, code: 'user_not_found' });
+  });
+});
+
 describe('code login', () => {
   it('signs in with a code mailed to the login, and answers an unknown login the same way', async () => {
     const send = (login: string) =>

@@ -1,0 +1,65 @@
+import type { Transport } from './http.js';
+
+/** A user of the backend's built-in directory, as the API shows it (never the password hash). */
+export interface DirectoryUser {
+  appId: string;
+  originalIdentity: string;
+  username: string | null;
+  email: string | null;
+  phone: string | null;
+  roles: string[];
+  groups: string[];
+  department: string | null;
+  attributes: Record<string, unknown>;
+  disabled: boolean;
+  hasPassword: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Fields a directory user may be given; `password` is hashed by the backend (null removes it). */
+export interface DirectoryUserChanges {
+  username?: string | null;
+  email?: string | null;
+  /** E.164, e.g. `+447700900123`. */
+  phone?: string | null;
+  password?: string | null;
+  roles?: string[];
+  groups?: string[];
+  department?: string | null;
+  attributes?: Record<string, unknown>;
+  disabled?: boolean;
+}
+
+const path = (originalIdentity: string) => `/v1/users/${encodeURIComponent(originalIdentity)}`;
+
+/**
+ * The built-in user directory, reached as `meta.users` (for teams without a login system of their own).
+ * Every call throws `CamfaError` on failure: `user_exists`, `user_conflict` (with the taken field in
+ * `detail`), `user_not_found`, or `backend_unavailable`.
+ */
+export class UsersApi {
+  /** @internal Build a {@link MetadataManagementClient} instead. */
+  constructor(private readonly transport: Transport) {}
+
+  create(user: { originalIdentity: string } & DirectoryUserChanges): Promise<DirectoryUser> {
+    return this.transport.call('POST', '/v1/users', user);
+  }
+
+  get(originalIdentity: string): Promise<DirectoryUser> {
+    return this.transport.call('GET', path(originalIdentity));
+  }
+
+  update(originalIdentity: string, changes: DirectoryUserChanges): Promise<DirectoryUser> {
+    return this.transport.call('PATCH', path(originalIdentity), changes);
+  }
+
+  async remove(originalIdentity: string): Promise<void> {
+    await this.transport.call('DELETE', path(originalIdentity));
+  }
+
+  /** Replaces the user's recovery codes; the answer is the only time the new codes are visible. */
+  regenerateRecoveryCodes(originalIdentity: string): Promise<{ codes: string[] }> {
+    return this.transport.call('POST', `${path(originalIdentity)}/recovery-codes`, {});
+  }
+}

@@ -16,6 +16,7 @@ import { startBackend } from '../server-mock/src/backend.js';
 import { openStorage } from '../server-mock/src/storage/index.js';
 import type { Storage } from '../server-mock/src/storage/types.js';
 import type { UebaEvent } from '../server-mock/src/types.js';
+import { CDN_DIR, CORE_BUDGET_BYTES, CORE_FILE, cdnSizes } from './bundle-sizes.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const LARGE = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -179,7 +180,25 @@ async function statisticsScaling(): Promise<{ small: number; large: number }> {
 const row = (name: string, result: Load, baseline: Load) =>
   `${name.padEnd(26)} ${result.requestsPerSecond.toFixed(0).padStart(8)} req/s  ${(result.requestsPerSecond / baseline.requestsPerSecond).toFixed(2).padStart(5)}× bare   p50 ${String(result.p50).padStart(3)} ms   p99 ${String(result.p99).padStart(3)} ms${result.non2xx ? `   non-2xx ${result.non2xx}` : ''}`;
 
+/** Every CDN file's size as browsers download it (gzip), the core against its budget. */
+function printBundleSizes(): void {
+  let sizes;
+  try {
+    sizes = cdnSizes();
+  } catch {
+    process.stdout.write(`bundle sizes: no ${CDN_DIR} (run npm run build first)\n`);
+    return;
+  }
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  const lines = sizes.map(({ file, bytes, gzipBytes }) => {
+    const budget = file === CORE_FILE ? `   budget ${kb(CORE_BUDGET_BYTES)}${gzipBytes > CORE_BUDGET_BYTES ? ' EXCEEDED' : ''}` : '';
+    return `  ${file.padEnd(28)} ${kb(bytes).padStart(9)}   gzip ${kb(gzipBytes).padStart(8)}${budget}`;
+  });
+  process.stdout.write(`bundle sizes (dist/cdn):\n${lines.join('\n')}\n`);
+}
+
 async function main() {
+  printBundleSizes();
   process.stderr.write(`camfa-guard bench: ${CONNECTIONS} connections, ${SECONDS} s per run\n`);
   const bare = await bareServer();
   const bareCapture = await load(bare.url, captureRequests());

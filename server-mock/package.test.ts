@@ -29,9 +29,26 @@ describe('package entry points', () => {
     expect(stdout.trim()).toBe('200');
   });
 
-  it('imports the browser entry without DOM globals', async () => {
-    const { stdout } = await node("await import('camfa-guard'); console.log(typeof document)");
-    expect(stdout.trim()).toBe('undefined');
+  it('imports every browser entry without DOM globals, registering nothing', async () => {
+    const { stdout } = await node(`
+      import { existsSync, readdirSync } from 'node:fs';
+      const browser = await import('camfa-guard');
+      const dir = 'dist/browser/components';
+      const components = existsSync(dir) ? readdirSync(dir) : [];
+      for (const name of components) await import('camfa-guard/components/' + name);
+      const guard = new browser.GuardFactory.Guard({ appId: 'shop', host: 'https://mfa.example.com' });
+      console.log(JSON.stringify({
+        names: ['Guard', 'GuardFactory', 'MetadataClient', 'GuardError', 'ApiClient', 'defineElements'].map((name) => typeof browser[name]),
+        guard: guard instanceof browser.Guard,
+        document: typeof document,
+        window: typeof window,
+        registered: typeof customElements === 'undefined' ? [] : ['guard-login', 'guard-step-up'].filter((tag) => customElements.get(tag)),
+        componentsImported: components.length,
+      }));
+    `);
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({ guard: true, document: 'undefined', window: 'undefined', registered: [] });
+    expect(result.names).toEqual(['function', 'object', 'function', 'function', 'function', 'function']);
   });
 
   it('runs the camfa-guard command from its bin', async () => {

@@ -1,5 +1,29 @@
 /**
- * Browser entry of camfa-guard. The web components, `Guard`, `GuardFactory` and `MetadataClient` land with
- * the web-components issue; until then this entry only exposes the shared data types.
+ * Browser entry of camfa-guard (npm). Importing it touches no DOM and registers no element: `Guard`
+ * registers what it renders, and `defineElements()` registers everything for pages that write the tags
+ * themselves.
  */
-export type { FactorType, MfaFactorOffer, MfaTriggerData, MfaEvent, UserMfaStatus } from '../server-mock/src/types.js';
+import { ApiClient } from './core/api-client.js';
+import { GuardError } from './core/errors.js';
+import { Guard } from './guard.js';
+import { MetadataClient } from './metadata/metadata-client.js';
+import { defineElement, defineElements } from './register.js';
+
+export { ApiClient, type ApiClientOptions, type CallOptions } from './core/api-client.js';
+export { GUARD_ERROR_CODES, GuardError, endsStepUp, type GuardErrorCode, type ProblemDetails } from './core/errors.js';
+export { subscribeEventStream, type EventStreamOptions, type StreamEvent } from './core/event-stream.js';
+export type * from './core/types.js';
+export { GuardCloseEvent } from './events/close.js';
+export { GuardErrorEvent } from './events/error.js';
+export { GuardStepUpCompleteEvent } from './events/step-up-complete.js';
+export { Guard };
+export type { BeforeLoginInput, GuardContext, GuardEvents, GuardHostedElement, GuardOptions, LoginCredentials, LoginResult, StartMfaOptions } from './guard.js';
+export { GuardI18n, matchLanguage, resolveLanguage, type PartialStrings, type StringOverrides, type TranslationKey } from './i18n/i18n.js';
+export { LANGUAGES, type Language } from './i18n/languages.js';
+export type { LocaleStrings } from './i18n/locales/en.js';
+export { MetadataClient, type ClientHints, type ClientMetadata } from './metadata/metadata-client.js';
+export { defineElement, defineElements };
+export { DARK_TOKENS, LIGHT_TOKENS, autoTheme, darkTheme, lightTheme, themeStyles, type Theme, type ThemeToken } from './themes/themes.js';
+
+/** The names a `<script src>` page finds on `window.GuardFactory` (CONTRACT.md). */
+export const GuardFactory = { Guard, MetadataClient, GuardError, ApiClient, defineElements } as const;

@@ -1,0 +1,9 @@
+import { toString } from 'qrcode';
+
+/**
+ * The QR code of a TOTP enrolment URI as SVG markup. SVG rather than a data: URL or a canvas so a strict CSP
+ * (`img-src 'self'`) allows it and it scales with the dialog.
+ */
+export function qrSvg(text: string): Promise<string> {
+  return toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+}

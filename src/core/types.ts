@@ -1,0 +1,98 @@
+/**
+ * Shapes of the backend's browser-facing answers (`GET /openapi.json` describes them). The data types shared
+ * with the backend and the Node SDK come from one place so the halves cannot drift.
+ */
+import type { FactorType, MfaTriggerData } from '../../server-mock/src/types.js';
+
+export type { FactorType, MfaFactorOffer, MfaTriggerData, MfaEvent, UserMfaStatus } from '../../server-mock/src/types.js';
+
+/** The channels that deliver a one-time code. */
+export type OtpChannel = 'sms' | 'email';
+
+/** One factor as the step-up screen shows it (`POST /v1/stepup/factors`). */
+export interface StepUpFactor {
+  type: FactorType;
+  /** The user can prove it now. */
+  enrolled: boolean;
+  /** The user may set it up during this step-up (first enrolment only). */
+  enrollable: boolean;
+  /** Where a code goes, masked (`+44 •••• 0123`, `a•••@example.com`). */
+  hint?: string;
+}
+
+/** Answer of `POST /v1/stepup/factors`. */
+export interface StepUpFactors {
+  factors: StepUpFactor[];
+  reason: { ruleId: string; message: string };
+  acr: string;
+  /** ISO 8601. */
+  expiresAt: string;
+  appName: string;
+  /** Whether "trust this device" may be offered. */
+  trustDevice: boolean;
+}
+
+/** Answer of `POST /v1/stepup/totp/enroll`: what the QR code encodes, and the secret for typing by hand. */
+export interface TotpEnrolment {
+  enrolmentId: string;
+  secret: string;
+  /** `otpauth://totp/…` */
+  uri: string;
+}
+
+/** Answer of `POST /v1/stepup/otp/send`. */
+export interface OtpSent {
+  challengeId: string;
+  expiresAt: string;
+  resendAvailableAt: string;
+  /** Masked destination. */
+  sentTo: string;
+}
+
+/** Answer of `POST /v1/stepup/otp/resend`. */
+export type OtpResent = Omit<OtpSent, 'sentTo'>;
+
+/** Answer of every successful verify call: the step-up is complete. */
+export interface StepUpSuccess {
+  /** The mfaToken JWT (`typ: mfa+jwt`), valid ≤ 5 minutes. */
+  mfaToken: string;
+  expiresAt: string;
+  /** Shown once, after the user's first factor enrolment. */
+  recoveryCodes?: string[];
+  /** "Trust this device": the business system passes it with the deviceId in later UEBA events. */
+  deviceToken?: string;
+}
+
+/** "Trust this device", on any verify call. */
+export interface TrustRequest {
+  trustDevice?: boolean;
+  deviceId?: string;
+}
+
+/** The user as the built-in directory shows them. */
+export interface GuardUser {
+  originalIdentity: string;
+  username?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  [field: string]: unknown;
+}
+
+/** Answer of `POST /v1/login`. */
+export type LoginAnswer = { status: 'authenticated'; user: GuardUser; token: string; expiresAt: string } | { status: 'mfa_required'; mfa: MfaTriggerData };
+
+/** What the login endpoints accept besides the credentials. */
+export interface LoginMetadata {
+  /** From `MetadataClient.load()`. */
+  deviceId?: string;
+  /** A "trust this device" binding from an earlier step-up (`StepUpSuccess.deviceToken`). */
+  deviceToken?: string;
+  custom?: Record<string, string | number | boolean | null>;
+}
+
+/** Answer of `POST /v1/login/code/send`; the same shape whether or not the login exists. */
+export interface LoginCodeSent {
+  challengeId: string;
+  sentTo: string;
+  channel: OtpChannel;
+}

@@ -1,0 +1,17 @@
+/**
+ * The one place custom elements are registered. Importing the package registers nothing; `Guard` calls
+ * `defineElements()` before it renders, and each component's own entry point (`camfa-guard/components/<name>`)
+ * calls `defineElement` for its tag. A tag already taken (the same element loaded twice, or a page's own
+ * definition) is left alone rather than throwing.
+ */
+
+/** Tag → element class, filled in by the components (`'guard-step-up': GuardStepUp`). */
+const ELEMENTS: Record<string, CustomElementConstructor> = {};
+
+export function defineElement(tag: string, element: CustomElementConstructor): void {
+  if (!customElements.get(tag)) customElements.define(tag, element);
+}
+
+export function defineElements(): void {
+  for (const [tag, element] of Object.entries(ELEMENTS)) defineElement(tag, element);
+}

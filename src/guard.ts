@@ -203,7 +203,6 @@ export class Guard {
     const stop = subscribeEventStream<MfaEvent>({
       url: async (lastEventId) => this.api.eventStreamUrl(typeof subscriptionToken === 'function' ? await subscriptionToken() : subscriptionToken, lastEventId),
       types: [topic, `${topic}.resolved`],
-      EventSource: globalThis.EventSource,
       onEvent: ({ data }) => {
         if (originalIdentity && data.originalIdentity !== originalIdentity) return;
         onEvent?.(data);

@@ -296,7 +296,8 @@ export class StepUpService {
   }
 }
 
-function codeRefusal(reason: string): HttpError {
+/** The problem a refused code or challenge answers, by the factor module's reason. */
+export function codeRefusal(reason: string): HttpError {
   switch (reason) {
     case 'expired':
       return new HttpError(400, 'code_expired', 'That code has expired; ask for a new one');

@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { AppConfig } from '../../config/schema.js';
 import type { LockedResult } from '../../factors/lockout.js';
-import { maskEmail, maskPhone } from '../../stepup/service.js';
+import { codeRefusal, maskEmail, maskPhone } from '../../stepup/service.js';
 import type { UserRecord } from '../../storage/types.js';
 import { issueMfaToken } from '../../tokens/mfa-token.js';
 import { parseLogin, policyAttributes, publicUser } from '../../users/directory.js';
@@ -168,7 +168,7 @@ export function loginRoutes(context: AppContext): Route[] {
         if (!sent.sent) {
           if ('retryAt' in sent)
             throw new HttpError(429, sent.reason, 'Wait before asking for another code', { retryAt: new Date(sent.retryAt).toISOString() });
-          throw new HttpError(409, sent.reason, 'The code could not be sent');
+          throw codeRefusal(sent.reason);
         }
         return c.json({ challengeId: sent.challengeId, sentTo, channel });
       },

@@ -55,6 +55,9 @@ describe('camfa-guard serve', () => {
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       const openapi = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string };
       expect(openapi.openapi).toBe('3.1.0');
+      // The dev config delivers SMS and e-mail codes to an outbox page instead of providers.
+      const outbox = await fetch(`${url}/dev/outbox`, { headers: { accept: 'application/json' } });
+      expect(await outbox.json()).toEqual({ messages: [] });
     } finally {
       child.kill('SIGTERM');
     }

@@ -95,7 +95,11 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     metrics,
     subscriptions: new SubscriptionTokens(keys, publicUrl, clock),
     heartbeatMs: deps.heartbeatMs ?? 15_000,
-    ...stepUpParts,
+    stepUp: stepUpParts.stepUp,
+    directory: stepUpParts.directory,
+    recovery: stepUpParts.recovery,
+    lockout: stepUpParts.lockout,
+    otp: stepUpParts.otp,
     trustedProxies: parseCidrs(config.trustedProxies),
     browserOrigins: new Set(config.apps.flatMap((app) => app.origins)),
     toEvent: async (appId, { deviceToken, ...input }, id = uuidv7(clock())) => {

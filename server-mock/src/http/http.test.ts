@@ -197,3 +197,33 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
     expect(sent).toBeGreaterThanOrEqual(1000);
   }, 60_000);
 });
+
+describe('browser-facing endpoints', () => {
+  it('answers CORS preflights only for origins an app declared', async () => {
+    const allowed = await request('/v1/stepup/factors', { method: 'OPTIONS', headers: { origin: APP.origins[0]!, 'access-control-request-method': 'POST' } });
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(APP.origins[0]);
+    const refused = await request('/v1/login', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('mounts the dev outbox only with the dev config', async () => {
+    expect((await request('/dev/outbox')).status).toBe(404);
+  });
+
+  it('documents the step-up, login and user endpoints', async () => {
+    const { paths } = (await (await request('/openapi.json')).json()) as { paths: Record<string, object> };
+    for (const path of [
+      '/v1/stepup',
+      '/v1/stepup/factors',
+      '/v1/stepup/otp/verify',
+      '/v1/login',
+      '/v1/login/code/send',
+      '/v1/users/{originalIdentity}',
+      '/v1/tokens/exchange',
+    ]) {
+      expect(paths[path], path).toBeDefined();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 /**
  * The seed scenarios, driven through the Node SDK against a running backend (acceptance 2 and 3).
  */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationClient, MetadataManagementClient } from './sdk/index.js';
 import { APP, startTestBackend, type TestBackend } from './test-support/backend.js';
@@ -234,5 +235,35 @@ describe('event-stream mode (continuous MFA)', () => {
     expect(event?.current_level).toBe('HIGH');
     expect(payload!.aud).toBe(APP.id);
     expect(JSON.stringify(payload)).not.toContain('stateToken');
+  });
+});
+
+describe('request size over a real socket', () => {
+  const send = (headers: Record<string, string>, chunks: string[]) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(
+        `${backend.url}/v1/ueba/events`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${APP.id}:${APP.secret}`).toString('base64')}`, ...headers },
+        },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode!, body }));
+        },
+      );
+      request.on('error', reject);
+      for (const chunk of chunks) request.write(chunk);
+      request.end();
+    });
+
+  it('answers 413 problem+json to an oversized chunked body and to a declared one', async () => {
+    const big = JSON.stringify({ originalIdentity: 'big', custom: { x: 'y'.repeat(70_000) } });
+    const chunked = await send({ 'transfer-encoding': 'chunked' }, [big.slice(0, 30_000), big.slice(30_000)]);
+    expect(chunked.status).toBe(413);
+    expect(JSON.parse(chunked.body).code).toBe('payload_too_large');
+    const declared = await send({ 'content-length': String(Buffer.byteLength(big)) }, [big]);
+    expect(declared.status).toBe(413);
   });
 });

@@ -126,3 +126,32 @@ export interface UserMfaStatus {
   /** The backend was not reached in time; `failMode` decided `mfaVerified`. */
   degraded?: true;
 }
+
+/** One factor as the step-up screen shows it (`POST /v1/stepup/factors`). */
+export interface StepUpFactor {
+  type: FactorType;
+  /** The user can prove it now. */
+  enrolled: boolean;
+  /** The user may set it up during this step-up (first enrolment only). */
+  enrollable: boolean;
+  /** Where a code goes, masked (`+44 •••• 0123`, `a•••@example.com`). */
+  hint?: string;
+}
+
+/** Answer of every successful step-up verify call. */
+export interface StepUpSuccess {
+  /** The mfaToken JWT (`typ: mfa+jwt`), valid ≤ 5 minutes. */
+  mfaToken: string;
+  /** ISO 8601. */
+  expiresAt: string;
+  /** Shown once, after the user's first factor enrolment. */
+  recoveryCodes?: string[];
+  /** "Trust this device": the business system passes it with the deviceId in later UEBA events. */
+  deviceToken?: string;
+}
+
+/** "Trust this device", on any verify call. */
+export interface TrustRequest {
+  trustDevice?: boolean;
+  deviceId?: string;
+}

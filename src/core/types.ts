@@ -2,23 +2,21 @@
  * Shapes of the backend's browser-facing answers (`GET /openapi.json` describes them). The data types shared
  * with the backend and the Node SDK come from one place so the halves cannot drift.
  */
-import type { FactorType, MfaTriggerData } from '../../server-mock/src/types.js';
+import type { MfaTriggerData, StepUpFactor } from '../../server-mock/src/types.js';
 
-export type { FactorType, MfaFactorOffer, MfaTriggerData, MfaEvent, UserMfaStatus } from '../../server-mock/src/types.js';
+export type {
+  FactorType,
+  MfaFactorOffer,
+  MfaTriggerData,
+  MfaEvent,
+  StepUpFactor,
+  StepUpSuccess,
+  TrustRequest,
+  UserMfaStatus,
+} from '../../server-mock/src/types.js';
 
 /** The channels that deliver a one-time code. */
 export type OtpChannel = 'sms' | 'email';
-
-/** One factor as the step-up screen shows it (`POST /v1/stepup/factors`). */
-export interface StepUpFactor {
-  type: FactorType;
-  /** The user can prove it now. */
-  enrolled: boolean;
-  /** The user may set it up during this step-up (first enrolment only). */
-  enrollable: boolean;
-  /** Where a code goes, masked (`+44 •••• 0123`, `a•••@example.com`). */
-  hint?: string;
-}
 
 /** Answer of `POST /v1/stepup/factors`. */
 export interface StepUpFactors {
@@ -51,23 +49,6 @@ export interface OtpSent {
 
 /** Answer of `POST /v1/stepup/otp/resend`. */
 export type OtpResent = Omit<OtpSent, 'sentTo'>;
-
-/** Answer of every successful verify call: the step-up is complete. */
-export interface StepUpSuccess {
-  /** The mfaToken JWT (`typ: mfa+jwt`), valid ≤ 5 minutes. */
-  mfaToken: string;
-  expiresAt: string;
-  /** Shown once, after the user's first factor enrolment. */
-  recoveryCodes?: string[];
-  /** "Trust this device": the business system passes it with the deviceId in later UEBA events. */
-  deviceToken?: string;
-}
-
-/** "Trust this device", on any verify call. */
-export interface TrustRequest {
-  trustDevice?: boolean;
-  deviceId?: string;
-}
 
 /** The user as the built-in directory shows them. */
 export interface GuardUser {

@@ -12,33 +12,7 @@ import type { KeyStore } from '../tokens/keys.js';
 import { issueDeviceToken } from '../tokens/device-token.js';
 import { issueMfaToken } from '../tokens/mfa-token.js';
 import type { StateTokens } from '../tokens/state-token.js';
-import type { Clock, FactorType } from '../types.js';
-
-/** One factor as the step-up screen shows it. */
-export interface StepUpFactor {
-  type: FactorType;
-  /** The user can prove it now. */
-  enrolled: boolean;
-  /** The user may set it up during this step-up (first enrolment only). */
-  enrollable: boolean;
-  /** Where a code goes, masked (`+44 •••• ••01 23`, `a•••@example.com`). */
-  hint?: string;
-}
-
-export interface StepUpSuccess {
-  mfaToken: string;
-  expiresAt: string;
-  /** Shown once, after the user's first factor enrolment. */
-  recoveryCodes?: string[];
-  /** "Trust this device": pass it with the deviceId in later UEBA events; the new-device rule then skips it. */
-  deviceToken?: string;
-}
-
-/** What a verify call may ask for besides the proof itself. */
-export interface TrustRequest {
-  trustDevice?: boolean;
-  deviceId?: string;
-}
+import type { Clock, FactorType, StepUpFactor, StepUpSuccess, TrustRequest } from '../types.js';
 
 export interface StepUpOptions {
   storage: Storage;

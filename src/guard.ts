@@ -275,6 +275,8 @@ export class Guard {
     const { element, i18n } = await this.create('guard-step-up');
     element.trigger = trigger;
     element.cancellable = options.cancellable ?? true;
+    // Session-locked until it ends: a script removing or hiding the modal does not skip the step-up.
+    element.locked = true;
     this.events.emit('mfa', trigger);
     return new Promise<StepUpSuccess>((resolve, reject) => {
       const fail = (error: GuardError) => {

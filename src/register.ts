@@ -4,9 +4,16 @@
  * calls `defineElement` for its tag. A tag already taken (the same element loaded twice, or a page's own
  * definition) is left alone rather than throwing.
  */
+import { GuardFactorSelect } from './components/factor-select/factor-select.component.js';
+import { GuardOtpInput } from './components/otp-input/otp-input.component.js';
+import { GuardStepUp } from './components/step-up/step-up.component.js';
 
 /** Tag → element class, filled in by the components (`'guard-step-up': GuardStepUp`). */
-const ELEMENTS: Record<string, CustomElementConstructor> = {};
+const ELEMENTS: Record<string, CustomElementConstructor> = {
+  'guard-step-up': GuardStepUp,
+  'guard-factor-select': GuardFactorSelect,
+  'guard-otp-input': GuardOtpInput,
+};
 
 export function defineElement(tag: string, element: CustomElementConstructor): void {
   if (!customElements.get(tag)) customElements.define(tag, element);

@@ -49,6 +49,7 @@ const en = {
     enrollable: 'Set up now',
     unavailable: 'Not set up',
     useAnother: 'Use another method',
+    none: 'No verification method is available to you. Contact your administrator.',
     totp: { name: 'Authenticator app', description: 'Enter a code from an app such as Google Authenticator or 1Password.' },
     sms: { name: 'Text message', description: 'Get a code on {{hint}}.' },
     email: { name: 'E-mail', description: 'Get a code at {{hint}}.' },

@@ -1,0 +1,71 @@
+import { html, LitElement, nothing } from 'lit';
+import { property } from 'lit/decorators.js';
+import type { StepUpFactor } from '../../core/types.js';
+import { LocalizeController } from '../../controllers/localize.js';
+import { GuardFactorSelectEvent } from '../../events/factor-select.js';
+import type { GuardContext } from '../../guard.js';
+import styles from './factor-select.styles.js';
+
+const usable = (factor: StepUpFactor) => factor.enrolled || factor.enrollable;
+
+/**
+ * @summary The step-up's factors in policy order: set-up ones first-class, ones the user may set up now
+ * marked so, the rest shown but unavailable. Buttons in a list; the arrow keys move between them too.
+ *
+ * @event {{ type: FactorType, enrolled: boolean }} guard-factor-select - The user chose a factor.
+ *
+ * @csspart base - The wrapper.
+ * @csspart error - The error region (role="alert"): says so when no factor can be used.
+ * @csspart list - The list of factors.
+ * @csspart option - One factor's button.
+ * @csspart option-name - The factor's name.
+ * @csspart option-description - What the factor does, with the masked phone or e-mail address.
+ * @csspart option-badge - "Set up now" or "Not set up".
+ *
+ * @cssproperty [--gap=var(--guard-spacing-s)] - Space between the factors.
+ */
+export class GuardFactorSelect extends LitElement {
+  static override styles = styles;
+  static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: true };
+
+  @property({ attribute: false }) context?: GuardContext;
+  /** From `api.factors(stateToken)`, in the policy's order. */
+  @property({ attribute: false }) factors: StepUpFactor[] = [];
+
+  private readonly localize = new LocalizeController(this);
+
+  /** Up and Down move between the choices, as in a menu; Tab still works. */
+  private onKeydown(event: KeyboardEvent): void {
+    const step = event.key === 'ArrowDown' ? 1 : event.key === 'ArrowUp' ? -1 : 0;
+    if (!step) return;
+    const buttons = [...this.renderRoot.querySelectorAll<HTMLButtonElement>('button:enabled')];
+    const index = buttons.indexOf(this.shadowRoot!.activeElement as HTMLButtonElement);
+    buttons.at((index + step) % buttons.length)?.focus();
+    event.preventDefault();
+  }
+
+  protected override render() {
+    const { t } = this.localize;
+    const none = this.factors.length > 0 && !this.factors.some(usable);
+    return html`<div part="base" class="base">
+      <div part="error" class="error" role="alert" aria-live="assertive">${none ? t('factors.none') : ''}</div>
+      <ul part="list" @keydown=${this.onKeydown}>
+        ${this.factors.map(
+          (factor) =>
+            html`<li>
+              <button
+                part="option"
+                class=${factor.enrolled ? 'enrolled' : ''}
+                ?disabled=${!usable(factor)}
+                @click=${() => this.dispatchEvent(new GuardFactorSelectEvent({ type: factor.type, enrolled: factor.enrolled }))}
+              >
+                <span part="option-name">${t(`factors.${factor.type}.name`)}</span>
+                <span part="option-description" class="muted">${t(`factors.${factor.type}.description`, { hint: factor.hint ?? '' })}</span>
+                ${factor.enrolled ? nothing : html`<span part="option-badge">${t(factor.enrollable ? 'factors.enrollable' : 'factors.unavailable')}</span>`}
+              </button>
+            </li>`,
+        )}
+      </ul>
+    </div>`;
+  }
+}

@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import { sendKeys } from '@web/test-runner-commands';
+import type { StepUpFactor } from '../../core/types.js';
+import type { GuardContext } from '../../guard.js';
+import { GuardI18n } from '../../i18n/i18n.js';
+import { expectNoAxeViolations } from '../../test-support/axe.js';
+import { deepActiveElement, visibleStrings } from '../../test-support/elements.js';
+import type { GuardFactorSelect } from './factor-select.js';
+import './factor-select.js';
+
+const FACTORS: StepUpFactor[] = [
+  { type: 'sms', enrolled: true, enrollable: false, hint: '+44 •••• 0123' },
+  { type: 'totp', enrolled: false, enrollable: true },
+  { type: 'webauthn', enrolled: false, enrollable: false },
+  { type: 'recovery_code', enrolled: true, enrollable: false },
+];
+
+async function mount(factors: StepUpFactor[], lang = 'en'): Promise<GuardFactorSelect> {
+  const element = document.createElement('guard-factor-select');
+  element.context = { i18n: await GuardI18n.create({ lang }) } as GuardContext;
+  element.factors = factors;
+  document.body.append(element);
+  await element.updateComplete;
+  return element;
+}
+
+const options = (element: GuardFactorSelect) => [...element.shadowRoot!.querySelectorAll<HTMLButtonElement>('[part~="option"]')];
+
+describe('<guard-factor-select>', () => {
+  afterEach(() => document.querySelectorAll('guard-factor-select').forEach((element) => element.remove()));
+
+  it('lists the factors in policy order with hints, marking the ones to set up and the unavailable ones', async () => {
+    const element = await mount(FACTORS);
+    expect(options(element).map((option) => visibleStrings(option).join(' | '))).to.deep.equal([
+      'Text message | Get a code on +44 •••• 0123.',
+      'Authenticator app | Enter a code from an app such as Google Authenticator or 1Password. | Set up now',
+      'Passkey or security key | Use your fingerprint, face, screen lock or a security key. | Not set up',
+      'Recovery code | Use one of the codes you saved when you set up verification.',
+    ]);
+    expect(options(element).map((option) => option.disabled)).to.deep.equal([false, false, true, false]);
+    expect(element.shadowRoot!.querySelector('[part~="error"]')!.textContent).to.equal('');
+    await expectNoAxeViolations(element);
+  });
+
+  it('is chosen from the keyboard: arrows move between usable factors, Enter picks', async () => {
+    const element = await mount(FACTORS);
+    const chosen: unknown[] = [];
+    element.addEventListener('guard-factor-select', (event) => chosen.push(event.detail));
+    element.focus();
+    expect(deepActiveElement()).to.equal(options(element)[0]);
+    await sendKeys({ press: 'ArrowDown' });
+    await sendKeys({ press: 'ArrowDown' });
+    expect(deepActiveElement()).to.equal(options(element)[3]);
+    await sendKeys({ press: 'ArrowDown' });
+    await sendKeys({ press: 'Enter' });
+    await sendKeys({ press: 'ArrowUp' });
+    await sendKeys({ press: 'Space' });
+    expect(chosen).to.deep.equal([
+      { type: 'sms', enrolled: true },
+      { type: 'recovery_code', enrolled: true },
+    ]);
+  });
+
+  it('says so in its alert region when no factor can be used', async () => {
+    const element = await mount([{ type: 'face', enrolled: false, enrollable: false }]);
+    const error = element.shadowRoot!.querySelector('[part~="error"]')!;
+    expect(error.getAttribute('role')).to.equal('alert');
+    expect(error.textContent).to.equal('No verification method is available to you. Contact your administrator.');
+    await expectNoAxeViolations(element);
+  });
+
+  it('re-renders in the new language when the locale changes', async () => {
+    const element = await mount(FACTORS);
+    const english = visibleStrings(element);
+    await element.context!.i18n.changeLanguage('zh-CN');
+    await element.updateComplete;
+    const chinese = visibleStrings(element);
+    expect(chinese[0]).to.equal('短信');
+    expect(chinese).to.have.length(english.length);
+    expect(chinese.filter((text) => english.includes(text))).to.deep.equal([]);
+  });
+});

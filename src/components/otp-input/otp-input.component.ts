@@ -1,0 +1,90 @@
+import { html, LitElement } from 'lit';
+import { property, query } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
+import { GuardOtpCompleteEvent } from '../../events/otp-complete.js';
+import styles from './otp-input.styles.js';
+
+/**
+ * @summary A one-time code field: one real input (`autocomplete="one-time-code"`, so SMS autofill, password
+ * managers and paste work), digits only unless `alphanumeric`, completing when the code is whole.
+ *
+ * @event {{ code: string }} guard-otp-complete - A whole code was typed or pasted, or Enter was pressed with one.
+ *
+ * @csspart base - The wrapper of label, field, hint and error.
+ * @csspart label - The label.
+ * @csspart input - The input.
+ * @csspart hint - The hint under the field.
+ * @csspart error - The error region (role="alert"), linked to the input.
+ *
+ * @cssproperty [--width=12ch] - Width of the code itself.
+ * @cssproperty [--gap=var(--guard-spacing-xs)] - Space between label, field and messages.
+ */
+export class GuardOtpInput extends LitElement {
+  static override styles = styles;
+  // The host forwards focus to the input, so `otp.focus()` and the dialog's autofocus land in the field.
+  static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: true };
+
+  /** Visible label, already translated by the parent. */
+  @property() label = '';
+  /** Visible help under the field. */
+  @property() hint = '';
+  /** A translated error; non-empty marks the field invalid and is announced. */
+  @property() error = '';
+  /** Characters of a whole code (the input's `maxlength`). */
+  @property({ type: Number }) length = 6;
+  /** Letters, digits and dashes (recovery codes) instead of digits only; completes on Enter only. */
+  @property({ type: Boolean }) alphanumeric = false;
+  /** While the code is being checked; the field stays focusable (a disabled field would drop the focus). */
+  @property({ type: Boolean }) busy = false;
+  @property() value = '';
+
+  @query('input') private readonly input!: HTMLInputElement;
+
+  /** Empties the field and puts the focus back in it, after a refused code. */
+  clear(): void {
+    this.value = '';
+    this.input.value = '';
+    this.input.focus();
+  }
+
+  private onInput(): void {
+    const typed = this.input.value;
+    const cleaned = (this.alphanumeric ? typed.trim() : typed.replace(/\D/g, '')).slice(0, this.length);
+    if (cleaned !== typed) this.input.value = cleaned;
+    this.value = cleaned;
+    if (!this.alphanumeric && cleaned.length === this.length) this.complete();
+  }
+
+  private onKeydown(event: KeyboardEvent): void {
+    if (event.key !== 'Enter') return;
+    event.preventDefault();
+    if (this.alphanumeric ? this.value !== '' : this.value.length === this.length) this.complete();
+  }
+
+  private complete(): void {
+    if (!this.busy) this.dispatchEvent(new GuardOtpCompleteEvent(this.value));
+  }
+
+  protected override render() {
+    return html`<div part="base" class="base">
+      <label part="label" for="input">${this.label}</label>
+      <input
+        id="input"
+        part="input"
+        .value=${live(this.value)}
+        inputmode=${this.alphanumeric ? 'text' : 'numeric'}
+        autocomplete=${this.alphanumeric ? 'off' : 'one-time-code'}
+        autocapitalize="off"
+        spellcheck="false"
+        maxlength=${this.length}
+        ?readonly=${this.busy}
+        aria-invalid=${this.error ? 'true' : 'false'}
+        aria-describedby="hint error"
+        @input=${this.onInput}
+        @keydown=${this.onKeydown}
+      />
+      <div part="hint" id="hint" class="muted">${this.hint}</div>
+      <div part="error" id="error" class="error" role="alert" aria-live="assertive">${this.error}</div>
+    </div>`;
+  }
+}

@@ -1,0 +1,489 @@
+import { expect } from 'chai';
+import { sendKeys } from '@web/test-runner-commands';
+import type { ApiClient } from '../../core/api-client.js';
+import { GuardError } from '../../core/errors.js';
+import type { MfaTriggerData, StepUpFactor, StepUpFactors, StepUpSuccess } from '../../core/types.js';
+import type { GuardContext } from '../../guard.js';
+import { GuardI18n } from '../../i18n/i18n.js';
+import type { MetadataClient } from '../../metadata/metadata-client.js';
+import { expectNoAxeViolations } from '../../test-support/axe.js';
+import { deepActiveElement, deepQuery, manualClock, until, visibleStrings } from '../../test-support/elements.js';
+import type { GuardStepUp } from './step-up.js';
+import './step-up.js';
+
+const TRIGGER: MfaTriggerData = {
+  stateToken: 'st-1',
+  originalIdentity: 'alice',
+  factors: [],
+  reason: { ruleId: 'new-country', message: 'Sign-in from a new country' },
+  acr: 'urn:camfa:acr:mfa',
+  expiresAt: '2026-01-01T00:10:00Z',
+  host: 'https://mfa.example.com',
+  appId: 'shop',
+};
+
+const FACTORS: StepUpFactor[] = [
+  { type: 'totp', enrolled: true, enrollable: false },
+  { type: 'sms', enrolled: true, enrollable: false, hint: '+44 •••• 0123' },
+  { type: 'email', enrolled: true, enrollable: false, hint: 'a•••@example.com' },
+  { type: 'recovery_code', enrolled: true, enrollable: false },
+];
+
+const offer = (factors = FACTORS, trustDevice = false): StepUpFactors => ({
+  factors,
+  reason: TRIGGER.reason,
+  acr: TRIGGER.acr,
+  expiresAt: TRIGGER.expiresAt,
+  appName: 'Shop',
+  trustDevice,
+});
+
+const SUCCESS: StepUpSuccess = { mfaToken: 'jwt-1', expiresAt: '2026-01-01T00:05:00Z' };
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
+
+type Api = Pick<ApiClient, 'factors' | 'enrolTotp' | 'verifyTotp' | 'sendCode' | 'resendCode' | 'verifyCode' | 'verifyRecoveryCode'>;
+
+/** A context stubbed at the ApiClient boundary: each call is recorded (without its signal) and answered by `answers`. */
+async function stubContext(answers: Partial<Api> = {}, lang = 'en') {
+  const calls: [string, unknown][] = [];
+  const defaults: Api = {
+    factors: async () => offer(),
+    enrolTotp: async () => ({ enrolmentId: 'en-1', secret: 'JBSWY3DPEHPK3PXP', uri: 'otpauth://totp/Shop:alice?secret=JBSWY3DPEHPK3PXP&issuer=Shop' }),
+    verifyTotp: async () => SUCCESS,
+    sendCode: async () => ({ challengeId: 'ch-1', expiresAt: at(300), resendAvailableAt: at(30), sentTo: '+44 •••• 0123' }),
+    resendCode: async () => ({ challengeId: 'ch-1', expiresAt: at(330), resendAvailableAt: at(60) }),
+    verifyCode: async () => SUCCESS,
+    verifyRecoveryCode: async () => SUCCESS,
+  };
+  const api = Object.fromEntries(
+    Object.entries(defaults).map(([name, answer]) => [
+      name,
+      (input: unknown) => {
+        calls.push([name, input]);
+        return ((answers as Record<string, typeof answer>)[name] ?? answer)(input as never);
+      },
+    ]),
+  ) as unknown as ApiClient;
+  const metadata = { load: async () => ({ deviceId: 'device-1' }) } as unknown as MetadataClient;
+  const context: GuardContext = {
+    appId: 'shop',
+    api,
+    i18n: await GuardI18n.create({ lang }),
+    metadata,
+    login: () => Promise.reject(new Error('no login here')),
+  };
+  return { context, calls };
+}
+
+interface Mounted {
+  element: GuardStepUp;
+  events: string[];
+  completed: StepUpSuccess[];
+  errors: string[];
+}
+
+async function mount(context: GuardContext, properties: Partial<GuardStepUp> = {}): Promise<Mounted> {
+  const element = document.createElement('guard-step-up');
+  Object.assign(element, { context, trigger: TRIGGER }, properties);
+  const mounted: Mounted = { element, events: [], completed: [], errors: [] };
+  element.addEventListener('guard-step-up-complete', (event) => mounted.completed.push(event.detail));
+  element.addEventListener('guard-error', (event) => mounted.errors.push(event.detail.error.code));
+  element.addEventListener('guard-close', () => mounted.events.push('close'));
+  document.body.append(element);
+  await settle(element);
+  return mounted;
+}
+
+/** Lets pending stub answers arrive and the element (and the ones inside it) render. */
+async function settle(element: GuardStepUp): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    await new Promise((resolve) => setTimeout(resolve));
+    await element.updateComplete;
+    for (const inner of element.shadowRoot!.querySelectorAll<HTMLElement & { updateComplete?: Promise<unknown> }>('guard-factor-select, guard-otp-input'))
+      await inner.updateComplete;
+  }
+}
+
+const root = (element: GuardStepUp) => element.shadowRoot!;
+const dialog = (element: GuardStepUp) => root(element).querySelector('dialog')!;
+const text = (element: GuardStepUp, part: string) => deepQuery(root(element), `[part~="${part}"]`)?.textContent?.trim() ?? '';
+const focusedText = () => deepActiveElement()?.textContent?.trim();
+
+/** Tabs to the factor whose name starts the button's text, then presses Enter: as a keyboard user would. */
+async function chooseFactor(element: GuardStepUp, name: string): Promise<void> {
+  for (let stop = 0; stop < 8 && !focusedText()?.startsWith(name); stop++) await sendKeys({ press: 'ArrowDown' });
+  expect(focusedText()).to.match(new RegExp(`^${name}`));
+  await sendKeys({ press: 'Enter' });
+  await settle(element);
+}
+
+describe('<guard-step-up>', () => {
+  let outside: HTMLButtonElement;
+  beforeEach(() => {
+    outside = Object.assign(document.createElement('button'), { textContent: 'Pay now' });
+    document.body.append(outside);
+    outside.focus();
+  });
+  afterEach(() => {
+    for (const element of document.querySelectorAll('guard-step-up')) {
+      element.locked = false;
+      element.remove();
+    }
+    outside.remove();
+  });
+
+  describe('factor screens, keyboard only', () => {
+    it('TOTP: picks the authenticator app and types the code', async () => {
+      const { context, calls } = await stubContext();
+      const { element, completed } = await mount(context);
+      expect(text(element, 'reason')).to.equal('Why: Sign-in from a new country');
+      await chooseFactor(element, 'Authenticator app');
+      expect(text(element, 'screen-title')).to.equal('Authenticator app');
+      await sendKeys({ type: '123456' });
+      await settle(element);
+      expect(calls.map(([name]) => name)).to.deep.equal(['factors', 'verifyTotp']);
+      expect(calls[1]![1]).to.deep.equal({ stateToken: 'st-1', code: '123456' });
+      expect(completed).to.deep.equal([SUCCESS]);
+      expect(dialog(element).open).to.equal(false);
+    });
+
+    it('SMS: sends on entry in the UI language, says where to, counts down to resend on the injected clock, verifies', async () => {
+      const { context, calls } = await stubContext();
+      const clock = manualClock(T0);
+      const { element, completed } = await mount(context, { clock });
+      await chooseFactor(element, 'Text message');
+      expect(calls[1]).to.deep.equal(['sendCode', { stateToken: 'st-1', channel: 'sms', locale: 'en' }]);
+      expect(visibleStrings(root(element))).to.include('We sent a code to +44 •••• 0123.');
+      const resend = () => [...root(element).querySelectorAll('button')].find((button) => button.textContent!.trim() === 'Send a new code')!;
+      expect(resend().getAttribute('aria-disabled')).to.equal('true');
+      expect(visibleStrings(root(element))).to.include('You can ask for a new code in 30 s.');
+      clock.advance(12_000);
+      await settle(element);
+      expect(visibleStrings(root(element))).to.include('You can ask for a new code in 18 s.');
+      resend().click();
+      await settle(element);
+      expect(calls.map(([name]) => name)).to.deep.equal(['factors', 'sendCode']);
+      clock.advance(18_000);
+      await settle(element);
+      expect(resend().getAttribute('aria-disabled')).to.equal('false');
+      expect(visibleStrings(root(element)).join(' ')).to.not.include('You can ask');
+      resend().focus();
+      await sendKeys({ press: 'Enter' });
+      await settle(element);
+      expect(calls[2]).to.deep.equal(['resendCode', { stateToken: 'st-1', channel: 'sms', challengeId: 'ch-1', locale: 'en' }]);
+      expect(visibleStrings(root(element))).to.include('You can ask for a new code in 30 s.');
+      // A resend puts the focus back in the code field.
+      await sendKeys({ type: '654321' });
+      await settle(element);
+      expect(calls[3]).to.deep.equal(['verifyCode', { stateToken: 'st-1', channel: 'sms', challengeId: 'ch-1', code: '654321' }]);
+      expect(completed).to.deep.equal([SUCCESS]);
+    });
+
+    it('e-mail: the same screen with the e-mail title', async () => {
+      const { context, calls } = await stubContext({
+        sendCode: async () => ({ challengeId: 'ch-2', expiresAt: at(300), resendAvailableAt: at(30), sentTo: 'a•••@example.com' }),
+      });
+      const { element, completed } = await mount(context, { clock: manualClock(T0) });
+      await chooseFactor(element, 'E-mail');
+      expect(text(element, 'screen-title')).to.equal('E-mail code');
+      expect(visibleStrings(root(element))).to.include('We sent a code to a•••@example.com.');
+      await sendKeys({ type: '111222' });
+      await settle(element);
+      expect(calls.at(-1)).to.deep.equal(['verifyCode', { stateToken: 'st-1', channel: 'email', challengeId: 'ch-2', code: '111222' }]);
+      expect(completed).to.have.length(1);
+    });
+
+    it('recovery code: typed with its dashes, sent with Enter', async () => {
+      const { context, calls } = await stubContext();
+      const { element, completed } = await mount(context);
+      await chooseFactor(element, 'Recovery code');
+      await sendKeys({ type: 'abcd-efgh-jkmn' });
+      await sendKeys({ press: 'Enter' });
+      await settle(element);
+      expect(calls.at(-1)).to.deep.equal(['verifyRecoveryCode', { stateToken: 'st-1', code: 'abcd-efgh-jkmn' }]);
+      expect(completed).to.have.length(1);
+    });
+
+    it('TOTP enrolment: lazy QR code, the setup key for typing, verify with the enrolment id, then the recovery codes once', async () => {
+      const codes = ['aaaa-bbbb-cccc', 'dddd-eeee-ffff'];
+      const { context, calls } = await stubContext({
+        factors: async () => offer([{ type: 'totp', enrolled: false, enrollable: true }]),
+        verifyTotp: async () => ({ ...SUCCESS, recoveryCodes: codes }),
+      });
+      const { element, completed } = await mount(context);
+      await chooseFactor(element, 'Authenticator app');
+      await until(() => root(element).querySelector('[part~="qr-code"] svg') !== null, 'the QR code');
+      expect(root(element).querySelector('[part~="qr-code"]')!.getAttribute('aria-label')).to.equal('QR code to add Shop to an authenticator app');
+      expect(text(element, 'secret')).to.equal('JBSWY3DPEHPK3PXP');
+      await expectNoAxeViolations(element);
+      await sendKeys({ type: '246810' });
+      await settle(element);
+      expect(calls.at(-1)).to.deep.equal(['verifyTotp', { stateToken: 'st-1', code: '246810', enrolmentId: 'en-1' }]);
+      expect(completed).to.deep.equal([]);
+      expect(text(element, 'screen-title')).to.equal('Save your recovery codes');
+      expect([...root(element).querySelectorAll('[part~="recovery-codes"] li')].map((item) => item.textContent)).to.deep.equal(codes);
+      await expectNoAxeViolations(element);
+      expect(focusedText()).to.equal('Copy codes');
+      await sendKeys({ press: 'Tab' });
+      await sendKeys({ press: 'Tab' });
+      expect(focusedText()).to.equal('I have saved my codes');
+      await sendKeys({ press: 'Enter' });
+      expect(completed).to.deep.equal([{ ...SUCCESS, recoveryCodes: codes }]);
+    });
+
+    it('offers "trust this device" when allowed and sends it with the device id', async () => {
+      const { context, calls } = await stubContext({ factors: async () => offer(FACTORS, true) });
+      const { element } = await mount(context);
+      await chooseFactor(element, 'Authenticator app');
+      await sendKeys({ press: 'Tab' });
+      expect(deepActiveElement()).to.have.property('type', 'checkbox');
+      await sendKeys({ press: 'Space' });
+      await sendKeys({ press: 'Shift+Tab' });
+      await sendKeys({ type: '123456' });
+      await settle(element);
+      expect(calls.at(-1)).to.deep.equal(['verifyTotp', { stateToken: 'st-1', code: '123456', trustDevice: true, deviceId: 'device-1' }]);
+    });
+
+    it('has no "trust this device" when the factors answer does not allow it', async () => {
+      const { context } = await stubContext();
+      const { element } = await mount(context);
+      await chooseFactor(element, 'Authenticator app');
+      expect(root(element).querySelector('input[type="checkbox"]')).to.equal(null);
+    });
+  });
+
+  describe('errors', () => {
+    it('announces a refused code beside the field, empties it, emits guard-error, and lets the user try again', async () => {
+      let refusals = 1;
+      const { context } = await stubContext({ verifyTotp: async () => (refusals-- > 0 ? Promise.reject(new GuardError('invalid_code')) : SUCCESS) });
+      const { element, errors, completed } = await mount(context);
+      await chooseFactor(element, 'Authenticator app');
+      await sendKeys({ type: '000000' });
+      await settle(element);
+      const alert = deepQuery(root(element), '[part~="error"][role="alert"]:not(:empty)')!;
+      expect(alert.textContent).to.equal('That code is not right. Check it and try again.');
+      expect(text(element, 'error')).to.equal('');
+      expect(errors).to.deep.equal(['invalid_code']);
+      expect(deepQuery<HTMLInputElement>(root(element), 'input')!.value).to.equal('');
+      await expectNoAxeViolations(element);
+      await sendKeys({ type: '123456' });
+      await settle(element);
+      expect(completed).to.have.length(1);
+    });
+
+    for (const code of ['cooldown', 'too_many_attempts', 'locked', 'code_expired'] as const) {
+      it(`shows ${code} translated`, async () => {
+        const problem = { code, ...(code === 'locked' || code === 'cooldown' ? { retryAt: at(90) } : {}) };
+        const refusal = () => Promise.reject(GuardError.fromProblem(code === 'locked' ? 423 : 429, problem));
+        const { context } = await stubContext(code === 'cooldown' ? { sendCode: refusal } : { verifyCode: refusal });
+        const { element, errors } = await mount(context, { clock: manualClock(T0) });
+        await chooseFactor(element, 'Text message');
+        if (code !== 'cooldown') {
+          await sendKeys({ type: '000000' });
+          await settle(element);
+        }
+        const alert = deepQuery(root(element), '[role="alert"]:not(:empty)')!;
+        expect(alert.textContent).to.equal(context.i18n.t(`errors.${code}`));
+        expect(errors).to.deep.equal([code]);
+        // A refused send says when another code may be asked for.
+        if (code === 'cooldown') expect(visibleStrings(root(element))).to.include('You can ask for a new code in 90 s.');
+        await expectNoAxeViolations(element);
+      });
+    }
+
+    it('a failed factor list shows the error in the dialog and offers to try again', async () => {
+      let failures = 1;
+      const { context } = await stubContext({ factors: async () => (failures-- > 0 ? Promise.reject(new GuardError('network')) : offer()) });
+      const { element, errors } = await mount(context);
+      expect(text(element, 'error')).to.equal('We could not reach the server. Check your connection and try again.');
+      expect(root(element).querySelector('[part~="error"]')!.getAttribute('role')).to.equal('alert');
+      expect(errors).to.deep.equal(['network']);
+      await expectNoAxeViolations(element);
+      const retry = [...root(element).querySelectorAll('button')].find((button) => button.textContent === 'Try again')!;
+      retry.focus();
+      await sendKeys({ press: 'Enter' });
+      await settle(element);
+      expect(root(element).querySelector('guard-factor-select')).to.not.equal(null);
+      expect(text(element, 'error')).to.equal('');
+    });
+
+    it('an error that ends the step-up leaves only the message', async () => {
+      const { context } = await stubContext({ factors: () => Promise.reject(new GuardError('expired')) });
+      const { element, errors } = await mount(context);
+      expect(text(element, 'error')).to.equal('This verification request has expired. Start again.');
+      expect(errors).to.deep.equal(['expired']);
+      expect(root(element).querySelector('button, guard-factor-select')).to.equal(null);
+    });
+
+    it('a factor this browser cannot use is refused with unsupported_factor', async () => {
+      const { context } = await stubContext({ factors: async () => offer([{ type: 'webauthn', enrolled: true, enrollable: false }]) });
+      const { element, errors } = await mount(context);
+      await chooseFactor(element, 'Passkey');
+      expect(errors).to.deep.equal(['unsupported_factor']);
+      expect(text(element, 'error')).to.equal('This method is not available in this browser.');
+    });
+  });
+
+  describe('the modal', () => {
+    it('is a modal dialog: the page is inert, Tab stays inside, and focus returns on completion', async () => {
+      const { context } = await stubContext();
+      const { element } = await mount(context, { cancellable: true });
+      expect(dialog(element).matches(':modal')).to.equal(true);
+      expect(document.activeElement).to.equal(element);
+      for (let stop = 0; stop < 12; stop++) {
+        await sendKeys({ press: 'Tab' });
+        expect(document.activeElement, `Tab ${stop + 1}`).to.not.equal(outside);
+      }
+      outside.focus();
+      expect(document.activeElement).to.not.equal(outside);
+      await chooseFactor(element, 'Authenticator app');
+      await sendKeys({ type: '123456' });
+      await settle(element);
+      expect(document.activeElement).to.equal(outside);
+    });
+
+    it('Escape cancels only when cancellable, then returns the focus', async () => {
+      const { context } = await stubContext();
+      const locked = await mount(context);
+      await sendKeys({ press: 'Escape' });
+      await settle(locked.element);
+      await sendKeys({ press: 'Escape' });
+      await settle(locked.element);
+      expect(dialog(locked.element).matches(':modal')).to.equal(true);
+      expect(locked.events).to.deep.equal([]);
+      locked.element.remove();
+      outside.focus();
+
+      const open = await mount(context, { cancellable: true });
+      await sendKeys({ press: 'Escape' });
+      await settle(open.element);
+      expect(open.events).to.deep.equal(['close']);
+      expect(dialog(open.element).open).to.equal(false);
+      expect(document.activeElement).to.equal(outside);
+    });
+
+    it('the close button cancels when cancellable and is absent otherwise', async () => {
+      const { context } = await stubContext();
+      const first = await mount(context);
+      expect(root(first.element).querySelector('[part~="close-button"]')).to.equal(null);
+      first.element.remove();
+      const { element, events } = await mount(context, { cancellable: true });
+      const close = root(element).querySelector<HTMLButtonElement>('[part~="close-button"]')!;
+      expect(close.getAttribute('aria-label')).to.equal('Cancel verification');
+      close.click();
+      expect(events).to.deep.equal(['close']);
+    });
+
+    it('while locked, comes back after a script removes it, hides it or closes its dialog', async () => {
+      const { context } = await stubContext();
+      const { element } = await mount(context, { locked: true, cancellable: true });
+      const modal = () => element.isConnected && dialog(element).matches(':modal') && getComputedStyle(element).display !== 'none';
+      expect(text(element, 'reason')).to.include('Your session is paused until you verify.');
+      await expectNoAxeViolations(element);
+
+      element.remove();
+      await until(modal, 'back after remove()');
+      document.body.replaceChildren();
+      await until(modal, 'back after the body was emptied');
+      document.body.prepend(outside);
+      element.hidden = true;
+      await until(() => modal() && !element.hidden, 'shown again after hidden');
+      element.style.display = 'none';
+      await until(modal, 'shown again after display: none');
+      element.style.visibility = 'hidden';
+      await until(() => modal() && getComputedStyle(element).visibility === 'visible', 'visible again');
+      dialog(element).close();
+      await until(modal, 'reopened after dialog.close()');
+      dialog(element).style.display = 'none';
+      await until(() => getComputedStyle(dialog(element)).display !== 'none', 'the dialog shown again');
+      await settle(element);
+      expect(root(element).querySelector('guard-factor-select')).to.not.equal(null);
+
+      element.locked = false;
+      element.remove();
+      await settle(element);
+      expect(element.isConnected).to.equal(false);
+    });
+
+    it('is not held open once unlocked: Guard takes it down like this', async () => {
+      const { context } = await stubContext();
+      const { element } = await mount(context, { locked: true });
+      element.locked = false;
+      element.remove();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(element.isConnected).to.equal(false);
+      expect(document.activeElement).to.equal(outside);
+    });
+  });
+
+  describe('language and theme', () => {
+    it('re-renders every visible string when the language changes', async () => {
+      const { context } = await stubContext({ factors: async () => offer(FACTORS, true) });
+      const { element } = await mount(context, { cancellable: true, locked: true });
+      await chooseFactor(element, 'Text message');
+      const data = ['Sign-in from a new country', '+44 •••• 0123'];
+      const english = visibleStrings(root(element));
+      expect(english).to.include('Confirm it’s you');
+      await context.i18n.changeLanguage('zh-CN');
+      await settle(element);
+      const chinese = visibleStrings(root(element));
+      expect(chinese).to.include('确认是您本人');
+      expect(chinese).to.have.length(english.length);
+      expect(chinese.filter((string) => english.includes(string) && !data.includes(string) && string !== '×')).to.deep.equal([]);
+      expect(root(element).querySelector('[part~="close-button"]')!.getAttribute('aria-label')).to.not.equal('Cancel verification');
+    });
+
+    it('takes its colours from the theme: dark changes them, and the page around keeps its own styles', async () => {
+      const page = (): string[] => {
+        const style = getComputedStyle(document.body);
+        const button = getComputedStyle(outside);
+        return [
+          style.color,
+          style.backgroundColor,
+          style.fontFamily,
+          button.color,
+          button.fontFamily,
+          String(document.styleSheets.length),
+          String(document.adoptedStyleSheets.length),
+        ];
+      };
+      const before = page();
+      const { context } = await stubContext();
+      const { element } = await mount(context);
+      const colours = () => {
+        const style = getComputedStyle(dialog(element));
+        return [style.backgroundColor, style.color];
+      };
+      expect(colours()).to.deep.equal(['rgb(255, 255, 255)', 'rgb(15, 23, 42)']);
+      element.theme = 'dark';
+      await element.updateComplete;
+      expect(colours()).to.deep.equal(['rgb(15, 23, 42)', 'rgb(241, 245, 249)']);
+      expect(page()).to.deep.equal(before);
+      await expectNoAxeViolations(element);
+    });
+  });
+
+  describe('accessibility', () => {
+    it('has no axe violation while loading, on the factor list and on each factor screen', async () => {
+      let release!: () => void;
+      const { context } = await stubContext({
+        factors: () => new Promise<StepUpFactors>((resolve) => (release = () => resolve(offer(FACTORS, true)))),
+      });
+      const { element } = await mount(context, { cancellable: true });
+      expect(visibleStrings(root(element))).to.include('Loading…');
+      await expectNoAxeViolations(element);
+      release();
+      await settle(element);
+      await expectNoAxeViolations(element);
+      for (const factor of ['Authenticator app', 'Text message', 'E-mail', 'Recovery code']) {
+        await chooseFactor(element, factor);
+        await expectNoAxeViolations(element);
+        const back = [...root(element).querySelectorAll('button')].find((button) => button.textContent === 'Use another method')!;
+        back.click();
+        await settle(element);
+        await (root(element).querySelector('guard-factor-select') as HTMLElement).focus();
+      }
+    });
+  });
+});

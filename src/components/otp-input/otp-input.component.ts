@@ -1,6 +1,5 @@
 import { html, LitElement } from 'lit';
 import { property, query } from 'lit/decorators.js';
-import { live } from 'lit/directives/live.js';
 import { GuardOtpCompleteEvent } from '../../events/otp-complete.js';
 import styles from './otp-input.styles.js';
 
@@ -71,7 +70,7 @@ export class GuardOtpInput extends LitElement {
       <input
         id="input"
         part="input"
-        .value=${live(this.value)}
+        .value=${this.value}
         inputmode=${this.alphanumeric ? 'text' : 'numeric'}
         autocomplete=${this.alphanumeric ? 'off' : 'one-time-code'}
         autocapitalize="off"

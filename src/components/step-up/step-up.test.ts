@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import type { ApiClient } from '../../core/api-client.js';
 import { GuardError } from '../../core/errors.js';
 import type { MfaTriggerData, StepUpFactor, StepUpFactors, StepUpSuccess } from '../../core/types.js';
-import type { GuardContext } from '../../guard.js';
+import { Guard, type GuardContext } from '../../guard.js';
 import { GuardI18n } from '../../i18n/i18n.js';
 import type { MetadataClient } from '../../metadata/metadata-client.js';
 import { expectNoAxeViolations } from '../../test-support/axe.js';
@@ -412,6 +412,30 @@ describe('<guard-step-up>', () => {
       element.locked = false;
       element.remove();
       await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(element.isConnected).to.equal(false);
+      expect(document.activeElement).to.equal(outside);
+    });
+  });
+
+  describe('mounted by Guard', () => {
+    it('startMfa locks the real element, which a keyboard user completes; Guard then takes it down', async () => {
+      const paths: string[] = [];
+      const fetch = (async (input: RequestInfo | URL) => {
+        const path = new URL(input instanceof Request ? input.url : input.toString()).pathname;
+        paths.push(path);
+        const body = path === '/v1/stepup/factors' ? offer() : SUCCESS;
+        return new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
+      }) as typeof globalThis.fetch;
+      const guard = new Guard({ appId: 'shop', host: 'https://mfa.example.com', lang: 'en', fetch });
+      const token = guard.startMfa(TRIGGER, { cancellable: false });
+      await until(() => document.querySelector('guard-step-up')?.shadowRoot?.querySelector('guard-factor-select') != null, 'the factor list');
+      const element = document.querySelector('guard-step-up')!;
+      expect([element.locked, element.cancellable]).to.deep.equal([true, false]);
+      await settle(element);
+      await chooseFactor(element, 'Authenticator app');
+      await sendKeys({ type: '123456' });
+      expect(await token).to.equal('jwt-1');
+      expect(paths).to.deep.equal(['/v1/stepup/factors', '/v1/stepup/totp/verify']);
       expect(element.isConnected).to.equal(false);
       expect(document.activeElement).to.equal(outside);
     });

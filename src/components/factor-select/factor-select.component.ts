@@ -9,6 +9,7 @@ import styles from './factor-select.styles.js';
 const usable = (factor: StepUpFactor) => factor.enrolled || factor.enrollable;
 
 /**
+ * @tag guard-factor-select
  * @summary The step-up's factors in policy order: set-up ones first-class, ones the user may set up now
  * marked so, the rest shown but unavailable. Buttons in a list; the arrow keys move between them too.
  *

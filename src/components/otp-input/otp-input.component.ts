@@ -1,9 +1,10 @@
 import { html, LitElement } from 'lit';
-import { property, query } from 'lit/decorators.js';
+import { property } from 'lit/decorators.js';
 import { GuardOtpCompleteEvent } from '../../events/otp-complete.js';
 import styles from './otp-input.styles.js';
 
 /**
+ * @tag guard-otp-input
  * @summary A one-time code field: one real input (`autocomplete="one-time-code"`, so SMS autofill, password
  * managers and paste work), digits only unless `alphanumeric`, completing when the code is whole.
  *
@@ -37,7 +38,9 @@ export class GuardOtpInput extends LitElement {
   @property({ type: Boolean }) busy = false;
   @property() value = '';
 
-  @query('input') private readonly input!: HTMLInputElement;
+  private get input(): HTMLInputElement {
+    return this.renderRoot.querySelector('input')!;
+  }
 
   /** Empties the field and puts the focus back in it, after a refused code. */
   clear(): void {

@@ -1,5 +1,5 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { property, state } from 'lit/decorators.js';
 import { endsStepUp, GuardError } from '../../core/errors.js';
 import type { MfaTriggerData, OtpChannel, OtpSent, StepUpFactors, StepUpSuccess, TotpEnrolment, TrustRequest } from '../../core/types.js';
 import { CountdownController, systemClock, type Clock } from '../../controllers/countdown.js';
@@ -39,6 +39,7 @@ function deepActiveElement(): HTMLElement | undefined {
 }
 
 /**
+ * @tag guard-step-up
  * @summary Session-locked step-up dialog: shows why, lets the user pick a factor, proves it (TOTP, first TOTP
  * enrolment with its recovery codes, SMS or e-mail code, recovery code) and ends with an mfaToken. A native
  * modal `<dialog>`: the page behind is inert, focus stays inside and returns where it was afterwards.
@@ -83,9 +84,6 @@ export class GuardStepUp extends LitElement {
   @state() private trust = false;
   @state() private copied = false;
 
-  @query('dialog') private readonly dialog!: HTMLDialogElement;
-  @query('guard-otp-input') private readonly otp!: GuardOtpInput | null;
-
   private readonly localize = new LocalizeController(this);
   // A locked step-up that a script removed is back within a microtask: its call goes on.
   private readonly request = new RequestController(this, () => this.locked);
@@ -96,6 +94,15 @@ export class GuardStepUp extends LitElement {
   private previousFocus: HTMLElement | undefined;
   /** Closed by us (completed or cancelled), as opposed to by a script. */
   private dismissed = false;
+
+  // Getters rather than Lit's @query: one decorator less in the core bundle.
+  private get dialog(): HTMLDialogElement {
+    return this.renderRoot.querySelector('dialog')!;
+  }
+
+  private get otp(): GuardOtpInput | null {
+    return this.renderRoot.querySelector('guard-otp-input');
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();

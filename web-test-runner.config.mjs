@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
+import { strictCspPage } from './src/test-support/csp-page.mjs';
 import { sseTestServer } from './src/test-support/sse-server.mjs';
 
 const require = createRequire(import.meta.url);
@@ -49,7 +50,7 @@ export default {
   // Two workers on the 2-core machines; each test file gets its own page.
   concurrency: 2,
   testFramework: { config: { timeout: 5000 } },
-  middleware: [sseTestServer()],
+  middleware: [sseTestServer(), strictCspPage()],
   plugins: [commonJsPackages(), esbuildPlugin({ ts: true, tsconfig: 'src/tsconfig.json', target: 'es2022' })],
   browsers: [
     playwrightLauncher({

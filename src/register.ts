@@ -5,11 +5,13 @@
  * definition) is left alone rather than throwing.
  */
 import { GuardFactorSelect } from './components/factor-select/factor-select.component.js';
+import { GuardLogin } from './components/login/login.component.js';
 import { GuardOtpInput } from './components/otp-input/otp-input.component.js';
 import { GuardStepUp } from './components/step-up/step-up.component.js';
 
 /** Tag → element class, filled in by the components (`'guard-step-up': GuardStepUp`). */
 const ELEMENTS: Record<string, CustomElementConstructor> = {
+  'guard-login': GuardLogin,
   'guard-step-up': GuardStepUp,
   'guard-factor-select': GuardFactorSelect,
   'guard-otp-input': GuardOtpInput,

@@ -1,0 +1,275 @@
+import { html, LitElement, nothing, render, type PropertyValues, type TemplateResult } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { GuardError } from '../../core/errors.js';
+import type { LoginCodeSent } from '../../core/types.js';
+import { GuardCloseEvent } from '../../events/close.js';
+import { GuardLoginSubmitEvent, type LoginMethod } from '../../events/login-submit.js';
+import type { GuardContext } from '../../guard.js';
+import type { TranslationKey } from '../../i18n/i18n.js';
+import type { Theme } from '../../themes/themes.js';
+import { CountdownController, systemClock, type Clock } from '../../controllers/countdown.js';
+import { LocalizeController } from '../../controllers/localize.js';
+import { RequestController } from '../../controllers/request.js';
+import { loginStyles } from './login.styles.js';
+
+export type { LoginMethod };
+
+const ALL_METHODS: readonly LoginMethod[] = ['password', 'sms', 'email'];
+const METHOD_LABELS: Record<LoginMethod, TranslationKey> = { password: 'login.methodPassword', sms: 'login.methodSms', email: 'login.methodEmail' };
+
+let instances = 0;
+
+/**
+ * Password managers and the browser's autofill only see inputs in the document's light DOM (they do not look
+ * into shadow roots, and a form-associated custom element hides its real `<input>` from them just the same),
+ * so, the approach Hanko took, the form controls are rendered as light-DOM children of the element and
+ * projected into its shadow root's slot. Each control is a direct child so `static styles` can reach it with
+ * `::slotted()` (no stylesheet is added to the page); the controls join the empty `<form>` beside them through
+ * their `form` attribute, which keeps Enter-to-submit and the password managers' form detection. The chrome
+ * (title, method switch, error region) stays in the shadow root.
+ *
+ * Renders once `context` is set; `Guard` sets it. `context.login` runs the login (with `before-login`, the
+ * metadata and any step-up); errors are shown translated and re-emitted as `guard-error`.
+ *
+ * @tag guard-login
+ * @summary Sign-in form: username / e-mail / phone + password, or a one-time code by SMS or e-mail.
+ *
+ * @event {{ method: LoginMethod; login: string }} guard-login-submit - Before a password login or sending a
+ *   login code; cancelable (`preventDefault()` stops it). Carries no secret.
+ * @event {{ error: GuardError }} guard-error - Sending a code or signing in failed (also shown in `error`).
+ * @event guard-close - The user closed the modal (`mode="modal"`: close button or Escape).
+ *
+ * @slot - Reserved: the element renders its own form controls here.
+ *
+ * @csspart base - The form surface (`role="dialog"` in modal mode).
+ * @csspart title - The heading.
+ * @csspart methods - The sign-in method switch.
+ * @csspart error - The error region (`role="alert"`).
+ *
+ * @cssproperty [--width=24rem] - Maximum width of the surface.
+ * @cssproperty [--gap=var(--guard-spacing-m)] - Space between fields.
+ */
+export class GuardLogin extends LitElement {
+  static override styles = loginStyles;
+
+  /** Set by `Guard`: the API client, strings and login runner. */
+  @property({ attribute: false }) context?: GuardContext;
+
+  /** `light` (default), `dark` or `auto` (`prefers-color-scheme`). */
+  @property({ reflect: true }) theme?: Theme;
+
+  /** `modal` shows an overlay with a close button; `Guard` sets it in modal mode. */
+  @property({ reflect: true }) mode: 'normal' | 'modal' = 'normal';
+
+  /** The sign-in methods offered, in this order, space-separated: `password`, `sms`, `email`. */
+  @property({
+    converter: (value) => {
+      const chosen = ALL_METHODS.filter((method) => value?.split(/\s+/).includes(method));
+      return chosen.length > 0 ? chosen : [...ALL_METHODS];
+    },
+  })
+  methods: LoginMethod[] = [...ALL_METHODS];
+
+  /** Seconds before another login code may be asked for (the backend's resend cooldown). */
+  @property({ type: Number, attribute: 'resend-delay' }) resendDelay = 30;
+
+  /** Time source of the resend countdown. */
+  @property({ attribute: false }) clock: Clock = systemClock;
+
+  @state() private method: LoginMethod = 'password';
+  /** Set once a login code was sent: the form asks for the code. */
+  @state() private sent?: LoginCodeSent & { login: string };
+  @state() private passwordShown = false;
+
+  private readonly ids = `guard-login-${++instances}`;
+  private readonly localize = new LocalizeController(this);
+  private readonly request = new RequestController(this);
+  private readonly resend = new CountdownController(this, () => this.clock);
+  /** Moves focus after the next render (to the code input when the code step opens). */
+  private focusAfterRender?: string;
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('methods') && !this.methods.includes(this.method)) this.method = this.methods[0] ?? 'password';
+  }
+
+  protected override update(changed: PropertyValues<this>): void {
+    super.update(changed);
+    render(this.context ? this.renderControls() : nothing, this, { host: this });
+  }
+
+  protected override updated(): void {
+    if (!this.focusAfterRender) return;
+    this.querySelector<HTMLElement>(`#${this.focusAfterRender}`)?.focus();
+    this.focusAfterRender = undefined;
+  }
+
+  protected override render(): TemplateResult | typeof nothing {
+    if (!this.context) return nothing;
+    const t = this.t;
+    const { pending, error } = this.request;
+    const modal = this.mode === 'modal';
+    return html`
+      <div
+        part="base"
+        role=${modal ? 'dialog' : nothing}
+        aria-modal=${modal ? 'true' : nothing}
+        aria-labelledby=${modal ? 'title' : nothing}
+        aria-busy=${pending ? 'true' : 'false'}
+        @keydown=${modal ? this.onModalKeydown : nothing}
+      >
+        ${modal ? html`<button class="close" type="button" aria-label=${t('common.close')} @click=${this.close}>×</button>` : nothing}
+        <h2 part="title" id="title">${t('login.title')}</h2>
+        ${
+          this.methods.length > 1 && !this.sent
+            ? html`<div part="methods" role="group" aria-label=${t('login.methodsLabel')}>
+                ${this.methods.map(
+                  (method) =>
+                    html`<button type="button" aria-pressed=${method === this.method ? 'true' : 'false'} @click=${() => this.switchMethod(method)}>
+                      ${t(METHOD_LABELS[method])}
+                    </button>`,
+                )}
+              </div>`
+            : nothing
+        }
+        <div part="error" class="error" role="alert">${error ? t(`errors.${error.code}`) : nothing}</div>
+        <div class="fields"><slot></slot></div>
+      </div>
+    `;
+  }
+
+  /** The light-DOM controls (see the class comment); each is a direct child of the element. */
+  private renderControls(): TemplateResult {
+    const t = this.t;
+    const id = (name: string) => `${this.ids}-${name}`;
+    const form = id('form');
+    const busy = this.request.pending;
+    const submit = (idle: TranslationKey, working: TranslationKey) => html`<button type="submit" form=${form}>${t(busy ? working : idle)}</button>`;
+    const shell = html`<form id=${form} method="post" @submit=${this.onSubmit}></form>`;
+
+    if (this.sent) {
+      const seconds = this.resend.seconds;
+      return html`${shell}
+        <p id=${id('sent')}>${t('code.sent', { destination: this.sent.sentTo })}</p>
+        <label for=${id('code')}>${t('login.codeLabel')}</label>
+        <input
+          id=${id('code')}
+          form=${form}
+          name="code"
+          autocomplete="one-time-code"
+          inputmode="numeric"
+          required
+          aria-describedby=${id('sent')}
+          ?readonly=${busy}
+        />
+        ${submit('common.verify', 'common.verifying')}
+        <button type="button" ?disabled=${seconds > 0 || busy} @click=${this.resendCode}>
+          ${seconds > 0 ? t('code.resendIn', { seconds }) : t('code.resend')}
+        </button>
+        <button type="button" @click=${this.changeLogin}>${t('common.back')}</button>`;
+    }
+
+    if (this.method === 'password') {
+      return html`${shell}
+        <label for=${id('login')}>${t('login.identifierLabel')}</label>
+        <input id=${id('login')} form=${form} name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required ?readonly=${busy} />
+        <label for=${id('password')}>${t('login.passwordLabel')}</label>
+        <input
+          id=${id('password')}
+          form=${form}
+          name="password"
+          type=${this.passwordShown ? 'text' : 'password'}
+          autocomplete="current-password"
+          required
+          ?readonly=${busy}
+        />
+        <button type="button" aria-pressed=${this.passwordShown ? 'true' : 'false'} @click=${this.togglePassword}>
+          ${t(this.passwordShown ? 'login.hidePassword' : 'login.showPassword')}
+        </button>
+        ${submit('login.submit', 'login.submitting')}`;
+    }
+
+    const sms = this.method === 'sms';
+    return html`${shell}
+      <label for=${id('login')}>${t(sms ? 'login.phoneLabel' : 'login.emailLabel')}</label>
+      <input
+        id=${id('login')}
+        form=${form}
+        name=${sms ? 'phone' : 'email'}
+        type=${sms ? 'tel' : 'email'}
+        autocomplete=${sms ? 'tel' : 'email'}
+        aria-describedby=${sms ? id('hint') : nothing}
+        required
+        ?readonly=${busy}
+      />
+      ${sms ? html`<p id=${id('hint')}>${t('login.phoneHint')}</p>` : nothing} ${submit('login.sendCode', 'code.sending')}`;
+  }
+
+  /** Bound, so templates can destructure it. */
+  private get t(): LocalizeController['t'] {
+    return (key, values) => this.localize.t(key, values);
+  }
+
+  private field(name: string): string {
+    return this.querySelector<HTMLInputElement>(`#${this.ids}-${name}`)?.value.trim() ?? '';
+  }
+
+  private switchMethod(method: LoginMethod): void {
+    this.method = method;
+    this.request.clear();
+  }
+
+  private togglePassword(): void {
+    this.passwordShown = !this.passwordShown;
+  }
+
+  private changeLogin(): void {
+    this.sent = undefined;
+    this.request.clear();
+    this.focusAfterRender = `${this.ids}-login`;
+  }
+
+  private close(): void {
+    this.dispatchEvent(new GuardCloseEvent());
+  }
+
+  private onModalKeydown(event: KeyboardEvent): void {
+    if (event.key === 'Escape') this.close();
+  }
+
+  private async onSubmit(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    if (this.request.pending) return;
+    const context = this.context!;
+    if (this.sent) {
+      const { login, challengeId } = this.sent;
+      await this.request.run(() => context.login({ login, challengeId, code: this.field('code') }));
+      return;
+    }
+    const login = this.field('login');
+    if (!this.dispatchEvent(new GuardLoginSubmitEvent({ method: this.method, login }))) return;
+    if (this.method === 'password') await this.request.run(() => context.login({ login, password: this.field('password') }));
+    else await this.sendCode(login);
+  }
+
+  private resendCode(): Promise<void> {
+    return this.sendCode(this.sent!.login);
+  }
+
+  private async sendCode(login: string): Promise<void> {
+    const { api, i18n } = this.context!;
+    const sent = await this.request.run(async (signal) => {
+      try {
+        return await api.sendLoginCode({ login, locale: i18n.language }, { signal });
+      } catch (caught) {
+        // A cooldown says when the next send is allowed: the countdown shows it.
+        const retryAt = GuardError.from(caught).retryAt;
+        if (retryAt) this.resend.start(retryAt);
+        throw caught;
+      }
+    });
+    if (!sent) return;
+    this.sent = { ...sent, login };
+    this.focusAfterRender = `${this.ids}-code`;
+    this.resend.start(new Date(this.clock.now() + this.resendDelay * 1000));
+  }
+}

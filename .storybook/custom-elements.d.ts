@@ -1,0 +1,4 @@
+declare module '*/custom-elements.json' {
+  const manifest: { schemaVersion: string; modules: unknown[] };
+  export default manifest;
+}

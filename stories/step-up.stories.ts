@@ -1,0 +1,85 @@
+import type { Meta, StoryObj } from '@storybook/web-components-vite';
+import '../src/components/step-up/step-up.js';
+import type { ApiClient } from '../src/core/api-client.js';
+import { GuardError } from '../src/core/errors.js';
+import type { MfaTriggerData, StepUpFactors } from '../src/core/types.js';
+import type { Theme } from '../src/themes/themes.js';
+import { storyContext } from './support/context.js';
+
+interface StepUpArgs {
+  theme: Theme;
+  cancellable: boolean;
+  locked: boolean;
+}
+
+const OFFER: StepUpFactors = {
+  factors: [
+    { type: 'totp', enrolled: true, enrollable: false },
+    { type: 'sms', enrolled: true, enrollable: false, hint: '+44 •••• 0123' },
+    { type: 'email', enrolled: true, enrollable: false, hint: 'a•••@example.com' },
+    { type: 'recovery_code', enrolled: true, enrollable: false },
+  ],
+  reason: { ruleId: 'new-country', message: 'Sign-in from a country you have not used before' },
+  acr: 'urn:camfa:acr:mfa',
+  expiresAt: new Date(Date.now() + 600_000).toISOString(),
+  appName: 'Shop',
+  trustDevice: true,
+};
+
+const TRIGGER: MfaTriggerData = {
+  stateToken: 'story',
+  originalIdentity: 'alice',
+  factors: OFFER.factors.map(({ type, enrolled }) => ({ type, enrolled })),
+  reason: OFFER.reason,
+  acr: OFFER.acr,
+  expiresAt: OFFER.expiresAt,
+  host: 'https://mfa.example.com',
+  appId: 'storybook',
+};
+
+/** The step-up's ApiClient calls, answered at once; `factors` per story. */
+const api = (factors: ApiClient['factors']): Partial<ApiClient> => ({
+  factors,
+  sendCode: async () => ({
+    challengeId: 'story',
+    sentTo: '+44 •••• 0123',
+    expiresAt: OFFER.expiresAt,
+    resendAvailableAt: new Date(Date.now() + 30_000).toISOString(),
+  }),
+});
+
+const meta: Meta<StepUpArgs> = {
+  title: 'Elements/guard-step-up',
+  component: 'guard-step-up',
+  // A modal dialog each: in the docs page every story gets its own frame instead of stacking modals.
+  parameters: { docs: { story: { inline: false, iframeHeight: 640 } } },
+  args: { theme: 'light', cancellable: true, locked: false },
+  argTypes: { theme: { control: 'inline-radio', options: ['light', 'dark', 'auto'] } },
+  loaders: [
+    async ({ parameters }) => ({
+      context: await storyContext({ api: api((parameters.factors as ApiClient['factors'] | undefined) ?? (async () => OFFER)) }),
+    }),
+  ],
+  render: (args, { loaded }) => {
+    const element = document.createElement('guard-step-up');
+    element.theme = args.theme;
+    element.cancellable = args.cancellable;
+    element.locked = args.locked;
+    element.trigger = TRIGGER;
+    element.context = loaded.context;
+    return element;
+  },
+};
+
+export default meta;
+type Story = StoryObj<StepUpArgs>;
+
+export const FactorList: Story = {};
+
+export const Locked: Story = { args: { cancellable: false, locked: true } };
+
+export const Loading: Story = { parameters: { factors: () => new Promise(() => {}) } };
+
+export const Expired: Story = { parameters: { factors: () => Promise.reject(new GuardError('expired')) } };
+
+export const Dark: Story = { args: { theme: 'dark' } };

@@ -108,8 +108,9 @@ export default defineConfig(({ mode }): UserConfig => {
           reportCompressedSize: false,
           lib: { entry: { index: src('index.ts'), ...componentEntries() }, formats: ['es'] },
           rolldownOptions: {
-            // Dependencies stay imports: the application's bundler dedupes lit and splits the lazy parts.
-            external: (id) => /^[^./\0]/.test(id) && !id.startsWith(root),
+            // Dependencies stay imports: the application's bundler dedupes lit and splits the lazy parts. The
+            // compiler's own helpers (Lit's decorators need one) are no dependency of ours: they are bundled.
+            external: (id) => /^[^./\0]/.test(id) && !id.startsWith(root) && !id.startsWith('@oxc-project/runtime/'),
             output: { preserveModules: true, preserveModulesRoot: src(''), entryFileNames: '[name].js' },
           },
         },

@@ -1,6 +1,6 @@
 import { css } from 'lit';
 import { themeStyles } from '../../themes/themes.js';
-import { controlStyles } from '../shared/controls.styles.js';
+import { controlStyles } from '../../styles/controls.styles.js';
 
 export default [
   themeStyles,

@@ -1,6 +1,6 @@
 import { css } from 'lit';
 import { themeStyles } from '../../themes/themes.js';
-import { controlStyles } from '../shared/controls.styles.js';
+import { controlStyles } from '../../styles/controls.styles.js';
 
 /**
  * The form controls are light-DOM children (see GuardLogin), styled through `::slotted()`: every rule still

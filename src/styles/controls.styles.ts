@@ -1,6 +1,9 @@
 import { css } from 'lit';
 
-/** Buttons, the error region and focus rings, shared by the step-up elements so the core bundle carries them once. */
+/**
+ * Buttons, the error region and focus rings, shared by every element so the core bundle carries them once. Outside
+ * `components/`, where each folder is a component entry point (`camfa-guard/components/<name>`).
+ */
 export const controlStyles = css`
   button {
     font: inherit;

@@ -18,7 +18,9 @@ const ELEMENTS: Record<string, CustomElementConstructor> = {
 };
 
 export function defineElement(tag: string, element: CustomElementConstructor): void {
-  if (!customElements.get(tag)) customElements.define(tag, element);
+  // Without a document (Node, where Lit installs a stand-in registry) there is nothing to upgrade: importing an
+  // entry point there registers nothing.
+  if (typeof document !== 'undefined' && !customElements.get(tag)) customElements.define(tag, element);
 }
 
 export function defineElements(): void {

@@ -13,8 +13,15 @@ export { ApiClient, type ApiClientOptions, type CallOptions } from './core/api-c
 export { GUARD_ERROR_CODES, GuardError, endsStepUp, type GuardErrorCode, type ProblemDetails } from './core/errors.js';
 export { subscribeEventStream, type EventStreamOptions, type StreamEvent } from './core/event-stream.js';
 export type * from './core/types.js';
+export { GuardFactorSelect } from './components/factor-select/factor-select.component.js';
+export { GuardLogin } from './components/login/login.component.js';
+export { GuardOtpInput } from './components/otp-input/otp-input.component.js';
+export { GuardStepUp } from './components/step-up/step-up.component.js';
 export { GuardCloseEvent } from './events/close.js';
 export { GuardErrorEvent } from './events/error.js';
+export { GuardFactorSelectEvent } from './events/factor-select.js';
+export { GuardLoginSubmitEvent } from './events/login-submit.js';
+export { GuardOtpCompleteEvent } from './events/otp-complete.js';
 export { GuardStepUpCompleteEvent } from './events/step-up-complete.js';
 export { Guard };
 export type { BeforeLoginInput, GuardContext, GuardEvents, GuardHostedElement, GuardOptions, LoginCredentials, LoginResult, StartMfaOptions } from './guard.js';

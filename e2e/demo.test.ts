@@ -1,0 +1,125 @@
+import { TOTP } from 'otpauth';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openDialog, screenshots, signIn, startDemoProcess, type DemoProcess } from './support.js';
+
+let demo: DemoProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  [demo, browser] = await Promise.all([startDemoProcess(), launchBrowser()]);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 820 } });
+  const page = await context.newPage();
+  await page.goto(`${demo.demoUrl}/`);
+  return { context, page };
+}
+
+describe('scenario 1: adaptive login', () => {
+  it('signs in from the home country without MFA, and from a new country only after a TOTP enrolment', async () => {
+    const { context, page } = await newPage();
+    const shot = screenshots(page, 'scenario1');
+    await shot('login-page');
+
+    await signIn(page, 'home');
+    await page.locator('body[data-state="dashboard"]').waitFor();
+    await expect.poll(() => page.locator('#balance').textContent()).toMatch(/£/);
+    expect(await page.locator('guard-step-up').count()).toBe(0);
+    await shot('home-signed-in-without-mfa');
+
+    await page.click('#logout');
+    await signIn(page, 'abroad');
+    await openDialog(page).waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.locator('guard-step-up [part="reason"]').textContent()).toContain('CN');
+    await shot('abroad-step-up');
+
+    await page.locator('guard-step-up').getByText('Set up now').click();
+    const secret = page.locator('guard-step-up [part="secret"]');
+    await secret.waitFor({ state: 'attached' });
+    await page.locator('guard-step-up [part="qr-code"]').waitFor();
+    await shot('totp-enrolment');
+    const code = new TOTP({ secret: (await secret.textContent())!.trim(), digits: 6, period: 30, algorithm: 'SHA1' }).generate();
+    await page.locator('guard-step-up input[autocomplete="one-time-code"]').fill(code);
+
+    await page.locator('guard-step-up [part="recovery-codes"]').waitFor();
+    await shot('recovery-codes');
+    await page.getByRole('button', { name: 'I have saved my codes' }).click();
+
+    await page.locator('body[data-state="dashboard"]').waitFor();
+    expect(await page.locator('#account-name').textContent()).toBe('Alice Liddell');
+    await openDialog(page).waitFor({ state: 'detached' });
+    await shot('abroad-signed-in-after-mfa');
+    await context.close();
+  }, 60_000);
+});
+
+describe('scenarios 2 and 3: continuous MFA, refresh while locked', () => {
+  it('locks the session within a second of a risky event, keeps it locked across a refresh, and unlocks after an e-mail code', async () => {
+    const { context, page } = await newPage();
+    const shot = screenshots(page, 'scenario2');
+    await signIn(page, 'home', 'bob', 'builder-bob');
+    await page.locator('body[data-state="dashboard"]').waitFor();
+    await expect.poll(() => page.locator('#balance').textContent()).toMatch(/£/);
+    await shot('signed-in');
+
+    // The business backend reports activity on this session from Brazil; the page does nothing itself.
+    const reported = await page.evaluate(() => fetch('/api/simulate-risk', { method: 'POST' }).then((response) => response.json()));
+    const started = Date.now();
+    expect(reported).toEqual({ published: 1 });
+    await openDialog(page).waitFor({ timeout: 1_000 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await expect.poll(() => page.locator('guard-step-up [part="reason"]').textContent()).toContain('BR');
+    await shot('locked-modal-opened-by-itself');
+
+    // Protected calls answer the RFC 9470 challenge while locked.
+    const blocked = await page.evaluate(() =>
+      fetch('/api/transfer', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"to":"x","amount":1}' }).then(async (response) => ({
+        status: response.status,
+        header: response.headers.get('www-authenticate'),
+        body: await response.json(),
+      })),
+    );
+    expect(blocked.status).toBe(401);
+    expect(blocked.header).toContain('insufficient_user_authentication');
+    expect(blocked.body.code).toBe('insufficient_user_authentication');
+
+    // Scenario 3 (seed step 7.1): a refresh does not escape the lock.
+    const shot3 = screenshots(page, 'scenario3');
+    await page.reload();
+    await page.locator('body[data-state="dashboard"]').waitFor();
+    await openDialog(page).waitFor({ timeout: 5_000 });
+    expect(await page.locator('#balance').textContent()).toBe('—');
+    await shot3('still-locked-after-refresh');
+
+    await page.locator('guard-step-up').getByText('E-mail', { exact: true }).click();
+    const input = page.locator('guard-step-up input[autocomplete="one-time-code"]');
+    await input.waitFor();
+    let code: string | undefined;
+    await expect
+      .poll(async () => {
+        const response = await fetch(`${demo.backendUrl}/dev/outbox`, { headers: { accept: 'application/json' } });
+        const { messages } = (await response.json()) as { messages: { to: string; text: string }[] };
+        code = messages.find((message) => message.to === 'bob@example.com')?.text.match(/\b(\d{6})\b/)?.[1];
+        return code;
+      })
+      .toBeTruthy();
+    await shot('email-code-screen');
+    await input.fill(code!);
+
+    // Unlocked: the modal goes and guard.fetch's retry of the blocked profile call fills the page.
+    await openDialog(page).waitFor({ state: 'detached', timeout: 10_000 });
+    await expect.poll(() => page.locator('#balance').textContent()).toMatch(/£/);
+    await shot('unlocked');
+    await page.click('#transfer-submit');
+    await expect.poll(() => page.locator('#transfer-result').textContent()).toContain('Sent £25.00');
+    await shot('transfer-sent');
+    await context.close();
+  }, 60_000);
+});

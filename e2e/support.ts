@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const SCREENSHOTS = join(ROOT, 'test-results', 'e2e');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface DemoProcess {
+  demoUrl: string;
+  backendUrl: string;
+  output: string[];
+  stop(): Promise<void>;
+}
+
+/** `demo/start.ts` as `npm start` runs it: backend + demo as a child process, on free ports, in a temp data dir. */
+export async function startDemoProcess(): Promise<DemoProcess> {
+  const [port, backendPort] = [await freePort(), await freePort()];
+  const dataDir = mkdtempSync(join(tmpdir(), 'camfa-e2e-'));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'demo/start.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), BACKEND_PORT: String(backendPort), DEMO_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`demo did not start:\n${output.join('')}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output.push(String(chunk));
+      if (output.join('').includes('sign in as')) {
+        clearTimeout(timer);
+        ready();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`demo exited with ${code}:\n${output.join('')}`));
+    });
+  });
+  return {
+    demoUrl: `http://localhost:${port}`,
+    backendUrl: `http://127.0.0.1:${backendPort}`,
+    output,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((done) => child.once('exit', done));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+/** Saves `test-results/e2e/<scenario>-<nn>-<step>.png` (git-ignored): one per step, for reviewers. */
+export function screenshots(page: Page, scenario: string): (step: string) => Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  let index = 0;
+  return async (step) => {
+    index += 1;
+    await page.screenshot({ path: join(SCREENSHOTS, `${scenario}-${String(index).padStart(2, '0')}-${step}.png`), fullPage: true });
+  };
+}
+
+export async function signIn(page: Page, location: 'home' | 'abroad', login = 'alice', password = 'wonderland'): Promise<void> {
+  await page.locator('body[data-state="login"]').waitFor();
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await page.check(`input[name="location"][value="${location}"]`);
+  await page.click('#login-submit');
+}
+
+/** The step-up modal's native dialog, open. */
+export const openDialog = (page: Page) => page.locator('guard-step-up dialog[open]');

@@ -13,18 +13,24 @@ const demoOrigins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
 const config = demoBackendConfig({ demoOrigins });
 const app = (config.apps ?? [])[0]!;
 
-const backend = await startBackend({
-  config: { ...config, publicUrl: `http://localhost:${backendPort}` },
-  port: backendPort,
-  hostname: '127.0.0.1',
-  dataDir: resolve(process.env.DEMO_DATA_DIR ?? '.data/demo'),
-  logLevel: process.env.LOG_LEVEL ?? 'warn',
-});
+// BACKEND_URL (+ DEMO_APP_SECRET) points the demo at a backend running elsewhere, e.g. one a test can kill.
+const external = process.env.BACKEND_URL;
+const backend = external
+  ? null
+  : await startBackend({
+      config: { ...config, publicUrl: `http://localhost:${backendPort}` },
+      port: backendPort,
+      hostname: '127.0.0.1',
+      dataDir: resolve(process.env.DEMO_DATA_DIR ?? '.data/demo'),
+      logLevel: process.env.LOG_LEVEL ?? 'warn',
+    });
+const backendUrl = external ?? `http://127.0.0.1:${backendPort}`;
+const publicBackendUrl = process.env.PUBLIC_BACKEND_URL ?? (external ? external : `http://localhost:${backendPort}`);
 const demo = await startDemoServer({
-  backendUrl: `http://127.0.0.1:${backendPort}`,
-  publicBackendUrl: `http://localhost:${backendPort}`,
+  backendUrl,
+  publicBackendUrl,
   appId: app.id,
-  appSecret: app.secret,
+  appSecret: process.env.DEMO_APP_SECRET ?? app.secret,
   port,
 });
 
@@ -32,7 +38,7 @@ process.stdout.write(
   [
     '',
     `  Northwind Bank demo   ${demo.url}/`,
-    `  camfa-guard backend   ${backend.url}  (dev outbox: http://localhost:${backendPort}/dev/outbox)`,
+    `  camfa-guard backend   ${publicBackendUrl}  (dev outbox: ${publicBackendUrl}/dev/outbox)`,
     `  sign in as            ${DEMO_USERS.map((user) => `${user.username} / ${user.password}`).join(',  ')}`,
     '',
     '',
@@ -41,7 +47,7 @@ process.stdout.write(
 
 const stop = async () => {
   await demo.close();
-  await backend.close();
+  await backend?.close();
   process.exit(0);
 };
 process.once('SIGINT', stop);

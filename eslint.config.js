@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'storybook-static/', 'node_modules/'] },
+  { ignores: ['dist/', 'coverage/', 'storybook-static/', 'node_modules/', 'examples/*/dist/', 'examples/*/.angular/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

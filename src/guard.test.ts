@@ -254,6 +254,26 @@ describe('Guard', () => {
       }
       expect(element.isConnected).to.equal(false);
     });
+
+    it('never renders a start() that was unmounted while its element was being created (React StrictMode)', async () => {
+      guard = new Guard({ appId: 'shop', host: 'https://mfa.example.com' });
+      const container = document.createElement('div');
+      document.body.append(container);
+      const first = guard.start(container);
+      guard.unmount();
+      const loaded = new Promise((resolve) => guard.on('load', resolve));
+      // afterEach's unmount rejects the second start with `cancelled`.
+      guard.start(container).catch(() => {});
+      try {
+        await first;
+        expect.fail('should reject');
+      } catch (error) {
+        expect((error as GuardError).code).to.equal('cancelled');
+      }
+      await loaded;
+      expect(container.querySelectorAll('guard-login').length).to.equal(1);
+      container.remove();
+    });
   });
 
   describe('subscribe', () => {

@@ -152,6 +152,9 @@ export class Guard {
     return this.i18nReady;
   }
 
+  /** Bumped by unmount(), so work started before it is dropped. */
+  private generation = 0;
+
   /**
    * Renders `<guard-login>` (into `target` in normal mode, as an overlay in modal mode) and resolves after
    * the user signed in, step-up included.
@@ -259,6 +262,8 @@ export class Guard {
 
   /** Takes every element of this Guard down and stops its subscriptions; pending promises reject `cancelled`. */
   unmount(): void {
+    // An element still being created (awaiting its strings) belongs to the old generation and is never mounted.
+    this.generation += 1;
     for (const stop of this.subscriptions) stop();
     this.subscriptions.clear();
     for (const mounted of [...this.mounted]) mounted.cancel(new GuardError('cancelled', 'The guard was unmounted'));
@@ -306,7 +311,10 @@ export class Guard {
   private async create(tag: 'guard-login' | 'guard-step-up'): Promise<{ element: GuardHostedElement; i18n: GuardI18n }> {
     defineElements();
     if (!customElements.get(tag)) throw new GuardError('unknown', `<${tag}> is not defined`);
+    const generation = this.generation;
     const i18n = await this.i18n();
+    // React's StrictMode mounts, unmounts and mounts again: the first start() must not render after its unmount().
+    if (generation !== this.generation) throw new GuardError('cancelled', 'The guard was unmounted');
     const element = document.createElement(tag) as GuardHostedElement;
     element.setAttribute('theme', this.options.theme ?? 'light');
     return { element, i18n };

@@ -1,5 +1,5 @@
 import { Guard } from 'camfa-guard';
-import { useEffect, useRef, useState } from 'react';
+import { StrictMode, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 
 // ?appId=shop&host=https://mfa.example.com (the test passes its own backend).
@@ -15,7 +15,8 @@ function App() {
     // Renders <guard-login> into the div; resolves once the user signed in, step-up included.
     guard.start(slot.current).then(
       (result) => setUser(result.user),
-      (failure) => setError(failure),
+      // `cancelled`: this effect was cleaned up (StrictMode runs effects twice in development).
+      (failure) => failure.code !== 'cancelled' && setError(failure),
     );
     return () => guard.unmount();
   }, []);
@@ -28,6 +29,8 @@ function App() {
   );
 }
 
-// No <StrictMode>: its development-only double effect would start two logins (`unmount()` cannot cancel a
-// `start()` whose element is still being created).
-createRoot(document.getElementById('root')).render(<App />);
+createRoot(document.getElementById('root')).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -36,7 +36,7 @@ describe('scenario 1: adaptive login', () => {
 
     await page.click('#logout');
     await signIn(page, 'abroad');
-    await openDialog(page).waitFor({ timeout: 10_000 });
+    await openDialog(page).waitFor({ timeout: 30_000 });
     await expect.poll(() => page.locator('guard-step-up [part="reason"]').textContent()).toContain('CN');
     await shot('abroad-step-up');
 

@@ -36,12 +36,28 @@ export async function openStorage(options: OpenStorageOptions): Promise<Storage>
   const url = options.url ?? '';
   const storage = /^postgres(ql)?:\/\//.test(url) ? await openPostgres(url, options) : openSqlite(sqliteLocation(url, options.dataDir), options.logger);
   try {
-    await storage.migrate();
+    await migrateRetryingSchemaRaces(storage);
   } catch (error) {
     await storage.close();
     throw error;
   }
   return storage;
+}
+
+/**
+ * Kysely's migrator lists the tables of every schema before it migrates; a schema that another tenant (or a
+ * parallel test) drops during that listing fails it with `invalid_schema_name` although ours is fine. Such a
+ * race is retried; anything else is a real failure.
+ */
+async function migrateRetryingSchemaRaces(storage: Storage): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await storage.migrate();
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '3F000' || attempt >= 3) throw error;
+    }
+  }
 }
 
 function sqliteLocation(url: string, dataDir: string | undefined): string {

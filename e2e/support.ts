@@ -32,7 +32,8 @@ export async function startDemoProcess(): Promise<DemoProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'camfa-e2e-'));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'demo/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), BACKEND_PORT: String(backendPort), DEMO_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    // The test decides the store: never the CI's DATABASE_URL / REDIS_URL, whose data outlives the run.
+    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', PORT: String(port), BACKEND_PORT: String(backendPort), DEMO_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

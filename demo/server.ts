@@ -42,6 +42,9 @@ export const DEMO_USERS = [
   { id: 'u-bob', username: 'bob', password: 'builder-bob', name: 'Bob Builder', email: 'bob@example.com', phone: '+447700900002', balance: 3120 },
 ];
 
+/** Lives only in camfa-guard's built-in directory (password hashed there), for `/directory.html`. */
+export const DIRECTORY_USER = { originalIdentity: 'd-carol', username: 'carol', password: 'looking-glass', email: 'carol@example.com' };
+
 export interface DemoServerOptions {
   /** camfa-guard backend as this server reaches it. */
   backendUrl: string;
@@ -98,6 +101,8 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     const existing = await meta.users.get(user.id).catch(() => null);
     if (!existing) await meta.users.create({ originalIdentity: user.id, username: user.username, email: user.email, phone: user.phone });
   }
+  // The second path (/directory.html): a team without a login system signs in against camfa-guard's own directory.
+  if (!(await meta.users.get(DIRECTORY_USER.originalIdentity).catch(() => null))) await meta.users.create(DIRECTORY_USER);
 
   const sessions = new Map<string, Session>();
   const pendingLogins = new Map<string, { userId: string; expiresAt: number }>();

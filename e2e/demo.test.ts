@@ -123,3 +123,18 @@ describe('scenarios 2 and 3: continuous MFA, refresh while locked', () => {
     await context.close();
   }, 60_000);
 });
+
+describe("second path: guard-login against camfa-guard's own directory", () => {
+  it('signs a directory user in with the element alone', async () => {
+    const { context, page } = await newPage();
+    const shot = screenshots(page, 'directory');
+    await page.click('a[href="/directory.html"]');
+    await page.locator('guard-login input[autocomplete="username"]').fill('carol');
+    await page.locator('guard-login input[autocomplete="current-password"]').fill('looking-glass');
+    await shot('directory-login');
+    await page.locator('guard-login input[autocomplete="current-password"]').press('Enter');
+    await expect.poll(() => page.locator('#signed-in').textContent(), { timeout: 15_000 }).toBe('Signed in as carol (token received).');
+    await shot('directory-signed-in');
+    await context.close();
+  }, 60_000);
+});

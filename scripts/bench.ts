@@ -17,9 +17,8 @@ import { openStorage } from '../server-mock/src/storage/index.js';
 import type { Storage } from '../server-mock/src/storage/types.js';
 import type { UebaEvent } from '../server-mock/src/types.js';
 import { CDN_DIR, CORE_BUDGET_BYTES, CORE_FILE, cdnSizes } from './bundle-sizes.js';
+import { CHROMIUM_PATH } from '../chromium.mjs';
 import { modalLatency } from './modal-latency.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const LARGE = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -246,13 +245,13 @@ async function main() {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  if (existsSync(CHROMIUM)) {
+  if (existsSync(CHROMIUM_PATH)) {
     const latency = await modalLatency(Number(process.env.BENCH_LATENCY_SAMPLES ?? 20));
     process.stdout.write(
       `event → modal (demo captures a risky event → dialog open in Chromium, ${latency.samples} samples): p50 ${latency.p50.toFixed(0)} ms   p99 ${latency.p99.toFixed(0)} ms   max ${latency.max.toFixed(0)} ms\n`,
     );
   } else {
-    process.stdout.write(`event → modal: skipped (no ${CHROMIUM})\n`);
+    process.stdout.write(`event → modal: skipped (no ${CHROMIUM_PATH})\n`);
   }
 
   const { small, large } = await statisticsScaling();

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { MfaService } from '../events/mfa.js';
-import { openSecret, sealSecret, type FactorSecrets } from '../factors/crypto.js';
+import { openSecret, type FactorSecrets } from '../factors/crypto.js';
 import { DeliveryError } from '../factors/delivery.js';
 import type { FactorLockout, LockedResult } from '../factors/lockout.js';
 import type { OtpChallenges, OtpSendResult } from '../factors/otp-challenge.js';
@@ -296,9 +296,4 @@ function refusal(result: { verified: false; reason: string } | LockedResult): Ht
     return new HttpError(423, 'locked', 'Too many failed attempts; try again later', retryAt === null ? {} : { retryAt: new Date(retryAt).toISOString() });
   }
   return codeRefusal(result.reason);
-}
-
-/** Seals a destination for an enrolment; kept beside `destination` so the context string cannot drift. */
-export function sealDestination(value: string, enrolmentId: string, secrets: FactorSecrets): string {
-  return sealSecret(value, secrets.keyring, `destination:${enrolmentId}`);
 }

@@ -192,7 +192,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
 }
 
 /** Browsers may call the step-up and login endpoints from any app's declared origins. */
-function allowAppOrigins(c: Context<Env>, context: AppContext): void {
+export function allowAppOrigins(c: Context<Env>, context: AppContext): void {
   const origin = c.req.header('origin');
   if (origin && context.browserOrigins.has(origin)) {
     c.header('access-control-allow-origin', origin);
@@ -230,5 +230,3 @@ export function mountBrowserPreflight(app: Hono<Env>, context: AppContext, paths
     });
   }
 }
-
-export { allowAppOrigins };

@@ -24,6 +24,10 @@ import {
   userFromRow,
   userStatusFromRow,
   userToRow,
+  webAuthnChallengeFromRow,
+  webAuthnChallengeToRow,
+  webAuthnCredentialFromRow,
+  webAuthnCredentialToRow,
   workflowFromRow,
 } from './rows.js';
 import { GLOBAL_SCOPE } from './schema.js';
@@ -43,6 +47,9 @@ import type {
   TriggerRecord,
   UserRecord,
   UserStatusRecord,
+  WebAuthnChallengeRecord,
+  WebAuthnCredentialRecord,
+  WebAuthnPurpose,
   WorkflowVersionRecord,
 } from './types.js';
 import { UniqueViolation } from './types.js';
@@ -463,6 +470,7 @@ export class KyselyStorage implements Storage {
   async purgeExpired(now: number): Promise<void> {
     await this.db.deleteFrom('used_token_ids').where('expires_at', '<=', now).execute();
     await this.db.deleteFrom('otp_challenges').where('expires_at', '<=', now).execute();
+    await this.db.deleteFrom('webauthn_challenges').where('expires_at', '<=', now).execute();
     await this.db
       .deleteFrom('counters')
       .where('window_ends_at', '<=', now)
@@ -511,6 +519,88 @@ export class KyselyStorage implements Storage {
     if (query.after !== undefined) select = select.where('original_identity', '>', query.after);
     const rows = await select.orderBy('original_identity').limit(query.limit).execute();
     return rows.map(userFromRow);
+  }
+
+  async insertWebAuthnCredential(credential: WebAuthnCredentialRecord): Promise<boolean> {
+    const inserted = await this.db
+      .insertInto('webauthn_credentials')
+      .values(webAuthnCredentialToRow(credential))
+      .onConflict((conflict) => conflict.columns(['app_id', 'credential_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return inserted !== undefined;
+  }
+
+  async getWebAuthnCredential(appId: string, credentialId: string): Promise<WebAuthnCredentialRecord | null> {
+    const row = await this.db
+      .selectFrom('webauthn_credentials')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('credential_id', '=', credentialId)
+      .executeTakeFirst();
+    return row === undefined ? null : webAuthnCredentialFromRow(row);
+  }
+
+  async listWebAuthnCredentials(appId: string, originalIdentity: string): Promise<WebAuthnCredentialRecord[]> {
+    const rows = await this.db
+      .selectFrom('webauthn_credentials')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('original_identity', '=', originalIdentity)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(webAuthnCredentialFromRow);
+  }
+
+  async recordWebAuthnUse(input: { id: string; counter: number; backedUp: boolean; usedAt: number }): Promise<boolean> {
+    const result = await this.db
+      .updateTable('webauthn_credentials')
+      .set({ counter: input.counter, backed_up: input.backedUp ? 1 : 0, last_used_at: input.usedAt })
+      .where('id', '=', input.id)
+      .where((eb) => (input.counter === 0 ? eb('counter', '=', 0) : eb('counter', '<', input.counter)))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async deleteWebAuthnCredential(input: { appId: string; originalIdentity: string; id: string }): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('webauthn_credentials')
+      .where('id', '=', input.id)
+      .where('app_id', '=', input.appId)
+      .where('original_identity', '=', input.originalIdentity)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async insertWebAuthnChallenge(challenge: WebAuthnChallengeRecord): Promise<void> {
+    await this.db.insertInto('webauthn_challenges').values(webAuthnChallengeToRow(challenge)).execute();
+  }
+
+  async getWebAuthnChallenge(id: string): Promise<WebAuthnChallengeRecord | null> {
+    const row = await this.db.selectFrom('webauthn_challenges').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : webAuthnChallengeFromRow(row);
+  }
+
+  async consumeWebAuthnChallenge(input: {
+    id: string;
+    appId: string;
+    originalIdentity: string | null;
+    purpose: WebAuthnPurpose;
+    now: number;
+  }): Promise<WebAuthnChallengeRecord | null> {
+    const row = await this.db
+      .updateTable('webauthn_challenges')
+      .set({ consumed_at: input.now })
+      .where('id', '=', input.id)
+      .where('app_id', '=', input.appId)
+      .where('original_identity', '=', input.originalIdentity ?? '')
+      .where('purpose', '=', input.purpose)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', input.now)
+      .returningAll()
+      .executeTakeFirst();
+    return row === undefined ? null : webAuthnChallengeFromRow(row);
   }
 }
 

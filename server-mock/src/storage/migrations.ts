@@ -19,6 +19,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn('trusted_device', 'integer', (column) => column.notNull().defaultTo(0))
           .execute(),
     },
+    '0005_webauthn': { up: (db) => createWebAuthnTables(db) },
   };
 }
 
@@ -256,6 +257,40 @@ async function createUserTable(db: Kysely<any>): Promise<void> {
   for (const field of USER_UNIQUE_FIELDS) {
     await db.schema.createIndex(`users_${field}_unique`).on('users').columns(['app_id', field]).unique().execute();
   }
+}
+
+async function createWebAuthnTables(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('webauthn_credentials')
+    .addColumn('id', 'text', (column) => column.primaryKey())
+    .addColumn('app_id', 'text', (column) => column.notNull())
+    .addColumn('original_identity', 'text', (column) => column.notNull())
+    .addColumn('credential_id', 'text', (column) => column.notNull())
+    .addColumn('public_key', 'text', (column) => column.notNull())
+    .addColumn('counter', 'bigint', (column) => column.notNull())
+    .addColumn('transports', 'text', (column) => column.notNull())
+    .addColumn('device_type', 'text', (column) => column.notNull())
+    .addColumn('backed_up', 'integer', (column) => column.notNull())
+    .addColumn('aaguid', 'text', (column) => column.notNull())
+    .addColumn('name', 'text', (column) => column.notNull())
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('last_used_at', 'bigint')
+    .execute();
+  await db.schema.createIndex('webauthn_credentials_id_unique').on('webauthn_credentials').columns(['app_id', 'credential_id']).unique().execute();
+  await db.schema.createIndex('webauthn_credentials_user').on('webauthn_credentials').columns(['app_id', 'original_identity']).execute();
+
+  await db.schema
+    .createTable('webauthn_challenges')
+    .addColumn('id', 'text', (column) => column.primaryKey())
+    .addColumn('app_id', 'text', (column) => column.notNull())
+    .addColumn('original_identity', 'text', (column) => column.notNull())
+    .addColumn('purpose', 'text', (column) => column.notNull())
+    .addColumn('challenge', 'text', (column) => column.notNull())
+    .addColumn('expires_at', 'bigint', (column) => column.notNull())
+    .addColumn('consumed_at', 'bigint')
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .execute();
+  await db.schema.createIndex('webauthn_challenges_expiry').on('webauthn_challenges').column('expires_at').execute();
 }
 
 /**

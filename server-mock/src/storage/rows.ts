@@ -14,6 +14,8 @@ import type {
   UebaEventTable,
   UserStatusTable,
   UserTable,
+  WebAuthnChallengeTable,
+  WebAuthnCredentialTable,
   WorkflowVersionTable,
 } from './schema.js';
 import type {
@@ -27,6 +29,8 @@ import type {
   TriggerRecord,
   UserRecord,
   UserStatusRecord,
+  WebAuthnChallengeRecord,
+  WebAuthnCredentialRecord,
   WorkflowVersionRecord,
 } from './types.js';
 
@@ -310,5 +314,68 @@ export function userFromRow(row: Selectable<UserTable>): UserRecord {
     disabled: row.disabled === 1,
     createdAt: millis(row.created_at),
     updatedAt: millis(row.updated_at),
+  };
+}
+
+export function webAuthnCredentialToRow(credential: WebAuthnCredentialRecord): Insertable<WebAuthnCredentialTable> {
+  return {
+    id: credential.id,
+    app_id: credential.appId,
+    original_identity: credential.originalIdentity,
+    credential_id: credential.credentialId,
+    public_key: credential.publicKey,
+    counter: credential.counter,
+    transports: JSON.stringify(credential.transports),
+    device_type: credential.deviceType,
+    backed_up: credential.backedUp ? 1 : 0,
+    aaguid: credential.aaguid,
+    name: credential.name,
+    created_at: credential.createdAt,
+    last_used_at: credential.lastUsedAt,
+  };
+}
+
+export function webAuthnCredentialFromRow(row: Selectable<WebAuthnCredentialTable>): WebAuthnCredentialRecord {
+  return {
+    id: row.id,
+    appId: row.app_id,
+    originalIdentity: row.original_identity,
+    credentialId: row.credential_id,
+    publicKey: row.public_key,
+    counter: Number(row.counter),
+    transports: parseJson(row.transports) as string[],
+    deviceType: row.device_type,
+    backedUp: Number(row.backed_up) === 1,
+    aaguid: row.aaguid,
+    name: row.name,
+    createdAt: millis(row.created_at),
+    lastUsedAt: optionalMillis(row.last_used_at),
+  };
+}
+
+/** A discoverable login's challenge names no user; the column stores that as the empty string. */
+export function webAuthnChallengeToRow(challenge: WebAuthnChallengeRecord): Insertable<WebAuthnChallengeTable> {
+  return {
+    id: challenge.id,
+    app_id: challenge.appId,
+    original_identity: challenge.originalIdentity ?? '',
+    purpose: challenge.purpose,
+    challenge: challenge.challenge,
+    expires_at: challenge.expiresAt,
+    consumed_at: challenge.consumedAt,
+    created_at: challenge.createdAt,
+  };
+}
+
+export function webAuthnChallengeFromRow(row: Selectable<WebAuthnChallengeTable>): WebAuthnChallengeRecord {
+  return {
+    id: row.id,
+    appId: row.app_id,
+    originalIdentity: row.original_identity === '' ? null : row.original_identity,
+    purpose: row.purpose,
+    challenge: row.challenge,
+    expiresAt: millis(row.expires_at),
+    consumedAt: optionalMillis(row.consumed_at),
+    createdAt: millis(row.created_at),
   };
 }

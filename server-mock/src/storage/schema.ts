@@ -174,6 +174,8 @@ export interface Database {
   counters: CounterTable;
   used_token_ids: UsedTokenIdTable;
   users: UserTable;
+  webauthn_credentials: WebAuthnCredentialTable;
+  webauthn_challenges: WebAuthnChallengeTable;
 }
 
 /** App ids are never empty, so the empty string can stand for "every app" in `workflow_versions`. */
@@ -224,4 +226,33 @@ export interface UserTable {
   disabled: Flag;
   created_at: Millis;
   updated_at: Millis;
+}
+
+export interface WebAuthnCredentialTable {
+  id: string;
+  app_id: string;
+  original_identity: string;
+  credential_id: string;
+  public_key: string;
+  /** A BIGINT (signature counters are 32-bit unsigned), returned as a string by `pg`. */
+  counter: ColumnType<number | string, number, number>;
+  transports: Json;
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: Flag;
+  aaguid: string;
+  name: string;
+  created_at: Millis;
+  last_used_at: Millis | null;
+}
+
+export interface WebAuthnChallengeTable {
+  id: string;
+  app_id: string;
+  /** Empty for a discoverable login, which names no user. */
+  original_identity: string;
+  purpose: 'register' | 'stepup' | 'login';
+  challenge: string;
+  expires_at: Millis;
+  consumed_at: Millis | null;
+  created_at: Millis;
 }

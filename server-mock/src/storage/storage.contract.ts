@@ -1,6 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UebaEvent } from '../types.js';
-import type { AggregateQuery, DecisionRecord, FactorEnrolmentRecord, KeyRecord, OtpChallengeRecord, Storage, TriggerRecord, UserRecord } from './types.js';
+import type {
+  AggregateQuery,
+  DecisionRecord,
+  FactorEnrolmentRecord,
+  KeyRecord,
+  OtpChallengeRecord,
+  Storage,
+  TriggerRecord,
+  UserRecord,
+  WebAuthnChallengeRecord,
+  WebAuthnCredentialRecord,
+} from './types.js';
 
 /**
  * The behaviour every `Storage` adapter must show. `open` returns an empty, migrated storage of its
@@ -959,6 +970,85 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
         expect(await storage.deleteUser('app-1', 'b')).toBe(true);
         expect(await storage.deleteUser('app-1', 'b')).toBe(false);
         expect(await storage.getUser('app-1', 'b')).toBeNull();
+      });
+    });
+
+    describe('passkeys', () => {
+      const credential = (overrides: Partial<WebAuthnCredentialRecord> = {}): WebAuthnCredentialRecord => ({
+        id: 'pk-1',
+        appId: 'app-1',
+        originalIdentity: 'alice',
+        credentialId: 'Y3JlZC0x',
+        publicKey: 'cHVibGljLWtleQ',
+        counter: 5,
+        transports: ['internal', 'hybrid'],
+        deviceType: 'singleDevice',
+        backedUp: false,
+        aaguid: '00000000-0000-0000-0000-000000000000',
+        name: 'Passkey',
+        createdAt: NOW,
+        lastUsedAt: null,
+        ...overrides,
+      });
+      const webAuthnChallenge = (overrides: Partial<WebAuthnChallengeRecord> = {}): WebAuthnChallengeRecord => ({
+        id: 'wch-1',
+        appId: 'app-1',
+        originalIdentity: 'alice',
+        purpose: 'stepup',
+        challenge: 'Y2hhbGxlbmdl',
+        expiresAt: NOW + MINUTE,
+        consumedAt: null,
+        createdAt: NOW,
+        ...overrides,
+      });
+
+      it("stores a credential id once per app, lists a user's credentials and deletes only its owner's", async () => {
+        expect(await storage.insertWebAuthnCredential(credential())).toBe(true);
+        expect(await storage.insertWebAuthnCredential(credential({ id: 'pk-dup', originalIdentity: 'bob' }))).toBe(false);
+        expect(await storage.insertWebAuthnCredential(credential({ id: 'pk-2', appId: 'app-2' }))).toBe(true);
+        expect(
+          await storage.insertWebAuthnCredential(
+            credential({ id: 'pk-3', credentialId: 'Y3JlZC0z', createdAt: NOW + 1, deviceType: 'multiDevice', backedUp: true }),
+          ),
+        ).toBe(true);
+        expect(await storage.getWebAuthnCredential('app-1', 'Y3JlZC0x')).toEqual(credential());
+        expect(await storage.getWebAuthnCredential('app-1', 'nope')).toBeNull();
+        expect((await storage.listWebAuthnCredentials('app-1', 'alice')).map((item) => item.id)).toEqual(['pk-1', 'pk-3']);
+        expect((await storage.listWebAuthnCredentials('app-1', 'alice'))[1]).toMatchObject({ deviceType: 'multiDevice', backedUp: true });
+        expect(await storage.deleteWebAuthnCredential({ appId: 'app-1', originalIdentity: 'bob', id: 'pk-1' })).toBe(false);
+        expect(await storage.deleteWebAuthnCredential({ appId: 'app-1', originalIdentity: 'alice', id: 'pk-1' })).toBe(true);
+        expect(await storage.listWebAuthnCredentials('app-1', 'alice')).toHaveLength(1);
+      });
+
+      it('moves the signature counter forwards only, one winner per value, and keeps 0 for counterless authenticators', async () => {
+        await storage.insertWebAuthnCredential(credential());
+        expect(await storage.recordWebAuthnUse({ id: 'pk-1', counter: 5, backedUp: false, usedAt: NOW })).toBe(false);
+        expect(await storage.recordWebAuthnUse({ id: 'pk-1', counter: 0, backedUp: false, usedAt: NOW })).toBe(false);
+        expect(
+          winners(await Promise.all(Array.from({ length: 6 }, () => storage.recordWebAuthnUse({ id: 'pk-1', counter: 9, backedUp: true, usedAt: NOW + 1 })))),
+        ).toBe(1);
+        expect(await storage.getWebAuthnCredential('app-1', 'Y3JlZC0x')).toEqual(credential({ counter: 9, backedUp: true, lastUsedAt: NOW + 1 }));
+        await storage.insertWebAuthnCredential(credential({ id: 'pk-0', credentialId: 'emVybw', counter: 0 }));
+        expect(await storage.recordWebAuthnUse({ id: 'pk-0', counter: 0, backedUp: false, usedAt: NOW })).toBe(true);
+        expect(await storage.recordWebAuthnUse({ id: 'pk-0', counter: 0, backedUp: false, usedAt: NOW + 1 })).toBe(true);
+      });
+
+      it('consumes a challenge once, only for its own app, user and purpose, and only before it expires', async () => {
+        await storage.insertWebAuthnChallenge(webAuthnChallenge());
+        await storage.insertWebAuthnChallenge(webAuthnChallenge({ id: 'wch-login', originalIdentity: null, purpose: 'login' }));
+        const bound = { id: 'wch-1', appId: 'app-1', originalIdentity: 'alice', purpose: 'stepup' as const, now: NOW };
+        expect(await storage.consumeWebAuthnChallenge({ ...bound, originalIdentity: 'bob' })).toBeNull();
+        expect(await storage.consumeWebAuthnChallenge({ ...bound, purpose: 'register' })).toBeNull();
+        expect(await storage.consumeWebAuthnChallenge({ ...bound, appId: 'app-2' })).toBeNull();
+        expect(await storage.consumeWebAuthnChallenge({ ...bound, now: NOW + MINUTE })).toBeNull();
+        const results = await Promise.all(Array.from({ length: 6 }, () => storage.consumeWebAuthnChallenge(bound)));
+        expect(results.filter((result) => result !== null)).toEqual([webAuthnChallenge({ consumedAt: NOW })]);
+        expect((await storage.getWebAuthnChallenge('wch-1'))?.consumedAt).toBe(NOW);
+        expect(await storage.consumeWebAuthnChallenge({ id: 'wch-login', appId: 'app-1', originalIdentity: null, purpose: 'login', now: NOW })).toMatchObject({
+          originalIdentity: null,
+        });
+        await storage.purgeExpired(NOW + MINUTE);
+        expect(await storage.getWebAuthnChallenge('wch-1')).toBeNull();
       });
     });
 

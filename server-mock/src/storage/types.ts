@@ -5,7 +5,7 @@ import type { CustomValue, FactorType, UebaEvent } from '../types.js';
  * PostgreSQL, both through Kysely; `storage.contract.ts` is the shared suite every adapter passes.
  * Every write resolves only once it is durable, so an acknowledged request survives a crash.
  */
-export interface Storage extends FactorStorage, UserStorage {
+export interface Storage extends FactorStorage, UserStorage, WebAuthnStorage {
   readonly dialect: 'sqlite' | 'postgres';
   /** Creates or upgrades the schema; idempotent and safe to run from several instances. */
   migrate(): Promise<void>;
@@ -273,6 +273,72 @@ export interface FactorStorage {
   consumeTokenId(jti: string, expiresAt: number): Promise<boolean>;
   /** Deletes used token ids and challenges past expiry, and counters whose window and lock have both ended. */
   purgeExpired(now: number): Promise<void>;
+}
+
+/** A passkey (WebAuthn credential) of a user. Nothing here is secret: the private key never leaves the authenticator. */
+export interface WebAuthnCredentialRecord {
+  id: string;
+  appId: string;
+  originalIdentity: string;
+  /** The credential id, base64url; unique per app. */
+  credentialId: string;
+  /** COSE public key, base64url. */
+  publicKey: string;
+  /** The authenticator's signature counter as last accepted (0: the authenticator does not count). */
+  counter: number;
+  transports: string[];
+  /** `singleDevice`: bound to one authenticator (amr `hwk`); `multiDevice`: synced (amr `swk`). */
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+  aaguid: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export type WebAuthnPurpose = 'register' | 'stepup' | 'login';
+
+/** A WebAuthn challenge handed to a browser; used once, bound to its app, user (null: discoverable login) and purpose. */
+export interface WebAuthnChallengeRecord {
+  id: string;
+  appId: string;
+  originalIdentity: string | null;
+  purpose: WebAuthnPurpose;
+  /** base64url, as in the options the browser received. */
+  challenge: string;
+  expiresAt: number;
+  consumedAt: number | null;
+  createdAt: number;
+}
+
+/** Storage for passkeys (`factors/webauthn.ts`); part of `Storage`. */
+export interface WebAuthnStorage {
+  /** False, storing nothing, when the app already has a credential with this credential id. */
+  insertWebAuthnCredential(credential: WebAuthnCredentialRecord): Promise<boolean>;
+  getWebAuthnCredential(appId: string, credentialId: string): Promise<WebAuthnCredentialRecord | null>;
+  /** Oldest first. */
+  listWebAuthnCredentials(appId: string, originalIdentity: string): Promise<WebAuthnCredentialRecord[]>;
+  /**
+   * Records a use: stores `counter`, `backedUp` and `lastUsedAt` only while the counter moves forward
+   * (stored < `counter`, or both 0 for authenticators that do not count). False, changing nothing, otherwise,
+   * so two instances cannot both accept the same signature counter.
+   */
+  recordWebAuthnUse(input: { id: string; counter: number; backedUp: boolean; usedAt: number }): Promise<boolean>;
+  deleteWebAuthnCredential(input: { appId: string; originalIdentity: string; id: string }): Promise<boolean>;
+
+  insertWebAuthnChallenge(challenge: WebAuthnChallengeRecord): Promise<void>;
+  getWebAuthnChallenge(id: string): Promise<WebAuthnChallengeRecord | null>;
+  /**
+   * Marks the challenge used when it is unused, unexpired at `now` and bound to this app, user and purpose;
+   * returns it, or null (changing nothing) for the first caller only.
+   */
+  consumeWebAuthnChallenge(input: {
+    id: string;
+    appId: string;
+    originalIdentity: string | null;
+    purpose: WebAuthnPurpose;
+    now: number;
+  }): Promise<WebAuthnChallengeRecord | null>;
 }
 
 /** A user of the built-in directory, for teams without a login system of their own. */

@@ -100,6 +100,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     recovery: stepUpParts.recovery,
     lockout: stepUpParts.lockout,
     otp: stepUpParts.otp,
+    passkeys: stepUpParts.passkeys,
     trustedProxies: parseCidrs(config.trustedProxies),
     browserOrigins: new Set(config.apps.flatMap((app) => app.origins)),
     toEvent: async (appId, { deviceToken, ...input }, id = uuidv7(clock())) => {

@@ -33,6 +33,20 @@ export const appSchema = z.strictObject({
   trustDevice: z.strictObject({ ttlDays: z.number().int().min(1).max(400) }).optional(),
   /** The API-mode workflow that judges logins to the built-in user directory; absent: no step-up at login. */
   loginWorkflow: z.string().max(64).default('login'),
+  /**
+   * Passkeys (WebAuthn). Defaults: `rpId` the hostname of the first of `origins`, `origins` the app's
+   * declared origins, `rpName` the app's name. Assertions from any other origin or RP ID are refused.
+   */
+  webauthn: z
+    .strictObject({
+      rpId: z
+        .string()
+        .regex(/^[a-z0-9.-]{1,253}$/, 'a hostname such as example.com (no scheme or port)')
+        .optional(),
+      rpName: z.string().min(1).max(128).optional(),
+      origins: z.array(origin).min(1).optional(),
+    })
+    .optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -15,6 +15,7 @@ import type { parseCidrs } from '../ueba/enrich.js';
 import type { FactorLockout } from '../factors/lockout.js';
 import type { OtpChallenges } from '../factors/otp-challenge.js';
 import type { RecoveryCodes } from '../factors/recovery-codes.js';
+import type { PasskeyFactor } from '../factors/webauthn.js';
 import type { StepUpService } from '../stepup/service.js';
 import type { UserDirectory } from '../users/directory.js';
 import { authenticateApp, bearerToken, secretsEqual, unauthorized } from './auth.js';
@@ -46,6 +47,7 @@ export interface AppContext {
   recovery: RecoveryCodes;
   lockout: FactorLockout;
   otp: OtpChallenges;
+  passkeys: PasskeyFactor;
   /** Proxies whose X-Forwarded-For is believed (`clientIp`). */
   trustedProxies: ReturnType<typeof parseCidrs>;
   /** Every app's declared browser origins (CORS for login and step-up). */

@@ -31,6 +31,21 @@ export interface DirectoryUserChanges {
   disabled?: boolean;
 }
 
+/** A factor of a user, as `GET /v1/users/{id}/factors` lists it; passkeys (`webauthn`) carry the extra fields. */
+export interface UserFactor {
+  id: string;
+  type: 'totp' | 'sms' | 'email' | 'webauthn';
+  status: 'pending' | 'active';
+  createdAt: number;
+  activatedAt: number | null;
+  /** Passkeys only. */
+  name?: string;
+  lastUsedAt?: number | null;
+  /** Passkeys only: `singleDevice` (bound to one authenticator) or `multiDevice` (synced). */
+  deviceType?: 'singleDevice' | 'multiDevice';
+  backedUp?: boolean;
+}
+
 const path = (originalIdentity: string) => `/v1/users/${encodeURIComponent(originalIdentity)}`;
 
 /**
@@ -56,6 +71,16 @@ export class UsersApi {
 
   async remove(originalIdentity: string): Promise<void> {
     await this.transport.call('DELETE', path(originalIdentity));
+  }
+
+  /** The user's factors, passkeys included, and how many recovery codes are left. Never any secret. */
+  factors(originalIdentity: string): Promise<{ factors: UserFactor[]; recoveryCodesLeft: number }> {
+    return this.transport.call('GET', `${path(originalIdentity)}/factors`);
+  }
+
+  /** Removes one factor or passkey by its `id` (throws `factor_not_found` for anyone else's). */
+  async removeFactor(originalIdentity: string, id: string): Promise<void> {
+    await this.transport.call('DELETE', `${path(originalIdentity)}/factors/${encodeURIComponent(id)}`);
   }
 
   /** Replaces the user's recovery codes; the answer is the only time the new codes are visible. */

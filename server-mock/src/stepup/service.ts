@@ -6,12 +6,14 @@ import type { FactorLockout, LockedResult } from '../factors/lockout.js';
 import type { OtpChallenges, OtpSendResult } from '../factors/otp-challenge.js';
 import type { RecoveryCodes } from '../factors/recovery-codes.js';
 import type { TotpFactor } from '../factors/totp.js';
+import type { PasskeyFactor, PasskeyRefusal } from '../factors/webauthn.js';
 import { HttpError } from '../http/errors.js';
 import type { OtpChannel, Storage, TriggerRecord, UserRecord } from '../storage/types.js';
 import type { KeyStore } from '../tokens/keys.js';
 import { issueDeviceToken } from '../tokens/device-token.js';
 import { issueMfaToken } from '../tokens/mfa-token.js';
 import type { StateTokens } from '../tokens/state-token.js';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Clock, FactorType, StepUpFactor, StepUpSuccess, TrustRequest } from '../types.js';
 
 export interface StepUpOptions {
@@ -26,6 +28,7 @@ export interface StepUpOptions {
   otp: OtpChallenges;
   recovery: RecoveryCodes;
   lockout: FactorLockout;
+  passkeys: PasskeyFactor;
   logger: Logger;
   /** Days a "trust this device" binding lasts for an app, or null when the app does not offer it. */
   trustDeviceDays: (appId: string) => number | null;
@@ -39,6 +42,7 @@ const AMR: Record<FactorType, string[]> = {
   sms: ['sms'],
   // NIST SP 800-63B-4 does not accept e-mail as out-of-band: it is a one-time code, flagged by `channel`.
   email: ['otp'],
+  // Replaced by the passkey's own (`hwk` or `swk`, see factors/webauthn.ts).
   webauthn: ['hwk'],
   face: ['face'],
   recovery_code: ['otp'],
@@ -72,13 +76,14 @@ export class StepUpService {
   }
 
   async factors(trigger: TriggerRecord): Promise<StepUpFactor[]> {
-    const [user, enrolments, recoveryLeft] = await Promise.all([
+    const [user, enrolments, recoveryLeft, passkeys] = await Promise.all([
       this.options.storage.getUser(trigger.appId, trigger.originalIdentity),
       this.options.storage.listFactorEnrolments(trigger.appId, trigger.originalIdentity),
       this.options.recovery.remaining(trigger),
+      this.options.passkeys.list(trigger.appId, trigger.originalIdentity),
     ]);
     const active = new Set(enrolments.filter((enrolment) => enrolment.status === 'active').map((enrolment) => enrolment.type));
-    const firstEnrolment = active.size === 0;
+    const firstEnrolment = active.size === 0 && passkeys.length === 0;
     return trigger.factors.map((type): StepUpFactor => {
       switch (type) {
         case 'totp':
@@ -95,8 +100,10 @@ export class StepUpService {
         }
         case 'recovery_code':
           return { type, enrolled: recoveryLeft > 0, enrollable: false };
+        case 'webauthn':
+          return { type, enrolled: passkeys.length > 0, enrollable: firstEnrolment && this.options.passkeys.available(trigger.appId) };
         default:
-          // Passkeys and face load with their own issue; offered but not usable until then.
+          // Face loads with its own issue; offered but not usable until then.
           return { type, enrolled: false, enrollable: false };
       }
     });
@@ -183,6 +190,47 @@ export class StepUpService {
     return this.complete(trigger, 'recovery_code', input);
   }
 
+  /** Options for `startRegistration()` (first factor only, like a TOTP enrolment). */
+  async passkeyRegistrationOptions(trigger: TriggerRecord) {
+    await this.requireEnrollable(trigger, 'webauthn');
+    const user = await this.options.storage.getUser(trigger.appId, trigger.originalIdentity);
+    const userName = user?.username ?? user?.email ?? trigger.originalIdentity;
+    return passkeyOptions(await this.options.passkeys.registrationOptions({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, userName }));
+  }
+
+  /** Registers the passkey; made with user verification, it also completes the step-up. */
+  async verifyPasskeyRegistration(
+    trigger: TriggerRecord,
+    input: { challengeId: string; response: RegistrationResponseJSON; ip: string | null } & TrustRequest,
+  ): Promise<StepUpSuccess> {
+    await this.requireEnrollable(trigger, 'webauthn');
+    const subject = { appId: trigger.appId, originalIdentity: trigger.originalIdentity };
+    const result = await this.options.lockout.attempt({ ...subject, factor: 'webauthn', ip: input.ip }, () =>
+      this.options.passkeys.verifyRegistration({ ...subject, challengeId: input.challengeId, response: input.response }),
+    );
+    if (!result.verified) throw refusal(result, passkeyRefusal);
+    return this.complete(trigger, 'webauthn', { ...input, firstEnrolment: true, amr: result.amr });
+  }
+
+  /** Options for `startAuthentication()`, allowing only this user's passkeys. */
+  async passkeyAuthenticationOptions(trigger: TriggerRecord) {
+    this.requireOffered(trigger, 'webauthn');
+    return passkeyOptions(await this.options.passkeys.authenticationOptions({ appId: trigger.appId, originalIdentity: trigger.originalIdentity }));
+  }
+
+  async verifyPasskey(
+    trigger: TriggerRecord,
+    input: { challengeId: string; response: AuthenticationResponseJSON; ip: string | null } & TrustRequest,
+  ): Promise<StepUpSuccess> {
+    this.requireOffered(trigger, 'webauthn');
+    const subject = { appId: trigger.appId, originalIdentity: trigger.originalIdentity };
+    const result = await this.options.lockout.attempt({ ...subject, factor: 'webauthn', ip: input.ip }, () =>
+      this.options.passkeys.verifyAuthentication({ ...subject, challengeId: input.challengeId, response: input.response }),
+    );
+    if (!result.verified) throw refusal(result, passkeyRefusal);
+    return this.complete(trigger, 'webauthn', { ...input, amr: result.amr });
+  }
+
   /** Factor types the user can prove now (for `MfaTriggerData.factors[].enrolled`). */
   async enrolledTypes(appId: string, originalIdentity: string): Promise<FactorType[]> {
     const enrolments = await this.options.storage.listFactorEnrolments(appId, originalIdentity);
@@ -190,6 +238,7 @@ export class StepUpService {
     const types = new Set<FactorType>(enrolments.filter((enrolment) => enrolment.status === 'active').map((enrolment) => enrolment.type));
     for (const channel of this.options.channels) if (this.destination(channel, user, enrolments)) types.add(channel);
     if ((await this.options.recovery.remaining({ appId, originalIdentity })) > 0) types.add('recovery_code');
+    if ((await this.options.passkeys.list(appId, originalIdentity)).length > 0) types.add('webauthn');
     return [...types];
   }
 
@@ -208,6 +257,13 @@ export class StepUpService {
       if (!(error instanceof DeliveryError)) throw error;
       this.options.logger.error({ err: { message: error.message } }, 'code delivery failed');
       throw new HttpError(502, 'delivery_failed', 'The code could not be sent; try again or choose another factor');
+    }
+  }
+
+  private async requireEnrollable(trigger: TriggerRecord, type: FactorType): Promise<void> {
+    const offered = await this.factors(trigger);
+    if (!offered.find((factor) => factor.type === type)?.enrollable) {
+      throw new HttpError(403, 'enrolment_not_allowed', 'A factor is already set up; use it, or ask an administrator to reset it');
     }
   }
 
@@ -232,7 +288,12 @@ export class StepUpService {
     };
   }
 
-  private async complete(trigger: TriggerRecord, factor: FactorType, options: { firstEnrolment?: boolean } & TrustRequest): Promise<StepUpSuccess> {
+  /** `amr`: what the factor proved this time, when that depends on more than its type (a passkey's `hwk` or `swk`). */
+  private async complete(
+    trigger: TriggerRecord,
+    factor: FactorType,
+    options: { firstEnrolment?: boolean; amr?: string[] } & TrustRequest,
+  ): Promise<StepUpSuccess> {
     const now = this.options.clock();
     if (!(await this.options.storage.resolveTrigger(trigger.id, now))) throw new HttpError(409, 'state_token_used', 'This step-up is already complete');
     // Only the step-up that locked the user unlocks them; a stale one leaves a newer lock in place.
@@ -246,7 +307,7 @@ export class StepUpService {
       claims: {
         appId: trigger.appId,
         originalIdentity: trigger.originalIdentity,
-        amr: [...new Set([...priorAmr, ...AMR[factor], ...(priorAmr.length > 0 ? ['mfa'] : [])])],
+        amr: [...new Set([...priorAmr, ...(options.amr ?? AMR[factor]), ...(priorAmr.length > 0 ? ['mfa'] : [])])],
         acr: trigger.acr,
         authTime: now,
         workflowId: trigger.workflowId,
@@ -290,10 +351,47 @@ export function codeRefusal(reason: string): HttpError {
   }
 }
 
-function refusal(result: { verified: false; reason: string } | LockedResult): HttpError {
+function refusal<Reason extends string>(
+  result: { verified: false; reason: Reason } | LockedResult,
+  problemOf: (reason: Reason) => HttpError = codeRefusal,
+): HttpError {
   if (result.reason === 'locked') {
     const { retryAt } = result as LockedResult;
     return new HttpError(423, 'locked', 'Too many failed attempts; try again later', retryAt === null ? {} : { retryAt: new Date(retryAt).toISOString() });
   }
-  return codeRefusal(result.reason);
+  return problemOf(result.reason as Reason);
+}
+
+/** The problem a refused passkey answers, by `PasskeyFactor`'s reason. */
+export function passkeyRefusal(reason: PasskeyRefusal): HttpError {
+  switch (reason) {
+    case 'unavailable':
+      return new HttpError(409, 'passkeys_unavailable', 'Passkeys are not set up for this app (no origins or RP ID)');
+    case 'challenge_not_found':
+      return new HttpError(400, 'invalid_challenge', 'That passkey request is unknown; start again');
+    case 'challenge_used':
+      return new HttpError(409, 'challenge_used', 'That passkey request was already answered; start again');
+    case 'challenge_expired':
+      return new HttpError(400, 'challenge_expired', 'That passkey request has expired; start again');
+    case 'origin_mismatch':
+      return new HttpError(400, 'origin_mismatch', 'The passkey was used on a site this app does not declare');
+    case 'rp_id_mismatch':
+      return new HttpError(400, 'rp_id_mismatch', 'The passkey belongs to another site');
+    case 'user_not_verified':
+      return new HttpError(400, 'user_not_verified', 'The authenticator did not verify the user (PIN or biometrics)');
+    case 'counter_regression':
+      return new HttpError(400, 'counter_regression', 'This passkey looks copied (its signature counter went backwards); use another factor');
+    case 'unknown_credential':
+      return new HttpError(401, 'unknown_credential', 'That passkey is not registered here');
+    case 'credential_exists':
+      return new HttpError(409, 'passkey_exists', 'That passkey is already registered');
+    default:
+      return new HttpError(400, 'invalid_passkey', 'The passkey answer could not be verified');
+  }
+}
+
+/** Options for the browser, or the refusal when the app has no relying party. */
+function passkeyOptions<T extends { challengeId: string; expiresAt: number; options: unknown }>(created: T | null) {
+  if (!created) throw passkeyRefusal('unavailable');
+  return { challengeId: created.challengeId, expiresAt: new Date(created.expiresAt).toISOString(), options: created.options };
 }

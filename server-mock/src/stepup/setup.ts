@@ -7,6 +7,7 @@ import { FactorLockout } from '../factors/lockout.js';
 import { OtpChallenges } from '../factors/otp-challenge.js';
 import { RecoveryCodes } from '../factors/recovery-codes.js';
 import { TotpFactor } from '../factors/totp.js';
+import { PasskeyFactor, relyingPartyOf } from '../factors/webauthn.js';
 import type { OtpChannel, Storage } from '../storage/types.js';
 import type { KeyStore } from '../tokens/keys.js';
 import type { StateTokens } from '../tokens/state-token.js';
@@ -21,6 +22,7 @@ export interface StepUpParts {
   lockout: FactorLockout;
   /** SMS and e-mail codes (step-up and code login share the limits). */
   otp: OtpChallenges;
+  passkeys: PasskeyFactor;
   /** The dev outbox (dev config only): every code "sent", for the `/dev/outbox` page. */
   outbox: ReturnType<typeof outboxSender> | null;
   close(): void;
@@ -69,6 +71,8 @@ export async function createStepUp(options: {
   const recovery = new RecoveryCodes({ storage, pepper: secrets.pepper, clock });
   const lockout = new FactorLockout({ storage, clock, threshold: config.factors.lockoutThreshold });
   const otp = new OtpChallenges({ storage, secrets, sender: channelSender(senders), clock, appName, ttlMs: config.factors.codeTtlSeconds * 1000 });
+  const relyingParties = new Map(config.apps.map((app) => [app.id, relyingPartyOf(app)]));
+  const passkeys = new PasskeyFactor({ storage, clock, logger, pepper: secrets.pepper, relyingParty: (appId) => relyingParties.get(appId) ?? null });
   const stepUp = new StepUpService({
     ...options,
     issuer: options.publicUrl,
@@ -79,6 +83,7 @@ export async function createStepUp(options: {
     otp,
     recovery,
     lockout,
+    passkeys,
   });
-  return { stepUp, directory: new UserDirectory(storage, clock), recovery, lockout, otp, outbox, close: () => smtp?.close() };
+  return { stepUp, directory: new UserDirectory(storage, clock), recovery, lockout, otp, passkeys, outbox, close: () => smtp?.close() };
 }

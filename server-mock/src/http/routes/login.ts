@@ -3,7 +3,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { AppConfig } from '../../config/schema.js';
 import type { LockedResult } from '../../factors/lockout.js';
-import { codeRefusal, maskEmail, maskPhone } from '../../stepup/service.js';
+import { authenticationResponseSchema, type PasskeyRefusal } from '../../factors/webauthn.js';
+import { codeRefusal, maskEmail, maskPhone, passkeyRefusal } from '../../stepup/service.js';
 import type { UserRecord } from '../../storage/types.js';
 import { issueMfaToken } from '../../tokens/mfa-token.js';
 import { parseLogin, policyAttributes, publicUser } from '../../users/directory.js';
@@ -28,10 +29,14 @@ const metadata = z
 const passwordBody = z.strictObject({ appId, login, password: z.string().min(1).max(256), metadata });
 const codeSendBody = z.strictObject({ appId, login, locale: z.string().max(16).default('en') });
 const codeVerifyBody = z.strictObject({ appId, login, challengeId: z.string().min(1).max(64), code: z.string().min(1).max(16), metadata });
+const passkeyOptionsBody = z.strictObject({ appId });
+const passkeyVerifyBody = z.strictObject({ appId, challengeId: z.string().min(1).max(64), response: authenticationResponseSchema, metadata });
 
 /** acr of a single-factor login, and the amr it carries into a later step-up. */
 export const PASSWORD_ACR = 'urn:camfa:acr:pwd';
 export const CODE_ACR = 'urn:camfa:acr:otp';
+/** A passkey used with user verification is a multi-factor cryptographic authenticator (NIST SP 800-63B-4). */
+export const PASSKEY_ACR = 'urn:camfa:acr:mfa';
 
 type LoginOutcome = { verified: true; user: UserRecord } | { verified: false; reason: string } | LockedResult;
 
@@ -41,7 +46,7 @@ type LoginOutcome = { verified: true; user: UserRecord } | { verified: false; re
  * capture, the app's login workflow, then a token or trigger data for the step-up.
  */
 export function loginRoutes(context: AppContext): Route[] {
-  const { apps, directory, lockout, storage, policies, keys, publicUrl, clock, trustedProxies, logger, otp } = context;
+  const { apps, directory, lockout, storage, policies, keys, publicUrl, clock, trustedProxies, logger, otp, passkeys } = context;
   const browser: MiddlewareHandler<Env> = async (c, next) => {
     await next();
     allowAppOrigins(c, context);
@@ -70,6 +75,8 @@ export function loginRoutes(context: AppContext): Route[] {
       amr: string[];
       acr: string;
       metadata: z.output<typeof metadata>;
+      /** The problem for a refusal more specific than "wrong login or secret". */
+      refusal?: (reason: string) => HttpError | null;
     },
   ): Promise<Response> {
     const { app, subject, outcome } = input;
@@ -91,7 +98,7 @@ export function loginRoutes(context: AppContext): Route[] {
         const { retryAt } = outcome as LockedResult;
         throw new HttpError(423, 'locked', 'Too many failed attempts; try again later', retryAt ? { retryAt: new Date(retryAt).toISOString() } : {});
       }
-      throw new HttpError(401, 'invalid_credentials', 'Wrong login, password or code');
+      throw input.refusal?.(outcome.reason) ?? new HttpError(401, 'invalid_credentials', 'Wrong login, password or code');
     }
     const { user } = outcome;
     // The login is judged by the app's login workflow (API mode); event-mode workflows watch captured events.
@@ -195,6 +202,55 @@ export function loginRoutes(context: AppContext): Route[] {
           return result.verified ? { verified: true, user } : { verified: false, reason: result.reason };
         });
         return finish(c, { app, subject, outcome, loginType: channel, amr: channel === 'sms' ? ['sms'] : ['otp'], acr: CODE_ACR, metadata: input.metadata });
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/login/passkey/options',
+      summary: 'Passkey login, step 1: options for startAuthentication() offering any discoverable passkey of the app',
+      tag: 'login',
+      security: 'none',
+      body: passkeyOptionsBody,
+      middleware: [browser],
+      responses: { 200: { description: '{ challengeId, expiresAt, options }' }, 409: { description: 'passkeys_unavailable' } },
+      handler: async (c) => {
+        const input = await readJson(c, passkeyOptionsBody);
+        const started = await passkeys.authenticationOptions({ appId: appFor(input.appId).id, originalIdentity: null });
+        if (!started) throw passkeyRefusal('unavailable');
+        return c.json({ challengeId: started.challengeId, expiresAt: new Date(started.expiresAt).toISOString(), options: started.options });
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/login/passkey/verify',
+      summary: 'Passkey login, step 2: check the assertion; the passkey names the user. A token, or trigger data when the login workflow asks for a step-up',
+      tag: 'login',
+      security: 'none',
+      body: passkeyVerifyBody,
+      middleware: [browser],
+      responses: { ...responses, 401: { description: 'unknown_credential (no such passkey), or invalid_credentials (its user is disabled)' } },
+      handler: async (c) => {
+        const input = await readJson(c, passkeyVerifyBody);
+        const app = appFor(input.appId);
+        const credential = await storage.getWebAuthnCredential(app.id, input.response.id);
+        if (!credential) throw passkeyRefusal('unknown_credential');
+        const subject = { appId: app.id, originalIdentity: credential.originalIdentity, factor: 'login-passkey', ip: clientIp(c, trustedProxies) };
+        let amr: string[] = [];
+        const outcome = await lockout.attempt(subject, async (): Promise<LoginOutcome> => {
+          const result = await passkeys.verifyAuthentication({
+            appId: app.id,
+            originalIdentity: null,
+            challengeId: input.challengeId,
+            response: input.response,
+          });
+          if (!result.verified) return { verified: false, reason: result.reason };
+          const user = await storage.getUser(app.id, result.credential.originalIdentity);
+          if (!user || user.disabled) return { verified: false, reason: 'invalid' };
+          amr = result.amr;
+          return { verified: true, user };
+        });
+        const refusal = (reason: string) => (reason === 'invalid' ? null : passkeyRefusal(reason as PasskeyRefusal));
+        return finish(c, { app, subject, outcome, loginType: 'passkey', amr, acr: PASSKEY_ACR, metadata: input.metadata, refusal });
       },
     },
   ];

@@ -1,5 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+import { authenticationResponseSchema, registrationResponseSchema } from '../../factors/webauthn.js';
 import { FACTOR_TYPES } from '../../types.js';
 import { exchangeMfaToken } from '../../tokens/mfa-token.js';
 import { triggerMetadataSchema } from '../../ueba/schema.js';
@@ -31,7 +32,12 @@ const bodies = {
     metadata: triggerMetadataSchema.optional(),
   }),
   exchange: z.strictObject({ mfaToken: z.string().min(1).max(4096) }),
+  passkeyRegister: z.strictObject({ stateToken, challengeId: z.string().min(1).max(64), response: registrationResponseSchema, ...trust }),
+  passkeyAuthenticate: z.strictObject({ stateToken, challengeId: z.string().min(1).max(64), response: authenticationResponseSchema, ...trust }),
 };
+
+/** `challengeId` goes back with the browser's answer; `options` go to `startRegistration()` / `startAuthentication()`. */
+const passkeyOptions = z.object({ challengeId: z.string(), expiresAt: z.string(), options: z.record(z.string(), z.unknown()) });
 
 const success = z.object({ mfaToken: z.string(), expiresAt: z.string(), recoveryCodes: z.array(z.string()).optional(), deviceToken: z.string().optional() });
 
@@ -121,6 +127,33 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
     browserRoute('/v1/stepup/recovery/verify', 'Use a recovery code (each works once)', bodies.recovery, async (c, input: z.output<typeof bodies.recovery>) =>
       stepUp.verifyRecoveryCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
     ),
+    browserRoute(
+      '/v1/stepup/webauthn/register/options',
+      'Start a passkey registration (first factor only): options for startRegistration()',
+      bodies.state,
+      async (_c, input: z.output<typeof bodies.state>) => stepUp.passkeyRegistrationOptions(await stepUp.open(input.stateToken)),
+      passkeyOptions,
+    ),
+    browserRoute(
+      '/v1/stepup/webauthn/register/verify',
+      'Register the passkey (user verification required); this also completes the step-up',
+      bodies.passkeyRegister,
+      async (c, input: z.output<typeof bodies.passkeyRegister>) =>
+        stepUp.verifyPasskeyRegistration(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
+    ),
+    browserRoute(
+      '/v1/stepup/webauthn/authenticate/options',
+      "Options for startAuthentication(), allowing the user's passkeys",
+      bodies.state,
+      async (_c, input: z.output<typeof bodies.state>) => stepUp.passkeyAuthenticationOptions(await stepUp.open(input.stateToken)),
+      passkeyOptions,
+    ),
+    browserRoute(
+      '/v1/stepup/webauthn/authenticate/verify',
+      'Check a passkey assertion (user verification required); amr hwk or swk',
+      bodies.passkeyAuthenticate,
+      async (c, input: z.output<typeof bodies.passkeyAuthenticate>) => stepUp.verifyPasskey(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
+    ),
     {
       method: 'post',
       path: '/v1/stepup',
@@ -205,6 +238,8 @@ export const BROWSER_PATHS = [
   '/v1/login',
   '/v1/login/code/send',
   '/v1/login/code/verify',
+  '/v1/login/passkey/options',
+  '/v1/login/passkey/verify',
   '/v1/stepup/factors',
   '/v1/stepup/totp/enroll',
   '/v1/stepup/totp/verify',
@@ -212,6 +247,10 @@ export const BROWSER_PATHS = [
   '/v1/stepup/otp/resend',
   '/v1/stepup/otp/verify',
   '/v1/stepup/recovery/verify',
+  '/v1/stepup/webauthn/register/options',
+  '/v1/stepup/webauthn/register/verify',
+  '/v1/stepup/webauthn/authenticate/options',
+  '/v1/stepup/webauthn/authenticate/verify',
 ];
 
 /** Preflight for the browser-facing JSON endpoints. */

@@ -81,15 +81,29 @@ export function userRoutes(context: AppContext, { requireApp, appOf }: Guards): 
     {
       method: 'get',
       path: '/v1/users/:originalIdentity/factors',
-      summary: "The user's factor enrolments (no secrets)",
+      summary: "The user's factor enrolments and passkeys (no secrets)",
       tag: 'users',
       security: 'app',
       middleware: [requireApp],
-      responses: { 200: { description: '{ factors }' } },
+      responses: { 200: { description: '{ factors, recoveryCodesLeft }; passkeys are `webauthn` factors with name, lastUsedAt, deviceType and backedUp' } },
       handler: async (c) => {
         const enrolments = await storage.listFactorEnrolments(appOf(c).id, id(c));
+        const passkeys = await context.passkeys.list(appOf(c).id, id(c));
         return c.json({
-          factors: enrolments.map(({ id: enrolmentId, type, status, createdAt, activatedAt }) => ({ id: enrolmentId, type, status, createdAt, activatedAt })),
+          factors: [
+            ...enrolments.map(({ id: enrolmentId, type, status, createdAt, activatedAt }) => ({ id: enrolmentId, type, status, createdAt, activatedAt })),
+            ...passkeys.map((passkey) => ({
+              id: passkey.id,
+              type: 'webauthn',
+              status: 'active',
+              createdAt: passkey.createdAt,
+              activatedAt: passkey.createdAt,
+              name: passkey.name,
+              lastUsedAt: passkey.lastUsedAt,
+              deviceType: passkey.deviceType,
+              backedUp: passkey.backedUp,
+            })),
+          ],
           recoveryCodesLeft: await recovery.remaining({ appId: appOf(c).id, originalIdentity: id(c) }),
         });
       },
@@ -97,7 +111,7 @@ export function userRoutes(context: AppContext, { requireApp, appOf }: Guards): 
     {
       method: 'delete',
       path: '/v1/users/:originalIdentity/factors/:enrolmentId',
-      summary: "Remove one of the user's factors (and clear its lockout)",
+      summary: "Remove one of the user's factors or passkeys (and clear its lockout)",
       tag: 'users',
       security: 'app',
       middleware: [requireApp],
@@ -106,7 +120,10 @@ export function userRoutes(context: AppContext, { requireApp, appOf }: Guards): 
         const app = appOf(c);
         const enrolment = await storage.getFactorEnrolment(c.req.param('enrolmentId')!);
         if (!enrolment || enrolment.appId !== app.id || enrolment.originalIdentity !== id(c)) {
-          throw new HttpError(404, 'factor_not_found', 'The user has no such factor');
+          const passkey = { appId: app.id, originalIdentity: id(c), id: c.req.param('enrolmentId')! };
+          if (!(await context.passkeys.remove(passkey))) throw new HttpError(404, 'factor_not_found', 'The user has no such factor');
+          await lockout.reset({ ...passkey, factor: 'webauthn' });
+          return c.body(null, 204);
         }
         await storage.deleteFactorEnrolment(enrolment.id);
         await lockout.reset({ appId: app.id, originalIdentity: enrolment.originalIdentity, factor: enrolment.type });

@@ -6,6 +6,7 @@
  */
 import type * as FingerprintChunk from './chunks/fingerprint.js';
 import type * as QrCodeChunk from './chunks/qrcode.js';
+import type * as WebAuthnChunk from './chunks/webauthn.js';
 import type { LazyLanguage } from './i18n/languages.js';
 import type { LocaleStrings } from './i18n/locales/en.js';
 
@@ -27,3 +28,5 @@ export async function loadLocale(lang: LazyLanguage): Promise<LocaleStrings> {
 export const loadQrCode = () => chunk<typeof QrCodeChunk>('qrcode');
 
 export const loadFingerprint = () => chunk<typeof FingerprintChunk>('fingerprint');
+
+export const loadWebAuthn = () => chunk<typeof WebAuthnChunk>('webauthn');

@@ -5,6 +5,7 @@
  */
 import type * as FingerprintChunk from './chunks/fingerprint.js';
 import type * as QrCodeChunk from './chunks/qrcode.js';
+import type * as WebAuthnChunk from './chunks/webauthn.js';
 import type { LazyLanguage } from './i18n/languages.js';
 import type { LocaleStrings } from './i18n/locales/en.js';
 
@@ -22,3 +23,5 @@ export async function loadLocale(lang: LazyLanguage): Promise<LocaleStrings> {
 export const loadQrCode = (): Promise<typeof QrCodeChunk> => import('./chunks/qrcode.js');
 
 export const loadFingerprint = (): Promise<typeof FingerprintChunk> => import('./chunks/fingerprint.js');
+
+export const loadWebAuthn = (): Promise<typeof WebAuthnChunk> => import('./chunks/webauthn.js');

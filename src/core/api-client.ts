@@ -6,6 +6,11 @@ import type {
   OtpChannel,
   OtpResent,
   OtpSent,
+  PasskeyChallenge,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+  AuthenticationResponseJSON,
   StepUpFactors,
   StepUpSuccess,
   TotpEnrolment,
@@ -93,6 +98,44 @@ export class ApiClient {
 
   verifyRecoveryCode(input: { stateToken: string; code: string } & TrustRequest, options?: CallOptions): Promise<StepUpSuccess> {
     return this.post('/v1/stepup/recovery/verify', input, options);
+  }
+
+  /** Passkey registration, step 1 (first factor only): options for `startRegistration()`. */
+  passkeyRegistrationOptions(stateToken: string, options?: CallOptions): Promise<PasskeyChallenge<PublicKeyCredentialCreationOptionsJSON>> {
+    return this.post('/v1/stepup/webauthn/register/options', { stateToken }, options);
+  }
+
+  /** Passkey registration, step 2: the new passkey completes the step-up. */
+  verifyPasskeyRegistration(
+    input: { stateToken: string; challengeId: string; response: RegistrationResponseJSON } & TrustRequest,
+    options?: CallOptions,
+  ): Promise<StepUpSuccess> {
+    return this.post('/v1/stepup/webauthn/register/verify', input, options);
+  }
+
+  /** Passkey step-up, step 1: options for `startAuthentication()` allowing the user's passkeys. */
+  passkeyOptions(stateToken: string, options?: CallOptions): Promise<PasskeyChallenge<PublicKeyCredentialRequestOptionsJSON>> {
+    return this.post('/v1/stepup/webauthn/authenticate/options', { stateToken }, options);
+  }
+
+  verifyPasskey(
+    input: { stateToken: string; challengeId: string; response: AuthenticationResponseJSON } & TrustRequest,
+    options?: CallOptions,
+  ): Promise<StepUpSuccess> {
+    return this.post('/v1/stepup/webauthn/authenticate/verify', input, options);
+  }
+
+  /** Passkey login, step 1: options offering any discoverable passkey of the app (modal or autofill). */
+  passkeyLoginOptions(options?: CallOptions): Promise<PasskeyChallenge<PublicKeyCredentialRequestOptionsJSON>> {
+    return this.post('/v1/login/passkey/options', { appId: this.appId }, options);
+  }
+
+  /** Passkey login, step 2: the passkey names the user. */
+  verifyPasskeyLogin(
+    input: { challengeId: string; response: AuthenticationResponseJSON; metadata?: LoginMetadata },
+    options?: CallOptions,
+  ): Promise<LoginAnswer> {
+    return this.post('/v1/login/passkey/verify', { appId: this.appId, ...input }, options);
   }
 
   /** URL of one user's MFA event stream; EventSource cannot send headers, so the token rides in the query. */

@@ -48,6 +48,19 @@ export const GUARD_ERROR_CODES = [
   'origin_not_allowed',
   'not_found',
   'internal_error',
+  // Passkeys: the browser's refusal (user cancelled or timed out), then the backend's codes.
+  'passkey_cancelled',
+  'passkeys_unavailable',
+  'invalid_challenge',
+  'challenge_used',
+  'challenge_expired',
+  'origin_mismatch',
+  'rp_id_mismatch',
+  'user_not_verified',
+  'counter_regression',
+  'unknown_credential',
+  'passkey_exists',
+  'invalid_passkey',
 ] as const;
 
 export type GuardErrorCode = (typeof GUARD_ERROR_CODES)[number];

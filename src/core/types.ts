@@ -3,6 +3,14 @@
  * with the backend and the Node SDK come from one place so the halves cannot drift.
  */
 import type { MfaTriggerData, StepUpFactor } from '../../server-mock/src/types.js';
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/browser';
+
+export type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON };
 
 export type {
   FactorType,
@@ -76,4 +84,15 @@ export interface LoginCodeSent {
   challengeId: string;
   sentTo: string;
   channel: OtpChannel;
+}
+
+/**
+ * Answer of the passkey options endpoints: `options` for SimpleWebAuthn's `startRegistration()` /
+ * `startAuthentication()`, `challengeId` to send back with the browser's answer (each works once).
+ */
+export interface PasskeyChallenge<Options> {
+  challengeId: string;
+  /** ISO 8601; at most 5 minutes away. */
+  expiresAt: string;
+  options: Options;
 }

@@ -1,6 +1,7 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { endsStepUp, GuardError } from '../../core/errors.js';
+import { passkeyCeremony } from '../../core/passkeys.js';
 import type { MfaTriggerData, OtpChannel, OtpSent, StepUpFactors, StepUpSuccess, TotpEnrolment, TrustRequest } from '../../core/types.js';
 import { CountdownController, systemClock, type Clock } from '../../controllers/countdown.js';
 import { LocalizeController } from '../../controllers/localize.js';
@@ -22,6 +23,7 @@ type Screen =
   | { name: 'enrol'; enrolment?: TotpEnrolment; qr?: Element }
   | { name: 'code'; channel: OtpChannel; sentTo?: string; challengeId?: string }
   | { name: 'recovery' }
+  | { name: 'passkey'; register: boolean }
   | { name: 'saved-codes'; success: StepUpSuccess };
 
 /** Recovery codes are shown as `xxxx-xxxx-xxxx`. */
@@ -41,7 +43,8 @@ function deepActiveElement(): HTMLElement | undefined {
 /**
  * @tag guard-step-up
  * @summary Session-locked step-up dialog: shows why, lets the user pick a factor, proves it (TOTP, first TOTP
- * enrolment with its recovery codes, SMS or e-mail code, recovery code) and ends with an mfaToken. A native
+ * enrolment with its recovery codes, SMS or e-mail code, recovery code, passkey or a first passkey) and ends
+ * with an mfaToken. Passkeys load SimpleWebAuthn lazily, when the user starts one. A native
  * modal `<dialog>`: the page behind is inert, focus stays inside and returns where it was afterwards.
  *
  * @event {StepUpSuccess} guard-step-up-complete - The user passed a factor (`detail.mfaToken`).
@@ -58,6 +61,7 @@ function deepActiveElement(): HTMLElement | undefined {
  * @csspart qr-code - The TOTP enrolment QR code.
  * @csspart secret - The TOTP setup key for typing by hand.
  * @csspart recovery-codes - The list of new recovery codes.
+ * @csspart passkey-button - "Use your passkey" / "Create a passkey".
  * @csspart factor-select - `<guard-factor-select>`'s `base` (also `factor-select-error`, `factor-list`,
  *   `factor-option`, `factor-option-name`, `factor-option-description`, `factor-option-badge`).
  * @csspart otp - `<guard-otp-input>`'s `base` (also `otp-label`, `otp-input`, `otp-hint`, `otp-error`).
@@ -222,6 +226,8 @@ export class GuardStepUp extends LitElement {
         return void this.sendCode(type);
       case 'recovery_code':
         return this.show({ name: 'recovery' });
+      case 'webauthn':
+        return this.show({ name: 'passkey', register: !enrolled });
       default:
         this.request.fail(new GuardError('unsupported_factor'));
     }
@@ -286,8 +292,33 @@ export class GuardStepUp extends LitElement {
       }
     });
     if (!success) return this.otp?.clear();
+    this.passed(success);
+  }
+
+  /** A first factor ends by showing its recovery codes once; any other success ends the step-up. */
+  private passed(success: StepUpSuccess): void {
     if (success.recoveryCodes?.length) this.show({ name: 'saved-codes', success });
     else this.finish(success);
+  }
+
+  /** Creates the user's first passkey, or proves one: the browser asks for the authenticator and user verification. */
+  private async usePasskey(register: boolean): Promise<void> {
+    if (this.request.pending) return;
+    const { api } = this.context!;
+    const stateToken = this.trigger!.stateToken;
+    const success = await this.request.run((signal) =>
+      passkeyCeremony(signal, async (webauthn) => {
+        if (register) {
+          const started = await api.passkeyRegistrationOptions(stateToken, { signal });
+          const response = await webauthn.startRegistration({ optionsJSON: started.options });
+          return api.verifyPasskeyRegistration({ stateToken, challengeId: started.challengeId, response, ...(await this.trustRequest()) }, { signal });
+        }
+        const started = await api.passkeyOptions(stateToken, { signal });
+        const response = await webauthn.startAuthentication({ optionsJSON: started.options });
+        return api.verifyPasskey({ stateToken, challengeId: started.challengeId, response, ...(await this.trustRequest()) }, { signal });
+      }),
+    );
+    if (success) this.passed(success);
   }
 
   private copy(text: string): void {
@@ -374,6 +405,8 @@ export class GuardStepUp extends LitElement {
       }
       case 'recovery':
         return this.renderFactor(t('recovery.title'), html`<p>${t('recovery.prompt')}</p>`, message);
+      case 'passkey':
+        return { content: this.renderPasskey(screen.register), field: false };
       case 'saved-codes':
         return { content: this.renderSavedCodes(screen.success.recoveryCodes!, screen.success), field: false };
     }
@@ -410,14 +443,7 @@ export class GuardStepUp extends LitElement {
           ?busy=${pending}
           @guard-otp-complete=${(event: GuardOtpCompleteEvent) => this.verify(event.detail.code)}
         ></guard-otp-input>
-        ${
-          this.offer!.trustDevice
-            ? html`<label class="trust">
-                <input type="checkbox" .checked=${this.trust} @change=${(event: Event) => (this.trust = (event.target as HTMLInputElement).checked)} />
-                <span>${t('stepUp.trustDevice')}<br /><span class="muted">${t('stepUp.trustDeviceHint')}</span></span>
-              </label>`
-            : nothing
-        }
+        ${this.renderTrust()}
         <div class="actions">
           <button class="primary" @click=${() => this.verify(this.otp?.value ?? '')}>${t(pending ? 'common.verifying' : 'common.verify')}</button>
           ${extraActions ?? nothing} ${this.renderBack()}
@@ -425,6 +451,34 @@ export class GuardStepUp extends LitElement {
       </section>`,
       field: true,
     };
+  }
+
+  /** "Trust this device", when the step-up may offer it. */
+  private renderTrust() {
+    const { t } = this.localize;
+    if (!this.offer!.trustDevice) return nothing;
+    return html`<label class="trust">
+      <input type="checkbox" .checked=${this.trust} @change=${(event: Event) => (this.trust = (event.target as HTMLInputElement).checked)} />
+      <span>${t('stepUp.trustDevice')}<br /><span class="muted">${t('stepUp.trustDeviceHint')}</span></span>
+    </label>`;
+  }
+
+  /** The passkey screen: what will happen, then one button that starts the browser's prompt. Errors show in the alert region. */
+  private renderPasskey(register: boolean) {
+    const { t } = this.localize;
+    const pending = this.request.pending;
+    return html`<section aria-labelledby="screen-title">
+      ${this.renderTitle(t(register ? 'passkey.enrolTitle' : 'passkey.title'))}
+      <p>${t(register ? 'passkey.enrolPrompt' : 'passkey.prompt')}</p>
+      <p role="status">${pending ? t('passkey.waiting') : ''}</p>
+      ${this.renderTrust()}
+      <div class="actions">
+        <button part="passkey-button" class="primary" data-autofocus aria-disabled=${pending ? 'true' : 'false'} @click=${() => this.usePasskey(register)}>
+          ${t(register ? 'passkey.create' : 'passkey.use')}
+        </button>
+        ${this.renderBack()}
+      </div>
+    </section>`;
   }
 
   private renderEnrolment(enrolment: TotpEnrolment, qr: Element | undefined) {

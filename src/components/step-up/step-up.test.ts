@@ -42,7 +42,27 @@ const SUCCESS: StepUpSuccess = { mfaToken: 'jwt-1', expiresAt: '2026-01-01T00:05
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 
-type Api = Pick<ApiClient, 'factors' | 'enrolTotp' | 'verifyTotp' | 'sendCode' | 'resendCode' | 'verifyCode' | 'verifyRecoveryCode'>;
+type Api = Pick<
+  ApiClient,
+  | 'factors'
+  | 'enrolTotp'
+  | 'verifyTotp'
+  | 'sendCode'
+  | 'resendCode'
+  | 'verifyCode'
+  | 'verifyRecoveryCode'
+  | 'passkeyRegistrationOptions'
+  | 'verifyPasskeyRegistration'
+  | 'passkeyOptions'
+  | 'verifyPasskey'
+>;
+
+const REGISTRATION_OPTIONS = {
+  rp: { id: 'localhost', name: 'Shop' },
+  user: { id: 'dXNlcg', name: 'alice', displayName: '' },
+  challenge: 'Y2hhbGxlbmdl',
+  pubKeyCredParams: [{ type: 'public-key' as const, alg: -7 }],
+};
 
 /** A context stubbed at the ApiClient boundary: each call is recorded (without its signal) and answered by `answers`. */
 async function stubContext(answers: Partial<Api> = {}, lang = 'en') {
@@ -55,6 +75,10 @@ async function stubContext(answers: Partial<Api> = {}, lang = 'en') {
     resendCode: async () => ({ challengeId: 'ch-1', expiresAt: at(330), resendAvailableAt: at(60) }),
     verifyCode: async () => SUCCESS,
     verifyRecoveryCode: async () => SUCCESS,
+    passkeyRegistrationOptions: async () => ({ challengeId: 'wch-1', expiresAt: at(300), options: REGISTRATION_OPTIONS }),
+    verifyPasskeyRegistration: async () => SUCCESS,
+    passkeyOptions: async () => ({ challengeId: 'wch-2', expiresAt: at(300), options: { challenge: 'Y2hhbGxlbmdl', rpId: 'localhost' } }),
+    verifyPasskey: async () => SUCCESS,
   };
   const api = Object.fromEntries(
     Object.entries(defaults).map(([name, answer]) => [
@@ -317,9 +341,9 @@ describe('<guard-step-up>', () => {
     });
 
     it('a factor this browser cannot use is refused with unsupported_factor', async () => {
-      const { context } = await stubContext({ factors: async () => offer([{ type: 'webauthn', enrolled: true, enrollable: false }]) });
+      const { context } = await stubContext({ factors: async () => offer([{ type: 'face', enrolled: true, enrollable: false }]) });
       const { element, errors } = await mount(context);
-      await chooseFactor(element, 'Passkey');
+      await chooseFactor(element, 'Face');
       expect(errors).to.deep.equal(['unsupported_factor']);
       expect(text(element, 'error')).to.equal('This method is not available in this browser.');
     });
@@ -515,5 +539,110 @@ describe('<guard-step-up>', () => {
         await (root(element).querySelector('guard-factor-select') as HTMLElement).focus();
       }
     });
+  });
+});
+
+/**
+ * The browser's WebAuthn API answered by the test: SimpleWebAuthn (from its lazy chunk) calls
+ * `navigator.credentials.create/get`, which here resolve a made-up credential or reject as the browser would.
+ * The real ceremony against a virtual authenticator runs in `e2e/passkeys.test.ts`.
+ */
+function stubCredentials(answer: (kind: 'create' | 'get') => Promise<unknown>): () => void {
+  const container = navigator.credentials;
+  const calls = { create: container.create, get: container.get };
+  container.create = () => answer('create') as Promise<Credential | null>;
+  container.get = () => answer('get') as Promise<Credential | null>;
+  return () => Object.assign(container, calls);
+}
+
+const buffer = (text: string) => new TextEncoder().encode(text).buffer;
+const madeUpCredential = (kind: 'create' | 'get') => ({
+  id: 'Y3JlZA',
+  rawId: buffer('cred'),
+  type: 'public-key',
+  authenticatorAttachment: 'platform',
+  getClientExtensionResults: () => ({}),
+  response:
+    kind === 'create'
+      ? { clientDataJSON: buffer('{}'), attestationObject: buffer('att'), getTransports: () => ['internal'] }
+      : { clientDataJSON: buffer('{}'), authenticatorData: buffer('ad'), signature: buffer('sig'), userHandle: buffer('user') },
+});
+const refusal = (name: string) => Promise.reject(new DOMException('The operation either timed out or was not allowed.', name));
+
+describe('<guard-step-up> passkeys', () => {
+  let restore: () => void = () => {};
+  afterEach(() => {
+    restore();
+    for (const element of document.querySelectorAll('guard-step-up')) element.remove();
+  });
+  const button = (element: GuardStepUp) => root(element).querySelector<HTMLButtonElement>('[part~="passkey-button"]')!;
+
+  it('creates the first passkey: a cancelled prompt is a translated, retryable error; the next try registers and shows the recovery codes', async () => {
+    const codes = ['aaaa-bbbb-cccc'];
+    const { context, calls } = await stubContext({
+      factors: async () => offer([{ type: 'webauthn', enrolled: false, enrollable: true }]),
+      verifyPasskeyRegistration: async () => ({ ...SUCCESS, recoveryCodes: codes }),
+    });
+    const { element, completed, errors } = await mount(context);
+    await chooseFactor(element, 'Passkey or security key');
+    expect(text(element, 'screen-title')).to.equal('Create a passkey');
+    expect(focusedText()).to.equal('Create a passkey');
+    await expectNoAxeViolations(element);
+
+    restore = stubCredentials(() => refusal('NotAllowedError'));
+    await sendKeys({ press: 'Enter' });
+    await until(() => errors.length > 0, 'the refusal');
+    await settle(element);
+    expect(errors).to.deep.equal(['passkey_cancelled']);
+    expect(text(element, 'error')).to.equal('The passkey request was cancelled or timed out. Try again.');
+    expect(root(element).querySelector('[part~="error"]')!.getAttribute('role')).to.equal('alert');
+    await expectNoAxeViolations(element);
+
+    restore();
+    restore = stubCredentials(async (kind) => madeUpCredential(kind));
+    button(element).click();
+    await until(() => calls.some(([name]) => name === 'verifyPasskeyRegistration'), 'the registration');
+    await settle(element);
+    const [, input] = calls.find(([name]) => name === 'verifyPasskeyRegistration')!;
+    expect(input).to.deep.include({ stateToken: 'st-1', challengeId: 'wch-1' });
+    expect((input as { response: { id: string; response: { transports: string[] } } }).response).to.deep.include({ id: 'Y3JlZA', type: 'public-key' });
+    expect(text(element, 'error')).to.equal('');
+    expect(completed).to.deep.equal([]);
+    expect(text(element, 'screen-title')).to.equal('Save your recovery codes');
+  });
+
+  it('uses an enrolled passkey and completes the step-up with the browser’s assertion', async () => {
+    const { context, calls } = await stubContext({ factors: async () => offer([{ type: 'webauthn', enrolled: true, enrollable: false }], true) });
+    const { element, completed } = await mount(context);
+    await chooseFactor(element, 'Passkey or security key');
+    expect(text(element, 'screen-title')).to.equal('Passkey');
+    await expectNoAxeViolations(element);
+    restore = stubCredentials(async (kind) => madeUpCredential(kind));
+    button(element).click();
+    await until(() => completed.length > 0, 'the step-up to complete');
+    const [, input] = calls.find(([name]) => name === 'verifyPasskey')!;
+    expect(input).to.deep.include({ stateToken: 'st-1', challengeId: 'wch-2' });
+    expect((input as { response: { response: { userHandle: string } } }).response.response.userHandle).to.equal('dXNlcg');
+    expect(completed).to.deep.equal([SUCCESS]);
+  });
+
+  it('shows the backend’s refusal in the UI language and lets the user try again', async () => {
+    const { context } = await stubContext(
+      {
+        factors: async () => offer([{ type: 'webauthn', enrolled: true, enrollable: false }]),
+        verifyPasskey: async () => {
+          throw new GuardError('counter_regression');
+        },
+      },
+      'ja',
+    );
+    const { element, errors } = await mount(context);
+    restore = stubCredentials(async (kind) => madeUpCredential(kind));
+    await chooseFactor(element, 'パスキー');
+    button(element).click();
+    await until(() => errors.length > 0, 'the refusal');
+    await settle(element);
+    expect(text(element, 'error')).to.equal('このパスキーは信頼できません（コピーされた可能性があります）。別の方法を使用し、管理者に連絡してください。');
+    expect(button(element).textContent!.trim()).to.equal('パスキーを使用');
   });
 });

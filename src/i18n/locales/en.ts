@@ -40,6 +40,7 @@ const en = {
     emailLabel: 'E-mail address',
     sendCode: 'Send code',
     codeLabel: 'Code',
+    passkeySubmit: 'Sign in with a passkey',
     success: 'Signed in',
   },
   factors: {
@@ -96,6 +97,16 @@ const en = {
     download: 'Download codes',
     saved: 'I have saved my codes',
   },
+  passkey: {
+    title: 'Passkey',
+    prompt: 'Use the passkey saved on this device, on your phone or on a security key.',
+    use: 'Use your passkey',
+    enrolTitle: 'Create a passkey',
+    enrolPrompt:
+      'Your device will ask you to confirm with your fingerprint, face, screen lock or security key. The passkey stays on your device; nothing secret is sent to us.',
+    create: 'Create a passkey',
+    waiting: 'Follow the instructions from your browser…',
+  },
   stepUp: {
     title: 'Confirm it’s you',
     reason: 'Why: {{message}}',
@@ -144,6 +155,19 @@ const en = {
     origin_not_allowed: 'This website is not allowed to use this sign-in service.',
     not_found: 'The service could not be found.',
     internal_error: 'The server had a problem. Try again later.',
+    // Passkeys.
+    passkey_cancelled: 'The passkey request was cancelled or timed out. Try again.',
+    passkeys_unavailable: 'Passkeys are not set up for this website.',
+    invalid_challenge: 'This passkey request is not valid. Try again.',
+    challenge_used: 'This passkey request was already used. Try again.',
+    challenge_expired: 'This passkey request has expired. Try again.',
+    origin_mismatch: 'This passkey cannot be used on this website.',
+    rp_id_mismatch: 'This passkey belongs to another website.',
+    user_not_verified: 'Your device did not confirm it is you. Use your fingerprint, face, PIN or screen lock.',
+    counter_regression: 'This passkey cannot be trusted (it may have been copied). Use another method and contact your administrator.',
+    unknown_credential: 'This passkey is not registered here.',
+    passkey_exists: 'This passkey is already registered.',
+    invalid_passkey: 'The passkey could not be verified. Try again.',
   } satisfies Record<GuardErrorCode, string>,
 };
 

@@ -35,6 +35,7 @@ const ja: LocaleStrings = {
     emailLabel: 'メールアドレス',
     sendCode: 'コードを送信',
     codeLabel: 'コード',
+    passkeySubmit: 'パスキーでサインイン',
     success: 'ログインしました',
   },
   factors: {
@@ -91,6 +92,16 @@ const ja: LocaleStrings = {
     download: 'コードをダウンロード',
     saved: 'コードを保存しました',
   },
+  passkey: {
+    title: 'パスキー',
+    prompt: 'このデバイス、スマートフォン、またはセキュリティキーに保存されたパスキーを使用します。',
+    use: 'パスキーを使用',
+    enrolTitle: 'パスキーを作成',
+    enrolPrompt:
+      'デバイスが指紋、顔、画面ロック、またはセキュリティキーでの確認を求めます。パスキーはデバイスに保存され、秘密の情報が送信されることはありません。',
+    create: 'パスキーを作成',
+    waiting: 'ブラウザの指示に従ってください…',
+  },
   stepUp: {
     title: '本人確認',
     reason: '理由: {{message}}',
@@ -139,6 +150,19 @@ const ja: LocaleStrings = {
     origin_not_allowed: 'このウェブサイトはこのログインサービスを利用できません。',
     not_found: 'サービスが見つかりません。',
     internal_error: 'サーバーで問題が発生しました。しばらくしてからお試しください。',
+    // Passkeys.
+    passkey_cancelled: 'パスキーの要求がキャンセルされたか、時間切れになりました。もう一度お試しください。',
+    passkeys_unavailable: 'このサイトではパスキーが設定されていません。',
+    invalid_challenge: 'このパスキーの要求は無効です。もう一度お試しください。',
+    challenge_used: 'このパスキーの要求はすでに使用されています。もう一度お試しください。',
+    challenge_expired: 'このパスキーの要求は期限切れです。もう一度お試しください。',
+    origin_mismatch: 'このパスキーはこのウェブサイトでは使用できません。',
+    rp_id_mismatch: 'このパスキーは別のウェブサイトのものです。',
+    user_not_verified: 'デバイスで本人確認ができませんでした。指紋、顔、PIN、または画面ロックを使用してください。',
+    counter_regression: 'このパスキーは信頼できません（コピーされた可能性があります）。別の方法を使用し、管理者に連絡してください。',
+    unknown_credential: 'このパスキーはここに登録されていません。',
+    passkey_exists: 'このパスキーはすでに登録されています。',
+    invalid_passkey: 'パスキーを確認できませんでした。もう一度お試しください。',
   },
 };
 

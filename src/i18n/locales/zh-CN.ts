@@ -35,6 +35,7 @@ const zhCN: LocaleStrings = {
     emailLabel: '邮箱地址',
     sendCode: '发送验证码',
     codeLabel: '验证码',
+    passkeySubmit: '使用通行密钥登录',
     success: '登录成功',
   },
   factors: {
@@ -91,6 +92,15 @@ const zhCN: LocaleStrings = {
     download: '下载恢复码',
     saved: '我已保存恢复码',
   },
+  passkey: {
+    title: '通行密钥',
+    prompt: '使用保存在此设备、手机或安全密钥上的通行密钥。',
+    use: '使用通行密钥',
+    enrolTitle: '创建通行密钥',
+    enrolPrompt: '设备会请你用指纹、面容、屏幕锁或安全密钥确认。通行密钥保存在你的设备上，不会向我们发送任何机密信息。',
+    create: '创建通行密钥',
+    waiting: '请按照浏览器的提示操作…',
+  },
   stepUp: {
     title: '确认是您本人',
     reason: '原因：{{message}}',
@@ -139,6 +149,19 @@ const zhCN: LocaleStrings = {
     origin_not_allowed: '此网站无权使用该登录服务。',
     not_found: '找不到该服务。',
     internal_error: '服务器出现问题，请稍后再试。',
+    // Passkeys.
+    passkey_cancelled: '通行密钥请求已取消或超时。请重试。',
+    passkeys_unavailable: '此网站未启用通行密钥。',
+    invalid_challenge: '此通行密钥请求无效。请重试。',
+    challenge_used: '此通行密钥请求已被使用。请重试。',
+    challenge_expired: '此通行密钥请求已过期。请重试。',
+    origin_mismatch: '此通行密钥不能在此网站上使用。',
+    rp_id_mismatch: '此通行密钥属于其他网站。',
+    user_not_verified: '设备未能确认是你本人。请使用指纹、面容、PIN 或屏幕锁。',
+    counter_regression: '此通行密钥不可信（可能已被复制）。请使用其他方式并联系管理员。',
+    unknown_credential: '此通行密钥未在此注册。',
+    passkey_exists: '此通行密钥已注册。',
+    invalid_passkey: '无法验证此通行密钥。请重试。',
   },
 };
 

@@ -35,6 +35,7 @@ const zhTW: LocaleStrings = {
     emailLabel: '電子郵件地址',
     sendCode: '傳送驗證碼',
     codeLabel: '驗證碼',
+    passkeySubmit: '使用通行密鑰登入',
     success: '登入成功',
   },
   factors: {
@@ -91,6 +92,15 @@ const zhTW: LocaleStrings = {
     download: '下載復原碼',
     saved: '我已儲存復原碼',
   },
+  passkey: {
+    title: '通行密鑰',
+    prompt: '使用儲存在此裝置、手機或安全金鑰上的通行密鑰。',
+    use: '使用通行密鑰',
+    enrolTitle: '建立通行密鑰',
+    enrolPrompt: '裝置會請你以指紋、臉孔、螢幕鎖定或安全金鑰確認。通行密鑰保存在你的裝置上，不會傳送任何機密資訊給我們。',
+    create: '建立通行密鑰',
+    waiting: '請依照瀏覽器的指示操作…',
+  },
   stepUp: {
     title: '確認是您本人',
     reason: '原因：{{message}}',
@@ -139,6 +149,19 @@ const zhTW: LocaleStrings = {
     origin_not_allowed: '此網站無權使用該登入服務。',
     not_found: '找不到該服務。',
     internal_error: '伺服器發生問題，請稍後再試。',
+    // Passkeys.
+    passkey_cancelled: '通行密鑰請求已取消或逾時。請再試一次。',
+    passkeys_unavailable: '此網站未啟用通行密鑰。',
+    invalid_challenge: '此通行密鑰請求無效。請再試一次。',
+    challenge_used: '此通行密鑰請求已使用過。請再試一次。',
+    challenge_expired: '此通行密鑰請求已過期。請再試一次。',
+    origin_mismatch: '此通行密鑰無法在此網站使用。',
+    rp_id_mismatch: '此通行密鑰屬於其他網站。',
+    user_not_verified: '裝置未能確認是你本人。請使用指紋、臉孔、PIN 或螢幕鎖定。',
+    counter_regression: '此通行密鑰無法信任（可能已被複製）。請改用其他方式並聯絡管理員。',
+    unknown_credential: '此通行密鑰未在此註冊。',
+    passkey_exists: '此通行密鑰已註冊。',
+    invalid_passkey: '無法驗證此通行密鑰。請再試一次。',
   },
 };
 

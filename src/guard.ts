@@ -2,7 +2,7 @@ import { ApiClient, isObject, readProblem } from './core/api-client.js';
 import { Emitter } from './core/emitter.js';
 import { endsStepUp, GuardError } from './core/errors.js';
 import { subscribeEventStream } from './core/event-stream.js';
-import type { GuardUser, LoginAnswer, MfaEvent, MfaTriggerData, StepUpSuccess } from './core/types.js';
+import type { AuthenticationResponseJSON, GuardUser, LoginAnswer, MfaEvent, MfaTriggerData, StepUpSuccess } from './core/types.js';
 import { GuardCloseEvent } from './events/close.js';
 import { GuardErrorEvent } from './events/error.js';
 import { GuardStepUpCompleteEvent } from './events/step-up-complete.js';
@@ -50,8 +50,14 @@ export interface LoginResult {
   stepUp?: StepUpSuccess;
 }
 
-/** What the login form collects: a password, or a code from `api.sendLoginCode` (its `challengeId`). */
-export type LoginCredentials = { login: string; password: string } | { login: string; challengeId: string; code: string };
+/**
+ * What the login form collects: a password, a code from `api.sendLoginCode` (its `challengeId`), or a passkey's
+ * assertion for the challenge of `api.passkeyLoginOptions` (`login` is empty: the passkey names the user).
+ */
+export type LoginCredentials =
+  | { login: string; password: string }
+  | { login: string; challengeId: string; code: string }
+  | { login: string; challengeId: string; passkey: AuthenticationResponseJSON };
 
 export interface BeforeLoginInput {
   login: string;
@@ -347,7 +353,8 @@ export class Guard {
     if (await this.events.vetoed('before-login', { login: credentials.login, metadata })) {
       throw new GuardError('cancelled', 'A before-login handler stopped the login');
     }
-    if (this.options.loginUrl) {
+    // The backend issued the passkey's challenge, so it checks the answer even when `loginUrl` handles passwords.
+    if (this.options.loginUrl && !('passkey' in credentials)) {
       const answer = await this.api.post<unknown>(this.options.loginUrl, { ...credentials, metadata });
       const fields = isObject(answer) ? answer : {};
       if (isTrigger(fields.mfa)) return this.loginStepUp(fields.mfa, isObject(fields.user) ? (fields.user as GuardUser) : undefined);
@@ -361,7 +368,9 @@ export class Guard {
     const answer: LoginAnswer =
       'password' in credentials
         ? await this.api.login({ ...credentials, metadata: deviceMetadata })
-        : await this.api.verifyLoginCode({ ...credentials, metadata: deviceMetadata });
+        : 'passkey' in credentials
+          ? await this.api.verifyPasskeyLogin({ challengeId: credentials.challengeId, response: credentials.passkey, metadata: deviceMetadata })
+          : await this.api.verifyLoginCode({ ...credentials, metadata: deviceMetadata });
     if (answer.status === 'mfa_required') return this.loginStepUp(answer.mfa);
     return { user: answer.user, token: answer.token };
   }

@@ -1,6 +1,7 @@
 import { html, LitElement, nothing, render, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { GuardError } from '../../core/errors.js';
+import { passkeyCeremony } from '../../core/passkeys.js';
 import type { LoginCodeSent } from '../../core/types.js';
 import { GuardCloseEvent } from '../../events/close.js';
 import { GuardLoginSubmitEvent, type LoginMethod } from '../../events/login-submit.js';
@@ -31,8 +32,13 @@ let instances = 0;
  * Renders once `context` is set; `Guard` sets it. `context.login` runs the login (with `before-login`, the
  * metadata and any step-up); errors are shown translated and re-emitted as `guard-error`.
  *
+ * Passkeys: the username field carries `autocomplete="username webauthn"`, and where the browser supports
+ * passkey autofill (conditional mediation) a passkey request runs in the background from the first render, so
+ * the browser offers the user's passkeys among its suggestions; submitting the form or leaving the page cancels
+ * it. "Sign in with a passkey" asks for one in the browser's own dialog. SimpleWebAuthn loads lazily.
+ *
  * @tag guard-login
- * @summary Sign-in form: username / e-mail / phone + password, or a one-time code by SMS or e-mail.
+ * @summary Sign-in form: username / e-mail / phone + password, a one-time code by SMS or e-mail, or a passkey.
  *
  * @event {{ method: LoginMethod; login: string }} guard-login-submit - Before a password login or sending a
  *   login code; cancelable (`preventDefault()` stops it). Carries no secret.
@@ -87,6 +93,20 @@ export class GuardLogin extends LitElement {
   private readonly resend = new CountdownController(this, () => this.clock);
   /** Moves focus after the next render (to the code input when the code step opens). */
   private focusAfterRender?: string;
+  /** The background passkey request of the browser's autofill; undefined: none yet (one starts after render). */
+  private autofill?: AbortController;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Back in the page: updated() starts passkey autofill again.
+    if (this.hasUpdated) this.requestUpdate();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopAutofill();
+    this.autofill = undefined;
+  }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('methods') && !this.methods.includes(this.method)) this.method = this.methods[0] ?? 'password';
@@ -98,6 +118,7 @@ export class GuardLogin extends LitElement {
   }
 
   protected override updated(): void {
+    if (this.context && this.isConnected && this.autofill === undefined) void this.startAutofill();
     if (!this.focusAfterRender) return;
     this.querySelector<HTMLElement>(`#${this.focusAfterRender}`)?.focus();
     this.focusAfterRender = undefined;
@@ -171,7 +192,16 @@ export class GuardLogin extends LitElement {
     if (this.method === 'password') {
       return html`${shell}
         <label for=${id('login')}>${t('login.identifierLabel')}</label>
-        <input id=${id('login')} form=${form} name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required ?readonly=${busy} />
+        <input
+          id=${id('login')}
+          form=${form}
+          name="username"
+          autocomplete="username webauthn"
+          autocapitalize="none"
+          spellcheck="false"
+          required
+          ?readonly=${busy}
+        />
         <label for=${id('password')}>${t('login.passwordLabel')}</label>
         <input
           id=${id('password')}
@@ -185,7 +215,7 @@ export class GuardLogin extends LitElement {
         <button type="button" aria-pressed=${this.passwordShown ? 'true' : 'false'} @click=${this.togglePassword}>
           ${t(this.passwordShown ? 'login.hidePassword' : 'login.showPassword')}
         </button>
-        ${submit('login.submit', 'login.submitting')}`;
+        ${submit('login.submit', 'login.submitting')} ${this.renderPasskeyButton()}`;
     }
 
     const sms = this.method === 'sms';
@@ -201,7 +231,11 @@ export class GuardLogin extends LitElement {
         required
         ?readonly=${busy}
       />
-      ${sms ? html`<p id=${id('hint')}>${t('login.phoneHint')}</p>` : nothing} ${submit('login.sendCode', 'code.sending')}`;
+      ${sms ? html`<p id=${id('hint')}>${t('login.phoneHint')}</p>` : nothing} ${submit('login.sendCode', 'code.sending')} ${this.renderPasskeyButton()}`;
+  }
+
+  private renderPasskeyButton(): TemplateResult {
+    return html`<button type="button" @click=${this.signInWithPasskey}>${this.t('login.passkeySubmit')}</button>`;
   }
 
   /** Bound, so templates can destructure it. */
@@ -239,6 +273,8 @@ export class GuardLogin extends LitElement {
   private async onSubmit(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     if (this.request.pending) return;
+    // The user chose the form: the browser's passkey suggestions go away.
+    this.stopAutofill();
     const context = this.context!;
     if (this.sent) {
       const { login, challengeId } = this.sent;
@@ -249,6 +285,51 @@ export class GuardLogin extends LitElement {
     if (!this.dispatchEvent(new GuardLoginSubmitEvent({ method: this.method, login }))) return;
     if (this.method === 'password') await this.request.run(() => context.login({ login, password: this.field('password') }));
     else await this.sendCode(login);
+  }
+
+  /**
+   * Offers the user's passkeys in the browser's autofill (conditional mediation) until one is picked, the form
+   * is submitted or the element leaves. A convenience only: where the browser or the backend cannot offer it,
+   * nothing is shown and the form works as before.
+   */
+  private async startAutofill(): Promise<void> {
+    const controller = (this.autofill = new AbortController());
+    const { signal } = controller;
+    const { api } = this.context!;
+    const chosen = await passkeyCeremony(signal, async (webauthn) => {
+      if (!(await webauthn.browserSupportsWebAuthnAutofill())) return undefined;
+      const started = await api.passkeyLoginOptions({ signal });
+      // The username field may sit in a page's shadow root, where SimpleWebAuthn's document-wide check cannot see it.
+      const response = await webauthn.startAuthentication({ optionsJSON: started.options, useBrowserAutofill: true, verifyBrowserAutofillInput: false });
+      return { challengeId: started.challengeId, passkey: response };
+    }).catch(() => undefined);
+    if (!chosen || signal.aborted) return;
+    const signedIn = await this.request.run(() => this.context!.login({ login: '', ...chosen }));
+    if (!signedIn) this.restartAutofill();
+  }
+
+  private stopAutofill(): void {
+    this.autofill?.abort();
+  }
+
+  private restartAutofill(): void {
+    this.autofill = undefined;
+    this.requestUpdate();
+  }
+
+  /** "Sign in with a passkey": the browser's passkey dialog (it replaces the autofill request while it is open). */
+  private async signInWithPasskey(): Promise<void> {
+    if (this.request.pending) return;
+    const context = this.context!;
+    this.stopAutofill();
+    const signedIn = await this.request.run((signal) =>
+      passkeyCeremony(signal, async (webauthn) => {
+        const started = await context.api.passkeyLoginOptions({ signal });
+        const passkey = await webauthn.startAuthentication({ optionsJSON: started.options });
+        return context.login({ login: '', challengeId: started.challengeId, passkey });
+      }),
+    );
+    if (!signedIn) this.restartAutofill();
   }
 
   private resendCode(): Promise<void> {

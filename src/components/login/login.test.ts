@@ -11,6 +11,7 @@ import ja from '../../i18n/locales/ja.js';
 import { MetadataClient } from '../../metadata/metadata-client.js';
 import { DARK_TOKENS, LIGHT_TOKENS } from '../../themes/themes.js';
 import { expectNoAxeViolations } from '../../test-support/axe.js';
+import { madeUpCredential, pendingUntilAborted, refusal, stubCredentials, type CredentialsStub } from '../../test-support/credentials.js';
 import { deepActiveElement, manualClock, until, visibleStrings } from '../../test-support/elements.js';
 import type { GuardLogin } from './login.js';
 import './login.js';
@@ -21,15 +22,21 @@ const SIGNED_IN: LoginResult = { user: { originalIdentity: 'alice' }, token: 'jw
 /** A context stubbed at the ApiClient/login boundary, recording what the element asked for. */
 function stubContext(
   i18n: GuardI18n,
-  answers: { login?: (credentials: LoginCredentials) => Promise<LoginResult>; sendLoginCode?: () => Promise<LoginCodeSent> } = {},
+  answers: {
+    login?: (credentials: LoginCredentials) => Promise<LoginResult>;
+    sendLoginCode?: () => Promise<LoginCodeSent>;
+    passkeyLoginOptions?: ApiClient['passkeyLoginOptions'];
+  } = {},
 ) {
   const logins: LoginCredentials[] = [];
   const sends: { login: string; locale?: string }[] = [];
-  const api: Pick<ApiClient, 'sendLoginCode'> = {
+  const api: Pick<ApiClient, 'sendLoginCode' | 'passkeyLoginOptions'> = {
     sendLoginCode: (input) => {
       sends.push(input);
       return answers.sendLoginCode?.() ?? Promise.resolve(SENT);
     },
+    // No passkeys unless a test offers them: autofill then stays off, as with a backend without an RP.
+    passkeyLoginOptions: answers.passkeyLoginOptions ?? (() => Promise.reject(new GuardError('passkeys_unavailable'))),
   };
   const context: GuardContext = {
     appId: 'shop',
@@ -99,6 +106,7 @@ const PASSWORD_STRINGS: TranslationKey[] = [
   'login.passwordLabel',
   'login.showPassword',
   'login.submit',
+  'login.passkeySubmit',
 ];
 
 function lookup(strings: object, key: string): string {
@@ -126,7 +134,7 @@ describe('guard-login', () => {
       'Sign in',
     ]);
     for (let stop = 0; stop < 3; stop++) await sendKeys({ press: 'Shift+Tab' });
-    expect(document.activeElement).to.equal(control(element, 'input[autocomplete="username"]'));
+    expect(document.activeElement).to.equal(control(element, 'input[autocomplete="username webauthn"]'));
     await sendKeys({ type: 'alice@example.com' });
     await sendKeys({ press: 'Tab' });
     expect(document.activeElement).to.equal(control(element, 'input[autocomplete="current-password"]'));
@@ -140,7 +148,12 @@ describe('guard-login', () => {
     const element = await mount(stubContext(i18n).context);
     const [login, password] = element.querySelectorAll('input');
     expect(login!.getRootNode()).to.equal(document);
-    expect([login!.autocomplete, login!.name, password!.autocomplete, password!.type]).to.deep.equal(['username', 'username', 'current-password', 'password']);
+    expect([login!.autocomplete, login!.name, password!.autocomplete, password!.type]).to.deep.equal([
+      'username webauthn',
+      'username',
+      'current-password',
+      'password',
+    ]);
     expect(login!.form).to.be.instanceOf(HTMLFormElement);
     expect(password!.form).to.equal(login!.form);
     expect([...login!.form!.elements].filter((field) => field instanceof HTMLInputElement)).to.deep.equal([login, password]);
@@ -226,7 +239,7 @@ describe('guard-login', () => {
     expect([alert.getAttribute('role'), alert.textContent]).to.deep.equal(['alert', '']);
     const emitted: string[] = [];
     element.addEventListener('guard-error', (event) => emitted.push(event.detail.error.code));
-    control<HTMLInputElement>(element, 'input[autocomplete="username"]').value = 'alice';
+    control<HTMLInputElement>(element, 'input[autocomplete="username webauthn"]').value = 'alice';
     control<HTMLInputElement>(element, 'input[autocomplete="current-password"]').value = 'wrong';
     button(element, 'Sign in').click();
     await until(() => emitted.length === 1, 'guard-error');
@@ -240,13 +253,13 @@ describe('guard-login', () => {
     const pending = deferred<LoginResult>();
     const { context, logins } = stubContext(i18n, { login: () => pending.promise });
     const element = await mount(context);
-    control<HTMLInputElement>(element, 'input[autocomplete="username"]').value = 'alice';
+    control<HTMLInputElement>(element, 'input[autocomplete="username webauthn"]').value = 'alice';
     control<HTMLInputElement>(element, 'input[autocomplete="current-password"]').value = 'pw';
     button(element, 'Sign in').click();
     await element.updateComplete;
     expect(part(element, 'base').getAttribute('aria-busy')).to.equal('true');
     expect(button(element, 'Signing in…')).to.be.instanceOf(HTMLButtonElement);
-    expect(control<HTMLInputElement>(element, 'input[autocomplete="username"]').readOnly).to.equal(true);
+    expect(control<HTMLInputElement>(element, 'input[autocomplete="username webauthn"]').readOnly).to.equal(true);
     button(element, 'Signing in…').click();
     await expectNoAxeViolations(element);
     pending.resolve(SIGNED_IN);
@@ -262,7 +275,7 @@ describe('guard-login', () => {
       seen.push(event.detail);
       event.preventDefault();
     });
-    control<HTMLInputElement>(element, 'input[autocomplete="username"]').value = 'alice';
+    control<HTMLInputElement>(element, 'input[autocomplete="username webauthn"]').value = 'alice';
     control<HTMLInputElement>(element, 'input[autocomplete="current-password"]').value = 'pw';
     button(element, 'Sign in').click();
     await element.updateComplete;
@@ -317,7 +330,7 @@ describe('guard-login', () => {
     let closes = 0;
     element.addEventListener('guard-close', () => closes++);
     expect(part(element, 'base').getAttribute('role')).to.equal('dialog');
-    control<HTMLInputElement>(element, 'input[autocomplete="username"]').focus();
+    control<HTMLInputElement>(element, 'input[autocomplete="username webauthn"]').focus();
     await sendKeys({ press: 'Escape' });
     element.shadowRoot!.querySelector<HTMLButtonElement>('button[aria-label="Close"]')!.click();
     expect(closes).to.equal(2);
@@ -359,7 +372,11 @@ describe('guard-login', () => {
 
   it('is what Guard.start renders: its login resolves start()', async () => {
     const requests: unknown[] = [];
-    const fetchStub = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+    const fetchStub = (async (url: RequestInfo | URL, init?: RequestInit) => {
+      // Passkey autofill asks for its options first; this backend has no passkeys.
+      if (String(url).endsWith('/v1/login/passkey/options')) {
+        return new Response(JSON.stringify({ code: 'passkeys_unavailable' }), { status: 409, headers: { 'content-type': 'application/problem+json' } });
+      }
       requests.push(JSON.parse(String(init?.body)));
       return new Response(JSON.stringify({ status: 'authenticated', user: { originalIdentity: 'alice' }, token: 'jwt-1', expiresAt: '2030-01-01T00:00:00Z' }), {
         headers: { 'content-type': 'application/json' },
@@ -370,11 +387,80 @@ describe('guard-login', () => {
     const started = guard.start(document.body);
     await until(() => document.querySelector('guard-login input') !== null, 'the login form');
     const element = document.querySelector('guard-login')!;
-    control<HTMLInputElement>(element, 'input[autocomplete="username"]').value = 'alice';
+    control<HTMLInputElement>(element, 'input[autocomplete="username webauthn"]').value = 'alice';
     control<HTMLInputElement>(element, 'input[autocomplete="current-password"]').value = 'pw';
     button(element, 'Sign in').click();
     expect(await started).to.deep.equal({ user: { originalIdentity: 'alice' }, token: 'jwt-1' });
     expect(requests).to.deep.equal([{ appId: 'shop', login: 'alice', password: 'pw', metadata: {} }]);
     expect(document.querySelector('guard-login')).to.equal(null);
+  });
+});
+
+describe('guard-login passkeys', () => {
+  let i18n: GuardI18n;
+  let credentials: CredentialsStub | undefined;
+  const options = { challengeId: 'wch-1', expiresAt: '2030-01-01T00:00:00Z', options: { challenge: 'Y2hhbGxlbmdl', rpId: 'localhost' } };
+  beforeEach(async () => {
+    i18n = await GuardI18n.create({ lang: 'en' });
+  });
+  afterEach(() => {
+    credentials?.restore();
+    credentials = undefined;
+    document.querySelectorAll('guard-login').forEach((element) => element.remove());
+  });
+  const conditional = () => credentials!.calls.filter((call) => (call.options as CredentialRequestOptions).mediation === 'conditional');
+
+  it('offers passkeys in the autofill from the first render and cancels that request when the password form is submitted', async () => {
+    credentials = stubCredentials((_kind, request) => pendingUntilAborted(request));
+    const { context, logins } = stubContext(i18n, { passkeyLoginOptions: async () => options });
+    const element = await mount(context);
+    await until(() => conditional().length === 1, 'the conditional request');
+    const signal = (conditional()[0]!.options as CredentialRequestOptions).signal!;
+    expect(signal.aborted).to.equal(false);
+    control<HTMLInputElement>(element, 'input[autocomplete="username webauthn"]').value = 'alice';
+    control<HTMLInputElement>(element, 'input[autocomplete="current-password"]').value = 'pw';
+    button(element, 'Sign in').click();
+    await until(() => logins.length === 1, 'the password login');
+    expect(signal.aborted).to.equal(true);
+    expect(logins).to.deep.equal([{ login: 'alice', password: 'pw' }]);
+  });
+
+  it('cancels the autofill request when the element leaves the page, and signs in with a passkey picked from the autofill', async () => {
+    let pick!: (credential: unknown) => void;
+    credentials = stubCredentials((_kind, request) =>
+      request.signal?.aborted === false && conditional().length > 1 ? new Promise((resolve) => (pick = resolve)) : pendingUntilAborted(request),
+    );
+    const { context, logins } = stubContext(i18n, { passkeyLoginOptions: async () => options });
+    const element = await mount(context);
+    await until(() => conditional().length === 1, 'the conditional request');
+    element.remove();
+    expect((conditional()[0]!.options as CredentialRequestOptions).signal!.aborted).to.equal(true);
+    document.body.append(element);
+    await until(() => conditional().length === 2, 'a new conditional request');
+    await until(() => pick !== undefined, 'the autofill to wait for a pick');
+    pick(madeUpCredential('get'));
+    await until(() => logins.length === 1, 'the passkey login');
+    expect(logins[0]).to.deep.include({ login: '', challengeId: 'wch-1' });
+    expect((logins[0] as { passkey: { id: string; response: { userHandle: string } } }).passkey).to.deep.include({ id: 'Y3JlZA' });
+  });
+
+  it('"Sign in with a passkey" opens the browser dialog; a cancelled dialog is a translated alert, and the next try signs in', async () => {
+    credentials = stubCredentials((_kind, request) => (request.mediation === 'conditional' ? pendingUntilAborted(request) : refusal('NotAllowedError')));
+    const { context, logins } = stubContext(i18n, { passkeyLoginOptions: async () => options });
+    const element = await mount(context);
+    const errors: string[] = [];
+    element.addEventListener('guard-error', (event) => errors.push(event.detail.error.code));
+    button(element, 'Sign in with a passkey').click();
+    await until(() => errors.length === 1, 'the refusal');
+    await element.updateComplete;
+    expect(errors).to.deep.equal(['passkey_cancelled']);
+    expect(part(element, 'error').textContent!.trim()).to.equal('The passkey request was cancelled or timed out. Try again.');
+    await expectNoAxeViolations(element);
+    credentials.restore();
+    credentials = stubCredentials(async (kind, request) => (request.mediation === 'conditional' ? pendingUntilAborted(request) : madeUpCredential(kind)));
+    button(element, 'Sign in with a passkey').click();
+    await until(() => logins.length === 1, 'the passkey login');
+    expect(logins[0]).to.deep.include({ login: '', challengeId: 'wch-1' });
+    expect(part(element, 'error').textContent!.trim()).to.equal('');
   });
 });

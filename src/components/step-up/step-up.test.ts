@@ -7,6 +7,7 @@ import { Guard, type GuardContext } from '../../guard.js';
 import { GuardI18n } from '../../i18n/i18n.js';
 import type { MetadataClient } from '../../metadata/metadata-client.js';
 import { expectNoAxeViolations } from '../../test-support/axe.js';
+import { madeUpCredential, refusal, stubCredentials } from '../../test-support/credentials.js';
 import { deepActiveElement, deepQuery, manualClock, until, visibleStrings } from '../../test-support/elements.js';
 import type { GuardStepUp } from './step-up.js';
 import './step-up.js';
@@ -542,37 +543,11 @@ describe('<guard-step-up>', () => {
   });
 });
 
-/**
- * The browser's WebAuthn API answered by the test: SimpleWebAuthn (from its lazy chunk) calls
- * `navigator.credentials.create/get`, which here resolve a made-up credential or reject as the browser would.
- * The real ceremony against a virtual authenticator runs in `e2e/passkeys.test.ts`.
- */
-function stubCredentials(answer: (kind: 'create' | 'get') => Promise<unknown>): () => void {
-  const container = navigator.credentials;
-  const calls = { create: container.create, get: container.get };
-  container.create = () => answer('create') as Promise<Credential | null>;
-  container.get = () => answer('get') as Promise<Credential | null>;
-  return () => Object.assign(container, calls);
-}
-
-const buffer = (text: string) => new TextEncoder().encode(text).buffer;
-const madeUpCredential = (kind: 'create' | 'get') => ({
-  id: 'Y3JlZA',
-  rawId: buffer('cred'),
-  type: 'public-key',
-  authenticatorAttachment: 'platform',
-  getClientExtensionResults: () => ({}),
-  response:
-    kind === 'create'
-      ? { clientDataJSON: buffer('{}'), attestationObject: buffer('att'), getTransports: () => ['internal'] }
-      : { clientDataJSON: buffer('{}'), authenticatorData: buffer('ad'), signature: buffer('sig'), userHandle: buffer('user') },
-});
-const refusal = (name: string) => Promise.reject(new DOMException('The operation either timed out or was not allowed.', name));
-
 describe('<guard-step-up> passkeys', () => {
   let restore: () => void = () => {};
   afterEach(() => {
     restore();
+    restore = () => {};
     for (const element of document.querySelectorAll('guard-step-up')) element.remove();
   });
   const button = (element: GuardStepUp) => root(element).querySelector<HTMLButtonElement>('[part~="passkey-button"]')!;
@@ -589,7 +564,7 @@ describe('<guard-step-up> passkeys', () => {
     expect(focusedText()).to.equal('Create a passkey');
     await expectNoAxeViolations(element);
 
-    restore = stubCredentials(() => refusal('NotAllowedError'));
+    restore = stubCredentials(() => refusal('NotAllowedError')).restore;
     await sendKeys({ press: 'Enter' });
     await until(() => errors.length > 0, 'the refusal');
     await settle(element);
@@ -599,7 +574,7 @@ describe('<guard-step-up> passkeys', () => {
     await expectNoAxeViolations(element);
 
     restore();
-    restore = stubCredentials(async (kind) => madeUpCredential(kind));
+    restore = stubCredentials(async (kind) => madeUpCredential(kind)).restore;
     button(element).click();
     await until(() => calls.some(([name]) => name === 'verifyPasskeyRegistration'), 'the registration');
     await settle(element);
@@ -617,7 +592,7 @@ describe('<guard-step-up> passkeys', () => {
     await chooseFactor(element, 'Passkey or security key');
     expect(text(element, 'screen-title')).to.equal('Passkey');
     await expectNoAxeViolations(element);
-    restore = stubCredentials(async (kind) => madeUpCredential(kind));
+    restore = stubCredentials(async (kind) => madeUpCredential(kind)).restore;
     button(element).click();
     await until(() => completed.length > 0, 'the step-up to complete');
     const [, input] = calls.find(([name]) => name === 'verifyPasskey')!;
@@ -637,7 +612,7 @@ describe('<guard-step-up> passkeys', () => {
       'ja',
     );
     const { element, errors } = await mount(context);
-    restore = stubCredentials(async (kind) => madeUpCredential(kind));
+    restore = stubCredentials(async (kind) => madeUpCredential(kind)).restore;
     await chooseFactor(element, 'パスキー');
     button(element).click();
     await until(() => errors.length > 0, 'the refusal');

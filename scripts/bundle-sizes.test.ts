@@ -30,6 +30,17 @@ describe('CDN bundle', () => {
     }
   });
 
+  it('leaves SimpleWebAuthn (passkeys) to its lazy chunk', () => {
+    expect(cdnFiles()).toContain('chunks/webauthn.js');
+    // Strings of @simplewebauthn/browser that minification keeps: an error code and the autofill check.
+    const markers = ['ERROR_CEREMONY_ABORTED', 'isConditionalMediationAvailable'];
+    for (const marker of markers) expect(readFileSync(join(CDN_DIR, 'chunks/webauthn.js'), 'utf8')).toContain(marker);
+    for (const core of [CORE_FILE, 'guard.js']) {
+      const code = readFileSync(join(CDN_DIR, core), 'utf8');
+      for (const marker of markers) expect(code).not.toContain(marker);
+    }
+  });
+
   it('lists every file in sri.json with its sha384', () => {
     const sri = JSON.parse(readFileSync(join(CDN_DIR, 'sri.json'), 'utf8')) as Record<string, string>;
     const files = cdnFiles().filter((file) => file !== 'sri.json');

@@ -148,18 +148,10 @@ export class PasskeyFactor {
     if (!rp) return { verified: false, reason: 'unavailable' };
     const challenge = await this.consume(input.appId, input.originalIdentity, 'register', input.challengeId);
     if ('reason' in challenge) return challenge;
-    let verification;
-    try {
-      verification = await verifyRegistrationResponse({
-        response: input.response,
-        expectedChallenge: challenge.challenge,
-        expectedOrigin: rp.origins,
-        expectedRPID: rp.rpId,
-        requireUserVerification: true,
-      });
-    } catch (error) {
-      return { verified: false, reason: refusalOf(error) };
-    }
+    const verification = await checked(() =>
+      verifyRegistrationResponse({ ...expectations(rp, challenge), response: input.response, requireUserVerification: true }),
+    );
+    if ('refusal' in verification) return { verified: false, reason: verification.refusal };
     if (!verification.verified) return { verified: false, reason: 'invalid_response' };
     const info = verification.registrationInfo;
     const now = this.options.clock();
@@ -224,13 +216,10 @@ export class PasskeyFactor {
     if (userHandle !== undefined && userHandle !== Buffer.from(this.userHandle(input.appId, credential.originalIdentity)).toString('base64url')) {
       return { verified: false, reason: 'unknown_credential' };
     }
-    let verification;
-    try {
-      verification = await verifyAuthenticationResponse({
+    const verification = await checked(() =>
+      verifyAuthenticationResponse({
+        ...expectations(rp, challenge),
         response: input.response,
-        expectedChallenge: challenge.challenge,
-        expectedOrigin: rp.origins,
-        expectedRPID: rp.rpId,
         credential: {
           id: credential.credentialId,
           publicKey: new Uint8Array(Buffer.from(credential.publicKey, 'base64url')),
@@ -238,10 +227,9 @@ export class PasskeyFactor {
           transports: credential.transports,
         },
         requireUserVerification: true,
-      });
-    } catch (error) {
-      return { verified: false, reason: this.logged(refusalOf(error), credential) };
-    }
+      }),
+    );
+    if ('refusal' in verification) return { verified: false, reason: this.logged(verification.refusal, credential) };
     if (!verification.verified) return { verified: false, reason: 'invalid_response' };
     const info = verification.authenticationInfo;
     const now = this.options.clock();
@@ -312,6 +300,20 @@ export function amrOf(deviceType: WebAuthnCredentialRecord['deviceType']): strin
 /** A default label the user can tell apart in a list ("Passkey (synced), 2026-11-23"). */
 function passkeyName(deviceType: WebAuthnCredentialRecord['deviceType'], now: number): string {
   return `Passkey${deviceType === 'multiDevice' ? ' (synced)' : ''}, ${new Date(now).toISOString().slice(0, 10)}`;
+}
+
+/** What an answer must match: the stored challenge, the app's origins and RP ID. */
+function expectations(rp: RelyingParty, challenge: WebAuthnChallengeRecord) {
+  return { expectedChallenge: challenge.challenge, expectedOrigin: rp.origins, expectedRPID: rp.rpId };
+}
+
+/** Runs one SimpleWebAuthn verification; a check it failed (thrown) becomes a refusal. */
+async function checked<T>(verify: () => Promise<T>): Promise<T | { refusal: PasskeyRefusal }> {
+  try {
+    return await verify();
+  } catch (error) {
+    return { refusal: refusalOf(error) };
+  }
 }
 
 /**

@@ -129,7 +129,7 @@ describe("second path: guard-login against camfa-guard's own directory", () => {
     const { context, page } = await newPage();
     const shot = screenshots(page, 'directory');
     await page.click('a[href="/directory.html"]');
-    await page.locator('guard-login input[autocomplete="username"]').fill('carol');
+    await page.locator('guard-login input[autocomplete~="username"]').fill('carol');
     await page.locator('guard-login input[autocomplete="current-password"]').fill('looking-glass');
     await shot('directory-login');
     await page.locator('guard-login input[autocomplete="current-password"]').press('Enter');

@@ -86,7 +86,7 @@ describe.each(FRAMEWORKS)('examples/$name', ({ name }) => {
     const shot = screenshots(page, `examples-${name}`);
     await page.goto(`${origin}/${name}/?${new URLSearchParams({ appId: APP.id, host: backend.url })}`);
     const login = page.locator('guard-login');
-    await login.locator('input[autocomplete="username"]').fill(username);
+    await login.locator('input[autocomplete~="username"]').fill(username);
     await login.locator('input[autocomplete="current-password"]').fill(PASSWORD);
     await shot('login');
     await login.locator('button[type="submit"]').click();

@@ -67,7 +67,7 @@ describe('strict CSP page (dist/cdn/guard.iife.js only)', () => {
     expect(page.getComputedStyle(base).backgroundColor).to.equal(getComputedStyle(probe).color);
     probe.remove();
 
-    login.querySelector<HTMLInputElement>('input[autocomplete="username"]')!.value = 'alice';
+    login.querySelector<HTMLInputElement>('input[autocomplete~="username"]')!.value = 'alice';
     login.querySelector<HTMLInputElement>('input[autocomplete="current-password"]')!.value = 'wrong';
     login.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
     const error = login.shadowRoot!.querySelector('[part="error"]')!;

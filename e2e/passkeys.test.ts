@@ -8,13 +8,13 @@
  * context). Backends B and C share backend A's data directory (same keys, same passkeys and challenges) but
  * expect another RP ID and another origin; the browser's real answers are sent to them instead of to A.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBackend, type RunningBackend } from '../server-mock/src/backend.js';
 import type { ConfigInput } from '../server-mock/src/config/schema.js';
 import type { MfaTriggerData } from '../server-mock/src/types.js';
 import { freePort, launchBrowser, openDialog, ROOT, screenshots } from './support.js';
@@ -25,43 +25,33 @@ const CDN = join(ROOT, 'dist', 'cdn');
 const USER = 'pia';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'camfa-passkeys-'));
-const children: ChildProcess[] = [];
+const runningBackends: RunningBackend[] = [];
 let pageServer: Server;
 let pageUrl = '';
 /** A: the app as configured; B: expects another RP ID; C: expects another origin. */
 const backends = { a: '', b: '', c: '' };
 let browser: Browser;
 
-function spawnBackend(name: string, webauthn: ConfigInput['apps'][number]['webauthn'], port: number): Promise<void> {
-  const configFile = join(dataDir, `${name}.json`);
-  const config: ConfigInput = {
-    publicUrl: `http://127.0.0.1:${port}`,
-    factors: FACTORS,
-    log: { level: 'info' },
-    apps: [{ ...APP, origins: [pageUrl], ...(webauthn ? { webauthn } : {}) }],
-  };
-  writeFileSync(configFile, JSON.stringify(config));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server-mock/cli.ts', 'serve', '--config', configFile, '--data', dataDir, '--port', String(port)], {
-    cwd: ROOT,
-    // The test decides the store: never the CI's DATABASE_URL / REDIS_URL.
-    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/**
+ * A backend in this process (lighter than a child process: the suite runs beside others on two cores), on
+ * the shared data directory, never on the CI's DATABASE_URL / REDIS_URL.
+ */
+async function startPasskeyBackend(webauthn: ConfigInput['apps'][number]['webauthn'], port: number): Promise<string> {
+  const running = await startBackend({
+    port,
+    hostname: '127.0.0.1',
+    dataDir,
+    databaseUrl: '',
+    redisUrl: '',
+    logLevel: 'warn',
+    config: {
+      publicUrl: `http://127.0.0.1:${port}`,
+      factors: FACTORS,
+      apps: [{ ...APP, origins: [pageUrl], ...(webauthn ? { webauthn } : {}) }],
+    },
   });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`backend ${name} did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += String(chunk);
-      if (output.includes('listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`backend ${name} exited with ${code}:\n${output}`)));
-  });
+  runningBackends.push(running);
+  return running.url;
 }
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html' };
@@ -86,10 +76,10 @@ window.guard = new Guard({ appId: '${APP.id}', host: '${backends.a}', lang: 'en'
 beforeAll(async () => {
   const [pagePort, a, b, c] = [await freePort(), await freePort(), await freePort(), await freePort()];
   pageUrl = `http://localhost:${pagePort}`;
-  Object.assign(backends, { a: `http://127.0.0.1:${a}`, b: `http://127.0.0.1:${b}`, c: `http://127.0.0.1:${c}` });
   // A first: it creates the schema and the shared secrets the others then read.
-  await spawnBackend('a', undefined, a);
-  await Promise.all([spawnBackend('b', { rpId: 'elsewhere.example' }, b), spawnBackend('c', { rpId: 'localhost', origins: ['http://localhost:1'] }, c)]);
+  backends.a = await startPasskeyBackend(undefined, a);
+  backends.b = await startPasskeyBackend({ rpId: 'elsewhere.example' }, b);
+  backends.c = await startPasskeyBackend({ rpId: 'localhost', origins: ['http://localhost:1'] }, c);
   [pageServer, browser] = await Promise.all([servePage(pagePort), launchBrowser()]);
   await backend('POST', '/v1/users', { originalIdentity: USER, username: USER });
 }, 90_000);
@@ -97,7 +87,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await new Promise((resolve) => (pageServer ? pageServer.close(resolve) : resolve(undefined)));
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const running of runningBackends) await running.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

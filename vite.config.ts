@@ -38,6 +38,7 @@ const LAZY_CHUNKS = {
   'locale-ja': src('i18n/locales/ja.ts'),
   qrcode: src('chunks/qrcode.ts'),
   fingerprint: src('chunks/fingerprint.ts'),
+  face: src('chunks/face.ts'),
 };
 
 /** In the CDN core builds, `lazy.ts` (bundler-split dynamic imports) becomes `lazy.cdn.ts` (chunks by URL). */

@@ -3,6 +3,7 @@
  * build keeps these as dynamic imports for the application's bundler to split; the CDN builds swap this
  * module for `lazy.cdn.ts`, which loads the same modules as chunks beside the core script.
  */
+import type * as FaceChunk from './chunks/face.js';
 import type * as FingerprintChunk from './chunks/fingerprint.js';
 import type * as QrCodeChunk from './chunks/qrcode.js';
 import type { LazyLanguage } from './i18n/languages.js';
@@ -22,3 +23,6 @@ export async function loadLocale(lang: LazyLanguage): Promise<LocaleStrings> {
 export const loadQrCode = (): Promise<typeof QrCodeChunk> => import('./chunks/qrcode.js');
 
 export const loadFingerprint = (): Promise<typeof FingerprintChunk> => import('./chunks/fingerprint.js');
+
+/** Human (with tfjs) and the face capture element: megabytes, loaded only when the user picks face. */
+export const loadFace = (): Promise<typeof FaceChunk> => import('./chunks/face.js');

@@ -95,6 +95,11 @@ export class ApiClient {
     return this.post('/v1/stepup/recovery/verify', input, options);
   }
 
+  /** Face: 1-5 JPEG frames (data: URLs); the backend computes and compares the embeddings. `enroll`: first factor only. */
+  face(action: 'enroll' | 'verify', input: { stateToken: string; frames: string[] } & TrustRequest, options?: CallOptions): Promise<StepUpSuccess> {
+    return this.post(`/v1/stepup/face/${action}`, input, options);
+  }
+
   /** URL of one user's MFA event stream; EventSource cannot send headers, so the token rides in the query. */
   eventStreamUrl(accessToken: string, lastEventId?: string): string {
     const url = new URL(`${this.host}/v1/events/stream`);

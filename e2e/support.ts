@@ -69,8 +69,9 @@ export async function startDemoProcess(): Promise<DemoProcess> {
   };
 }
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+/** `extraArgs`: e.g. the fake camera flags of the face test. */
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** Saves `test-results/e2e/<scenario>-<nn>-<step>.png` (git-ignored): one per step, for reviewers. */

@@ -264,9 +264,11 @@ export class GuardStepUp extends LitElement {
 
   private async sendFace(enrol: boolean, frames: string[]): Promise<void> {
     const stateToken = this.trigger!.stateToken;
-    const success = await this.request.run(async (signal) =>
-      this.context!.api.face(enrol ? 'enroll' : 'verify', { stateToken, frames, ...(await this.trustRequest()) }, { signal }),
-    );
+    const { api } = this.context!;
+    const success = await this.request.run(async (signal) => {
+      const input = { stateToken, frames, ...(await this.trustRequest()) };
+      return enrol ? api.enrolFace(input, { signal }) : api.verifyFace(input, { signal });
+    });
     if (success) this.succeed(success);
   }
 

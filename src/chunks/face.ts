@@ -45,13 +45,7 @@ export async function humanAnalyser(baseUrl: string): Promise<FaceAnalyser> {
 
 const TAG = 'guard-face-capture';
 
-/** Registers `<guard-face-capture>` (once) now that its chunk is here. */
+/** Registers `<guard-face-capture>` (once) now that its chunk is here; not through register.ts, which would pull every core element into this chunk. */
 export function defineFaceCapture(): void {
   if (!customElements.get(TAG)) customElements.define(TAG, GuardFaceCapture);
-}
-
-declare global {
-  interface HTMLElementTagNameMap {
-    'guard-face-capture': GuardFaceCapture;
-  }
 }

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { sendKeys } from '@web/test-runner-commands';
 import type { ApiClient } from '../../core/api-client.js';
 import { GuardError } from '../../core/errors.js';
+import { GuardErrorEvent } from '../../events/error.js';
+import { GuardFaceCaptureEvent } from '../../events/face-capture.js';
 import type { MfaTriggerData, StepUpFactor, StepUpFactors, StepUpSuccess } from '../../core/types.js';
 import { Guard, type GuardContext } from '../../guard.js';
 import { GuardI18n } from '../../i18n/i18n.js';
@@ -42,7 +44,10 @@ const SUCCESS: StepUpSuccess = { mfaToken: 'jwt-1', expiresAt: '2026-01-01T00:05
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 
-type Api = Pick<ApiClient, 'factors' | 'enrolTotp' | 'verifyTotp' | 'sendCode' | 'resendCode' | 'verifyCode' | 'verifyRecoveryCode'>;
+type Api = Pick<
+  ApiClient,
+  'factors' | 'enrolTotp' | 'verifyTotp' | 'sendCode' | 'resendCode' | 'verifyCode' | 'verifyRecoveryCode' | 'enrolFace' | 'verifyFace'
+>;
 
 /** A context stubbed at the ApiClient boundary: each call is recorded (without its signal) and answered by `answers`. */
 async function stubContext(answers: Partial<Api> = {}, lang = 'en') {
@@ -55,6 +60,8 @@ async function stubContext(answers: Partial<Api> = {}, lang = 'en') {
     resendCode: async () => ({ challengeId: 'ch-1', expiresAt: at(330), resendAvailableAt: at(60) }),
     verifyCode: async () => SUCCESS,
     verifyRecoveryCode: async () => SUCCESS,
+    enrolFace: async () => SUCCESS,
+    verifyFace: async () => SUCCESS,
   };
   const api = Object.fromEntries(
     Object.entries(defaults).map(([name, answer]) => [
@@ -322,6 +329,83 @@ describe('<guard-step-up>', () => {
       await chooseFactor(element, 'Passkey');
       expect(errors).to.deep.equal(['unsupported_factor']);
       expect(text(element, 'error')).to.equal('This method is not available in this browser.');
+    });
+  });
+
+  describe('face', () => {
+    /** The face chunk, stubbed: a capture element that only records restarts; the test fires its events. */
+    class StubCapture extends HTMLElement {
+      restarts = 0;
+      restart() {
+        this.restarts += 1;
+      }
+    }
+    const stubChunk = async () => ({
+      defineFaceCapture: () => customElements.get('guard-face-capture') ?? customElements.define('guard-face-capture', StubCapture),
+      humanAnalyser: async () => ({ observe: async () => [] }),
+    });
+    const FACE: StepUpFactor[] = [{ type: 'face', enrolled: true, enrollable: false }, ...FACTORS];
+    const capture = (element: GuardStepUp) => root(element).querySelector('guard-face-capture') as unknown as StubCapture;
+    const FRAMES = ['data:image/jpeg;base64,AAAA', 'data:image/jpeg;base64,BBBB'];
+
+    it('loads the chunk when face is chosen, sends the captured frames and completes', async () => {
+      const { context, calls } = await stubContext({ factors: async () => offer(FACE) });
+      const { element, completed } = await mount(context, { loadFace: stubChunk as never });
+      await chooseFactor(element, 'Face');
+      expect(text(element, 'screen-title')).to.equal('Face');
+      expect(capture(element)).to.be.instanceOf(StubCapture);
+      await expectNoAxeViolations(element);
+      capture(element).dispatchEvent(new GuardFaceCaptureEvent(FRAMES));
+      await settle(element);
+      expect(calls.at(-1)).to.deep.equal(['verifyFace', { stateToken: 'st-1', frames: FRAMES }]);
+      expect(completed).to.deep.equal([SUCCESS]);
+    });
+
+    it('enrols a first face and shows the new recovery codes', async () => {
+      const codes = ['aaaa-bbbb-cccc'];
+      const { context, calls } = await stubContext({
+        factors: async () => offer([{ type: 'face', enrolled: false, enrollable: true }]),
+        enrolFace: async () => ({ ...SUCCESS, recoveryCodes: codes }),
+      });
+      const { element } = await mount(context, { loadFace: stubChunk as never });
+      await chooseFactor(element, 'Face');
+      expect(text(element, 'screen-title')).to.equal('Set up face verification');
+      capture(element).dispatchEvent(new GuardFaceCaptureEvent(FRAMES));
+      await settle(element);
+      expect(calls.at(-1)).to.deep.equal(['enrolFace', { stateToken: 'st-1', frames: FRAMES }]);
+      expect(text(element, 'screen-title')).to.equal('Save your recovery codes');
+    });
+
+    it('shows a refusal translated, restarts the camera on "Try again", and keeps the other factors a click away', async () => {
+      const { context } = await stubContext({ factors: async () => offer(FACE), verifyFace: () => Promise.reject(new GuardError('face_mismatch')) });
+      const { element, errors } = await mount(context, { loadFace: stubChunk as never });
+      await chooseFactor(element, 'Face');
+      capture(element).dispatchEvent(new GuardFaceCaptureEvent(FRAMES));
+      await settle(element);
+      expect(text(element, 'error')).to.equal('Your face did not match. Try again or choose another method.');
+      expect(errors).to.deep.equal(['face_mismatch']);
+      await expectNoAxeViolations(element);
+      deepQuery<HTMLButtonElement>(root(element), 'button.primary')!.click();
+      await settle(element);
+      expect(capture(element).restarts).to.equal(1);
+      expect(text(element, 'error')).to.equal('');
+      deepQuery<HTMLButtonElement>(root(element), 'button.link')!.click();
+      await settle(element);
+      expect(deepQuery(root(element), 'guard-factor-select')).to.not.equal(null);
+    });
+
+    it('a camera the browser refuses is shown translated, and the other factors stay offered', async () => {
+      const { context } = await stubContext({ factors: async () => offer(FACE) });
+      const { element, errors } = await mount(context, { loadFace: stubChunk as never });
+      await chooseFactor(element, 'Face');
+      capture(element).dispatchEvent(new GuardErrorEvent(new GuardError('camera_denied')));
+      await settle(element);
+      expect(text(element, 'error')).to.equal('Camera access was refused. Allow it in your browser, or choose another method.');
+      expect(errors).to.deep.equal(['camera_denied']);
+      deepQuery<HTMLButtonElement>(root(element), 'button.link')!.click();
+      await settle(element);
+      await chooseFactor(element, 'Recovery code');
+      expect(text(element, 'screen-title')).to.equal('Recovery code');
     });
   });
 

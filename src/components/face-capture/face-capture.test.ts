@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { GuardFaceCaptureEvent } from '../../events/face-capture.js';
+import type { GuardFaceCaptureEvent } from '../../events/face-capture.js';
 import type { GuardContext } from '../../guard.js';
 import { GuardI18n } from '../../i18n/i18n.js';
 import { expectNoAxeViolations } from '../../test-support/axe.js';

@@ -4,24 +4,23 @@
  * checks liveness, captures frames, and the backend decides. Same man → mfaToken with amr `face`; another
  * person → the translated refusal, with the other factors still offered.
  */
-import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACE_FIXTURES, faceFixture } from '../server-mock/src/factors/face/fixtures.js';
 import { AuthenticationClient } from '../server-mock/src/sdk/index.js';
 import { APP, FACTOR_KEYS, startTestBackend, type TestBackend } from '../server-mock/src/test-support/backend.js';
-import { freePort, launchBrowser, openDialog, ROOT, screenshots } from './support.js';
+import { freePort, launchBrowser, openDialog, screenshots, serveCdnPage } from './support.js';
 
 const WIDTH = 640;
 const HEIGHT = 480;
 const work = mkdtempSync(join(tmpdir(), 'camfa-face-e2e-'));
 let backend: TestBackend;
 let auth: AuthenticationClient;
-let site: Server;
+let site: { close(): Promise<void> };
 let pageUrl: string;
 
 /**
@@ -58,20 +57,11 @@ function y4m(fixture: string): string {
   return file;
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.html': 'text/html; charset=utf-8' };
-
 beforeAll(async () => {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   pageUrl = `${origin}/`;
-  // The page a business system would serve: the CDN build of camfa-guard, nothing else.
-  site = createServer((request, response) => {
-    const path = request.url === '/' ? null : join(ROOT, 'dist/cdn', request.url!.replace(/\?.*$/, ''));
-    if (path && (!path.startsWith(join(ROOT, 'dist/cdn')) || !existsSync(path))) return void response.writeHead(404).end();
-    const body = path ? readFileSync(path) : '<!doctype html><html lang="en"><title>Face</title><script src="/guard.iife.js"></script><body></body></html>';
-    response.writeHead(200, { 'content-type': TYPES[path ? extname(path) : '.html'] ?? 'application/octet-stream' }).end(body);
-  });
-  await new Promise<void>((resolve) => site.listen(port, '127.0.0.1', resolve));
+  site = await serveCdnPage(port);
   backend = await startTestBackend({ config: { apps: [{ ...APP, origins: [origin] }], factors: { ...FACTOR_KEYS, face: { preload: true } } } });
   auth = new AuthenticationClient({ host: backend.url, appId: APP.id, appSecret: APP.secret, timeoutMs: 30_000 });
   // Enrolled through the API from the selected photo; the camera then shows the same photo or someone else.
@@ -86,7 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await backend?.close();
-  await new Promise((resolve) => site?.close(resolve));
+  await site?.close();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FACE_FIXTURES, faceFixture } from '../server-mock/src/factors/face/fixtures.js';
+import { FACE_FIXTURES, faceFixture } from '../server-mock/src/factors/test-support/faces.js';
 import { AuthenticationClient } from '../server-mock/src/sdk/index.js';
 import { APP, FACTOR_KEYS, startTestBackend, type TestBackend } from '../server-mock/src/test-support/backend.js';
 import { freePort, launchBrowser, openDialog, screenshots, serveCdnPage } from './support.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CHROMIUM_PATH } from '../chromium.mjs';
 import { freePort, launchBrowser, serveCdnPage } from '../e2e/support.js';
 import { startBackend } from '../server-mock/src/backend.js';
-import { FACE_FIXTURES, faceFixture } from '../server-mock/src/factors/face/fixtures.js';
+import { FACE_FIXTURES, faceFixture } from '../server-mock/src/factors/test-support/faces.js';
 import { FaceModels } from '../server-mock/src/factors/face/model.js';
 
 const APP = { id: 'face-bench', secret: 'face-bench-secret-0123456789-abcdefgh' };

@@ -12,7 +12,7 @@ import type { GuardFactorSelectEvent } from '../../events/factor-select.js';
 import type { GuardOtpCompleteEvent } from '../../events/otp-complete.js';
 import { GuardStepUpCompleteEvent } from '../../events/step-up-complete.js';
 import type { GuardContext } from '../../guard.js';
-import type { FaceAnalyser } from '../face-capture/face-capture.component.js';
+import type { FaceAnalyser, GuardFaceCapture } from '../face-capture/face-capture.component.js';
 import { loadFace, loadQrCode } from '../../lazy.js';
 import type { Theme } from '../../themes/themes.js';
 import type { GuardOtpInput } from '../otp-input/otp-input.component.js';
@@ -280,7 +280,7 @@ export class GuardStepUp extends LitElement {
 
   private retryFace(): void {
     this.request.clear();
-    void this.renderRoot.querySelector('guard-face-capture')?.restart();
+    void this.renderRoot.querySelector<GuardFaceCapture>('guard-face-capture')?.restart();
   }
 
   /** Sends the first code, or a new one for the same challenge (its attempt counter is kept). */

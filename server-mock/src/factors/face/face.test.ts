@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationClient } from '../../sdk/index.js';
 import { APP, FACTOR_KEYS, startTestBackend, type TestBackend } from '../../test-support/backend.js';
 import { manualClock } from '../../test-support/fixtures.js';
-import { FACE_FIXTURES, faceFixture } from './fixtures.js';
+import { FACE_FIXTURES, faceFixture } from '../test-support/faces.js';
 
 const clock = manualClock();
 const dataDir = mkdtempSync(join(tmpdir(), 'camfa-face-'));

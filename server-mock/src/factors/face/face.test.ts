@@ -20,12 +20,35 @@ let backend: TestBackend;
 let auth: AuthenticationClient;
 
 beforeAll(async () => {
-  backend = await startTestBackend({ clock, dataDir, config: { factors: { ...FACTOR_KEYS, face: { preload: true } } } });
+  backend = await startTestBackend({
+    clock,
+    dataDir,
+    config: {
+      // dev: the outbox "sends" the SMS login code the face + possession test reads.
+      dev: true,
+      factors: { ...FACTOR_KEYS, face: { preload: true } },
+      policies: { documents: [{ document: FACE_AFTER_PHONE_CODE }] },
+    },
+  });
   auth = new AuthenticationClient({ host: backend.url, appId: APP.id, appSecret: APP.secret, timeoutMs: 30_000, clock });
 });
 afterAll(async () => {
   await backend?.close();
 });
+
+/** The README's policy: a login by SMS code (possession) is followed by face. */
+const FACE_AFTER_PHONE_CODE = {
+  id: 'login',
+  name: 'Face on top of a phone code',
+  modes: ['api'],
+  rules: [
+    {
+      id: 'face-after-phone-code',
+      when: "event.loginType == 'sms'",
+      then: { factors: ['face', 'totp'], acr: 'urn:camfa:acr:face-possession', message: 'Confirm with your face' },
+    },
+  ],
+};
 
 const frame = (name: string) => faceFixture(name).toString('base64');
 
@@ -68,6 +91,25 @@ describe('face factor', () => {
     expect(enrolled.body.recoveryCodes).toHaveLength(10);
     // One first factor only: a second enrolment (face or TOTP) is refused.
     expect((await faceStepUp('fay', 'enroll', [frame(FACE_FIXTURES.enrol)])).body.code).toBe('enrolment_not_allowed');
+  });
+
+  it('face on top of a phone-code login: the mfaToken proves both (amr sms + face)', async () => {
+    const phone = '+44 7700 900123';
+    const created = await fetch(`${backend.url}/v1/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: backend.basicAuth() },
+      body: JSON.stringify({ originalIdentity: 'fay', phone }),
+    });
+    expect(created.status).toBe(201);
+    const sent = await call('/v1/login/code/send', { appId: APP.id, login: phone });
+    const outbox = (await (await fetch(`${backend.url}/dev/outbox`, { headers: { accept: 'application/json' } })).json()) as { messages: { text: string }[] };
+    const code = /\b(\d{6})\b/.exec(outbox.messages[0]!.text)![1];
+    const login = await call('/v1/login/code/verify', { appId: APP.id, login: phone, challengeId: sent.body.challengeId, code });
+    expect(login.body).toMatchObject({ status: 'mfa_required', mfa: { acr: 'urn:camfa:acr:face-possession' } });
+    const { stateToken } = login.body.mfa as { stateToken: string };
+    const verified = await call('/v1/stepup/face/verify', { stateToken, frames: [frame(FACE_FIXTURES.samePerson[0]!)] });
+    const token = await auth.verify(verified.body.mfaToken as string);
+    expect(token).toMatchObject({ status: true, data: { amr: ['sms', 'face', 'mfa'], acr: 'urn:camfa:acr:face-possession' } });
   });
 
   it('keeps the template sealed: the database row holds no embedding in clear', () => {

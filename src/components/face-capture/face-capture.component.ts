@@ -61,7 +61,8 @@ export class GuardFaceCapture extends LitElement {
   @property({ attribute: false }) camera: () => Promise<MediaStream> = defaultCamera;
 
   @state() private phase: Phase = 'starting';
-  @state() private guidance: TranslationKey = 'face.loading';
+  /** Empty once the frames are taken: the step-up then says what happens. */
+  @state() private guidance: TranslationKey | '' = 'face.loading';
 
   private readonly localize = new LocalizeController(this);
   private stream: MediaStream | undefined;
@@ -174,14 +175,14 @@ export class GuardFaceCapture extends LitElement {
     }
     this.stop();
     this.phase = 'done';
-    this.guidance = 'face.verifying';
+    this.guidance = '';
     this.dispatchEvent(new GuardFaceCaptureEvent(frames));
   }
 
   protected override render() {
     const { t } = this.localize;
     return html`<video part="preview" aria-label=${t('face.preview')} muted playsinline></video>
-      <p part="guidance" role="status" aria-live="polite">${t(this.guidance)}</p>`;
+      <p part="guidance" role="status" aria-live="polite">${this.guidance && t(this.guidance)}</p>`;
   }
 }
 

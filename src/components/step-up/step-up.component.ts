@@ -446,6 +446,7 @@ export class GuardStepUp extends LitElement {
             ></guard-face-capture>`
           : html`<p role="status">${t('face.loading')}</p>`
       }
+      ${this.request.pending && ready ? html`<p role="status">${t('face.verifying')}</p>` : nothing}
       <div class="actions">
         ${failed && ready ? html`<button class="primary" data-autofocus @click=${this.retryFace}>${t('common.retry')}</button>` : nothing} ${this.renderBack()}
       </div>

@@ -348,8 +348,9 @@ describe('<guard-step-up>', () => {
     const capture = (element: GuardStepUp) => root(element).querySelector('guard-face-capture') as unknown as StubCapture;
     const FRAMES = ['data:image/jpeg;base64,AAAA', 'data:image/jpeg;base64,BBBB'];
 
-    it('loads the chunk when face is chosen, sends the captured frames and completes', async () => {
-      const { context, calls } = await stubContext({ factors: async () => offer(FACE) });
+    it('loads the chunk when face is chosen, sends the captured frames, says so while the backend decides, and completes', async () => {
+      let answer: (success: StepUpSuccess) => void = () => {};
+      const { context, calls } = await stubContext({ factors: async () => offer(FACE), verifyFace: () => new Promise((resolve) => (answer = resolve)) });
       const { element, completed } = await mount(context, { loadFace: stubChunk as never });
       await chooseFactor(element, 'Face');
       expect(text(element, 'screen-title')).to.equal('Face');
@@ -358,6 +359,9 @@ describe('<guard-step-up>', () => {
       capture(element).dispatchEvent(new GuardFaceCaptureEvent(FRAMES));
       await settle(element);
       expect(calls.at(-1)).to.deep.equal(['verifyFace', { stateToken: 'st-1', frames: FRAMES }]);
+      expect(root(element).querySelector('section [role="status"]')!.textContent).to.equal('Checking your face…');
+      answer(SUCCESS);
+      await settle(element);
       expect(completed).to.deep.equal([SUCCESS]);
     });
 

@@ -19,7 +19,12 @@ const dataDir = mkdtempSync(join(tmpdir(), 'camfa-face-'));
 let backend: TestBackend;
 let auth: AuthenticationClient;
 
+/** Process-wide error handlers before the models load (tfjs' wasm glue adds its own; the factor removes them). */
+const processHandlers = () => [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')];
+let handlersBefore: number[];
+
 beforeAll(async () => {
+  handlersBefore = processHandlers();
   backend = await startTestBackend({
     clock,
     dataDir,
@@ -89,6 +94,7 @@ describe('face factor', () => {
     const verified = await auth.verify(enrolled.body.mfaToken as string);
     expect(verified.status && verified.data.amr).toEqual(['face']);
     expect(enrolled.body.recoveryCodes).toHaveLength(10);
+    expect(processHandlers()).toEqual(handlersBefore);
     // One first factor only: a second enrolment (face or TOTP) is refused.
     expect((await faceStepUp('fay', 'enroll', [frame(FACE_FIXTURES.enrol)])).body.code).toBe('enrolment_not_allowed');
   });

@@ -65,7 +65,13 @@ async function createHuman(): Promise<Human> {
   human.tf.io.registerLoadRouter((url: string | string[]) =>
     typeof url === 'string' && url.startsWith('file://') ? { load: async () => readModel(url) } : null,
   );
+  const listeners = () => ({ exceptions: process.listeners('uncaughtException'), rejections: process.listeners('unhandledRejection') });
+  const before = listeners();
   await human.load();
+  // The tfjs wasm glue (Emscripten) adds process-wide handlers that rethrow; the server keeps its own error handling.
+  const after = listeners();
+  for (const listener of after.exceptions) if (!before.exceptions.includes(listener)) process.removeListener('uncaughtException', listener);
+  for (const listener of after.rejections) if (!before.rejections.includes(listener)) process.removeListener('unhandledRejection', listener);
   return human;
 }
 

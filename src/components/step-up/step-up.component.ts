@@ -45,7 +45,8 @@ function deepActiveElement(): HTMLElement | undefined {
 /**
  * @tag guard-step-up
  * @summary Session-locked step-up dialog: shows why, lets the user pick a factor, proves it (TOTP, first TOTP
- * enrolment with its recovery codes, SMS or e-mail code, recovery code) and ends with an mfaToken. A native
+ * enrolment with its recovery codes, SMS or e-mail code, recovery code, face through the lazily loaded face chunk)
+ * and ends with an mfaToken. A native
  * modal `<dialog>`: the page behind is inert, focus stays inside and returns where it was afterwards.
  *
  * @event {StepUpSuccess} guard-step-up-complete - The user passed a factor (`detail.mfaToken`).

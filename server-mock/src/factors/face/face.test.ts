@@ -143,6 +143,12 @@ describe('face factor', () => {
     expect((await faceStepUp('fay', 'verify', [frame(FACE_FIXTURES.samePerson[0]!)])).status).toBe(200);
   });
 
+  it('refuses frames of two people, even when one of them is the user', async () => {
+    const mixed = await faceStepUp('fay', 'verify', [frame(FACE_FIXTURES.samePerson[0]!), frame(FACE_FIXTURES.otherPeople[0]!)]);
+    expect(mixed).toMatchObject({ status: 400, body: { code: 'face_mismatch' } });
+    expect((await faceStepUp('fay', 'verify', [frame(FACE_FIXTURES.samePerson[0]!), frame(FACE_FIXTURES.samePerson[1]!)])).status).toBe(200);
+  });
+
   it('refuses frames without one usable face, without counting them as failures', async () => {
     const noFace = await faceStepUp('fay', 'verify', [frame(FACE_FIXTURES.samePerson[0]!), frame(FACE_FIXTURES.noFace)]);
     expect(noFace).toMatchObject({ status: 422, body: { code: 'face_not_found', frame: 1 } });

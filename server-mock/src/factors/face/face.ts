@@ -111,7 +111,7 @@ export class FaceFactor {
     return { enrolled: true, enrolmentId };
   }
 
-  /** Compares the best of the frames with the user's template. */
+  /** Compares every frame with the user's template. */
   async verify(subject: FaceSubject, faces: DetectedFace[]): Promise<FaceResult> {
     const enrolment = (await this.options.storage.listFactorEnrolments(subject.appId, subject.originalIdentity)).find(
       (item) => item.type === 'face' && item.status === 'active' && item.secret !== null,
@@ -119,8 +119,10 @@ export class FaceFactor {
     if (!enrolment) return { verified: false, reason: 'not_enrolled' };
     if (!this.live(faces)) return { verified: false, reason: 'face_not_live' };
     const template = JSON.parse(openSecret(enrolment.secret!, this.options.keyring, faceSealContext(enrolment.id))) as number[];
-    let similarity = 0;
-    for (const face of faces) similarity = Math.max(similarity, await this.options.models.similarity(template, face.embedding));
+    // Every frame must match: the weakest frame decides, so a photo of the user cannot ride along with
+    // live frames of someone else.
+    let similarity = 1;
+    for (const face of faces) similarity = Math.min(similarity, await this.options.models.similarity(template, face.embedding));
     return similarity >= this.options.settings.threshold ? { verified: true, similarity } : { verified: false, reason: 'face_mismatch', similarity };
   }
 }

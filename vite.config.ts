@@ -39,6 +39,7 @@ const LAZY_CHUNKS = {
   qrcode: src('chunks/qrcode.ts'),
   fingerprint: src('chunks/fingerprint.ts'),
   webauthn: src('chunks/webauthn.ts'),
+  face: src('chunks/face.ts'),
 };
 
 /** In the CDN core builds, `lazy.ts` (bundler-split dynamic imports) becomes `lazy.cdn.ts` (chunks by URL). */

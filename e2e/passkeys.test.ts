@@ -4,29 +4,27 @@
  * and a passwordless login with the passkey, and the refusals: a signature counter that went backwards,
  * another RP ID, another origin, and a challenge answered twice.
  *
- * The page is the CDN build (`dist/cdn`, `npm test` builds it first) served from http://localhost (a secure
+ * The page is the CDN build (`dist/cdn`, `npm test` builds it first) opened as http://localhost (a secure
  * context). Backends B and C share backend A's data directory (same keys, same passkeys and challenges) but
  * expect another RP ID and another origin; the browser's real answers are sent to them instead of to A.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type RunningBackend } from '../server-mock/src/backend.js';
 import type { ConfigInput } from '../server-mock/src/config/schema.js';
 import type { MfaTriggerData } from '../server-mock/src/types.js';
-import { freePort, launchBrowser, openDialog, ROOT, screenshots } from './support.js';
+import { freePort, launchBrowser, openDialog, screenshots, serveCdnPage } from './support.js';
 
 const APP = { id: 'bank', name: 'Passkey Bank', secret: 'passkey-bank-secret-0123456789-abcdef' };
 const FACTORS = { keys: `k1:${Buffer.alloc(32, 3).toString('base64')}`, pepper: Buffer.alloc(32, 5).toString('base64') };
-const CDN = join(ROOT, 'dist', 'cdn');
 const USER = 'pia';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'camfa-passkeys-'));
 const runningBackends: RunningBackend[] = [];
-let pageServer: Server;
+let site: Awaited<ReturnType<typeof serveCdnPage>> | undefined;
 let pageUrl = '';
 /** A: the app as configured; B: expects another RP ID; C: expects another origin. */
 const backends = { a: '', b: '', c: '' };
@@ -54,25 +52,6 @@ async function startPasskeyBackend(webauthn: ConfigInput['apps'][number]['webaut
   return running.url;
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html' };
-
-/** The CDN build and one page that creates a Guard for backend A. */
-function servePage(port: number): Promise<Server> {
-  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Passkeys</title></head>
-<body><main id="login"></main><script type="module">
-import { Guard } from '/guard.js';
-window.guard = new Guard({ appId: '${APP.id}', host: '${backends.a}', lang: 'en' });
-</script></body></html>`;
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (path === '/') return response.writeHead(200, { 'content-type': 'text/html' }).end(page);
-    const file = normalize(join(CDN, path));
-    if (!file.startsWith(CDN) || !existsSync(file)) return response.writeHead(404).end();
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
-}
-
 beforeAll(async () => {
   const [pagePort, a, b, c] = [await freePort(), await freePort(), await freePort(), await freePort()];
   pageUrl = `http://localhost:${pagePort}`;
@@ -80,13 +59,13 @@ beforeAll(async () => {
   backends.a = await startPasskeyBackend(undefined, a);
   backends.b = await startPasskeyBackend({ rpId: 'elsewhere.example' }, b);
   backends.c = await startPasskeyBackend({ rpId: 'localhost', origins: ['http://localhost:1'] }, c);
-  [pageServer, browser] = await Promise.all([servePage(pagePort), launchBrowser()]);
+  [site, browser] = await Promise.all([serveCdnPage(pagePort), launchBrowser()]);
   await backend('POST', '/v1/users', { originalIdentity: USER, username: USER });
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => (pageServer ? pageServer.close(resolve) : resolve(undefined)));
+  await site?.close();
   for (const running of runningBackends) await running.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -153,8 +132,9 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
         automaticPresenceSimulation: true,
       },
     }));
+    // localhost rather than the server's 127.0.0.1: an IP address cannot be a WebAuthn RP ID.
     await page.goto(`${pageUrl}/`);
-    await page.waitForFunction('window.guard !== undefined');
+    await page.evaluate(`window.guard = new GuardFactory.Guard({ appId: '${APP.id}', host: '${backends.a}', lang: 'en' })`);
   });
   afterAll(async () => {
     await context?.close();
@@ -226,7 +206,7 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
       body = route.request().postDataJSON();
       await route.continue();
     });
-    await page.evaluate(`void (window.signIn = window.guard.start('#login').then((result) => result, (error) => ({ error: error.code })))`);
+    await page.evaluate(`void (window.signIn = window.guard.start(document.body).then((result) => result, (error) => ({ error: error.code })))`);
     await page.locator('guard-login input[name="username"]').waitFor();
     return { signedIn: () => page.evaluate('window.signIn') as never, verifyBody: () => body };
   }

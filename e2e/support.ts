@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.mjs';
 
@@ -69,8 +70,30 @@ export async function startDemoProcess(): Promise<DemoProcess> {
   };
 }
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+const CDN = join(ROOT, 'dist/cdn');
+const CONTENT_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.html': 'text/html; charset=utf-8' };
+
+/**
+ * The page a business system would serve on `http://127.0.0.1:<port>/`: the CDN build of camfa-guard
+ * (`guard.iife.js`, its chunks) and nothing else; the test drives `GuardFactory` from there.
+ */
+export async function serveCdnPage(port: number): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createHttpServer((request, response) => {
+    if (request.url === '/') {
+      const page = '<!doctype html><html lang="en"><meta charset="utf-8"><title>camfa-guard</title><script src="/guard.iife.js"></script><body></body></html>';
+      return void response.writeHead(200, { 'content-type': CONTENT_TYPES['.html'] }).end(page);
+    }
+    const path = join(CDN, (request.url ?? '').replace(/\?.*$/, ''));
+    if (!path.startsWith(`${CDN}/`) || !existsSync(path)) return void response.writeHead(404).end();
+    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+  });
+  await new Promise<void>((listening) => server.listen(port, '127.0.0.1', listening));
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((closed) => server.close(() => closed())) };
+}
+
+/** `extraArgs`: e.g. the fake camera flags of the face test. */
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /** Saves `test-results/e2e/<scenario>-<nn>-<step>.png` (git-ignored): one per step, for reviewers. */

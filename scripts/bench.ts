@@ -19,6 +19,7 @@ import type { UebaEvent } from '../server-mock/src/types.js';
 import { CDN_DIR, CORE_BUDGET_BYTES, CORE_FILE, cdnSizes } from './bundle-sizes.js';
 import { CHROMIUM_PATH } from '../chromium.mjs';
 import { modalLatency } from './modal-latency.js';
+import { faceFigures } from './face-bench.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const LARGE = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -253,6 +254,17 @@ async function main() {
   } else {
     process.stdout.write(`event → modal: skipped (no ${CHROMIUM_PATH})\n`);
   }
+
+  const face = await faceFigures(Number(process.env.BENCH_FACE_SAMPLES ?? 20));
+  process.stdout.write(
+    [
+      `face model load (server, Human Node + tfjs wasm, first load in the process): ${face.serverLoadMs.toFixed(0)} ms`,
+      `face verification (HTTP route, ${face.verify.frames} frames each, ${face.verify.samples} samples): p50 ${face.verify.p50.toFixed(0)} ms   p95 ${face.verify.p95.toFixed(0)} ms`,
+      face.browser
+        ? `face load (Chromium, from the backend): chunk ${face.browser.chunkMs.toFixed(0)} ms + models and wasm ${face.browser.modelsMs.toFixed(0)} ms`
+        : `face load (Chromium): skipped (no ${CHROMIUM_PATH})`,
+    ].join('\n') + '\n',
+  );
 
   const { small, large } = await statisticsScaling();
   process.stdout.write(

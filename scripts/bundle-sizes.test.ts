@@ -41,6 +41,17 @@ describe('CDN bundle', () => {
     }
   });
 
+  it('leaves face verification (Human, tfjs) to its lazy chunk', () => {
+    const chunk = readFileSync(join(CDN_DIR, 'chunks/face.js'), 'utf8');
+    // Strings only Human's models and the tfjs WebAssembly backend carry.
+    const markers = ['liveness.json', 'tfjs-backend-wasm'];
+    for (const marker of markers) expect(chunk).toContain(marker);
+    for (const core of [CORE_FILE, 'guard.js']) {
+      const code = readFileSync(join(CDN_DIR, core), 'utf8');
+      for (const marker of markers) expect(code).not.toContain(marker);
+    }
+  });
+
   it('lists every file in sri.json with its sha384', () => {
     const sri = JSON.parse(readFileSync(join(CDN_DIR, 'sri.json'), 'utf8')) as Record<string, string>;
     const files = cdnFiles().filter((file) => file !== 'sri.json');

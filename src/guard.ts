@@ -35,6 +35,8 @@ export interface GuardOptions {
   timeoutMs?: number;
   /** Used for the backend and by `guard.fetch`; defaults to the global `fetch`. */
   fetch?: typeof fetch;
+  /** Where the face factor loads its models (`models/`) and tfjs WebAssembly (`wasm/`); default `${host}/v1/face/`. */
+  faceModelsUrl?: string;
 }
 
 /** What `start()` resolves with. */
@@ -88,6 +90,8 @@ export interface GuardContext {
   readonly api: ApiClient;
   readonly i18n: GuardI18n;
   readonly metadata: MetadataClient;
+  /** Base URL of the face factor's models and WebAssembly (`GuardOptions.faceModelsUrl`). */
+  readonly faceModelsUrl?: string;
   /** Runs the login (before-login veto, metadata, backend or `loginUrl`, step-up); rejects with a GuardError. */
   login(credentials: LoginCredentials): Promise<LoginResult>;
 }
@@ -332,6 +336,7 @@ export class Guard {
       api: this.api,
       i18n,
       metadata: this.metadata,
+      faceModelsUrl: this.options.faceModelsUrl ?? `${this.options.host.replace(/\/$/, '')}/v1/face/`,
       login: async (credentials) => {
         try {
           const result = await this.login(credentials);

@@ -4,6 +4,7 @@
  * URL the core script itself came from. Dynamic `import()` works from a classic script too, and a strict
  * CSP (`script-src 'self'`) allows it for same-origin chunks.
  */
+import type * as FaceChunk from './chunks/face.js';
 import type * as FingerprintChunk from './chunks/fingerprint.js';
 import type * as QrCodeChunk from './chunks/qrcode.js';
 import type * as WebAuthnChunk from './chunks/webauthn.js';
@@ -30,3 +31,4 @@ export const loadQrCode = () => chunk<typeof QrCodeChunk>('qrcode');
 export const loadFingerprint = () => chunk<typeof FingerprintChunk>('fingerprint');
 
 export const loadWebAuthn = () => chunk<typeof WebAuthnChunk>('webauthn');
+export const loadFace = () => chunk<typeof FaceChunk>('face');

@@ -25,6 +25,7 @@ import { BROWSER_PATHS, mountBrowserPreflight, stepUpRoutes } from './http/route
 import { userRoutes } from './http/routes/users.js';
 import { loginRoutes } from './http/routes/login.js';
 import { outboxRoute } from './http/routes/outbox.js';
+import { faceAssetRoutes } from './http/routes/face.js';
 import { enrichEvent, parseCidrs } from './ueba/enrich.js';
 import type { GeoProvider } from './ueba/geo.js';
 
@@ -128,6 +129,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     ...stepUpRoutes(context, routeGuards),
     ...userRoutes(context, routeGuards),
     ...loginRoutes(context),
+    ...faceAssetRoutes(),
     ...(stepUpParts.outbox ? [outboxRoute(stepUpParts.outbox)] : []),
   ]) {
     routes.add(route);

@@ -34,6 +34,9 @@ export interface CallOptions {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
+/** Frames of the face factor: JPEG data: URLs from `<guard-face-capture>`. */
+export type FaceFrames = { stateToken: string; frames: string[] } & TrustRequest;
+
 /**
  * The browser's only door to the backend: one method per endpoint the step-up and login screens use.
  * Every failure rejects with a {@link GuardError}: the backend's problem `code`, or `network`, `timeout`,
@@ -136,6 +139,16 @@ export class ApiClient {
     options?: CallOptions,
   ): Promise<LoginAnswer> {
     return this.post('/v1/login/passkey/verify', { appId: this.appId, ...input }, options);
+  }
+
+  /** Face enrolment (first factor only) from 1-5 JPEG frames (data: URLs); the backend computes the template. */
+  enrolFace(input: FaceFrames, options?: CallOptions): Promise<StepUpSuccess> {
+    return this.post('/v1/stepup/face/enroll', input, options);
+  }
+
+  /** Face verification: the backend computes the embeddings from the frames and compares them with the template. */
+  verifyFace(input: FaceFrames, options?: CallOptions): Promise<StepUpSuccess> {
+    return this.post('/v1/stepup/face/verify', input, options);
   }
 
   /** URL of one user's MFA event stream; EventSource cannot send headers, so the token rides in the query. */

@@ -40,6 +40,13 @@ describe('GuardError codes', () => {
     }
   });
 
+  it('cover the face factor frame refusals the step-up passes through as codes', () => {
+    const declared = /readonly code: ('[a-z_]+'(?: \| '[a-z_]+')*)/.exec(read('server-mock/src/factors/face/face.ts'))?.[1];
+    const codes = [...(declared ?? '').matchAll(/'([a-z_]+)'/g)].map((match) => match[1]!);
+    expect(codes).toEqual(['face_frame_invalid', 'face_not_found', 'face_multiple', 'face_too_small']);
+    for (const code of codes) expect(GUARD_ERROR_CODES).toContain(code);
+  });
+
   it('map an unknown backend code to unknown', () => {
     expect(GuardError.fromProblem(400, { code: 'from_the_future' }).code).toBe('unknown');
     expect(GuardError.fromProblem(400, { code: 'invalid_code' }).code).toBe('invalid_code');

@@ -40,6 +40,15 @@ export const GUARD_ERROR_CODES = [
   'invalid_last_event_id',
   'insufficient_user_authentication',
   'backend_unavailable',
+  // Face (the backend's refusals of frames and comparisons; the camera's in the browser).
+  'face_frame_invalid',
+  'face_not_found',
+  'face_multiple',
+  'face_too_small',
+  'face_mismatch',
+  'face_not_live',
+  'camera_unavailable',
+  'camera_denied',
   // Requests the browser library got wrong, or a backend that failed.
   'invalid_request',
   'invalid_json',

@@ -112,6 +112,19 @@ export const configSchema = z.strictObject({
       codeTtlSeconds: z.number().int().min(60).max(600).default(300),
       /** Consecutive failures per user and factor before a lock (NIST: at most 100). */
       lockoutThreshold: z.number().int().min(1).max(100).default(10),
+      /** Face verification (see the README's "Face" section before changing a threshold). */
+      face: z
+        .strictObject({
+          /** Human similarity a frame must reach to match the template; calibrate on your own population. */
+          threshold: z.number().min(0.5).max(1).default(0.7),
+          /** Mean liveness score the frames must reach. */
+          livenessThreshold: z.number().min(0).max(1).default(0.5),
+          /** Smallest face side, in pixels, that is analysed. */
+          minFacePixels: z.number().int().min(32).max(640).default(64),
+          /** Load the models at start instead of on the first face request. */
+          preload: z.boolean().default(false),
+        })
+        .optional(),
     })
     .default({ codeTtlSeconds: 300, lockoutThreshold: 10, defaultFactors: ['totp', 'sms', 'email', 'recovery_code'] }),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),

@@ -55,6 +55,25 @@ describe('factor lockout', () => {
     expect(lengths).toEqual([MINUTE, 2 * MINUTE, 4 * MINUTE, 8 * MINUTE]);
   });
 
+  it('a factor with its own limits locks sooner and from a shorter first lock, leaving the others alone', async () => {
+    const options = { factorLimits: { face: { threshold: 5, baseLockMs: 30_000 } } };
+    const face = { ...alice, factor: 'face' };
+    const lengths: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      await failTimes(4, face, options);
+      expect(await lockout(options).status(face)).toEqual({ locked: false });
+      await fail(face, options);
+      const status = await lockout(options).status(face);
+      if (!status.locked || status.retryAt === null) throw new Error('expected a timed lock');
+      lengths.push(status.retryAt - clock());
+      clock.advance(status.retryAt - clock());
+    }
+    expect(lengths).toEqual([30_000, 60_000, 120_000]);
+    await failTimes(5, alice, options);
+    expect(await lockout(options).status(alice)).toEqual({ locked: false });
+    expect(() => lockout({ factorLimits: { face: { threshold: 101, baseLockMs: 1 } } })).toThrow(/threshold/);
+  });
+
   it('a success resets the consecutive count', async () => {
     await failTimes(9);
     expect(await lockout().attempt(alice, check(true))).toEqual({ verified: true });

@@ -17,6 +17,8 @@ export interface LockoutOptions {
   ipFailureLimit?: number;
   /** Default 15 minutes. */
   ipWindowMs?: number;
+  /** Per factor type, a stricter threshold and first lock (e.g. face: 5 failures, then 30 s, NIST SP 800-63B-4 §3.2.3). */
+  factorLimits?: Record<string, { threshold: number; baseLockMs: number }>;
 }
 
 export interface AttemptSubject {
@@ -68,6 +70,11 @@ export class FactorLockout {
     if (!(this.baseLockMs > 0 && this.maxLockMs >= this.baseLockMs && this.ipFailureLimit >= 1 && this.ipWindowMs > 0)) {
       throw new Error('lockout durations and the IP limit must be positive, and maxLockMs at least baseLockMs');
     }
+    for (const [factor, limits] of Object.entries(options.factorLimits ?? {})) {
+      if (!(Number.isInteger(limits.threshold) && limits.threshold >= 1 && limits.threshold <= NIST_MAX_CONSECUTIVE_FAILURES && limits.baseLockMs > 0)) {
+        throw new Error(`lockout limits of ${factor}: the threshold must be an integer from 1 to ${NIST_MAX_CONSECUTIVE_FAILURES} and the lock positive`);
+      }
+    }
   }
 
   /**
@@ -108,9 +115,10 @@ export class FactorLockout {
   }
 
   private async recordFailure(subject: AttemptSubject, key: string, consecutive: number, now: number): Promise<void> {
-    if (consecutive % this.threshold === 0 || consecutive >= NIST_MAX_CONSECUTIVE_FAILURES) {
-      const locks = Math.floor(consecutive / this.threshold);
-      await this.options.storage.lockCounter(key, now + Math.min(this.maxLockMs, this.baseLockMs * 2 ** (locks - 1)));
+    const { threshold, baseLockMs } = this.options.factorLimits?.[subject.factor] ?? { threshold: this.threshold, baseLockMs: this.baseLockMs };
+    if (consecutive % threshold === 0 || consecutive >= NIST_MAX_CONSECUTIVE_FAILURES) {
+      const locks = Math.floor(consecutive / threshold);
+      await this.options.storage.lockCounter(key, now + Math.min(this.maxLockMs, baseLockMs * 2 ** (locks - 1)));
     }
     if (subject.ip) await this.options.storage.incrementCounter({ key: ipKey(subject.ip), now, limit: this.ipFailureLimit, windowMs: this.ipWindowMs });
   }

@@ -6,17 +6,17 @@ import { HttpError } from './errors.js';
 /** Request bodies are bounded before they are parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-const tooLarge = () => new HttpError(413, 'payload_too_large', `Bodies are limited to ${MAX_BODY_BYTES} bytes`);
+const tooLarge = (limit: number) => new HttpError(413, 'payload_too_large', `Bodies are limited to ${limit} bytes`);
 
 /** Reads chunks up to the limit; past it, stops and answers 413 without buffering the rest. */
-async function collect(chunks: AsyncIterable<Uint8Array>, cancel: () => void = () => {}): Promise<string> {
+async function collect(chunks: AsyncIterable<Uint8Array>, limit: number, cancel: () => void = () => {}): Promise<string> {
   const kept: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of chunks) {
     size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > limit) {
       cancel();
-      throw tooLarge();
+      throw tooLarge(limit);
     }
     kept.push(chunk);
   }
@@ -29,12 +29,12 @@ async function collect(chunks: AsyncIterable<Uint8Array>, cancel: () => void = (
  * body is read straight from the socket's IncomingMessage: going through the web-streams Request cost a
  * third of a status check (and Hono's bodyLimit, which re-wraps every request, cost 6× throughput).
  */
-export async function readBody(c: Context): Promise<string> {
+export async function readBody(c: Context, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = c.req.header('content-length');
-  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   // Not destroyed past the limit: the 413 must still reach the client; Node discards the rest.
-  if (incoming) return collect(incoming.iterator({ destroyOnReturn: false }));
+  if (incoming) return collect(incoming.iterator({ destroyOnReturn: false }), limit);
   const body = c.req.raw.body;
   if (!body) return '';
   const reader = body.getReader();
@@ -47,16 +47,16 @@ export async function readBody(c: Context): Promise<string> {
       }
     },
   };
-  return collect(chunks, () => void reader.cancel());
+  return collect(chunks, limit, () => void reader.cancel());
 }
 
-/** Reads a JSON body and validates it; every failure is a 4xx problem with a stable code. */
-export async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.output<T>> {
+/** Reads a JSON body and validates it; every failure is a 4xx problem with a stable code. `limit`: a route's own bound (face frames). */
+export async function readJson<T extends z.ZodType>(c: Context, schema: T, limit = MAX_BODY_BYTES): Promise<z.output<T>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
     throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json');
   }
-  const text = await readBody(c);
+  const text = await readBody(c, limit);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

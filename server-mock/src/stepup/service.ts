@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { MfaService } from '../events/mfa.js';
 import { openSecret, type FactorSecrets } from '../factors/crypto.js';
 import { DeliveryError } from '../factors/delivery.js';
+import { decodeFrames, FaceFrameError, type FaceFactor } from '../factors/face/face.js';
 import type { FactorLockout, LockedResult } from '../factors/lockout.js';
 import type { OtpChallenges, OtpSendResult } from '../factors/otp-challenge.js';
 import type { RecoveryCodes } from '../factors/recovery-codes.js';
@@ -29,6 +30,7 @@ export interface StepUpOptions {
   recovery: RecoveryCodes;
   lockout: FactorLockout;
   passkeys: PasskeyFactor;
+  face: FaceFactor;
   logger: Logger;
   /** Days a "trust this device" binding lasts for an app, or null when the app does not offer it. */
   trustDeviceDays: (appId: string) => number | null;
@@ -102,6 +104,8 @@ export class StepUpService {
           return { type, enrolled: recoveryLeft > 0, enrollable: false };
         case 'webauthn':
           return { type, enrolled: passkeys.length > 0, enrollable: firstEnrolment && this.options.passkeys.available(trigger.appId) };
+        case 'face':
+          return { type, enrolled: active.has('face'), enrollable: firstEnrolment };
         default:
           // Face loads with its own issue; offered but not usable until then.
           return { type, enrolled: false, enrollable: false };
@@ -231,6 +235,46 @@ export class StepUpService {
     return this.complete(trigger, 'webauthn', { ...input, amr: result.amr });
   }
 
+  /**
+   * Face enrolment (first factor only): the frames must each show one live face; the template is stored
+   * sealed and, as with a TOTP enrolment's first code, the step-up completes.
+   */
+  async enrolFace(trigger: TriggerRecord, input: { frames: string[] } & TrustRequest): Promise<StepUpSuccess> {
+    this.requireOffered(trigger, 'face');
+    await this.requireEnrollable(trigger, 'face');
+    const subject = { appId: trigger.appId, originalIdentity: trigger.originalIdentity };
+    const enrolled = await this.options.face.enrol(subject, await this.faces(input.frames));
+    if (!enrolled.enrolled) throw codeRefusal(enrolled.reason);
+    return this.complete(trigger, 'face', { ...input, firstEnrolment: true });
+  }
+
+  /**
+   * Face verification. A frame the models cannot use (no face, two faces, too small) is refused without
+   * counting as a failure, so bad light does not lock anyone out; a comparison that fails (no match, not
+   * live) counts towards the face lockout (5 failures, then 30 s doubling: NIST SP 800-63B-4 §3.2.3).
+   */
+  async verifyFace(trigger: TriggerRecord, input: { frames: string[]; ip: string | null } & TrustRequest): Promise<StepUpSuccess> {
+    this.requireOffered(trigger, 'face');
+    const subject = { appId: trigger.appId, originalIdentity: trigger.originalIdentity };
+    const attempt = { ...subject, factor: 'face', ip: input.ip };
+    // Checked before the models run: a locked user must not be able to keep the server busy.
+    const status = await this.options.lockout.status(attempt);
+    if (status.locked) throw refusal({ verified: false, reason: 'locked', scope: status.scope, retryAt: status.retryAt });
+    const faces = await this.faces(input.frames);
+    const result = await this.options.lockout.attempt(attempt, () => this.options.face.verify(subject, faces));
+    if (!result.verified) throw refusal(result);
+    return this.complete(trigger, 'face', input);
+  }
+
+  private async faces(frames: string[]) {
+    try {
+      return await this.options.face.analyse(decodeFrames(frames));
+    } catch (error) {
+      if (error instanceof FaceFrameError) throw new HttpError(422, error.code, error.message, { frame: error.frame });
+      throw error;
+    }
+  }
+
   /** Factor types the user can prove now (for `MfaTriggerData.factors[].enrolled`). */
   async enrolledTypes(appId: string, originalIdentity: string): Promise<FactorType[]> {
     const enrolments = await this.options.storage.listFactorEnrolments(appId, originalIdentity);
@@ -346,6 +390,10 @@ export function codeRefusal(reason: string): HttpError {
       return new HttpError(409, 'factor_not_enrolled', 'That factor is not set up');
     case 'replayed':
       return new HttpError(400, 'code_used', 'That code was already used; wait for the next one');
+    case 'face_mismatch':
+      return new HttpError(400, 'face_mismatch', 'The face does not match the enrolled one');
+    case 'face_not_live':
+      return new HttpError(400, 'face_not_live', 'The camera did not see a live person; try again in better light, or choose another factor');
     default:
       return new HttpError(400, 'invalid_code', 'That code is not valid');
   }

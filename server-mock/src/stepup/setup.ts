@@ -3,6 +3,8 @@ import type { Config } from '../config/schema.js';
 import type { MfaService } from '../events/mfa.js';
 import { FACTOR_KEYS_ENV, FACTOR_PEPPER_ENV, loadFactorSecrets } from '../factors/crypto.js';
 import { channelSender, outboxSender, smtpSender, webhookSmsSender, type MessageSender } from '../factors/delivery.js';
+import { FACE_DEFAULTS, FaceFactor } from '../factors/face/face.js';
+import { FaceModels } from '../factors/face/model.js';
 import { FactorLockout } from '../factors/lockout.js';
 import { OtpChallenges } from '../factors/otp-challenge.js';
 import { RecoveryCodes } from '../factors/recovery-codes.js';
@@ -25,6 +27,8 @@ export interface StepUpParts {
   passkeys: PasskeyFactor;
   /** The dev outbox (dev config only): every code "sent", for the `/dev/outbox` page. */
   outbox: ReturnType<typeof outboxSender> | null;
+  /** The face models of this process (loaded on first use, or at start with `factors.face.preload`). */
+  faceModels: FaceModels;
   close(): void;
 }
 
@@ -69,7 +73,21 @@ export async function createStepUp(options: {
 
   const appName = config.apps[0]?.name ?? 'camfa-guard';
   const recovery = new RecoveryCodes({ storage, pepper: secrets.pepper, clock });
-  const lockout = new FactorLockout({ storage, clock, threshold: config.factors.lockoutThreshold });
+  // NIST SP 800-63B-4 §3.2.3: at most 5 consecutive failed biometric attempts, then at least 30 s, growing.
+  const lockout = new FactorLockout({
+    storage,
+    clock,
+    threshold: config.factors.lockoutThreshold,
+    factorLimits: { face: { threshold: 5, baseLockMs: 30_000 } },
+  });
+  const faceModels = new FaceModels();
+  const { preload, ...faceSettings } = { ...FACE_DEFAULTS, preload: false, ...config.factors.face };
+  if (preload) {
+    faceModels.load().then(
+      () => logger.info({ loadMs: Math.round(faceModels.loadMs ?? 0) }, 'face models loaded'),
+      (error: unknown) => logger.error({ err: error }, 'face models failed to load'),
+    );
+  }
   const otp = new OtpChallenges({ storage, secrets, sender: channelSender(senders), clock, appName, ttlMs: config.factors.codeTtlSeconds * 1000 });
   const relyingParties = new Map(config.apps.map((app) => [app.id, relyingPartyOf(app)]));
   const passkeys = new PasskeyFactor({ storage, clock, logger, pepper: secrets.pepper, relyingParty: (appId) => relyingParties.get(appId) ?? null });
@@ -84,6 +102,7 @@ export async function createStepUp(options: {
     recovery,
     lockout,
     passkeys,
+    face: new FaceFactor({ storage, keyring: secrets.keyring, clock, models: faceModels, settings: faceSettings }),
   });
-  return { stepUp, directory: new UserDirectory(storage, clock), recovery, lockout, otp, passkeys, outbox, close: () => smtp?.close() };
+  return { stepUp, directory: new UserDirectory(storage, clock), recovery, lockout, otp, passkeys, outbox, faceModels, close: () => smtp?.close() };
 }

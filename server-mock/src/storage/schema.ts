@@ -114,7 +114,7 @@ export interface FactorEnrolmentTable {
   id: string;
   app_id: string;
   original_identity: string;
-  type: 'totp' | 'sms' | 'email';
+  type: 'totp' | 'sms' | 'email' | 'face';
   status: 'pending' | 'active';
   secret: string | null;
   destination: string | null;

@@ -722,6 +722,18 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
         expect(await storage.getFactorEnrolment('bob')).not.toBeNull();
       });
 
+      it('keeps face enrolments (sealed templates) like the others: one active per user, beside TOTP', async () => {
+        await storage.insertFactorEnrolment(enrolment({ id: 'totp', status: 'active', activatedAt: NOW }));
+        await storage.insertFactorEnrolment(enrolment({ id: 'face-1', type: 'face', status: 'active', activatedAt: NOW, secret: 'v1.k1.old' }));
+        const face = enrolment({ id: 'face-2', type: 'face', secret: 'v1.k1.new', createdAt: NOW + 1 });
+        await storage.insertFactorEnrolment(face);
+        expect(await storage.activateFactorEnrolment({ id: 'face-2', activatedAt: NOW + 2, lastUsedStep: null })).toBe(true);
+        expect(await storage.listFactorEnrolments('app-1', 'alice')).toEqual([
+          enrolment({ id: 'totp', status: 'active', activatedAt: NOW }),
+          { ...face, status: 'active', activatedAt: NOW + 2 },
+        ]);
+      });
+
       it('lets one of concurrent activations win', async () => {
         await storage.insertFactorEnrolment(enrolment());
         const results = await Promise.all(

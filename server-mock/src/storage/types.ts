@@ -159,7 +159,7 @@ export interface KeyRecord {
 }
 
 /** Factors whose enrolment the backend stores itself (WebAuthn and face have their own records). */
-export type EnrolledFactorType = 'totp' | 'sms' | 'email';
+export type EnrolledFactorType = 'totp' | 'sms' | 'email' | 'face';
 export type OtpChannel = 'sms' | 'email';
 
 /**

@@ -7,11 +7,14 @@ import { CountdownController, systemClock, type Clock } from '../../controllers/
 import { LocalizeController } from '../../controllers/localize.js';
 import { RequestController } from '../../controllers/request.js';
 import { GuardCloseEvent } from '../../events/close.js';
+import type { GuardErrorEvent } from '../../events/error.js';
+import type { GuardFaceCaptureEvent } from '../../events/face-capture.js';
 import type { GuardFactorSelectEvent } from '../../events/factor-select.js';
 import type { GuardOtpCompleteEvent } from '../../events/otp-complete.js';
 import { GuardStepUpCompleteEvent } from '../../events/step-up-complete.js';
 import type { GuardContext } from '../../guard.js';
-import { loadQrCode } from '../../lazy.js';
+import type { FaceAnalyser, GuardFaceCapture } from '../face-capture/face-capture.component.js';
+import { loadFace, loadQrCode } from '../../lazy.js';
 import type { Theme } from '../../themes/themes.js';
 import type { GuardOtpInput } from '../otp-input/otp-input.component.js';
 import styles from './step-up.styles.js';
@@ -24,6 +27,7 @@ type Screen =
   | { name: 'code'; channel: OtpChannel; sentTo?: string; challengeId?: string }
   | { name: 'recovery' }
   | { name: 'passkey'; register: boolean }
+  | { name: 'face'; enrol: boolean; ready?: boolean }
   | { name: 'saved-codes'; success: StepUpSuccess };
 
 /** Recovery codes are shown as `xxxx-xxxx-xxxx`. */
@@ -43,8 +47,8 @@ function deepActiveElement(): HTMLElement | undefined {
 /**
  * @tag guard-step-up
  * @summary Session-locked step-up dialog: shows why, lets the user pick a factor, proves it (TOTP, first TOTP
- * enrolment with its recovery codes, SMS or e-mail code, recovery code, passkey or a first passkey) and ends
- * with an mfaToken. Passkeys load SimpleWebAuthn lazily, when the user starts one. A native
+ * enrolment with its recovery codes, SMS or e-mail code, recovery code, passkey or a first passkey, face) and
+ * ends with an mfaToken. Passkeys (SimpleWebAuthn) and face (Human, tfjs) load lazily, when the user starts one. A native
  * modal `<dialog>`: the page behind is inert, focus stays inside and returns where it was afterwards.
  *
  * @event {StepUpSuccess} guard-step-up-complete - The user passed a factor (`detail.mfaToken`).
@@ -62,6 +66,7 @@ function deepActiveElement(): HTMLElement | undefined {
  * @csspart secret - The TOTP setup key for typing by hand.
  * @csspart recovery-codes - The list of new recovery codes.
  * @csspart passkey-button - "Use your passkey" / "Create a passkey".
+ * @csspart face-capture - `<guard-face-capture>` (camera preview and guidance), loaded with the face chunk.
  * @csspart factor-select - `<guard-factor-select>`'s `base` (also `factor-select-error`, `factor-list`,
  *   `factor-option`, `factor-option-name`, `factor-option-description`, `factor-option-badge`).
  * @csspart otp - `<guard-otp-input>`'s `base` (also `otp-label`, `otp-input`, `otp-hint`, `otp-error`).
@@ -82,6 +87,8 @@ export class GuardStepUp extends LitElement {
   @property({ reflect: true }) theme: Theme = 'light';
   /** Time for the resend countdown; tests pass a fake one. */
   @property({ attribute: false }) clock: Clock = systemClock;
+  /** Loads the face chunk (Human and `<guard-face-capture>`); tests pass a stub. */
+  @property({ attribute: false }) loadFace = loadFace;
 
   @state() private offer: StepUpFactors | undefined;
   @state() private screen: Screen = { name: 'factors' };
@@ -93,6 +100,8 @@ export class GuardStepUp extends LitElement {
   private readonly request = new RequestController(this, () => this.locked);
   private readonly countdown = new CountdownController(this, () => this.clock);
   private readonly observer = new MutationObserver(() => this.holdOpen());
+  /** Human with its models, loaded once per step-up and kept across retries. */
+  private faceAnalyser: Promise<FaceAnalyser> | undefined;
   /** Where it was put, to put it back there. */
   private home: (Node & ParentNode) | null = null;
   private previousFocus: HTMLElement | undefined;
@@ -228,6 +237,8 @@ export class GuardStepUp extends LitElement {
         return this.show({ name: 'recovery' });
       case 'webauthn':
         return this.show({ name: 'passkey', register: !enrolled });
+      case 'face':
+        return void this.startFace(!enrolled);
       default:
         this.request.fail(new GuardError('unsupported_factor'));
     }
@@ -244,6 +255,38 @@ export class GuardStepUp extends LitElement {
       .then(async ({ qrSvg }) => new DOMParser().parseFromString(await qrSvg(enrolment.uri), 'image/svg+xml').documentElement)
       .catch(() => undefined);
     if (this.screen === screen) this.screen = { ...screen, qr };
+  }
+
+  private async startFace(enrol: boolean): Promise<void> {
+    this.show({ name: 'face', enrol });
+    const chunk = await this.request.run(() => this.loadFace());
+    if (!chunk || this.screen.name !== 'face') return;
+    chunk.defineFaceCapture();
+    this.faceAnalyser ??= chunk.humanAnalyser(this.context!.faceModelsUrl ?? `${this.context!.api.host}/v1/face/`);
+    // A failed model load is shown by the capture element; the next attempt loads again.
+    this.faceAnalyser.catch(() => (this.faceAnalyser = undefined));
+    this.screen = { name: 'face', enrol, ready: true };
+  }
+
+  private async sendFace(enrol: boolean, frames: string[]): Promise<void> {
+    const stateToken = this.trigger!.stateToken;
+    const { api } = this.context!;
+    const success = await this.request.run(async (signal) => {
+      const input = { stateToken, frames, ...(await this.trustRequest()) };
+      return enrol ? api.enrolFace(input, { signal }) : api.verifyFace(input, { signal });
+    });
+    if (success) this.succeed(success);
+  }
+
+  /** The camera failed: shown here, and every other factor stays one click away. */
+  private onFaceError(event: GuardErrorEvent): void {
+    event.stopPropagation();
+    this.request.fail(event.detail.error);
+  }
+
+  private retryFace(): void {
+    this.request.clear();
+    void this.renderRoot.querySelector<GuardFaceCapture>('guard-face-capture')?.restart();
   }
 
   /** Sends the first code, or a new one for the same challenge (its attempt counter is kept). */
@@ -292,11 +335,11 @@ export class GuardStepUp extends LitElement {
       }
     });
     if (!success) return this.otp?.clear();
-    this.passed(success);
+    this.succeed(success);
   }
 
-  /** A first factor ends by showing its recovery codes once; any other success ends the step-up. */
-  private passed(success: StepUpSuccess): void {
+  /** A first enrolment shows its recovery codes before the step-up ends. */
+  private succeed(success: StepUpSuccess): void {
     if (success.recoveryCodes?.length) this.show({ name: 'saved-codes', success });
     else this.finish(success);
   }
@@ -318,7 +361,7 @@ export class GuardStepUp extends LitElement {
         return api.verifyPasskey({ stateToken, challengeId: started.challengeId, response, ...(await this.trustRequest()) }, { signal });
       }),
     );
-    if (success) this.passed(success);
+    if (success) this.succeed(success);
   }
 
   private copy(text: string): void {
@@ -409,7 +452,34 @@ export class GuardStepUp extends LitElement {
         return { content: this.renderPasskey(screen.register), field: false };
       case 'saved-codes':
         return { content: this.renderSavedCodes(screen.success.recoveryCodes!, screen.success), field: false };
+      case 'face':
+        return { content: this.renderFace(screen.enrol, screen.ready), field: false };
     }
+  }
+
+  private renderFace(enrol: boolean, ready: boolean | undefined) {
+    const { t } = this.localize;
+    const failed = this.request.error && !this.request.pending;
+    return html`<section aria-labelledby="screen-title">
+      ${this.renderTitle(t(enrol ? 'face.enrolTitle' : 'face.title'))}
+      <p>${t('face.intro')}</p>
+      ${
+        ready
+          ? html`<guard-face-capture
+              part="face-capture"
+              .context=${this.context}
+              .analyser=${this.faceAnalyser}
+              @guard-face-capture=${(event: GuardFaceCaptureEvent) => this.sendFace(enrol, event.detail.frames)}
+              @guard-error=${this.onFaceError}
+            ></guard-face-capture>`
+          : html`<p role="status">${t('face.loading')}</p>`
+      }
+      ${this.request.pending && ready ? html`<p role="status">${t('face.verifying')}</p>` : nothing}
+      <div class="actions">
+        ${failed && ready ? html`<button class="primary" data-autofocus @click=${this.retryFace}>${t('common.retry')}</button>` : nothing} ${this.renderBack()}
+      </div>
+      <p class="muted">${t('face.otherMethods')}</p>
+    </section>`;
   }
 
   private pending() {

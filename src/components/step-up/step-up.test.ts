@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { sendKeys } from '@web/test-runner-commands';
 import type { ApiClient } from '../../core/api-client.js';
 import { GuardError } from '../../core/errors.js';
+import { GuardErrorEvent } from '../../events/error.js';
+import { GuardFaceCaptureEvent } from '../../events/face-capture.js';
 import type { MfaTriggerData, StepUpFactor, StepUpFactors, StepUpSuccess } from '../../core/types.js';
 import { Guard, type GuardContext } from '../../guard.js';
 import { GuardI18n } from '../../i18n/i18n.js';
@@ -56,6 +58,8 @@ type Api = Pick<
   | 'verifyPasskeyRegistration'
   | 'passkeyOptions'
   | 'verifyPasskey'
+  | 'enrolFace'
+  | 'verifyFace'
 >;
 
 const REGISTRATION_OPTIONS = {
@@ -80,6 +84,8 @@ async function stubContext(answers: Partial<Api> = {}, lang = 'en') {
     verifyPasskeyRegistration: async () => SUCCESS,
     passkeyOptions: async () => ({ challengeId: 'wch-2', expiresAt: at(300), options: { challenge: 'Y2hhbGxlbmdl', rpId: 'localhost' } }),
     verifyPasskey: async () => SUCCESS,
+    enrolFace: async () => SUCCESS,
+    verifyFace: async () => SUCCESS,
   };
   const api = Object.fromEntries(
     Object.entries(defaults).map(([name, answer]) => [
@@ -342,11 +348,102 @@ describe('<guard-step-up>', () => {
     });
 
     it('a factor this browser cannot use is refused with unsupported_factor', async () => {
-      const { context } = await stubContext({ factors: async () => offer([{ type: 'face', enrolled: true, enrollable: false }]) });
+      const { context } = await stubContext({ factors: async () => offer([{ type: 'webauthn', enrolled: true, enrollable: false }]) });
       const { element, errors } = await mount(context);
-      await chooseFactor(element, 'Face');
+      await chooseFactor(element, 'Passkey');
+      // A browser without WebAuthn.
+      const webAuthn = Object.getOwnPropertyDescriptor(window, 'PublicKeyCredential')!;
+      delete (window as { PublicKeyCredential?: unknown }).PublicKeyCredential;
+      try {
+        root(element).querySelector<HTMLButtonElement>('[part~="passkey-button"]')!.click();
+        await until(() => errors.length > 0, 'the refusal');
+      } finally {
+        Object.defineProperty(window, 'PublicKeyCredential', webAuthn);
+      }
+      await settle(element);
       expect(errors).to.deep.equal(['unsupported_factor']);
       expect(text(element, 'error')).to.equal('This method is not available in this browser.');
+    });
+  });
+
+  describe('face', () => {
+    /** The face chunk, stubbed: a capture element that only records restarts; the test fires its events. */
+    class StubCapture extends HTMLElement {
+      restarts = 0;
+      restart() {
+        this.restarts += 1;
+      }
+    }
+    const stubChunk = async () => ({
+      defineFaceCapture: () => customElements.get('guard-face-capture') ?? customElements.define('guard-face-capture', StubCapture),
+      humanAnalyser: async () => ({ observe: async () => [] }),
+    });
+    const FACE: StepUpFactor[] = [{ type: 'face', enrolled: true, enrollable: false }, ...FACTORS];
+    const capture = (element: GuardStepUp) => root(element).querySelector('guard-face-capture') as unknown as StubCapture;
+    const FRAMES = ['data:image/jpeg;base64,AAAA', 'data:image/jpeg;base64,BBBB'];
+
+    it('loads the chunk when face is chosen, sends the captured frames, says so while the backend decides, and completes', async () => {
+      let answer: (success: StepUpSuccess) => void = () => {};
+      const { context, calls } = await stubContext({ factors: async () => offer(FACE), verifyFace: () => new Promise((resolve) => (answer = resolve)) });
+      const { element, completed } = await mount(context, { loadFace: stubChunk as never });
+      await chooseFactor(element, 'Face');
+      expect(text(element, 'screen-title')).to.equal('Face');
+      expect(capture(element)).to.be.instanceOf(StubCapture);
+      await expectNoAxeViolations(element);
+      capture(element).dispatchEvent(new GuardFaceCaptureEvent(FRAMES));
+      await settle(element);
+      expect(calls.at(-1)).to.deep.equal(['verifyFace', { stateToken: 'st-1', frames: FRAMES }]);
+      expect(root(element).querySelector('section [role="status"]')!.textContent).to.equal('Checking your face…');
+      answer(SUCCESS);
+      await settle(element);
+      expect(completed).to.deep.equal([SUCCESS]);
+    });
+
+    it('enrols a first face and shows the new recovery codes', async () => {
+      const codes = ['aaaa-bbbb-cccc'];
+      const { context, calls } = await stubContext({
+        factors: async () => offer([{ type: 'face', enrolled: false, enrollable: true }]),
+        enrolFace: async () => ({ ...SUCCESS, recoveryCodes: codes }),
+      });
+      const { element } = await mount(context, { loadFace: stubChunk as never });
+      await chooseFactor(element, 'Face');
+      expect(text(element, 'screen-title')).to.equal('Set up face verification');
+      capture(element).dispatchEvent(new GuardFaceCaptureEvent(FRAMES));
+      await settle(element);
+      expect(calls.at(-1)).to.deep.equal(['enrolFace', { stateToken: 'st-1', frames: FRAMES }]);
+      expect(text(element, 'screen-title')).to.equal('Save your recovery codes');
+    });
+
+    it('shows a refusal translated, restarts the camera on "Try again", and keeps the other factors a click away', async () => {
+      const { context } = await stubContext({ factors: async () => offer(FACE), verifyFace: () => Promise.reject(new GuardError('face_mismatch')) });
+      const { element, errors } = await mount(context, { loadFace: stubChunk as never });
+      await chooseFactor(element, 'Face');
+      capture(element).dispatchEvent(new GuardFaceCaptureEvent(FRAMES));
+      await settle(element);
+      expect(text(element, 'error')).to.equal('Your face did not match. Try again or choose another method.');
+      expect(errors).to.deep.equal(['face_mismatch']);
+      await expectNoAxeViolations(element);
+      deepQuery<HTMLButtonElement>(root(element), 'button.primary')!.click();
+      await settle(element);
+      expect(capture(element).restarts).to.equal(1);
+      expect(text(element, 'error')).to.equal('');
+      deepQuery<HTMLButtonElement>(root(element), 'button.link')!.click();
+      await settle(element);
+      expect(deepQuery(root(element), 'guard-factor-select')).to.not.equal(null);
+    });
+
+    it('a camera the browser refuses is shown translated, and the other factors stay offered', async () => {
+      const { context } = await stubContext({ factors: async () => offer(FACE) });
+      const { element, errors } = await mount(context, { loadFace: stubChunk as never });
+      await chooseFactor(element, 'Face');
+      capture(element).dispatchEvent(new GuardErrorEvent(new GuardError('camera_denied')));
+      await settle(element);
+      expect(text(element, 'error')).to.equal('Camera access was refused. Allow it in your browser, or choose another method.');
+      expect(errors).to.deep.equal(['camera_denied']);
+      deepQuery<HTMLButtonElement>(root(element), 'button.link')!.click();
+      await settle(element);
+      await chooseFactor(element, 'Recovery code');
+      expect(text(element, 'screen-title')).to.equal('Recovery code');
     });
   });
 

@@ -4,6 +4,7 @@ import { authenticationResponseSchema, registrationResponseSchema } from '../../
 import { FACTOR_TYPES } from '../../types.js';
 import { exchangeMfaToken } from '../../tokens/mfa-token.js';
 import { triggerMetadataSchema } from '../../ueba/schema.js';
+import { MAX_FRAME_BYTES, MAX_FRAMES } from '../../factors/face/face.js';
 import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import type { AppContext, Env, Guards, Route } from '../context.js';
@@ -34,7 +35,24 @@ const bodies = {
   exchange: z.strictObject({ mfaToken: z.string().min(1).max(4096) }),
   passkeyRegister: z.strictObject({ stateToken, challengeId: z.string().min(1).max(64), response: registrationResponseSchema, ...trust }),
   passkeyAuthenticate: z.strictObject({ stateToken, challengeId: z.string().min(1).max(64), response: authenticationResponseSchema, ...trust }),
+  /** JPEG frames as base64 or data: URLs (the server computes the embeddings; it never takes one from a browser). */
+  face: z.strictObject({
+    stateToken,
+    frames: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(Math.ceil(MAX_FRAME_BYTES / 3) * 4 + 32),
+      )
+      .min(1)
+      .max(MAX_FRAMES),
+    ...trust,
+  }),
 };
+
+/** Face bodies carry frames: their own bound, so every other endpoint keeps the 64 KB default. */
+const FACE_BODY_BYTES = MAX_FRAMES * (Math.ceil(MAX_FRAME_BYTES / 3) * 4 + 64) + 4096;
 
 /** `challengeId` goes back with the browser's answer; `options` go to `startRegistration()` / `startAuthentication()`. */
 const passkeyOptions = z.object({ challengeId: z.string(), expiresAt: z.string(), options: z.record(z.string(), z.unknown()) });
@@ -61,6 +79,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
     body: z.ZodType,
     run: (c: Context<Env>, input: never) => Promise<unknown>,
     response: z.ZodType = success,
+    maxBodyBytes?: number,
   ): Route => ({
     method: 'post',
     path,
@@ -70,7 +89,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
     body,
     middleware: [browser],
     responses: { 200: { description: 'OK', schema: response } },
-    handler: async (c) => c.json((await run(c, (await readJson(c, body)) as never)) as object),
+    handler: async (c) => c.json((await run(c, (await readJson(c, body, maxBodyBytes)) as never)) as object),
   });
 
   return [
@@ -123,6 +142,22 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
     ),
     browserRoute('/v1/stepup/otp/verify', 'Check an SMS or e-mail code', bodies.verifyCode, async (c, input: z.output<typeof bodies.verifyCode>) =>
       stepUp.verifyCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
+    ),
+    browserRoute(
+      '/v1/stepup/face/enroll',
+      'Enrol a face (first factor only) from 1-5 JPEG frames; completes the step-up',
+      bodies.face,
+      async (_c, input: z.output<typeof bodies.face>) => stepUp.enrolFace(await stepUp.open(input.stateToken), input),
+      success,
+      FACE_BODY_BYTES,
+    ),
+    browserRoute(
+      '/v1/stepup/face/verify',
+      'Verify a face from 1-5 JPEG frames against the enrolled template',
+      bodies.face,
+      async (c, input: z.output<typeof bodies.face>) => stepUp.verifyFace(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
+      success,
+      FACE_BODY_BYTES,
     ),
     browserRoute('/v1/stepup/recovery/verify', 'Use a recovery code (each works once)', bodies.recovery, async (c, input: z.output<typeof bodies.recovery>) =>
       stepUp.verifyRecoveryCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
@@ -251,6 +286,8 @@ export const BROWSER_PATHS = [
   '/v1/stepup/webauthn/register/verify',
   '/v1/stepup/webauthn/authenticate/options',
   '/v1/stepup/webauthn/authenticate/verify',
+  '/v1/stepup/face/enroll',
+  '/v1/stepup/face/verify',
 ];
 
 /** Preflight for the browser-facing JSON endpoints. */

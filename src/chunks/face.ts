@@ -1,0 +1,51 @@
+import { Human, type Config } from '@vladmandic/human';
+import { GuardFaceCapture, type FaceAnalyser, type ObservedFace } from '../components/face-capture/face-capture.component.js';
+
+export { GuardFaceCapture };
+
+/**
+ * Human in the browser, for guidance and liveness only: detection, mesh and liveness models over the tfjs
+ * WebAssembly backend, all loaded from `baseUrl` (`models/`, `wasm/`: the backend serves them, or a CDN
+ * copy). No embedding model: the backend computes embeddings from the frames it receives.
+ */
+export async function humanAnalyser(baseUrl: string): Promise<FaceAnalyser> {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const human = new Human({
+    backend: 'wasm',
+    wasmPath: `${base}wasm/`,
+    modelBasePath: `${base}models/`,
+    debug: false,
+    warmup: 'none',
+    cacheModels: false,
+    face: {
+      enabled: true,
+      detector: { enabled: true, rotation: false, maxDetected: 2, minConfidence: 0.3, return: false },
+      mesh: { enabled: true },
+      iris: { enabled: false },
+      emotion: { enabled: false },
+      description: { enabled: false },
+      antispoof: { enabled: false },
+      liveness: { enabled: true },
+    } as Config['face'],
+    body: { enabled: false } as Config['body'],
+    hand: { enabled: false } as Config['hand'],
+    gesture: { enabled: false },
+    object: { enabled: false } as Config['object'],
+    segmentation: { enabled: false } as Config['segmentation'],
+    filter: { enabled: false } as Config['filter'],
+  });
+  await human.load();
+  return {
+    async observe(video) {
+      const result = await human.detect(video);
+      return result.face.map((face): ObservedFace => ({ box: face.box, live: face.live ?? 0 }));
+    },
+  };
+}
+
+const TAG = 'guard-face-capture';
+
+/** Registers `<guard-face-capture>` (once) now that its chunk is here; not through register.ts, which would pull every core element into this chunk. */
+export function defineFaceCapture(): void {
+  if (!customElements.get(TAG)) customElements.define(TAG, GuardFaceCapture);
+}

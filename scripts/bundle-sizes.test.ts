@@ -30,25 +30,17 @@ describe('CDN bundle', () => {
     }
   });
 
-  it('leaves SimpleWebAuthn (passkeys) to its lazy chunk', () => {
-    expect(cdnFiles()).toContain('chunks/webauthn.js');
-    // Strings of @simplewebauthn/browser that minification keeps: an error code and the autofill check.
-    const markers = ['ERROR_CEREMONY_ABORTED', 'isConditionalMediationAvailable'];
-    for (const marker of markers) expect(readFileSync(join(CDN_DIR, 'chunks/webauthn.js'), 'utf8')).toContain(marker);
+  // Strings only each library's build carries: Human's models and tfjs' WebAssembly backend; an error code
+  // and the autofill check of @simplewebauthn/browser (minification keeps them).
+  it.each([
+    { library: 'face verification (Human, tfjs)', chunk: 'chunks/face.js', markers: ['liveness.json', 'tfjs-backend-wasm'] },
+    { library: 'SimpleWebAuthn (passkeys)', chunk: 'chunks/webauthn.js', markers: ['ERROR_CEREMONY_ABORTED', 'isConditionalMediationAvailable'] },
+  ])('leaves $library to its lazy chunk', ({ chunk, markers }) => {
+    const code = readFileSync(join(CDN_DIR, chunk), 'utf8');
+    for (const marker of markers) expect(code).toContain(marker);
     for (const core of [CORE_FILE, 'guard.js']) {
-      const code = readFileSync(join(CDN_DIR, core), 'utf8');
-      for (const marker of markers) expect(code).not.toContain(marker);
-    }
-  });
-
-  it('leaves face verification (Human, tfjs) to its lazy chunk', () => {
-    const chunk = readFileSync(join(CDN_DIR, 'chunks/face.js'), 'utf8');
-    // Strings only Human's models and the tfjs WebAssembly backend carry.
-    const markers = ['liveness.json', 'tfjs-backend-wasm'];
-    for (const marker of markers) expect(chunk).toContain(marker);
-    for (const core of [CORE_FILE, 'guard.js']) {
-      const code = readFileSync(join(CDN_DIR, core), 'utf8');
-      for (const marker of markers) expect(code).not.toContain(marker);
+      const coreCode = readFileSync(join(CDN_DIR, core), 'utf8');
+      for (const marker of markers) expect(coreCode).not.toContain(marker);
     }
   });
 

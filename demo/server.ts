@@ -96,13 +96,16 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     users.set(user.username, { ...rest, passwordHash: await hashPassword(password, options.passwordCost) });
   }
   const byId = (id: string) => [...users.values()].find((user) => user.id === id);
+  // Seeding is start-up work, not a request in a user's path: it may wait for a backend that is still warming
+  // up or hashing a password (scrypt) on a busy machine, where the request-path clients give up after 1 s.
+  const seed = new MetadataManagementClient({ ...clientOptions, timeoutMs: 30_000 });
   // camfa-guard sends SMS and e-mail codes: it needs each user's destinations (its directory, no password).
   for (const user of users.values()) {
-    const existing = await meta.users.get(user.id).catch(() => null);
-    if (!existing) await meta.users.create({ originalIdentity: user.id, username: user.username, email: user.email, phone: user.phone });
+    const existing = await seed.users.get(user.id).catch(() => null);
+    if (!existing) await seed.users.create({ originalIdentity: user.id, username: user.username, email: user.email, phone: user.phone });
   }
   // The second path (/directory.html): a team without a login system signs in against camfa-guard's own directory.
-  if (!(await meta.users.get(DIRECTORY_USER.originalIdentity).catch(() => null))) await meta.users.create(DIRECTORY_USER);
+  if (!(await seed.users.get(DIRECTORY_USER.originalIdentity).catch(() => null))) await seed.users.create(DIRECTORY_USER);
 
   const sessions = new Map<string, Session>();
   const pendingLogins = new Map<string, { userId: string; expiresAt: number }>();

@@ -29,7 +29,9 @@ export function demoBackendConfig(options: { demoOrigins: string[]; appSecret?: 
             id: 'login',
             name: 'Login risk',
             modes: ['api'],
-            uses: [{ template: 'unusual-country' }, { template: 'ip-failures' }],
+            // Every factor the kit has, so the demo shows them all: a user's first passkey or face can be set up
+            // in a step-up (the first-factor rule), e-mail and SMS reach the dev outbox.
+            uses: [{ template: 'unusual-country', params: { factors: ['totp', 'sms', 'email', 'webauthn', 'face'] } }, { template: 'ip-failures' }],
           },
         },
         {
@@ -58,7 +60,10 @@ export function demoBackendConfig(options: { demoOrigins: string[]; appSecret?: 
               {
                 id: 'session-from-new-country',
                 when: 'event.country != null && size(stats.known) > 0 && !(event.country in stats.known)',
-                then: { factors: ['email', 'sms', 'totp'], message: 'Your session was just used from {{event.country}}. Confirm it is you to carry on.' },
+                then: {
+                  factors: ['email', 'sms', 'totp', 'webauthn', 'face'],
+                  message: 'Your session was just used from {{event.country}}. Confirm it is you to carry on.',
+                },
               },
             ],
           },

@@ -137,7 +137,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   app.use(express.json({ limit: '32kb' }));
   app.use((_req, res, next) => {
     res.set({
-      'content-security-policy': `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${options.publicBackendUrl ?? options.backendUrl}; frame-ancestors 'none'`,
+      'content-security-policy': `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${options.publicBackendUrl ?? options.backendUrl}; frame-ancestors 'none'`,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
     });

@@ -74,6 +74,13 @@ const CDN = join(ROOT, 'dist/cdn');
 const CONTENT_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.html': 'text/html; charset=utf-8' };
 
 /**
+ * The strict CSP the README recommends, with what the face chunk adds: `'wasm-unsafe-eval'` to compile tfjs'
+ * WebAssembly. Backends in these tests listen on loopback ports chosen at run time.
+ */
+const CDN_PAGE_CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self' http://127.0.0.1:* http://localhost:*; frame-ancestors 'none'";
+
+/**
  * The page a business system would serve on `http://127.0.0.1:<port>/`: the CDN build of camfa-guard
  * (`guard.iife.js`, its chunks) and nothing else; the test drives `GuardFactory` from there.
  */
@@ -81,7 +88,7 @@ export async function serveCdnPage(port: number): Promise<{ url: string; close()
   const server = createHttpServer((request, response) => {
     if (request.url === '/') {
       const page = '<!doctype html><html lang="en"><meta charset="utf-8"><title>camfa-guard</title><script src="/guard.iife.js"></script><body></body></html>';
-      return void response.writeHead(200, { 'content-type': CONTENT_TYPES['.html'] }).end(page);
+      return void response.writeHead(200, { 'content-type': CONTENT_TYPES['.html'], 'content-security-policy': CDN_PAGE_CSP }).end(page);
     }
     const path = join(CDN, (request.url ?? '').replace(/\?.*$/, ''));
     if (!path.startsWith(`${CDN}/`) || !existsSync(path)) return void response.writeHead(404).end();

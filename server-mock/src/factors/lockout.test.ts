@@ -131,6 +131,20 @@ describe('factor lockout', () => {
     expect(await lockout().attempt(fresh, check(true))).toEqual({ verified: true });
   });
 
+  it('counts refusals that name no user against the IP alone', async () => {
+    const ip = '203.0.113.7';
+    expect(await lockout().ipFailure(null)).toBeNull();
+    for (let n = 0; n < 49; n++) expect(await lockout().ipFailure(ip)).toBeNull();
+    // The 50th failure from the address, this time a user's, reaches the limit.
+    await fail({ ...alice, ip });
+    const locked = { verified: false, reason: 'locked', scope: 'ip', retryAt: clock() + 15 * MINUTE };
+    expect(await lockout().ipFailure(ip)).toEqual(locked);
+    expect(await lockout().attempt({ ...alice, originalIdentity: 'bob', ip }, check(true))).toEqual(locked);
+    expect(await lockout().ipFailure('198.51.100.1')).toBeNull();
+    // The users themselves are not locked: alice has one failure, from another address she passes.
+    expect(await lockout().attempt({ ...alice, ip: '198.51.100.1' }, check(true))).toEqual({ verified: true });
+  });
+
   it('refuses a locked user with a valid TOTP code', async () => {
     const secrets = testSecrets();
     const totp = new TotpFactor({ storage, keyring: secrets.keyring, clock, issuer: 'Acme' });

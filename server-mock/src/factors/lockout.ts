@@ -102,6 +102,20 @@ export class FactorLockout {
     }
   }
 
+  /**
+   * Counts a refusal against the IP alone, for one that names no user (an unknown passkey) or must not lock
+   * the user (a frame without a usable face), so one address cannot repeat it without end. The lock when the
+   * IP is already over its limit, else null.
+   */
+  async ipFailure(ip: string | null | undefined): Promise<LockedResult | null> {
+    if (!ip) return null;
+    const now = this.options.clock();
+    const status = await this.ipStatus({ ip }, now);
+    if (status.locked) return { verified: false, reason: 'locked', scope: 'ip', retryAt: status.retryAt };
+    await this.countIpFailure(ip, now);
+    return null;
+  }
+
   /** Whether an attempt would be refused now, for a UI to show before the user types anything. */
   async status(subject: AttemptSubject): Promise<LockoutStatus> {
     const now = this.options.clock();
@@ -120,7 +134,11 @@ export class FactorLockout {
       const locks = Math.floor(consecutive / threshold);
       await this.options.storage.lockCounter(key, now + Math.min(this.maxLockMs, baseLockMs * 2 ** (locks - 1)));
     }
-    if (subject.ip) await this.options.storage.incrementCounter({ key: ipKey(subject.ip), now, limit: this.ipFailureLimit, windowMs: this.ipWindowMs });
+    if (subject.ip) await this.countIpFailure(subject.ip, now);
+  }
+
+  private async countIpFailure(ip: string, now: number): Promise<void> {
+    await this.options.storage.incrementCounter({ key: ipKey(ip), now, limit: this.ipFailureLimit, windowMs: this.ipWindowMs });
   }
 
   private async factorStatus(subject: AttemptSubject, now: number): Promise<LockoutStatus> {
@@ -130,7 +148,7 @@ export class FactorLockout {
     return counter.lockedUntil !== null && counter.lockedUntil > now ? { locked: true, scope: 'factor', retryAt: counter.lockedUntil } : { locked: false };
   }
 
-  private async ipStatus(subject: AttemptSubject, now: number): Promise<LockoutStatus> {
+  private async ipStatus(subject: Pick<AttemptSubject, 'ip'>, now: number): Promise<LockoutStatus> {
     if (!subject.ip) return { locked: false };
     const counter = await this.options.storage.getCounter(ipKey(subject.ip));
     const live = counter !== null && counter.windowEndsAt !== null && counter.windowEndsAt > now;

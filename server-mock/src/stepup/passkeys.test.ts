@@ -18,7 +18,8 @@ let auth: AuthenticationClient;
 const authenticator = new SoftAuthenticator({ origin: ORIGIN });
 
 beforeAll(async () => {
-  backend = await startTestBackend({ clock });
+  // Behind a trusted proxy so the IP-limit test can speak from its own address (X-Forwarded-For).
+  backend = await startTestBackend({ clock, config: { trustedProxies: ['127.0.0.0/8'] } });
   const options = { host: backend.url, appId: APP.id, appSecret: APP.secret, timeoutMs: 3000, clock };
   meta = new MetadataManagementClient(options);
   auth = new AuthenticationClient(options);
@@ -29,8 +30,12 @@ afterAll(async () => {
   await backend?.close();
 });
 
-async function call<T = Record<string, unknown>>(path: string, body: unknown) {
-  const response = await fetch(`${backend.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function call<T = Record<string, unknown>>(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${backend.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as T & { code?: string } };
 }
 
@@ -151,6 +156,35 @@ describe('passkey login', () => {
     expect([unknown.status, unknown.body.code]).toEqual([401, 'unknown_credential']);
     const other = await call('/v1/login/passkey/options', { appId: OTHER_APP.id });
     expect([other.status, other.body.code]).toEqual([409, 'passkeys_unavailable']);
+  });
+
+  it('counts unknown passkeys against the IP: after 50 in 15 minutes the address is refused with 423', async () => {
+    const stranger = new SoftAuthenticator({ origin: ORIGIN });
+    stranger.register({
+      challenge: 'AAAA',
+      rp: { id: 'localhost', name: 'Elsewhere' },
+      user: { id: 'c3RyYW5nZXI', name: 'stranger', displayName: '' },
+      pubKeyCredParams: [],
+    });
+    const from = { 'x-forwarded-for': '203.0.113.50' };
+    const attempt = async () => {
+      const started = await call<Started<PublicKeyCredentialRequestOptionsJSON>>('/v1/login/passkey/options', { appId: APP.id }, from);
+      return call(
+        '/v1/login/passkey/verify',
+        { appId: APP.id, challengeId: started.body.challengeId, response: stranger.authenticate(started.body.options) },
+        from,
+      );
+    };
+    for (let n = 0; n < 50; n++) expect((await attempt()).body.code).toBe('unknown_credential');
+    expect(await attempt()).toMatchObject({ status: 423, body: { code: 'locked', retryAt: new Date(clock() + 15 * 60_000).toISOString() } });
+    // Other addresses, and the registered passkey's user, are not affected.
+    const started = await call<Started<PublicKeyCredentialRequestOptionsJSON>>('/v1/login/passkey/options', { appId: APP.id });
+    const fine = await call('/v1/login/passkey/verify', {
+      appId: APP.id,
+      challengeId: started.body.challengeId,
+      response: stranger.authenticate(started.body.options),
+    });
+    expect(fine.body.code).toBe('unknown_credential');
   });
 });
 

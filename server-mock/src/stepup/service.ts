@@ -239,18 +239,18 @@ export class StepUpService {
    * Face enrolment (first factor only): the frames must each show one live face; the template is stored
    * sealed and, as with a TOTP enrolment's first code, the step-up completes.
    */
-  async enrolFace(trigger: TriggerRecord, input: { frames: string[] } & TrustRequest): Promise<StepUpSuccess> {
+  async enrolFace(trigger: TriggerRecord, input: { frames: string[]; ip: string | null } & TrustRequest): Promise<StepUpSuccess> {
     this.requireOffered(trigger, 'face');
     await this.requireEnrollable(trigger, 'face');
     const subject = { appId: trigger.appId, originalIdentity: trigger.originalIdentity };
-    const enrolled = await this.options.face.enrol(subject, await this.faces(input.frames));
+    const enrolled = await this.options.face.enrol(subject, await this.faces(input.frames, input.ip));
     if (!enrolled.enrolled) throw codeRefusal(enrolled.reason);
     return this.complete(trigger, 'face', { ...input, firstEnrolment: true });
   }
 
   /**
    * Face verification. A frame the models cannot use (no face, two faces, too small) is refused without
-   * counting as a failure, so bad light does not lock anyone out; a comparison that fails (no match, not
+   * counting as the user's failure, so bad light does not lock anyone out (it counts against the IP); a comparison that fails (no match, not
    * live) counts towards the face lockout (5 failures, then 30 s doubling: NIST SP 800-63B-4 §3.2.3).
    */
   async verifyFace(trigger: TriggerRecord, input: { frames: string[]; ip: string | null } & TrustRequest): Promise<StepUpSuccess> {
@@ -260,18 +260,23 @@ export class StepUpService {
     // Checked before the models run: a locked user must not be able to keep the server busy.
     const status = await this.options.lockout.status(attempt);
     if (status.locked) throw refusal({ verified: false, reason: 'locked', scope: status.scope, retryAt: status.retryAt });
-    const faces = await this.faces(input.frames);
+    const faces = await this.faces(input.frames, input.ip);
     const result = await this.options.lockout.attempt(attempt, () => this.options.face.verify(subject, faces));
     if (!result.verified) throw refusal(result);
     return this.complete(trigger, 'face', input);
   }
 
-  private async faces(frames: string[]) {
+  /**
+   * The frames' faces. An unusable frame does not count against the user (bad light must not lock anyone
+   * out), but it does against the IP: each one costs the models' time.
+   */
+  private async faces(frames: string[], ip: string | null) {
     try {
       return await this.options.face.analyse(decodeFrames(frames));
     } catch (error) {
-      if (error instanceof FaceFrameError) throw new HttpError(422, error.code, error.message, { frame: error.frame });
-      throw error;
+      if (!(error instanceof FaceFrameError)) throw error;
+      const locked = await this.options.lockout.ipFailure(ip);
+      throw locked ? refusal(locked) : new HttpError(422, error.code, error.message, { frame: error.frame });
     }
   }
 
@@ -399,7 +404,8 @@ export function codeRefusal(reason: string): HttpError {
   }
 }
 
-function refusal<Reason extends string>(
+/** A factor's refusal as the problem it answers: 423 with `retryAt` when locked. */
+export function refusal<Reason extends string>(
   result: { verified: false; reason: Reason } | LockedResult,
   problemOf: (reason: Reason) => HttpError = codeRefusal,
 ): HttpError {

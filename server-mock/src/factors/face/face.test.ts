@@ -33,6 +33,8 @@ beforeAll(async () => {
       dev: true,
       factors: { ...FACTOR_KEYS, face: { preload: true } },
       policies: { documents: [{ document: FACE_AFTER_PHONE_CODE }] },
+      // So the IP-limit test can speak from its own address (X-Forwarded-For).
+      trustedProxies: ['127.0.0.0/8'],
     },
   });
   auth = new AuthenticationClient({ host: backend.url, appId: APP.id, appSecret: APP.secret, timeoutMs: 30_000, clock });
@@ -57,8 +59,12 @@ const FACE_AFTER_PHONE_CODE = {
 
 const frame = (name: string) => faceFixture(name).toString('base64');
 
-async function call(path: string, body: unknown) {
-  const response = await fetch(`${backend.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function call(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${backend.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> & { code?: string } };
 }
 
@@ -157,6 +163,15 @@ describe('face factor', () => {
     expect((await faceStepUp('fay', 'verify', ['%%%'])).body.code).toBe('face_frame_invalid');
     for (let n = 0; n < 5; n++) expect((await faceStepUp('fay', 'verify', [frame(FACE_FIXTURES.noFace)])).status).toBe(422);
     expect((await faceStepUp('fay', 'verify', [frame(FACE_FIXTURES.samePerson[0]!)])).status).toBe(200);
+  });
+
+  it('counts unusable frames against the IP (each costs the models’ time): after 50 in 15 minutes, 423', async () => {
+    const from = { 'x-forwarded-for': '203.0.113.60' };
+    const { stateToken } = await auth.mfa.startStepUp({ originalIdentity: 'fay', factors: ['face'] });
+    for (let n = 0; n < 50; n++) expect((await call('/v1/stepup/face/verify', { stateToken, frames: ['%%%'] }, from)).body.code).toBe('face_frame_invalid');
+    expect(await call('/v1/stepup/face/verify', { stateToken, frames: ['%%%'] }, from)).toMatchObject({ status: 423, body: { code: 'locked' } });
+    // fay herself is not locked: from her own address her face still passes.
+    expect((await call('/v1/stepup/face/verify', { stateToken, frames: [frame(FACE_FIXTURES.samePerson[0]!)] })).status).toBe(200);
   });
 
   it('bounds the body: frames over the face limit are refused with 413, other routes keep 64 KB', async () => {

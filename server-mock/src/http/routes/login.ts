@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppConfig } from '../../config/schema.js';
 import type { LockedResult } from '../../factors/lockout.js';
 import { authenticationResponseSchema, type PasskeyRefusal } from '../../factors/webauthn.js';
-import { codeRefusal, maskEmail, maskPhone, passkeyRefusal } from '../../stepup/service.js';
+import { codeRefusal, maskEmail, maskPhone, passkeyRefusal, refusal as factorRefusal } from '../../stepup/service.js';
 import type { UserRecord } from '../../storage/types.js';
 import { issueMfaToken } from '../../tokens/mfa-token.js';
 import { parseLogin, policyAttributes, publicUser } from '../../users/directory.js';
@@ -233,8 +233,12 @@ export function loginRoutes(context: AppContext): Route[] {
         const input = await readJson(c, passkeyVerifyBody);
         const app = appFor(input.appId);
         const credential = await storage.getWebAuthnCredential(app.id, input.response.id);
-        if (!credential) throw passkeyRefusal('unknown_credential');
-        const subject = { appId: app.id, originalIdentity: credential.originalIdentity, factor: 'login-passkey', ip: clientIp(c, trustedProxies) };
+        const ip = clientIp(c, trustedProxies);
+        if (!credential) {
+          // No user to lock: the IP pays, so an address cannot try made-up credentials without end.
+          throw factorRefusal((await lockout.ipFailure(ip)) ?? { verified: false, reason: 'unknown_credential' as const }, passkeyRefusal);
+        }
+        const subject = { appId: app.id, originalIdentity: credential.originalIdentity, factor: 'login-passkey', ip };
         let amr: string[] = [];
         const outcome = await lockout.attempt(subject, async (): Promise<LoginOutcome> => {
           const result = await passkeys.verifyAuthentication({

@@ -147,7 +147,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
       '/v1/stepup/face/enroll',
       'Enrol a face (first factor only) from 1-5 JPEG frames; completes the step-up',
       bodies.face,
-      async (_c, input: z.output<typeof bodies.face>) => stepUp.enrolFace(await stepUp.open(input.stateToken), input),
+      async (c, input: z.output<typeof bodies.face>) => stepUp.enrolFace(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
       success,
       FACE_BODY_BYTES,
     ),

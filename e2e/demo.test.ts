@@ -64,6 +64,51 @@ describe('scenario 1: adaptive login', () => {
   }, 60_000);
 });
 
+describe('scenario 1, with a passkey', () => {
+  it('a risky sign-in creates bob’s first passkey in the step-up; risky activity later is cleared with it', async () => {
+    const { context, page } = await newPage();
+    // Chromium's DevTools virtual authenticator stands in for the device's screen lock.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    const shot = screenshots(page, 'scenario1-passkey');
+    await signIn(page, 'home', 'bob', 'builder-bob');
+    await page.locator('body[data-state="dashboard"]').waitFor();
+    // A risky sign-in: bob has no factor yet, so the step-up offers to create a passkey.
+    await page.click('#logout');
+    await signIn(page, 'abroad', 'bob', 'builder-bob');
+    await openDialog(page).waitFor({ timeout: 30_000 });
+    const usePasskey = async () => {
+      await page
+        .locator('guard-step-up')
+        .getByRole('button', { name: /^Passkey or security key/ })
+        .click();
+      await page.locator('guard-step-up [part~="passkey-button"]').click();
+    };
+    await usePasskey();
+    await page.locator('guard-step-up').getByText('I have saved my codes').click();
+    await page.locator('body[data-state="dashboard"]').waitFor();
+    await shot('created-passkey');
+    // Later, risky activity on the session: the modal opens by itself and the passkey unlocks it.
+    expect(await page.evaluate(() => fetch('/api/simulate-risk', { method: 'POST' }).then((response) => response.json()))).toEqual({ published: 1 });
+    await openDialog(page).waitFor({ timeout: 5_000 });
+    await usePasskey();
+    await openDialog(page).waitFor({ state: 'detached', timeout: 10_000 });
+    await expect.poll(() => page.locator('#balance').textContent()).toMatch(/£/);
+    await shot('signed-in-with-passkey');
+    await context.close();
+  }, 60_000);
+});
+
 describe('scenarios 2 and 3: continuous MFA, refresh while locked', () => {
   it('locks the session within a second of a risky event, keeps it locked across a refresh, and unlocks after an e-mail code', async () => {
     const { context, page } = await newPage();

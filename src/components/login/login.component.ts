@@ -234,7 +234,9 @@ export class GuardLogin extends LitElement {
       ${sms ? html`<p id=${id('hint')}>${t('login.phoneHint')}</p>` : nothing} ${submit('login.sendCode', 'code.sending')} ${this.renderPasskeyButton()}`;
   }
 
-  private renderPasskeyButton(): TemplateResult {
+  /** Only where the browser has WebAuthn: elsewhere the button could only say "not available". */
+  private renderPasskeyButton(): TemplateResult | typeof nothing {
+    if (typeof globalThis.PublicKeyCredential !== 'function') return nothing;
     return html`<button type="button" @click=${this.signInWithPasskey}>${this.t('login.passkeySubmit')}</button>`;
   }
 

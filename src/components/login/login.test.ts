@@ -463,4 +463,17 @@ describe('guard-login passkeys', () => {
     expect(logins[0]).to.deep.include({ login: '', challengeId: 'wch-1' });
     expect(part(element, 'error').textContent!.trim()).to.equal('');
   });
+
+  it('offers no passkey button in a browser without WebAuthn', async () => {
+    const original = Object.getOwnPropertyDescriptor(window, 'PublicKeyCredential')!;
+    Object.defineProperty(window, 'PublicKeyCredential', { value: undefined, configurable: true, writable: true });
+    try {
+      const { context } = stubContext(i18n, { passkeyLoginOptions: async () => options });
+      const element = await mount(context);
+      expect(button(element, 'Sign in')).to.not.equal(undefined);
+      expect(button(element, 'Sign in with a passkey')).to.equal(undefined);
+    } finally {
+      Object.defineProperty(window, 'PublicKeyCredential', original);
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openDialog, screenshots, signIn, startDemoProcess, type DemoProcess } from './support.js';
+import { addVirtualAuthenticator, launchBrowser, openDialog, screenshots, signIn, startDemoProcess, type DemoProcess } from './support.js';
 
 let demo: DemoProcess;
 let browser: Browser;
@@ -67,19 +67,7 @@ describe('scenario 1: adaptive login', () => {
 describe('scenario 1, with a passkey', () => {
   it('a risky sign-in creates bob’s first passkey in the step-up; risky activity later is cleared with it', async () => {
     const { context, page } = await newPage();
-    // Chromium's DevTools virtual authenticator stands in for the device's screen lock.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    await addVirtualAuthenticator(context, page);
     const shot = screenshots(page, 'scenario1-passkey');
     await signIn(page, 'home', 'bob', 'builder-bob');
     await page.locator('body[data-state="dashboard"]').waitFor();

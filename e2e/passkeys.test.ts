@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type RunningBackend } from '../server-mock/src/backend.js';
 import type { ConfigInput } from '../server-mock/src/config/schema.js';
 import type { MfaTriggerData } from '../server-mock/src/types.js';
-import { freePort, launchBrowser, openDialog, screenshots, serveCdnPage } from './support.js';
+import { addVirtualAuthenticator, freePort, launchBrowser, openDialog, screenshots, serveCdnPage } from './support.js';
 
 const APP = { id: 'bank', name: 'Passkey Bank', secret: 'passkey-bank-secret-0123456789-abcdef' };
 const FACTORS = { keys: `k1:${Buffer.alloc(32, 3).toString('base64')}`, pepper: Buffer.alloc(32, 5).toString('base64') };
@@ -120,18 +120,7 @@ describe('passkeys in Chromium (virtual authenticator)', () => {
   beforeAll(async () => {
     context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
     page = await context.newPage();
-    cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    ({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    }));
+    ({ cdp, authenticatorId } = await addVirtualAuthenticator(context, page));
     // localhost rather than the server's 127.0.0.1: an IP address cannot be a WebAuthn RP ID.
     await page.goto(`${pageUrl}/`);
     await page.evaluate(`window.guard = new GuardFactory.Guard({ appId: '${APP.id}', host: '${backends.a}', lang: 'en' })`);

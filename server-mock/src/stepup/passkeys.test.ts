@@ -30,14 +30,7 @@ afterAll(async () => {
   await backend?.close();
 });
 
-async function call<T = Record<string, unknown>>(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${backend.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as T & { code?: string } };
-}
+const call = <T = Record<string, unknown>>(path: string, body: unknown, headers?: Record<string, string>) => backend.post<T>(path, body, headers);
 
 type Started<Options> = { challengeId: string; expiresAt: string; options: Options };
 

@@ -9,7 +9,7 @@ import { Secret, TOTP } from 'otpauth';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBackend, type RunningBackend } from '../backend.js';
 import { AuthenticationClient } from '../sdk/index.js';
-import { APP, testConfig } from '../test-support/backend.js';
+import { APP, postJson, testConfig } from '../test-support/backend.js';
 import { manualClock } from '../test-support/fixtures.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'camfa-restart-'));
@@ -19,14 +19,8 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 const start = () =>
   startBackend({ port: 0, hostname: '127.0.0.1', dataDir, databaseUrl: '', redisUrl: '', geo: {}, clock, logLevel: 'silent', config: testConfig() });
 
-async function post<T>(backend: RunningBackend, path: string, body: unknown, authorization?: string) {
-  const response = await fetch(`${backend.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as T & { code?: string } };
-}
+const post = <T>(backend: RunningBackend, path: string, body: unknown, authorization?: string) =>
+  postJson<T>(backend.url, path, body, authorization ? { authorization } : {});
 
 describe('restart', () => {
   it('keeps keys, enrolments, counters and lockouts', async () => {

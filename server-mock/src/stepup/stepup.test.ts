@@ -95,14 +95,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => smtp.close(() => resolve()));
 });
 
-async function call<T = Record<string, unknown>>(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${backend.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as T & { code?: string } };
-}
+const call = <T = Record<string, unknown>>(path: string, body: unknown, headers?: Record<string, string>) => backend.post<T>(path, body, headers);
 const asApp = { authorization: '' };
 
 async function createUser(user: Record<string, unknown>) {

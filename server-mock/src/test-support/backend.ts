@@ -14,6 +14,17 @@ export const ADMIN_TOKEN = 'admin-token-0123456789-abcdefghijklmnop';
 /** Fixed factor keys: tests restart backends on the same data and must open what they sealed. */
 export const FACTOR_KEYS = { keys: `k1:${Buffer.alloc(32, 7).toString('base64')}`, pepper: Buffer.alloc(32, 9).toString('base64') };
 
+/** POSTs JSON to a backend as a browser (or, with headers, an app) would; the status and the parsed answer. */
+export async function postJson<T = Record<string, unknown>>(
+  url: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T & { code?: string } }> {
+  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as T & { code?: string } };
+}
+
 export function testConfig(overrides: Partial<ConfigInput> = {}): ConfigInput {
   return {
     adminToken: ADMIN_TOKEN,
@@ -29,6 +40,8 @@ export interface TestBackend extends RunningBackend {
   /** Every log line the backend wrote, for asserting what is (not) logged. */
   logs: string[];
   basicAuth(app?: { id: string; secret: string }): string;
+  /** `postJson` to this backend. */
+  post<T = Record<string, unknown>>(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T & { code?: string } }>;
 }
 
 /**
@@ -62,6 +75,7 @@ export async function startTestBackend(
     ...backend,
     logs,
     basicAuth: (app = APP) => `Basic ${Buffer.from(`${app.id}:${app.secret}`).toString('base64')}`,
+    post: (path, body, headers) => postJson(backend.url, path, body, headers),
     async close() {
       await backend.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -59,14 +59,7 @@ const FACE_AFTER_PHONE_CODE = {
 
 const frame = (name: string) => faceFixture(name).toString('base64');
 
-async function call(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${backend.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> & { code?: string } };
-}
+const call = (path: string, body: unknown, headers?: Record<string, string>) => backend.post(path, body, headers);
 
 async function faceStepUp(originalIdentity: string, action: 'enroll' | 'verify', frames: string[]) {
   const trigger = await auth.mfa.startStepUp({ originalIdentity, factors: ['face', 'totp', 'recovery_code'] });

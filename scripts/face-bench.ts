@@ -3,27 +3,13 @@
  * process's first load) and verification latency through the HTTP route; with Chromium, the browser's
  * face chunk and model load from the backend.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { CHROMIUM_PATH } from '../chromium.mjs';
 import { freePort, launchBrowser, serveCdnPage } from '../e2e/support.js';
-import { startBackend } from '../server-mock/src/backend.js';
 import { FACE_FIXTURES, faceFixture } from '../server-mock/src/factors/test-support/faces.js';
 import { FaceModels } from '../server-mock/src/factors/face/model.js';
-
-const APP = { id: 'face-bench', secret: 'face-bench-secret-0123456789-abcdefgh' };
-const AUTH = `Basic ${Buffer.from(`${APP.id}:${APP.secret}`).toString('base64')}`;
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-
-async function post(url: string, body: unknown, authorization?: string): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-    body: JSON.stringify(body),
-  });
-}
+import { APP, FACTOR_KEYS, startTestBackend } from '../server-mock/src/test-support/backend.js';
+import { percentile } from './percentile.js';
 
 export interface FaceFigures {
   serverLoadMs: number;
@@ -36,44 +22,35 @@ export async function faceFigures(samples: number): Promise<FaceFigures> {
   await models.load();
   const serverLoadMs = models.loadMs!;
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'camfa-face-bench-'));
   const pagePort = await freePort();
-  const backend = await startBackend({
-    port: 0,
-    hostname: '127.0.0.1',
-    dataDir,
-    databaseUrl: '',
-    redisUrl: '',
+  const backend = await startTestBackend({
     logLevel: 'warn',
-    config: {
-      apps: [{ ...APP, origins: [`http://127.0.0.1:${pagePort}`] }],
-      factors: { keys: Buffer.alloc(32, 3).toString('base64'), pepper: Buffer.alloc(32, 4).toString('base64'), face: { preload: true } },
-    },
+    config: { apps: [{ ...APP, origins: [`http://127.0.0.1:${pagePort}`] }], factors: { ...FACTOR_KEYS, face: { preload: true } } },
   });
   try {
     const trigger = async () =>
-      ((await (await post(`${backend.url}/v1/stepup`, { originalIdentity: 'fay', factors: ['face'] }, AUTH)).json()) as { stateToken: string }).stateToken;
-    const enrolled = await post(`${backend.url}/v1/stepup/face/enroll`, {
+      (await backend.post<{ stateToken: string }>('/v1/stepup', { originalIdentity: 'fay', factors: ['face'] }, { authorization: backend.basicAuth() })).body
+        .stateToken;
+    const enrolled = await backend.post('/v1/stepup/face/enroll', {
       stateToken: await trigger(),
       frames: [faceFixture(FACE_FIXTURES.enrol).toString('base64')],
     });
-    if (!enrolled.ok) throw new Error(`face enrolment failed: ${await enrolled.text()}`);
+    if (enrolled.status !== 200) throw new Error(`face enrolment failed: ${JSON.stringify(enrolled.body)}`);
     // What the browser sends: three frames (here three photos of the enrolled man).
     const frames = FACE_FIXTURES.samePerson.map((name) => faceFixture(name).toString('base64'));
     const times: number[] = [];
     for (let n = 0; n < samples; n++) {
       const stateToken = await trigger();
       const started = performance.now();
-      const verified = await post(`${backend.url}/v1/stepup/face/verify`, { stateToken, frames });
+      const verified = await backend.post('/v1/stepup/face/verify', { stateToken, frames });
       times.push(performance.now() - started);
-      if (!verified.ok) throw new Error(`face verification failed: ${await verified.text()}`);
+      if (verified.status !== 200) throw new Error(`face verification failed: ${JSON.stringify(verified.body)}`);
     }
     times.sort((a, b) => a - b);
     const verify = { samples, frames: frames.length, p50: percentile(times, 50), p95: percentile(times, 95) };
     return { serverLoadMs, verify, browser: existsSync(CHROMIUM_PATH) ? await browserLoad(pagePort, backend.url) : null };
   } finally {
     await backend.close();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

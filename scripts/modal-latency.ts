@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { percentile } from './percentile.js';
 import { startBackend } from '../server-mock/src/backend.js';
 import { MetadataManagementClient } from '../server-mock/src/sdk/index.js';
 import { demoBackendConfig } from '../demo/config.js';
@@ -61,8 +62,7 @@ export async function modalLatency(samples: number): Promise<{ p50: number; p99:
       await page.reload();
     }
     times.sort((a, b) => a - b);
-    const at = (quantile: number) => times[Math.min(times.length - 1, Math.ceil(quantile * times.length) - 1)]!;
-    return { p50: at(0.5), p99: at(0.99), max: times.at(-1)!, samples: times.length };
+    return { p50: percentile(times, 50), p99: percentile(times, 99), max: times.at(-1)!, samples: times.length };
   } finally {
     await browser.close();
     demo.kill('SIGTERM');

@@ -5,13 +5,13 @@ import type { Route } from '../context.js';
 import { HttpError } from '../errors.js';
 
 /**
- * What the browser's face chunk loads, served from the installed packages: the detector, mesh,
- * liveness and antispoof models (never `faceres`: embeddings are computed here, not in the browser) and
+ * What the browser's face chunk loads, served from the installed packages: the detector, mesh and
+ * liveness models (never `faceres`: embeddings are computed here, not in the browser) and
  * the tfjs WebAssembly binaries. Allow-listed names only, so no path ever reaches the file system.
  */
 export const BROWSER_FACE_FILES = {
   models: new Map(
-    ['blazeface', 'facemesh', 'liveness', 'antispoof'].flatMap((model) => [
+    ['blazeface', 'facemesh', 'liveness'].flatMap((model) => [
       [`${model}.json`, 'application/json'],
       [`${model}.bin`, 'application/octet-stream'],
     ]),

@@ -1,9 +1,10 @@
 import { html, LitElement, nothing, render, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { GuardError } from '../../core/errors.js';
+import { GuardError, type GuardErrorCode } from '../../core/errors.js';
 import { passkeyCeremony } from '../../core/passkeys.js';
 import type { LoginCodeSent } from '../../core/types.js';
 import { GuardCloseEvent } from '../../events/close.js';
+import { GuardErrorEvent } from '../../events/error.js';
 import { GuardLoginSubmitEvent, type LoginMethod } from '../../events/login-submit.js';
 import type { GuardContext } from '../../guard.js';
 import type { TranslationKey } from '../../i18n/i18n.js';
@@ -19,6 +20,9 @@ const ALL_METHODS: readonly LoginMethod[] = ['password', 'sms', 'email'];
 const METHOD_LABELS: Record<LoginMethod, TranslationKey> = { password: 'login.methodPassword', sms: 'login.methodSms', email: 'login.methodEmail' };
 
 let instances = 0;
+
+/** Why the background passkey autofill may end without anyone being told. */
+const QUIET_AUTOFILL = new Set<GuardErrorCode>(['unsupported_factor', 'passkeys_unavailable', 'passkey_cancelled', 'cancelled']);
 
 /**
  * Password managers and the browser's autofill only see inputs in the document's light DOM (they do not look
@@ -304,7 +308,13 @@ export class GuardLogin extends LitElement {
       // The username field may sit in a page's shadow root, where SimpleWebAuthn's document-wide check cannot see it.
       const response = await webauthn.startAuthentication({ optionsJSON: started.options, useBrowserAutofill: true, verifyBrowserAutofillInput: false });
       return { challengeId: started.challengeId, passkey: response };
-    }).catch(() => undefined);
+    }).catch((caught: unknown) => {
+      // Not shown: the form works as before. A browser or app without passkeys, or a request the form or
+      // the page cancelled, is expected; anything else (the backend failing) is emitted for the page to see.
+      const error = GuardError.from(caught);
+      if (!QUIET_AUTOFILL.has(error.code)) this.dispatchEvent(new GuardErrorEvent(error));
+      return undefined;
+    });
     if (!chosen || signal.aborted) return;
     const signedIn = await this.request.run(() => this.context!.login({ login: '', ...chosen }));
     if (!signedIn) this.restartAutofill();

@@ -464,6 +464,32 @@ describe('guard-login passkeys', () => {
     expect(part(element, 'error').textContent!.trim()).to.equal('');
   });
 
+  it('keeps autofill failures off the form: a backend failure is emitted for the page, an app without passkeys is not', async () => {
+    for (const [code, emitted] of [
+      ['internal_error', ['internal_error']],
+      ['passkeys_unavailable', []],
+    ] as const) {
+      let asked = false;
+      const { context } = stubContext(i18n, {
+        passkeyLoginOptions: async () => {
+          asked = true;
+          throw new GuardError(code);
+        },
+      });
+      const element = document.createElement('guard-login') as GuardLogin;
+      const errors: string[] = [];
+      element.addEventListener('guard-error', (event) => errors.push(event.detail.error.code));
+      element.context = context;
+      document.body.append(element);
+      await until(() => asked, 'the autofill to ask for options');
+      await element.updateComplete;
+      await new Promise((resolve) => setTimeout(resolve));
+      expect(errors).to.deep.equal(emitted);
+      expect(part(element, 'error').textContent!.trim()).to.equal('');
+      element.remove();
+    }
+  });
+
   it('offers no passkey button in a browser without WebAuthn', async () => {
     const original = Object.getOwnPropertyDescriptor(window, 'PublicKeyCredential')!;
     Object.defineProperty(window, 'PublicKeyCredential', { value: undefined, configurable: true, writable: true });

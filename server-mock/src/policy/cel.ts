@@ -1,5 +1,6 @@
 import { Environment, type ASTNode } from '@marcbachmann/cel-js';
 import ipaddr from 'ipaddr.js';
+import { RE2JS } from 're2js';
 import { EVENT_FIELDS } from '../types.js';
 
 /**
@@ -111,6 +112,43 @@ const HELPER_FUNCTIONS = [
   { signature: 'userAttribute(dyn, dyn, string): list<string>', description: 'user.<name>, else event.custom.<name>, as a list of strings.' },
 ] as const;
 
+/**
+ * Regular expressions come from policy authors and are matched against text end users control (a user
+ * agent, a custom field), so they run on RE2 — linear in the input, no backtracking — instead of cel-js's
+ * `new RegExp()`, where `"aaaa…!".matches("^(a+)+$")` doubles its cost with each character and freezes the
+ * event loop for every app. The bounds keep the linear constant small.
+ */
+export const REGEX_LIMITS = { patternLength: 512, inputLength: 8192, cachedPatterns: 256 } as const;
+
+const compiledPatterns = new Map<string, RE2JS>();
+
+/** RE2 syntax (no back-references or look-around); the reason as a sentence when the pattern is refused. */
+function compilePattern(pattern: string): RE2JS | string {
+  const cached = compiledPatterns.get(pattern);
+  if (cached) return cached;
+  if (pattern.length > REGEX_LIMITS.patternLength) return `regular expression longer than ${REGEX_LIMITS.patternLength} characters`;
+  try {
+    const compiled = RE2JS.compile(pattern);
+    // Patterns are mostly constants of the loaded workflows; the bound only matters for computed ones.
+    if (compiledPatterns.size >= REGEX_LIMITS.cachedPatterns) compiledPatterns.delete(compiledPatterns.keys().next().value!);
+    compiledPatterns.set(pattern, compiled);
+    return compiled;
+  } catch (error) {
+    return `invalid regular expression (RE2 syntax: no back-references or look-around): ${describe(error)}`;
+  }
+}
+
+/** CEL's `matches`: true when the pattern matches any part of the text (RE2 semantics, as in the CEL spec). */
+export function safeMatches(text: string, pattern: string): boolean {
+  const compiled = compilePattern(pattern);
+  if (typeof compiled === 'string') throw new Error(compiled);
+  if (text.length > REGEX_LIMITS.inputLength) throw new Error(`matches() on a text longer than ${REGEX_LIMITS.inputLength} characters`);
+  return compiled.matcher(text).find();
+}
+
+/** The name `x.matches(p)` is rewritten to, since cel-js will not let its own `matches` be replaced. */
+const SAFE_MATCHES = 'matchesRe2';
+
 const handlers: Record<string, (...args: never[]) => unknown> = {
   distanceKm,
   eventDistanceKm,
@@ -138,7 +176,9 @@ function createEnvironment(): Environment {
     const name = signature.slice(0, signature.indexOf('('));
     environment.registerFunction(signature, handlers[name] as (...args: unknown[]) => unknown, { description });
   }
-  return environment;
+  return environment
+    .registerFunction(`string.${SAFE_MATCHES}(string): bool`, safeMatches, { description: 'matches() on RE2 (linear time).' })
+    .registerFunction('matches(string, string): bool', safeMatches, { description: 'Whether the text matches the RE2 pattern anywhere.' });
 }
 
 const environment = createEnvironment();
@@ -191,6 +231,37 @@ function memberOf(node: ASTNode): [string, string] | null {
   return null;
 }
 
+/** The pattern argument of `text.matches(pattern)` or `matches(text, pattern)`. */
+function matchesPattern(node: ASTNode): ASTNode | undefined {
+  if (node.op === 'rcall' && node.args[0] === 'matches') return node.args[2][0];
+  if (node.op === 'call' && node.args[0] === 'matches') return node.args[1][1];
+  return undefined;
+}
+
+/**
+ * The source with every `text.matches(pattern)` renamed to the RE2 method. The method name is the token
+ * right before the `(` (and any parentheses) that open the pattern argument, whose start the AST gives.
+ */
+function withSafeMatches(source: string, ast: ASTNode): string {
+  const renames: number[] = [];
+  walk(ast, (node) => {
+    if (node.op !== 'rcall' || node.args[0] !== 'matches') return;
+    const name = /matches\s*(?:\(\s*)+$/.exec(source.slice(0, (node.args[2][0] as ASTNode).start));
+    if (name) renames.push(name.index);
+  });
+  let rewritten = source;
+  for (const at of renames.sort((a, b) => b - a)) rewritten = rewritten.slice(0, at) + SAFE_MATCHES + rewritten.slice(at + 'matches'.length);
+  return rewritten;
+}
+
+function callsBacktrackingMatches(ast: ASTNode): boolean {
+  let found = false;
+  walk(ast, (node) => {
+    if (node.op === 'rcall' && node.args[0] === 'matches') found = true;
+  });
+  return found;
+}
+
 function checkReferences(ast: ASTNode, rules: ReferenceRules): string[] {
   const problems: string[] = [];
   walk(ast, (node) => {
@@ -203,6 +274,11 @@ function checkReferences(ast: ASTNode, rules: ReferenceRules): string[] {
       if (variable === 'params' && !rules.params.has(key)) problems.push(`unknown parameter "params.${key}"`);
       if (variable === 'stats' && !rules.stats.has(key)) problems.push(`unknown statistic "stats.${key}"`);
       if (variable === 'event' && !EVENT_KEYS.has(key)) problems.push(`unknown event field "event.${key}"`);
+    }
+    const pattern = matchesPattern(node);
+    if (pattern?.op === 'value' && typeof pattern.args === 'string') {
+      const compiled = compilePattern(pattern.args);
+      if (typeof compiled === 'string') problems.push(`"${pattern.args.slice(0, 80)}": ${compiled}`);
     }
     if (node.op === 'call' && node.args[0] === 'inCidr') {
       const cidr = node.args[1][1];
@@ -230,7 +306,12 @@ export function compileExpression(
       return { ok: false, problems: [`must be a boolean condition, but this expression gives ${checked.type}`] };
     }
     const problems = checkReferences(program.ast, rules);
-    return problems.length > 0 ? { ok: false, problems } : { ok: true, program };
+    if (problems.length > 0) return { ok: false, problems };
+    if (!callsBacktrackingMatches(program.ast)) return { ok: true, program };
+    // Checked as written, so problems point at the author's characters; run with RE2 behind matches().
+    const safe = environment.parse(withSafeMatches(source, program.ast));
+    if (!safe.check().valid || callsBacktrackingMatches(safe.ast)) return { ok: false, problems: ['write matches() as text.matches("pattern")'] };
+    return { ok: true, program: safe };
   } catch (error) {
     return { ok: false, problems: [describe(error)] };
   }

@@ -23,6 +23,15 @@ export function matchLanguage(tag: string): Language | undefined {
   return LANGUAGES.find((language) => language.toLowerCase() === primary);
 }
 
+/**
+ * `text` ended as a sentence with the language's `fullStop`, unless its author already ended it with a mark of
+ * their own (`.` `!` `?` `。` `！` `？` `…`, perhaps inside a closing quote or bracket): never two marks.
+ */
+export function asSentence(text: string, fullStop: string): string {
+  const trimmed = text.trim();
+  return /[\p{Sentence_Terminal}…][\p{Pe}\p{Pf}"']*$/u.test(trimmed) ? trimmed : trimmed + fullStop;
+}
+
 /** The `lang` option if supported, else the browser's first supported preference, else English. */
 export function resolveLanguage(lang?: string, preferred: readonly string[] = typeof navigator === 'undefined' ? [] : navigator.languages): Language {
   for (const tag of lang ? [lang, ...preferred] : preferred) {

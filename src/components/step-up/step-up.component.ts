@@ -5,6 +5,7 @@ import { passkeyCeremony } from '../../core/passkeys.js';
 import type { MfaTriggerData, OtpChannel, OtpSent, StepUpFactors, StepUpSuccess, TotpEnrolment, TrustRequest } from '../../core/types.js';
 import { CountdownController, systemClock, type Clock } from '../../controllers/countdown.js';
 import { LocalizeController } from '../../controllers/localize.js';
+import { asSentence } from '../../i18n/i18n.js';
 import { RequestController } from '../../controllers/request.js';
 import { GuardCloseEvent } from '../../events/close.js';
 import type { GuardErrorEvent } from '../../events/error.js';
@@ -60,6 +61,7 @@ function deepActiveElement(): HTMLElement | undefined {
  * @csspart title - The heading.
  * @csspart close-button - The close button (when cancellable).
  * @csspart reason - Why the step-up is asked for.
+ * @csspart lock-notice - "Your session is paused until you verify." (when `locked`).
  * @csspart error - The error region (role="alert"); errors about a typed code show in `otp-error` instead.
  * @csspart screen-title - The heading of a factor's screen.
  * @csspart qr-code - The TOTP enrolment QR code.
@@ -387,13 +389,14 @@ export class GuardStepUp extends LitElement {
     const message = error ? t(`errors.${error.code}`) : '';
     const reason = this.offer?.reason.message ?? this.trigger?.reason.message;
     const screen = this.offer && !(error && endsStepUp(error)) ? this.renderScreen(message) : undefined;
-    return html`<dialog part="dialog" aria-labelledby="title" aria-describedby="reason" @cancel=${this.onCancel}>
+    return html`<dialog part="dialog" aria-labelledby="title" aria-describedby=${this.locked ? 'reason lock-notice' : 'reason'} @cancel=${this.onCancel}>
       <div part="base" class="base">
         <header>
           <h2 part="title" id="title">${t('stepUp.title')}</h2>
           ${this.cancellable ? html`<button part="close-button" class="close" aria-label=${t('stepUp.cancel')} @click=${this.cancel}>×</button>` : nothing}
         </header>
-        <p part="reason" id="reason">${reason ? t('stepUp.reason', { message: reason }) : ''} ${this.locked ? t('stepUp.locked') : ''}</p>
+        <p part="reason" id="reason">${reason ? t('stepUp.reason', { message: asSentence(reason, t('common.fullStop')) }) : ''}</p>
+        ${this.locked ? html`<p part="lock-notice" id="lock-notice">${t('stepUp.locked')}</p>` : nothing}
         <div part="error" class="error" role="alert" aria-live="assertive">${screen?.field ? '' : message}</div>
         ${screen?.content ?? this.renderLoading(error)}
       </div>

@@ -21,6 +21,8 @@ const en = {
     hide: 'Hide',
     or: 'or',
     required: 'Required',
+    // Ends a sentence whose text comes from elsewhere (a policy author's reason).
+    fullStop: '.',
   },
   login: {
     title: 'Sign in',

@@ -16,6 +16,7 @@ const ja: LocaleStrings = {
     hide: '非表示',
     or: 'または',
     required: '必須',
+    fullStop: '。',
   },
   login: {
     title: 'ログイン',

@@ -16,6 +16,7 @@ const zhCN: LocaleStrings = {
     hide: '隐藏',
     or: '或',
     required: '必填',
+    fullStop: '。',
   },
   login: {
     title: '登录',

@@ -16,6 +16,7 @@ const zhTW: LocaleStrings = {
     hide: '隱藏',
     or: '或',
     required: '必填',
+    fullStop: '。',
   },
   login: {
     title: '登入',

@@ -24,6 +24,16 @@ export function matchLanguage(tag: string): Language | undefined {
 }
 
 /**
+ * The text for `language` among texts keyed by language tag (a policy author's translations): the exact tag, else one
+ * that means the same language (`ja-JP` for ja, `en-GB` for en, `zh-Hant` for zh-TW). A bare `zh` names no script, so
+ * it stands for neither Chinese: better the author's default text than the wrong script.
+ */
+export function pickTranslation(texts: Record<string, string> | undefined, language: Language): string | undefined {
+  const entries = Object.entries(texts ?? {});
+  return (entries.find(([tag]) => tag === language) ?? entries.find(([tag]) => tag.toLowerCase() !== 'zh' && matchLanguage(tag) === language))?.[1];
+}
+
+/**
  * `text` ended as a sentence with the language's `fullStop`, unless its author already ended it with a mark of
  * their own (`.` `!` `?` `。` `！` `？` `…`, perhaps inside a closing quote or bracket): never two marks.
  */

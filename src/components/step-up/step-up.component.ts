@@ -5,7 +5,7 @@ import { passkeyCeremony } from '../../core/passkeys.js';
 import type { MfaTriggerData, OtpChannel, OtpSent, StepUpFactors, StepUpSuccess, TotpEnrolment, TrustRequest } from '../../core/types.js';
 import { CountdownController, systemClock, type Clock } from '../../controllers/countdown.js';
 import { LocalizeController } from '../../controllers/localize.js';
-import { asSentence } from '../../i18n/i18n.js';
+import { asSentence, pickTranslation } from '../../i18n/i18n.js';
 import { RequestController } from '../../controllers/request.js';
 import { GuardCloseEvent } from '../../events/close.js';
 import type { GuardErrorEvent } from '../../events/error.js';
@@ -60,7 +60,7 @@ function deepActiveElement(): HTMLElement | undefined {
  * @csspart base - The dialog's content.
  * @csspart title - The heading.
  * @csspart close-button - The close button (when cancellable).
- * @csspart reason - Why the step-up is asked for.
+ * @csspart reason - Why the step-up is asked for: the policy's reason, in the UI language when translated.
  * @csspart lock-notice - "Your session is paused until you verify." (when `locked`).
  * @csspart error - The error region (role="alert"); errors about a typed code show in `otp-error` instead.
  * @csspart screen-title - The heading of a factor's screen.
@@ -387,7 +387,7 @@ export class GuardStepUp extends LitElement {
     const { t } = this.localize;
     const error = this.request.error;
     const message = error ? t(`errors.${error.code}`) : '';
-    const reason = this.offer?.reason.message ?? this.trigger?.reason.message;
+    const reason = this.reasonText();
     const screen = this.offer && !(error && endsStepUp(error)) ? this.renderScreen(message) : undefined;
     return html`<dialog part="dialog" aria-labelledby="title" aria-describedby=${this.locked ? 'reason lock-notice' : 'reason'} @cancel=${this.onCancel}>
       <div part="base" class="base">
@@ -401,6 +401,13 @@ export class GuardStepUp extends LitElement {
         ${screen?.content ?? this.renderLoading(error)}
       </div>
     </dialog>`;
+  }
+
+  /** The policy's reason in the UI language when its author translated it, else the author's default text. */
+  private reasonText(): string | undefined {
+    // The factors' answer repeats the trigger's reason: its fields win, translations only the trigger carried stay.
+    const reason = { ...this.trigger?.reason, ...this.offer?.reason };
+    return pickTranslation(reason.messages, this.context?.i18n.language ?? 'en') ?? reason.message;
   }
 
   private renderLoading(error: GuardError | undefined) {

@@ -4,7 +4,7 @@ import type { ApiClient } from '../../core/api-client.js';
 import { GuardError } from '../../core/errors.js';
 import { GuardErrorEvent } from '../../events/error.js';
 import { GuardFaceCaptureEvent } from '../../events/face-capture.js';
-import type { MfaTriggerData, StepUpFactor, StepUpFactors, StepUpSuccess } from '../../core/types.js';
+import type { MfaTriggerData, PolicyReason, StepUpFactor, StepUpFactors, StepUpSuccess } from '../../core/types.js';
 import { Guard, type GuardContext } from '../../guard.js';
 import { GuardI18n } from '../../i18n/i18n.js';
 import type { MetadataClient } from '../../metadata/metadata-client.js';
@@ -571,7 +571,7 @@ describe('<guard-step-up>', () => {
 
   describe('the reason', () => {
     /** Mounted with this reason in the trigger; the factors' answer repeats it without its translations, as it may. */
-    async function mountWithReason(reason: MfaTriggerData['reason'], lang: string, properties: Partial<GuardStepUp> = {}) {
+    async function mountWithReason(reason: PolicyReason, lang: string, properties: Partial<GuardStepUp> = {}) {
       const { context } = await stubContext({ factors: async () => ({ ...offer(), reason: { ruleId: reason.ruleId, message: reason.message } }) }, lang);
       return { context, ...(await mount(context, { trigger: { ...TRIGGER, reason }, ...properties })) };
     }
@@ -626,6 +626,27 @@ describe('<guard-step-up>', () => {
       element.remove();
       const { element: unlocked } = await mountWithReason(TRIGGER.reason, 'en');
       expect([dialog(unlocked).getAttribute('aria-describedby'), root(unlocked).querySelector('[part~="lock-notice"]')]).to.deep.equal(['reason', null]);
+    });
+
+    it('is shown in the UI language when its author translated it, and follows a language change while open', async () => {
+      const reason: PolicyReason = {
+        ruleId: 'new-country',
+        message: 'Unusual sign-in',
+        // A bare `zh` names no script: it is shown in neither Chinese. `ja-JP` is Japanese.
+        messages: { en: 'Sign-in from a new country', 'zh-CN': '从新的国家登录', zh: '從新的國家登入', 'ja-JP': '新しい国からのサインイン' },
+      };
+      const { element, context } = await mountWithReason(reason, 'zh-CN', { locked: true });
+      const shown = async (lang: string) => {
+        await context.i18n.changeLanguage(lang);
+        await settle(element);
+        return text(element, 'reason');
+      };
+      expect(text(element, 'reason')).to.equal('原因：从新的国家登录。');
+      expect(root(element).querySelector('guard-factor-select')).to.not.equal(null);
+      expect(await shown('ja')).to.equal('理由: 新しい国からのサインイン。');
+      expect(await shown('zh-TW')).to.equal('原因：Unusual sign-in。');
+      expect(await shown('en')).to.equal('Why: Sign-in from a new country.');
+      expect(dialog(element).matches(':modal')).to.equal(true);
     });
   });
 

@@ -20,7 +20,7 @@ const usable = (factor: StepUpFactor) => factor.enrolled || factor.enrollable;
  * @csspart list - The list of factors.
  * @csspart option - One factor's button.
  * @csspart option-name - The factor's name.
- * @csspart option-description - What the factor does, with the masked phone or e-mail address.
+ * @csspart option-description - What the factor does, with the masked phone or e-mail address when known.
  * @csspart option-badge - The factor's state: "Ready", "Set up now" or "Not set up"; right after the name, in the option's accessible name too.
  * @csspart option-ready - The "Ready" badge of a factor the user has set up: the legend of its highlighted edge.
  *
@@ -46,6 +46,13 @@ export class GuardFactorSelect extends LitElement {
     event.preventDefault();
   }
 
+  /** What the factor does; a code factor without a known destination says how the code comes, not "on ." */
+  private describe(factor: StepUpFactor): string {
+    const { t } = this.localize;
+    if ((factor.type === 'sms' || factor.type === 'email') && !factor.hint) return t(`factors.${factor.type}.withoutHint`);
+    return t(`factors.${factor.type}.description`, { hint: factor.hint ?? '' });
+  }
+
   protected override render() {
     const { t } = this.localize;
     const none = this.factors.length > 0 && !this.factors.some(usable);
@@ -67,7 +74,7 @@ export class GuardFactorSelect extends LitElement {
                 <span part=${factor.enrolled ? 'option-badge option-ready' : 'option-badge'}
                   >${t(factor.enrolled ? 'factors.enrolled' : factor.enrollable ? 'factors.enrollable' : 'factors.unavailable')}</span
                 >
-                <span part="option-description" class="muted">${t(`factors.${factor.type}.description`, { hint: factor.hint ?? '' })}</span>
+                <span part="option-description" class="muted">${this.describe(factor)}</span>
               </button>
             </li>`,
         )}

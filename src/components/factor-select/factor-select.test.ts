@@ -72,6 +72,17 @@ describe('<guard-factor-select>', () => {
     ]);
   });
 
+  it('says how a code comes when the destination is not known, rather than “Get a code on .”', async () => {
+    const hintless: StepUpFactor[] = [
+      { type: 'sms', enrolled: false, enrollable: false },
+      { type: 'email', enrolled: false, enrollable: false },
+    ];
+    const descriptions = async (lang: string) =>
+      options(await mount(hintless, lang)).map((option) => option.querySelector('[part~="option-description"]')!.textContent);
+    expect(await descriptions('en')).to.deep.equal(['Get a code by text message.', 'Get a code by e-mail.']);
+    expect(await descriptions('zh-TW')).to.deep.equal(['透過簡訊接收驗證碼。', '透過電子郵件接收驗證碼。']);
+  });
+
   it('is chosen from the keyboard: arrows move between usable factors, Enter picks', async () => {
     const element = await mount(FACTORS);
     const chosen: unknown[] = [];

@@ -569,7 +569,7 @@ export class GuardStepUp extends LitElement {
       <details>
         <summary>${t('totp.cantScan')}</summary>
         <p>${t('totp.secretHint')}</p>
-        <p>${t('totp.secretLabel')}: <code part="secret" class="secret">${enrolment.secret}</code></p>
+        <p class="setup-key"><span>${t('totp.secretLabel')}</span><code part="secret" class="secret">${enrolment.secret}</code></p>
         <button class="secondary" @click=${() => this.copy(enrolment.secret)}>${t(this.copied ? 'common.copied' : 'totp.copySecret')}</button>
       </details>
       <p>${t('totp.enrolConfirm')}</p>`;

@@ -74,6 +74,12 @@ export default [
     ol {
       font-family: var(--guard-font-family-mono);
     }
+    /* The label brings its own colon ("Setup key:", "设置密钥："); the gap, not a space, keeps the key apart. */
+    .setup-key {
+      display: flex;
+      flex-wrap: wrap;
+      gap: var(--guard-spacing-xs);
+    }
     .secret {
       overflow-wrap: anywhere;
     }

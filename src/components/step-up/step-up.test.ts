@@ -236,6 +236,17 @@ describe('<guard-step-up>', () => {
       expect(completed).to.have.length(1);
     });
 
+    it('TOTP enrolment: the setup key’s label ends with the language’s own colon', async () => {
+      const { context } = await stubContext({ factors: async () => offer([{ type: 'totp', enrolled: false, enrollable: true }]) });
+      const { element } = await mount(context);
+      await chooseFactor(element, 'Authenticator app');
+      const setupKey = () => visibleStrings(deepQuery(root(element), '[part~="secret"]')!.parentElement!);
+      expect(setupKey()).to.deep.equal(['Setup key:', 'JBSWY3DPEHPK3PXP']);
+      await context.i18n.changeLanguage('zh-CN');
+      await settle(element);
+      expect(setupKey()).to.deep.equal(['设置密钥：', 'JBSWY3DPEHPK3PXP']);
+    });
+
     it('TOTP enrolment: lazy QR code, the setup key for typing, verify with the enrolment id, then the recovery codes once', async () => {
       const codes = ['aaaa-bbbb-cccc', 'dddd-eeee-ffff'];
       const { context, calls } = await stubContext({

@@ -74,7 +74,7 @@ const en = {
     enrolConfirm: 'Enter the 6-digit code the app shows to finish.',
     qrAlt: 'QR code to add {{appName}} to an authenticator app',
     cantScan: 'Can’t scan the code?',
-    secretLabel: 'Setup key',
+    secretLabel: 'Setup key:',
     secretHint: 'Type this key into the app instead.',
     copySecret: 'Copy key',
   },

@@ -68,7 +68,7 @@ const ja: LocaleStrings = {
     enrolConfirm: 'アプリに表示された 6 桁のコードを入力して設定を完了します。',
     qrAlt: '{{appName}} を認証アプリに追加するための QR コード',
     cantScan: 'QR コードを読み取れない場合',
-    secretLabel: 'セットアップキー',
+    secretLabel: 'セットアップキー:',
     secretHint: '代わりにこのキーをアプリに入力してください。',
     copySecret: 'キーをコピー',
   },

@@ -68,7 +68,7 @@ const zhCN: LocaleStrings = {
     enrolConfirm: '输入应用显示的 6 位验证码以完成设置。',
     qrAlt: '用于将 {{appName}} 添加到身份验证器应用的二维码',
     cantScan: '无法扫描二维码？',
-    secretLabel: '设置密钥',
+    secretLabel: '设置密钥：',
     secretHint: '也可以在应用中手动输入此密钥。',
     copySecret: '复制密钥',
   },

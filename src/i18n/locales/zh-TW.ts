@@ -68,7 +68,7 @@ const zhTW: LocaleStrings = {
     enrolConfirm: '輸入應用程式顯示的 6 位數驗證碼以完成設定。',
     qrAlt: '將 {{appName}} 加入驗證器應用程式的 QR 碼',
     cantScan: '無法掃描 QR 碼？',
-    secretLabel: '設定金鑰',
+    secretLabel: '設定金鑰：',
     secretHint: '也可以在應用程式中手動輸入此金鑰。',
     copySecret: '複製金鑰',
   },

@@ -51,7 +51,7 @@ export default [
       color: var(--guard-color-primary);
       font-size: var(--guard-font-size-small);
     }
-    /* Filled in the colour of the highlighted edge, so the word reads as that highlight's legend. */
+    /* The edge's colour: the legend of its highlight. */
     [part~='option-ready'] {
       border-color: var(--guard-color-primary);
       background: var(--guard-color-primary);

@@ -74,7 +74,7 @@ export default [
     ol {
       font-family: var(--guard-font-family-mono);
     }
-    /* The label brings its own colon ("Setup key:", "设置密钥："); the gap, not a space, keeps the key apart. */
+    /* The label ends with its language's colon; no space after "：". */
     .setup-key {
       display: flex;
       flex-wrap: wrap;

@@ -31,7 +31,7 @@ const meta: Meta<FactorSelectArgs> = {
 export default meta;
 type Story = StoryObj<FactorSelectArgs>;
 
-/** Set-up factors first-class, one not set up (disabled), in the policy's order. */
+/** Set-up factors highlighted and marked "Ready", one not set up (disabled, no address on file), in the policy's order. */
 export const Enrolled: Story = {};
 
 /** A first step-up: TOTP can be set up now. */

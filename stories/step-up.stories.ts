@@ -7,6 +7,7 @@ import type { Theme } from '../src/themes/themes.js';
 import { storyContext } from './support/context.js';
 
 interface StepUpArgs {
+  lang: string;
   theme: Theme;
   cancellable: boolean;
   locked: boolean;
@@ -19,7 +20,12 @@ const OFFER: StepUpFactors = {
     { type: 'email', enrolled: true, enrollable: false, hint: 'a•••@example.com' },
     { type: 'recovery_code', enrolled: true, enrollable: false },
   ],
-  reason: { ruleId: 'new-country', message: 'Sign-in from a country you have not used before' },
+  // Without a final mark, as policy authors often write it: the dialog ends the sentence in each language.
+  reason: {
+    ruleId: 'new-country',
+    message: 'Sign-in from a country you have not used before',
+    messages: { 'zh-CN': '从您从未使用过的国家登录', 'zh-TW': '從您從未使用過的國家登入', ja: 'これまで使用したことのない国からのサインイン' },
+  },
   acr: 'urn:camfa:acr:mfa',
   expiresAt: new Date(Date.now() + 600_000).toISOString(),
   appName: 'Shop',
@@ -53,11 +59,14 @@ const meta: Meta<StepUpArgs> = {
   component: 'guard-step-up',
   // A modal dialog each: in the docs page every story gets its own frame instead of stacking modals.
   parameters: { docs: { story: { inline: false, iframeHeight: 640 } } },
-  args: { theme: 'light', cancellable: true, locked: false },
-  argTypes: { theme: { control: 'inline-radio', options: ['light', 'dark', 'auto'] } },
+  args: { lang: 'en', theme: 'light', cancellable: true, locked: false },
+  argTypes: {
+    lang: { control: 'inline-radio', options: ['en', 'zh-CN', 'zh-TW', 'ja'] },
+    theme: { control: 'inline-radio', options: ['light', 'dark', 'auto'] },
+  },
   loaders: [
-    async ({ parameters }) => ({
-      context: await storyContext({ api: api((parameters.factors as ApiClient['factors'] | undefined) ?? (async () => OFFER)) }),
+    async ({ args, parameters }) => ({
+      context: await storyContext({ lang: args.lang, api: api((parameters.factors as ApiClient['factors'] | undefined) ?? (async () => OFFER)) }),
     }),
   ],
   render: (args, { loaded }) => {
@@ -83,3 +92,6 @@ export const Loading: Story = { parameters: { factors: () => new Promise(() => {
 export const Expired: Story = { parameters: { factors: () => Promise.reject(new GuardError('expired')) } };
 
 export const Dark: Story = { args: { theme: 'dark' } };
+
+/** The policy author's translation of the reason, and the lock notice, in Japanese. */
+export const JapaneseLocked: Story = { args: { lang: 'ja', cancellable: false, locked: true } };

@@ -2,7 +2,7 @@
  * Shapes of the backend's browser-facing answers (`GET /openapi.json` describes them). The data types shared
  * with the backend and the Node SDK come from one place so the halves cannot drift.
  */
-import type { MfaTriggerData, StepUpFactor } from '../../server-mock/src/types.js';
+import type { MfaTriggerData as BackendTriggerData, StepUpFactor } from '../../server-mock/src/types.js';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -12,16 +12,24 @@ import type {
 
 export type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON };
 
-export type {
-  FactorType,
-  MfaFactorOffer,
-  MfaTriggerData,
-  MfaEvent,
-  StepUpFactor,
-  StepUpSuccess,
-  TrustRequest,
-  UserMfaStatus,
-} from '../../server-mock/src/types.js';
+export type { FactorType, MfaFactorOffer, MfaEvent, StepUpFactor, StepUpSuccess, TrustRequest, UserMfaStatus } from '../../server-mock/src/types.js';
+
+/**
+ * Why a step-up is asked for: the policy rule and its author's text. `message` is the default; `messages`, when the
+ * author translated it, holds the text per language tag (`en`, `zh-CN`, `zh-TW`, `ja`). Either may lack a final
+ * punctuation mark; the step-up ends the sentence itself.
+ */
+export interface PolicyReason {
+  ruleId: string;
+  message: string;
+  messages?: Record<string, string>;
+}
+
+/**
+ * `MfaTriggerData` with the reason's translations declared here too, so the browser reads them whether or not the
+ * backend's type has caught up (the field is the same optional one: either type is assignable to the other).
+ */
+export type MfaTriggerData = Omit<BackendTriggerData, 'reason'> & { reason: PolicyReason };
 
 /** The channels that deliver a one-time code. */
 export type OtpChannel = 'sms' | 'email';
@@ -29,7 +37,7 @@ export type OtpChannel = 'sms' | 'email';
 /** Answer of `POST /v1/stepup/factors`. */
 export interface StepUpFactors {
   factors: StepUpFactor[];
-  reason: { ruleId: string; message: string };
+  reason: PolicyReason;
   acr: string;
   /** ISO 8601. */
   expiresAt: string;

@@ -38,6 +38,13 @@ describe('i18n', () => {
     });
   }
 
+  it('addresses the user formally (您) throughout Chinese, as the step-up and login copy do, never with 你', async () => {
+    for (const lang of ['zh-CN', 'zh-TW'] as const) {
+      const informal = [...leaves(await loadLocale(lang))].filter(([, value]) => String(value).includes('你')).map(([key]) => key);
+      expect(informal, lang).to.deep.equal([]);
+    }
+  });
+
   it('matches browser language tags to the shipped locales', () => {
     expect(['zh', 'zh-CN', 'zh-Hans-CN', 'zh-SG', 'zh-TW', 'zh-Hant', 'zh-HK', 'ja-JP', 'en-GB', 'fr'].map(matchLanguage)).to.deep.equal([
       'zh-CN',

@@ -23,6 +23,25 @@ export function matchLanguage(tag: string): Language | undefined {
   return LANGUAGES.find((language) => language.toLowerCase() === primary);
 }
 
+/**
+ * The text for `language` among texts keyed by language tag (a policy author's translations): the exact tag, else one
+ * that means the same language (`ja-JP` for ja, `en-GB` for en, `zh-Hant` for zh-TW). A bare `zh` names no script, so
+ * it stands for neither Chinese: better the author's default text than the wrong script.
+ */
+export function pickTranslation(texts: Record<string, string> | undefined, language: Language): string | undefined {
+  const entries = Object.entries(texts ?? {});
+  return (entries.find(([tag]) => tag === language) ?? entries.find(([tag]) => tag.toLowerCase() !== 'zh' && matchLanguage(tag) === language))?.[1];
+}
+
+/**
+ * `text` ended as a sentence with the language's `fullStop`, unless its author already ended it with a mark of
+ * their own (`.` `!` `?` `。` `！` `？` `…`, perhaps inside a closing quote or bracket): never two marks.
+ */
+export function asSentence(text: string, fullStop: string): string {
+  const trimmed = text.trim();
+  return /[\p{Sentence_Terminal}…][\p{Pe}\p{Pf}"']*$/u.test(trimmed) ? trimmed : trimmed + fullStop;
+}
+
 /** The `lang` option if supported, else the browser's first supported preference, else English. */
 export function resolveLanguage(lang?: string, preferred: readonly string[] = typeof navigator === 'undefined' ? [] : navigator.languages): Language {
   for (const tag of lang ? [lang, ...preferred] : preferred) {

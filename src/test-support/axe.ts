@@ -23,3 +23,13 @@ function describe(violation: Result): string {
   const nodes = violation.nodes.map((node) => `    ${node.target.join(' ')}: ${node.failureSummary?.replace(/\n\s*/g, ' ')}`);
   return [`  ${violation.id} (${violation.impact}): ${violation.help} (${violation.helpUrl})`, ...nodes].join('\n');
 }
+
+/** The accessible name assistive technology gets for `element`, as axe-core computes it (shadow trees included). */
+export function accessibleName(element: Element): string {
+  window.axe.setup(document);
+  try {
+    return window.axe.commons.text.accessibleText(element);
+  } finally {
+    window.axe.teardown();
+  }
+}

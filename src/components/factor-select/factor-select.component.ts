@@ -1,4 +1,4 @@
-import { html, LitElement, nothing } from 'lit';
+import { html, LitElement } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { StepUpFactor } from '../../core/types.js';
 import { LocalizeController } from '../../controllers/localize.js';
@@ -10,8 +10,8 @@ const usable = (factor: StepUpFactor) => factor.enrolled || factor.enrollable;
 
 /**
  * @tag guard-factor-select
- * @summary The step-up's factors in policy order: set-up ones first-class, ones the user may set up now
- * marked so, the rest shown but unavailable. Buttons in a list; the arrow keys move between them too.
+ * @summary The step-up's factors in policy order: set-up ones highlighted and marked "Ready", ones the user may
+ * set up now marked so, the rest shown but unavailable. Buttons in a list; the arrow keys move between them too.
  *
  * @event {{ type: FactorType, enrolled: boolean }} guard-factor-select - The user chose a factor.
  *
@@ -20,8 +20,9 @@ const usable = (factor: StepUpFactor) => factor.enrolled || factor.enrollable;
  * @csspart list - The list of factors.
  * @csspart option - One factor's button.
  * @csspart option-name - The factor's name.
- * @csspart option-description - What the factor does, with the masked phone or e-mail address.
- * @csspart option-badge - "Set up now" or "Not set up".
+ * @csspart option-description - What the factor does, with the masked phone or e-mail address when known.
+ * @csspart option-badge - The factor's state: "Ready", "Set up now" or "Not set up"; right after the name, in the option's accessible name too.
+ * @csspart option-ready - The "Ready" badge of a factor the user has set up: the legend of its highlighted edge.
  *
  * @cssproperty [--gap=var(--guard-spacing-s)] - Space between the factors.
  */
@@ -45,6 +46,13 @@ export class GuardFactorSelect extends LitElement {
     event.preventDefault();
   }
 
+  /** What the factor does; a code factor without a known destination says how the code comes, not "on ." */
+  private describe(factor: StepUpFactor): string {
+    const { t } = this.localize;
+    if ((factor.type === 'sms' || factor.type === 'email') && !factor.hint) return t(`factors.${factor.type}.withoutHint`);
+    return t(`factors.${factor.type}.description`, { hint: factor.hint ?? '' });
+  }
+
   protected override render() {
     const { t } = this.localize;
     const none = this.factors.length > 0 && !this.factors.some(usable);
@@ -53,6 +61,8 @@ export class GuardFactorSelect extends LitElement {
       <ul part="list" @keydown=${this.onKeydown}>
         ${this.factors.map(
           (factor) =>
+            // The state follows the name in the markup (the styles put it on the name's row): the button's name,
+            // taken from all its text as its visible label, then says "Text message Ready" before the details.
             html`<li>
               <button
                 part="option"
@@ -61,8 +71,10 @@ export class GuardFactorSelect extends LitElement {
                 @click=${() => this.dispatchEvent(new GuardFactorSelectEvent({ type: factor.type, enrolled: factor.enrolled }))}
               >
                 <span part="option-name">${t(`factors.${factor.type}.name`)}</span>
-                <span part="option-description" class="muted">${t(`factors.${factor.type}.description`, { hint: factor.hint ?? '' })}</span>
-                ${factor.enrolled ? nothing : html`<span part="option-badge">${t(factor.enrollable ? 'factors.enrollable' : 'factors.unavailable')}</span>`}
+                <span part=${factor.enrolled ? 'option-badge option-ready' : 'option-badge'}
+                  >${t(factor.enrolled ? 'factors.enrolled' : factor.enrollable ? 'factors.enrollable' : 'factors.unavailable')}</span
+                >
+                <span part="option-description" class="muted">${this.describe(factor)}</span>
               </button>
             </li>`,
         )}

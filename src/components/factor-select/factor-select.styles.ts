@@ -23,8 +23,10 @@ export default [
     }
     [part~='option'] {
       display: grid;
+      grid-template-columns: 1fr auto;
+      align-items: start;
       width: 100%;
-      gap: var(--guard-spacing-xs);
+      gap: var(--guard-spacing-xs) var(--guard-spacing-m);
       padding: var(--guard-spacing-m);
       border: 1px solid var(--guard-color-border);
       background: var(--guard-color-surface-raised);
@@ -39,13 +41,21 @@ export default [
     [part~='option-name'] {
       font-weight: var(--guard-font-weight-bold);
     }
+    [part~='option-description'] {
+      grid-column: 1 / -1;
+    }
     [part~='option-badge'] {
-      justify-self: start;
       padding: 0 var(--guard-spacing-s);
       border: 1px solid currentColor;
       border-radius: var(--guard-radius-small);
       color: var(--guard-color-primary);
       font-size: var(--guard-font-size-small);
+    }
+    /* The edge's colour: the legend of its highlight. */
+    [part~='option-ready'] {
+      border-color: var(--guard-color-primary);
+      background: var(--guard-color-primary);
+      color: var(--guard-color-on-primary);
     }
     :disabled [part~='option-badge'] {
       color: var(--guard-color-text-muted);

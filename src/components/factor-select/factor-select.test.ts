@@ -3,7 +3,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import type { StepUpFactor } from '../../core/types.js';
 import type { GuardContext } from '../../guard.js';
 import { GuardI18n } from '../../i18n/i18n.js';
-import { expectNoAxeViolations } from '../../test-support/axe.js';
+import { accessibleName, expectNoAxeViolations } from '../../test-support/axe.js';
 import { deepActiveElement, visibleStrings } from '../../test-support/elements.js';
 import type { GuardFactorSelect } from './factor-select.js';
 import './factor-select.js';
@@ -32,14 +32,55 @@ describe('<guard-factor-select>', () => {
   it('lists the factors in policy order with hints, marking the ones to set up and the unavailable ones', async () => {
     const element = await mount(FACTORS);
     expect(options(element).map((option) => visibleStrings(option).join(' | '))).to.deep.equal([
-      'Text message | Get a code on +44 •••• 0123.',
-      'Authenticator app | Enter a code from an app such as Google Authenticator or 1Password. | Set up now',
-      'Passkey or security key | Use your fingerprint, face, screen lock or a security key. | Not set up',
-      'Recovery code | Use one of the codes you saved when you set up verification.',
+      'Text message | Ready | Get a code on +44 •••• 0123.',
+      'Authenticator app | Set up now | Enter a code from an app such as Google Authenticator or 1Password.',
+      'Passkey or security key | Not set up | Use your fingerprint, face, screen lock or a security key.',
+      'Recovery code | Ready | Use one of the codes you saved when you set up verification.',
     ]);
     expect(options(element).map((option) => option.disabled)).to.deep.equal([false, false, true, false]);
     expect(element.shadowRoot!.querySelector('[part~="error"]')!.textContent).to.equal('');
     await expectNoAxeViolations(element);
+  });
+
+  it('says in words what the highlight means, in each language, and makes it part of the option’s name', async () => {
+    const legends = { en: 'Ready', 'zh-CN': '可用', 'zh-TW': '可用', ja: '利用可能' };
+    for (const [lang, legend] of Object.entries(legends)) {
+      const element = await mount(FACTORS, lang);
+      const [sms, totp] = options(element);
+      const ready = sms!.querySelector('[part~="option-ready"]')!;
+      // Seen: beside the highlighted edge, in the highlight's colour.
+      expect(ready.textContent, lang).to.equal(legend);
+      expect(ready.getBoundingClientRect().width, lang).to.be.greaterThan(0);
+      expect(getComputedStyle(ready).backgroundColor, lang).to.equal(getComputedStyle(sms!).borderInlineStartColor);
+      expect(totp!.querySelector('[part~="option-ready"]'), lang).to.equal(null);
+      // Heard: right after the factor's name, as the name is the button's visible text.
+      const [name, badge, description] = visibleStrings(sms!);
+      expect([badge, accessibleName(sms!)], lang).to.deep.equal([legend, `${name} ${legend} ${description}`]);
+      await expectNoAxeViolations(element);
+      element.remove();
+    }
+    const element = await mount(FACTORS);
+    expect(
+      options(element)
+        .map(accessibleName)
+        .map((name) => /^(.+?) (Ready|Set up now|Not set up) /.exec(name)?.slice(1)),
+    ).to.deep.equal([
+      ['Text message', 'Ready'],
+      ['Authenticator app', 'Set up now'],
+      ['Passkey or security key', 'Not set up'],
+      ['Recovery code', 'Ready'],
+    ]);
+  });
+
+  it('says how a code comes when the destination is not known, rather than “Get a code on .”', async () => {
+    const hintless: StepUpFactor[] = [
+      { type: 'sms', enrolled: false, enrollable: false },
+      { type: 'email', enrolled: false, enrollable: false },
+    ];
+    const descriptions = async (lang: string) =>
+      options(await mount(hintless, lang)).map((option) => option.querySelector('[part~="option-description"]')!.textContent);
+    expect(await descriptions('en')).to.deep.equal(['Get a code by text message.', 'Get a code by e-mail.']);
+    expect(await descriptions('zh-TW')).to.deep.equal(['透過簡訊接收驗證碼。', '透過電子郵件接收驗證碼。']);
   });
 
   it('is chosen from the keyboard: arrows move between usable factors, Enter picks', async () => {

@@ -5,6 +5,7 @@ import { passkeyCeremony } from '../../core/passkeys.js';
 import type { MfaTriggerData, OtpChannel, OtpSent, StepUpFactors, StepUpSuccess, TotpEnrolment, TrustRequest } from '../../core/types.js';
 import { CountdownController, systemClock, type Clock } from '../../controllers/countdown.js';
 import { LocalizeController } from '../../controllers/localize.js';
+import { asSentence, pickTranslation } from '../../i18n/i18n.js';
 import { RequestController } from '../../controllers/request.js';
 import { GuardCloseEvent } from '../../events/close.js';
 import type { GuardErrorEvent } from '../../events/error.js';
@@ -34,7 +35,7 @@ type Screen =
 const RECOVERY_CODE_LENGTH = 14;
 const OTP_LENGTH = 6;
 const FACTOR_SELECT_PARTS =
-  'base:factor-select, error:factor-select-error, list:factor-list, option:factor-option, option-name:factor-option-name, option-description:factor-option-description, option-badge:factor-option-badge';
+  'base:factor-select, error:factor-select-error, list:factor-list, option:factor-option, option-name:factor-option-name, option-description:factor-option-description, option-badge:factor-option-badge, option-ready:factor-option-ready';
 const OTP_PARTS = 'base:otp, label:otp-label, input:otp-input, hint:otp-hint, error:otp-error';
 
 /** The focused element, looking into open shadow roots (the page's own components). */
@@ -59,7 +60,8 @@ function deepActiveElement(): HTMLElement | undefined {
  * @csspart base - The dialog's content.
  * @csspart title - The heading.
  * @csspart close-button - The close button (when cancellable).
- * @csspart reason - Why the step-up is asked for.
+ * @csspart reason - Why the step-up is asked for: the policy's reason, in the UI language when translated.
+ * @csspart lock-notice - "Your session is paused until you verify." (when `locked`).
  * @csspart error - The error region (role="alert"); errors about a typed code show in `otp-error` instead.
  * @csspart screen-title - The heading of a factor's screen.
  * @csspart qr-code - The TOTP enrolment QR code.
@@ -68,7 +70,7 @@ function deepActiveElement(): HTMLElement | undefined {
  * @csspart passkey-button - "Use your passkey" / "Create a passkey".
  * @csspart face-capture - `<guard-face-capture>` (camera preview and guidance), loaded with the face chunk.
  * @csspart factor-select - `<guard-factor-select>`'s `base` (also `factor-select-error`, `factor-list`,
- *   `factor-option`, `factor-option-name`, `factor-option-description`, `factor-option-badge`).
+ *   `factor-option`, `factor-option-name`, `factor-option-description`, `factor-option-badge`, `factor-option-ready`).
  * @csspart otp - `<guard-otp-input>`'s `base` (also `otp-label`, `otp-input`, `otp-hint`, `otp-error`).
  *
  * @cssproperty [--width=28rem] - Dialog width.
@@ -385,19 +387,27 @@ export class GuardStepUp extends LitElement {
     const { t } = this.localize;
     const error = this.request.error;
     const message = error ? t(`errors.${error.code}`) : '';
-    const reason = this.offer?.reason.message ?? this.trigger?.reason.message;
+    const reason = this.reasonText();
     const screen = this.offer && !(error && endsStepUp(error)) ? this.renderScreen(message) : undefined;
-    return html`<dialog part="dialog" aria-labelledby="title" aria-describedby="reason" @cancel=${this.onCancel}>
+    return html`<dialog part="dialog" aria-labelledby="title" aria-describedby=${this.locked ? 'reason lock-notice' : 'reason'} @cancel=${this.onCancel}>
       <div part="base" class="base">
         <header>
           <h2 part="title" id="title">${t('stepUp.title')}</h2>
           ${this.cancellable ? html`<button part="close-button" class="close" aria-label=${t('stepUp.cancel')} @click=${this.cancel}>×</button>` : nothing}
         </header>
-        <p part="reason" id="reason">${reason ? t('stepUp.reason', { message: reason }) : ''} ${this.locked ? t('stepUp.locked') : ''}</p>
+        <p part="reason" id="reason">${reason ? t('stepUp.reason', { message: asSentence(reason, t('common.fullStop')) }) : ''}</p>
+        ${this.locked ? html`<p part="lock-notice" id="lock-notice">${t('stepUp.locked')}</p>` : nothing}
         <div part="error" class="error" role="alert" aria-live="assertive">${screen?.field ? '' : message}</div>
         ${screen?.content ?? this.renderLoading(error)}
       </div>
     </dialog>`;
+  }
+
+  /** The policy's reason in the UI language when its author translated it, else the author's default text. */
+  private reasonText(): string | undefined {
+    // The factors' answer repeats the trigger's reason: its fields win, translations only the trigger carried stay.
+    const reason = { ...this.trigger?.reason, ...this.offer?.reason };
+    return pickTranslation(reason.messages, this.context?.i18n.language ?? 'en') ?? reason.message;
   }
 
   private renderLoading(error: GuardError | undefined) {
@@ -559,7 +569,7 @@ export class GuardStepUp extends LitElement {
       <details>
         <summary>${t('totp.cantScan')}</summary>
         <p>${t('totp.secretHint')}</p>
-        <p>${t('totp.secretLabel')}: <code part="secret" class="secret">${enrolment.secret}</code></p>
+        <p class="setup-key"><span>${t('totp.secretLabel')}</span><code part="secret" class="secret">${enrolment.secret}</code></p>
         <button class="secondary" @click=${() => this.copy(enrolment.secret)}>${t(this.copied ? 'common.copied' : 'totp.copySecret')}</button>
       </details>
       <p>${t('totp.enrolConfirm')}</p>`;

@@ -74,6 +74,12 @@ export default [
     ol {
       font-family: var(--guard-font-family-mono);
     }
+    /* The label ends with its language's colon; no space after "：". */
+    .setup-key {
+      display: flex;
+      flex-wrap: wrap;
+      gap: var(--guard-spacing-xs);
+    }
     .secret {
       overflow-wrap: anywhere;
     }

@@ -4,7 +4,7 @@ import type { ApiClient } from '../../core/api-client.js';
 import { GuardError } from '../../core/errors.js';
 import { GuardErrorEvent } from '../../events/error.js';
 import { GuardFaceCaptureEvent } from '../../events/face-capture.js';
-import type { MfaTriggerData, StepUpFactor, StepUpFactors, StepUpSuccess } from '../../core/types.js';
+import type { MfaTriggerData, PolicyReason, StepUpFactor, StepUpFactors, StepUpSuccess } from '../../core/types.js';
 import { Guard, type GuardContext } from '../../guard.js';
 import { GuardI18n } from '../../i18n/i18n.js';
 import type { MetadataClient } from '../../metadata/metadata-client.js';
@@ -168,7 +168,7 @@ describe('<guard-step-up>', () => {
     it('TOTP: picks the authenticator app and types the code', async () => {
       const { context, calls } = await stubContext();
       const { element, completed } = await mount(context);
-      expect(text(element, 'reason')).to.equal('Why: Sign-in from a new country');
+      expect(text(element, 'reason')).to.equal('Why: Sign-in from a new country.');
       await chooseFactor(element, 'Authenticator app');
       expect(text(element, 'screen-title')).to.equal('Authenticator app');
       await sendKeys({ type: '123456' });
@@ -234,6 +234,17 @@ describe('<guard-step-up>', () => {
       await settle(element);
       expect(calls.at(-1)).to.deep.equal(['verifyRecoveryCode', { stateToken: 'st-1', code: 'abcd-efgh-jkmn' }]);
       expect(completed).to.have.length(1);
+    });
+
+    it('TOTP enrolment: the setup key’s label ends with the language’s own colon', async () => {
+      const { context } = await stubContext({ factors: async () => offer([{ type: 'totp', enrolled: false, enrollable: true }]) });
+      const { element } = await mount(context);
+      await chooseFactor(element, 'Authenticator app');
+      const setupKey = () => visibleStrings(deepQuery(root(element), '[part~="secret"]')!.parentElement!);
+      expect(setupKey()).to.deep.equal(['Setup key:', 'JBSWY3DPEHPK3PXP']);
+      await context.i18n.changeLanguage('zh-CN');
+      await settle(element);
+      expect(setupKey()).to.deep.equal(['设置密钥：', 'JBSWY3DPEHPK3PXP']);
     });
 
     it('TOTP enrolment: lazy QR code, the setup key for typing, verify with the enrolment id, then the recovery codes once', async () => {
@@ -507,7 +518,7 @@ describe('<guard-step-up>', () => {
       const { context } = await stubContext();
       const { element } = await mount(context, { locked: true, cancellable: true });
       const modal = () => element.isConnected && dialog(element).matches(':modal') && getComputedStyle(element).display !== 'none';
-      expect(text(element, 'reason')).to.include('Your session is paused until you verify.');
+      expect(text(element, 'lock-notice')).to.equal('Your session is paused until you verify.');
       await expectNoAxeViolations(element);
 
       element.remove();
@@ -566,6 +577,87 @@ describe('<guard-step-up>', () => {
       expect(paths).to.deep.equal(['/v1/stepup/factors', '/v1/stepup/totp/verify']);
       expect(element.isConnected).to.equal(false);
       expect(document.activeElement).to.equal(outside);
+    });
+  });
+
+  describe('the reason', () => {
+    /** Mounted with this reason in the trigger; the factors' answer repeats it without its translations, as it may. */
+    async function mountWithReason(reason: PolicyReason, lang: string, properties: Partial<GuardStepUp> = {}) {
+      const { context } = await stubContext({ factors: async () => ({ ...offer(), reason: { ruleId: reason.ruleId, message: reason.message } }) }, lang);
+      return { context, ...(await mount(context, { trigger: { ...TRIGGER, reason }, ...properties })) };
+    }
+
+    /** The reason sentence for each message, each in a dialog of its own. */
+    async function sentences(lang: string, messages: string[]): Promise<string[]> {
+      const shown: string[] = [];
+      for (const message of messages) {
+        const { element } = await mountWithReason({ ruleId: 'r', message }, lang);
+        shown.push(text(element, 'reason'));
+        element.remove();
+      }
+      return shown;
+    }
+
+    it('reads as a sentence in English whether or not its author ended it, never with two marks', async () => {
+      expect(
+        await sentences('en', ['Sign-in from a new country', 'Sign-in from a new country. ', 'New device!', 'Is this you?', 'Payment of “£500.”']),
+      ).to.deep.equal([
+        'Why: Sign-in from a new country.',
+        'Why: Sign-in from a new country.',
+        'Why: New device!',
+        'Why: Is this you?',
+        'Why: Payment of “£500.”',
+      ]);
+    });
+
+    it('ends with the ideographic full stop in Chinese and Japanese, keeping the author’s own mark', async () => {
+      expect(await sentences('zh-CN', ['从新的国家登录', '从新的国家登录。', '新设备！', '是您本人吗？', 'Sign-in from a new country.'])).to.deep.equal([
+        '原因：从新的国家登录。',
+        '原因：从新的国家登录。',
+        '原因：新设备！',
+        '原因：是您本人吗？',
+        '原因：Sign-in from a new country.',
+      ]);
+      expect(await sentences('ja', ['新しい国からのサインイン'])).to.deep.equal(['理由: 新しい国からのサインイン。']);
+    });
+
+    it('says the lock in a sentence of its own, which the dialog’s description includes', async () => {
+      const { element } = await mountWithReason(TRIGGER.reason, 'zh-TW', { locked: true });
+      expect([text(element, 'reason'), text(element, 'lock-notice')]).to.deep.equal([
+        '原因：Sign-in from a new country。',
+        '在完成驗證之前，您的工作階段已暫停。',
+      ]);
+      const description = dialog(element)
+        .getAttribute('aria-describedby')!
+        .split(' ')
+        .map((id) => root(element).getElementById(id)!.textContent!.trim());
+      expect(description).to.deep.equal([text(element, 'reason'), text(element, 'lock-notice')]);
+      await expectNoAxeViolations(element);
+      element.locked = false;
+      element.remove();
+      const { element: unlocked } = await mountWithReason(TRIGGER.reason, 'en');
+      expect([dialog(unlocked).getAttribute('aria-describedby'), root(unlocked).querySelector('[part~="lock-notice"]')]).to.deep.equal(['reason', null]);
+    });
+
+    it('is shown in the UI language when its author translated it, and follows a language change while open', async () => {
+      const reason: PolicyReason = {
+        ruleId: 'new-country',
+        message: 'Unusual sign-in',
+        // A bare `zh` names no script: it is shown in neither Chinese. `ja-JP` is Japanese.
+        messages: { en: 'Sign-in from a new country', 'zh-CN': '从新的国家登录', zh: '從新的國家登入', 'ja-JP': '新しい国からのサインイン' },
+      };
+      const { element, context } = await mountWithReason(reason, 'zh-CN', { locked: true });
+      const shown = async (lang: string) => {
+        await context.i18n.changeLanguage(lang);
+        await settle(element);
+        return text(element, 'reason');
+      };
+      expect(text(element, 'reason')).to.equal('原因：从新的国家登录。');
+      expect(root(element).querySelector('guard-factor-select')).to.not.equal(null);
+      expect(await shown('ja')).to.equal('理由: 新しい国からのサインイン。');
+      expect(await shown('zh-TW')).to.equal('原因：Unusual sign-in。');
+      expect(await shown('en')).to.equal('Why: Sign-in from a new country.');
+      expect(dialog(element).matches(':modal')).to.equal(true);
     });
   });
 

@@ -21,6 +21,8 @@ const en = {
     hide: 'Hide',
     or: 'or',
     required: 'Required',
+    // Ends a sentence whose text comes from elsewhere (a policy author's reason).
+    fullStop: '.',
   },
   login: {
     title: 'Sign in',
@@ -52,8 +54,8 @@ const en = {
     useAnother: 'Use another method',
     none: 'No verification method is available to you. Contact your administrator.',
     totp: { name: 'Authenticator app', description: 'Enter a code from an app such as Google Authenticator or 1Password.' },
-    sms: { name: 'Text message', description: 'Get a code on {{hint}}.' },
-    email: { name: 'E-mail', description: 'Get a code at {{hint}}.' },
+    sms: { name: 'Text message', description: 'Get a code on {{hint}}.', withoutHint: 'Get a code by text message.' },
+    email: { name: 'E-mail', description: 'Get a code at {{hint}}.', withoutHint: 'Get a code by e-mail.' },
     webauthn: { name: 'Passkey or security key', description: 'Use your fingerprint, face, screen lock or a security key.' },
     face: { name: 'Face', description: 'Look at your camera.' },
     recovery_code: { name: 'Recovery code', description: 'Use one of the codes you saved when you set up verification.' },
@@ -72,7 +74,7 @@ const en = {
     enrolConfirm: 'Enter the 6-digit code the app shows to finish.',
     qrAlt: 'QR code to add {{appName}} to an authenticator app',
     cantScan: 'Can’t scan the code?',
-    secretLabel: 'Setup key',
+    secretLabel: 'Setup key:',
     secretHint: 'Type this key into the app instead.',
     copySecret: 'Copy key',
   },

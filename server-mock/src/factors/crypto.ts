@@ -131,7 +131,8 @@ export function sealStoredSecret(plaintext: string, keyring: FactorKeyring, cont
  * Opens a stored secret (one in clear, from before sealing existed, is taken as it is) and has `reseal`
  * write it back sealed under the current key when it is clear or sealed under an older one, so rows move
  * to the newest key as they are read. The errors are meant for start-up: one line naming the setting to
- * fix and the key id, never key material or the secret.
+ * fix and the key id, never key material or the secret. Sealing keeps secrets from readers of the
+ * database; someone who can write it could plant a clear value, but could as well publish a key of theirs.
  */
 export async function openStoredSecret(
   stored: StoredSecret,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
@@ -17,10 +16,10 @@ import { Metrics } from './metrics.js';
 import { PolicyService } from './policy/service.js';
 import type { Storage } from './storage/types.js';
 import { DEFAULT_RETIRED_KEY_GRACE_MS, KEY_RELOAD_INTERVAL_MS, KeyStore } from './tokens/keys.js';
-import { StateTokens } from './tokens/state-token.js';
+import { loadStateTokens } from './tokens/state-token.js';
 import { SubscriptionTokens } from './tokens/subscription.js';
 import type { Clock, FactorType } from './types.js';
-import { createStepUp } from './stepup/setup.js';
+import { createStepUp, loadConfiguredFactorSecrets } from './stepup/setup.js';
 import { BROWSER_PATHS, mountBrowserPreflight, stepUpRoutes } from './http/routes/stepup.js';
 import { userRoutes } from './http/routes/users.js';
 import { loginRoutes } from './http/routes/login.js';
@@ -60,15 +59,16 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
   const apps = new Map(config.apps.map((app) => [app.id, app]));
   const cidrsByApp = new Map(config.apps.map((app) => [app.id, parseCidrs([...config.intranetCidrs, ...(app.intranetCidrs ?? [])])]));
 
+  const secrets = await loadConfiguredFactorSecrets(config, storage);
   const keys = new KeyStore(storage, clock, {
+    keyring: secrets.keyring,
     // A retired key must verify every token it signed until that token expires; subscription tokens live longest.
     retiredKeyGraceMs: Math.max(DEFAULT_RETIRED_KEY_GRACE_MS, config.subscriptionTokenMaxTtlSeconds * 1000 + KEY_RELOAD_INTERVAL_MS),
     ...(config.signingKeyMaxAgeDays ? { maxKeyAgeMs: config.signingKeyMaxAgeDays * 86_400_000 } : {}),
   });
   // Generated and persisted on first start, so every instance and restart signs with the same key.
   await keys.current();
-  const stateSecret = await storage.getOrCreateSetting('state-token-secret', randomBytes(32).toString('base64url'));
-  const stateTokens = new StateTokens(Buffer.from(stateSecret));
+  const stateTokens = await loadStateTokens({ storage, keyring: secrets.keyring });
   const mfa = new MfaService({
     storage,
     bus,
@@ -78,7 +78,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     triggerTtlMs: config.triggerTtlSeconds * 1000,
     enrolledFactors: async (appId, originalIdentity) => new Set((await stepUpParts.stepUp.enrolledTypes(appId, originalIdentity)) as FactorType[]),
   });
-  const stepUpParts = await createStepUp({ config, storage, clock, keys, publicUrl, stateTokens, mfa, logger });
+  const stepUpParts = await createStepUp({ config, storage, clock, keys, publicUrl, stateTokens, mfa, logger, secrets });
   const metrics = new Metrics();
   const policies = await PolicyService.create({ config, storage, mfa, bus, clock, logger, metrics });
 

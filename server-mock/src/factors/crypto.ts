@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import type { Storage } from '../storage/types.js';
+import type { Storage, StoredSecret } from '../storage/types.js';
 
 /**
  * Cryptography of the factors: sealing secrets at rest, hashing one-time and recovery codes, and
@@ -120,6 +120,41 @@ export function openSecret(sealed: string, keyring: FactorKeyring, context: stri
   } catch {
     throw new Error(`sealed factor secret failed authentication with key "${id}"`);
   }
+}
+
+/** `sealSecret` as a stored value: the sealed text and the id of the key that sealed it. */
+export function sealStoredSecret(plaintext: string, keyring: FactorKeyring, context: string): StoredSecret {
+  return { value: sealSecret(plaintext, keyring, context), sealedBy: keyring.current.id };
+}
+
+/**
+ * Opens a stored secret (one in clear, from before sealing existed, is taken as it is) and has `reseal`
+ * write it back sealed under the current key when it is clear or sealed under an older one, so rows move
+ * to the newest key as they are read. The errors are meant for start-up: one line naming the setting to
+ * fix and the key id, never key material or the secret. Sealing keeps secrets from readers of the
+ * database; someone who can write it could plant a clear value, but could as well publish a key of theirs.
+ */
+export async function openStoredSecret(
+  stored: StoredSecret,
+  options: { keyring: FactorKeyring; context: string; reseal: (next: StoredSecret) => Promise<void> },
+): Promise<string> {
+  const { keyring, context } = options;
+  const { sealedBy } = stored;
+  let plaintext = stored.value;
+  if (sealedBy !== null) {
+    if (![keyring.current, ...keyring.previous].some((key) => key.id === sealedBy)) {
+      throw new Error(
+        `${context} is sealed with factor key "${sealedBy}", which is not configured: list it in ${FACTOR_KEYS_ENV} / factors.keys after the current key`,
+      );
+    }
+    try {
+      plaintext = openSecret(stored.value, keyring, context);
+    } catch {
+      throw new Error(`${context} does not open with factor key "${sealedBy}": ${FACTOR_KEYS_ENV} / factors.keys holds a different key under that id`);
+    }
+  }
+  if (sealedBy !== keyring.current.id) await options.reseal(sealStoredSecret(plaintext, keyring, context));
+  return plaintext;
 }
 
 /** Compares two strings without revealing through timing where they differ. */

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import type { ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testSecrets } from '../factors/test-support/harness.js';
 import { openStorage } from '../storage/index.js';
 import type { Storage } from '../storage/types.js';
 import { KeyStore } from '../tokens/keys.js';
@@ -38,7 +39,7 @@ const servers: TestServer[] = [];
 beforeEach(async () => {
   clock = manualClock();
   storage = await openStorage({ url: ':memory:' });
-  keys = new KeyStore(storage, clock.now);
+  keys = new KeyStore(storage, clock.now, { keyring: testSecrets().keyring });
 });
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
@@ -219,7 +220,12 @@ describe('auth.verify key cache', () => {
     const { auth } = client(server.url);
     await auth.verify((await issue(server.url)).token);
     const foreignStorage = await openStorage({ url: ':memory:' });
-    const forged = await issueMfaToken({ keys: new KeyStore(foreignStorage, clock.now), issuer: server.url, clock: clock.now, claims: CLAIMS });
+    const forged = await issueMfaToken({
+      keys: new KeyStore(foreignStorage, clock.now, { keyring: testSecrets().keyring }),
+      issuer: server.url,
+      clock: clock.now,
+      claims: CLAIMS,
+    });
     await foreignStorage.close();
     clock.advance(30_000);
     const results = await Promise.all(Array.from({ length: 20 }, () => auth.verify(forged.token)));

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { MfaService } from '../events/mfa.js';
-import { FACTOR_KEYS_ENV, FACTOR_PEPPER_ENV, loadFactorSecrets } from '../factors/crypto.js';
+import { FACTOR_KEYS_ENV, FACTOR_PEPPER_ENV, loadFactorSecrets, type FactorSecrets } from '../factors/crypto.js';
 import { channelSender, outboxSender, smtpSender, webhookSmsSender, type MessageSender } from '../factors/delivery.js';
 import { FACE_DEFAULTS, FaceFactor } from '../factors/face/face.js';
 import { FaceModels } from '../factors/face/model.js';
@@ -33,8 +33,20 @@ export interface StepUpParts {
 }
 
 /**
- * Builds the factors from the config: keys (config, environment, or generated for the dev config), code
- * delivery (SMTP, SMS webhook, or the dev outbox), lockout, and the step-up service over them.
+ * The factor keys: from the environment, the config, or generated for the dev config. Loaded before
+ * anything else reads storage, since they also seal the signing keys and the state-token secret.
+ */
+export function loadConfiguredFactorSecrets(config: Config, storage: Storage): Promise<FactorSecrets & { generated: boolean }> {
+  return loadFactorSecrets({
+    keys: process.env[FACTOR_KEYS_ENV] ?? config.factors.keys,
+    pepper: process.env[FACTOR_PEPPER_ENV] ?? config.factors.pepper,
+    ...(config.dev ? { generateIn: storage } : {}),
+  });
+}
+
+/**
+ * Builds the factors from the config and its keys: code delivery (SMTP, SMS webhook, or the dev
+ * outbox), lockout, and the step-up service over them.
  */
 export async function createStepUp(options: {
   config: Config;
@@ -45,13 +57,9 @@ export async function createStepUp(options: {
   stateTokens: StateTokens;
   mfa: MfaService;
   logger: Logger;
+  secrets: FactorSecrets & { generated: boolean };
 }): Promise<StepUpParts> {
-  const { config, storage, clock, logger } = options;
-  const secrets = await loadFactorSecrets({
-    keys: process.env[FACTOR_KEYS_ENV] ?? config.factors.keys,
-    pepper: process.env[FACTOR_PEPPER_ENV] ?? config.factors.pepper,
-    ...(config.dev ? { generateIn: storage } : {}),
-  });
+  const { config, storage, clock, logger, secrets } = options;
   const outbox = config.dev ? outboxSender({ clock }) : null;
   const smtp = config.factors.smtp
     ? smtpSender({

@@ -44,6 +44,7 @@ import type {
   PublishMfaEventInput,
   RecoveryCodeRecord,
   Storage,
+  StoredSecret,
   TriggerRecord,
   UserRecord,
   UserStatusRecord,
@@ -254,14 +255,31 @@ export class KyselyStorage implements Storage {
     await this.db.updateTable('signing_keys').set({ retired_at: retiredAt }).where('kid', '=', kid).where('retired_at', 'is', null).execute();
   }
 
+  async replaceKeySecret(kid: string, expected: string, next: StoredSecret): Promise<void> {
+    await this.db
+      .updateTable('signing_keys')
+      .set({ private_jwk: next.value, sealed_by: next.sealedBy })
+      .where('kid', '=', kid)
+      .where('private_jwk', '=', expected)
+      .execute();
+  }
+
   async getOrCreateSetting(name: string, value: string): Promise<string> {
+    return (await this.getOrCreateSecretSetting(name, { value, sealedBy: null })).value;
+  }
+
+  async getOrCreateSecretSetting(name: string, secret: StoredSecret): Promise<StoredSecret> {
     await this.db
       .insertInto('settings')
-      .values({ name, value })
+      .values({ name, value: secret.value, sealed_by: secret.sealedBy })
       .onConflict((conflict) => conflict.column('name').doNothing())
       .execute();
-    const row = await this.db.selectFrom('settings').select('value').where('name', '=', name).executeTakeFirstOrThrow();
-    return row.value;
+    const row = await this.db.selectFrom('settings').select(['value', 'sealed_by']).where('name', '=', name).executeTakeFirstOrThrow();
+    return { value: row.value, sealedBy: row.sealed_by };
+  }
+
+  async replaceSecretSetting(name: string, expected: string, next: StoredSecret): Promise<void> {
+    await this.db.updateTable('settings').set({ value: next.value, sealed_by: next.sealedBy }).where('name', '=', name).where('value', '=', expected).execute();
   }
 
   async insertFactorEnrolment(enrolment: FactorEnrolmentRecord): Promise<void> {

@@ -20,6 +20,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute(),
     },
     '0005_webauthn': { up: (db) => createWebAuthnTables(db) },
+    '0006_sealed_secrets': { up: (db) => addSealedByColumns(db) },
   };
 }
 
@@ -291,6 +292,20 @@ async function createWebAuthnTables(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (column) => column.notNull())
     .execute();
   await db.schema.createIndex('webauthn_challenges_expiry').on('webauthn_challenges').column('expires_at').execute();
+}
+
+/**
+ * Signing keys and the state-token secret become sealed with the factor keys. The migration only adds
+ * the column saying which key sealed a row; the rows it finds keep null there, meaning "clear", and the
+ * first start that has the keys seals them (`KeyStore`, `loadStateTokens`). It cannot seal them itself:
+ * migrations run before the keys are known (`openStorage` is given none, and an operator must be able to
+ * migrate without them), and the dev config keeps its generated keys in this very database. That start-up
+ * path is needed anyway: after a factor-key rotation it re-seals rows under the new key the same way.
+ */
+async function addSealedByColumns(db: Kysely<any>): Promise<void> {
+  for (const table of ['signing_keys', 'settings']) {
+    await db.schema.alterTable(table).addColumn('sealed_by', 'text').execute();
+  }
 }
 
 /**

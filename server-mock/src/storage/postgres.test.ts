@@ -64,7 +64,14 @@ function postgresSuite(url: string): void {
         await client.connect();
         const { rows } = await client.query(`select name from "${schema}".camfa_migration`);
         await client.end();
-        expect(rows.map((row) => row.name)).toEqual(['0001_initial', '0002_factors', '0003_users', '0004_trusted_device', '0005_webauthn']);
+        expect(rows.map((row) => row.name)).toEqual([
+          '0001_initial',
+          '0002_factors',
+          '0003_users',
+          '0004_trusted_device',
+          '0005_webauthn',
+          '0006_sealed_secrets',
+        ]);
       } finally {
         await Promise.all(instances.map((storage) => storage.close()));
       }

@@ -191,7 +191,8 @@ export function keyToRow(key: KeyRecord): Insertable<SigningKeyTable> {
   return {
     kid: key.kid,
     alg: key.alg,
-    private_jwk: key.privateJwk,
+    private_jwk: key.privateJwk.value,
+    sealed_by: key.privateJwk.sealedBy,
     public_jwk: key.publicJwk,
     created_at: key.createdAt,
     retired_at: key.retiredAt,
@@ -202,7 +203,7 @@ export function keyFromRow(row: Selectable<SigningKeyTable>): KeyRecord {
   return {
     kid: row.kid,
     alg: row.alg,
-    privateJwk: row.private_jwk,
+    privateJwk: { value: row.private_jwk, sealedBy: row.sealed_by },
     publicJwk: row.public_jwk,
     createdAt: millis(row.created_at),
     retiredAt: optionalMillis(row.retired_at),

@@ -100,6 +100,8 @@ export interface SigningKeyTable {
   kid: string;
   alg: string;
   private_jwk: string;
+  /** Id of the factor key that sealed `private_jwk`; null: clear (before migration 0006). */
+  sealed_by: string | null;
   public_jwk: string;
   created_at: Millis;
   retired_at: Millis | null;
@@ -108,6 +110,8 @@ export interface SigningKeyTable {
 export interface SettingTable {
   name: string;
   value: string;
+  /** Id of the factor key that sealed `value`; null for settings kept in clear. */
+  sealed_by: string | null;
 }
 
 export interface FactorEnrolmentTable {

@@ -98,7 +98,7 @@ function key(kid: string, createdAt: number): KeyRecord {
   return {
     kid,
     alg: 'ES256',
-    privateJwk: JSON.stringify({ kty: 'EC', kid, d: 'secret' }),
+    privateJwk: { value: `v1.fk1.sealed-${kid}`, sealedBy: 'fk1' },
     publicJwk: JSON.stringify({ kty: 'EC', kid }),
     createdAt,
     retiredAt: null,
@@ -678,6 +678,18 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
         expect(await storage.listKeys()).toEqual([{ ...key('k1', NOW), retiredAt: NOW + 10 }, key('k2', NOW + 1)]);
         await expect(storage.insertKey(key('k1', NOW))).rejects.toThrow();
       });
+
+      it('keeps a clear private key as clear, and replaces it only while it is still the expected value', async () => {
+        const clear = { ...key('k1', NOW), privateJwk: { value: '{"d":"clear"}', sealedBy: null } };
+        await storage.insertKey(clear);
+        await storage.insertKey(key('k2', NOW + 1));
+        expect((await storage.listKeys())[0]).toEqual(clear);
+        const sealed = { value: 'v1.fk1.sealed', sealedBy: 'fk1' };
+        // Two instances re-seal at once: the first write wins, the second finds the value changed.
+        await storage.replaceKeySecret('k1', '{"d":"clear"}', sealed);
+        await storage.replaceKeySecret('k1', '{"d":"clear"}', { value: 'v1.fk2.late', sealedBy: 'fk2' });
+        expect(await storage.listKeys()).toEqual([{ ...clear, privateJwk: sealed }, key('k2', NOW + 1)]);
+      });
     });
 
     describe('settings', () => {
@@ -691,6 +703,28 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
         const values = await Promise.all(Array.from({ length: 10 }, (_, index) => storage.getOrCreateSetting('race', `v${index}`)));
         expect(new Set(values).size).toBe(1);
         expect(await storage.getOrCreateSetting('race', 'late')).toBe(values[0]);
+      });
+
+      it('keeps a secret setting with how it is sealed; a plain setting reads as clear', async () => {
+        const sealed = { value: 'v1.fk1.first', sealedBy: 'fk1' };
+        expect(await storage.getOrCreateSecretSetting('secret', sealed)).toEqual(sealed);
+        expect(await storage.getOrCreateSecretSetting('secret', { value: 'v1.fk1.second', sealedBy: 'fk1' })).toEqual(sealed);
+        await storage.getOrCreateSetting('plain', 'clear');
+        expect(await storage.getOrCreateSecretSetting('plain', sealed)).toEqual({ value: 'clear', sealedBy: null });
+        const winners = await Promise.all(
+          Array.from({ length: 5 }, (_, index) => storage.getOrCreateSecretSetting('race', { value: `v${index}`, sealedBy: 'fk1' })),
+        );
+        expect(new Set(winners.map((winner) => winner.value)).size).toBe(1);
+      });
+
+      it('replaces a secret setting only while it is still the expected value', async () => {
+        await storage.getOrCreateSetting('secret', 'clear');
+        const sealed = { value: 'v1.fk1.sealed', sealedBy: 'fk1' };
+        await storage.replaceSecretSetting('secret', 'clear', sealed);
+        await storage.replaceSecretSetting('secret', 'clear', { value: 'v1.fk2.late', sealedBy: 'fk2' });
+        await storage.replaceSecretSetting('absent', 'clear', sealed);
+        expect(await storage.getOrCreateSecretSetting('secret', { value: 'new', sealedBy: null })).toEqual(sealed);
+        expect(await storage.getOrCreateSetting('absent', 'none')).toBe('none');
       });
     });
 

@@ -46,9 +46,15 @@ export interface Storage extends FactorStorage, UserStorage, WebAuthnStorage {
   listKeys(): Promise<KeyRecord[]>;
   insertKey(key: KeyRecord): Promise<void>;
   retireKey(kid: string, retiredAt: number): Promise<void>;
+  /** Replaces the key's private JWK only while it is still `expected` (compare-and-set: racing re-sealers agree). */
+  replaceKeySecret(kid: string, expected: string, next: StoredSecret): Promise<void>;
 
   /** Returns the stored value, or stores `value` and returns it when none exists (first writer wins across instances). */
   getOrCreateSetting(name: string, value: string): Promise<string>;
+  /** `getOrCreateSetting` for a secret: returns the stored one with how it is sealed, or stores `secret`. */
+  getOrCreateSecretSetting(name: string, secret: StoredSecret): Promise<StoredSecret>;
+  /** Replaces a secret setting only while its value is still `expected` (compare-and-set). */
+  replaceSecretSetting(name: string, expected: string, next: StoredSecret): Promise<void>;
 }
 
 export type FilterOp = 'eq' | 'ne' | 'in' | 'nin' | 'gt' | 'gte' | 'lt' | 'lte' | 'exists' | 'missing';
@@ -148,11 +154,20 @@ export interface WorkflowVersionRecord {
   createdAt: number;
 }
 
+/**
+ * A secret as stored: `value` sealed (`sealSecret`) under the factor key `sealedBy`, or in clear when
+ * `sealedBy` is null (rows written before migration 0006, sealed by the first start that has the keys).
+ */
+export interface StoredSecret {
+  value: string;
+  sealedBy: string | null;
+}
+
 export interface KeyRecord {
   kid: string;
   alg: string;
-  /** JWK JSON of the private key. */
-  privateJwk: string;
+  /** JWK JSON of the private key, sealed with the context `signing-key:<kid>`. */
+  privateJwk: StoredSecret;
   publicJwk: string;
   createdAt: number;
   retiredAt: number | null;

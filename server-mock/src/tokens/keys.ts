@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
-import type { Storage } from '../storage/types.js';
+import { openStoredSecret, sealStoredSecret, type FactorKeyring } from '../factors/crypto.js';
+import type { KeyRecord, Storage } from '../storage/types.js';
 import type { Clock } from '../types.js';
 
 export const SIGNING_ALG = 'ES256';
@@ -26,6 +27,8 @@ export interface SigningKey {
 }
 
 export interface KeyStoreOptions {
+  /** Seals the private keys at rest (the factor keys): a database reader cannot sign tokens. */
+  keyring: FactorKeyring;
   /**
    * How long a retired key stays in the JWKS: at least the longest lifetime of a token it may have
    * signed (raise it when subscription tokens may live longer than an hour). Default 1 h 1 min;
@@ -40,6 +43,7 @@ export interface KeyStoreOptions {
  * The backend's signing keys (ES256), generated on first start and persisted in storage so tokens
  * survive a restart and every instance publishes the same JWKS. A rotation makes a new key current and
  * retires the old one, which stays published for `retiredKeyGraceMs` so tokens it signed still verify.
+ * Private keys are sealed with the factor keys, bound to their kid; see {@link signingKeySealContext}.
  */
 export class KeyStore {
   private signing?: Promise<SigningKey>;
@@ -47,17 +51,19 @@ export class KeyStore {
   private reloadAt = 0;
   private readonly retiredKeyGraceMs: number;
   private readonly maxKeyAgeMs: number;
+  private readonly keyring: FactorKeyring;
 
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
-    options: KeyStoreOptions = {},
+    options: KeyStoreOptions,
   ) {
-    const { retiredKeyGraceMs = DEFAULT_RETIRED_KEY_GRACE_MS, maxKeyAgeMs = Infinity } = options;
+    const { retiredKeyGraceMs = DEFAULT_RETIRED_KEY_GRACE_MS, maxKeyAgeMs = Infinity, keyring } = options;
     if (!(retiredKeyGraceMs >= MIN_RETIRED_KEY_GRACE_MS)) throw new RangeError(`retiredKeyGraceMs must be at least ${MIN_RETIRED_KEY_GRACE_MS} ms`);
     if (!(maxKeyAgeMs >= MIN_KEY_AGE_MS)) throw new RangeError(`maxKeyAgeMs must be at least ${MIN_KEY_AGE_MS} ms`);
     this.retiredKeyGraceMs = retiredKeyGraceMs;
     this.maxKeyAgeMs = maxKeyAgeMs;
+    this.keyring = keyring;
   }
 
   /** The newest active key; created when there is none, replaced when older than `maxKeyAgeMs`. */
@@ -103,13 +109,26 @@ export class KeyStore {
   }
 
   private async loadOrRotate(): Promise<SigningKey> {
-    const newest = (await this.storage.listKeys())
+    const rows = await this.storage.listKeys();
+    const newest = rows
       .filter((key) => key.retiredAt === null && key.alg === SIGNING_ALG)
       // Ties broken by kid so every instance picks the same key.
       .sort((a, b) => b.createdAt - a.createdAt || (a.kid < b.kid ? 1 : -1))[0];
+    // Retired keys too move to the current factor key (or get sealed, when clear), so that after a
+    // factor-key rotation one start is enough before the old factor key can leave the ring.
+    for (const row of rows) if (row !== newest && row.privateJwk.sealedBy !== this.keyring.current.id) await this.openPrivateJwk(row);
     if (!newest) return this.create();
     if (this.clock() >= newest.createdAt + this.maxKeyAgeMs) return this.createAndRetireOthers();
-    return { kid: newest.kid, privateKey: (await importJWK(JSON.parse(newest.privateJwk) as JWK, SIGNING_ALG)) as CryptoKey, createdAt: newest.createdAt };
+    const jwk = JSON.parse(await this.openPrivateJwk(newest)) as JWK;
+    return { kid: newest.kid, privateKey: (await importJWK(jwk, SIGNING_ALG)) as CryptoKey, createdAt: newest.createdAt };
+  }
+
+  private openPrivateJwk(row: KeyRecord): Promise<string> {
+    return openStoredSecret(row.privateJwk, {
+      keyring: this.keyring,
+      context: signingKeySealContext(row.kid),
+      reseal: (next) => this.storage.replaceKeySecret(row.kid, row.privateJwk.value, next),
+    });
   }
 
   private async createAndRetireOthers(): Promise<SigningKey> {
@@ -128,13 +147,18 @@ export class KeyStore {
     await this.storage.insertKey({
       kid,
       alg: SIGNING_ALG,
-      privateJwk: JSON.stringify(await exportJWK(privateKey)),
+      privateJwk: sealStoredSecret(JSON.stringify(await exportJWK(privateKey)), this.keyring, signingKeySealContext(kid)),
       publicJwk: JSON.stringify(await exportJWK(publicKey)),
       createdAt,
       retiredAt: null,
     });
     return { kid, privateKey, createdAt };
   }
+}
+
+/** Associated data of a sealed private key: a sealed key copied into another row no longer opens. */
+export function signingKeySealContext(kid: string): string {
+  return `signing-key:${kid}`;
 }
 
 /** Only the public members of an EC or OKP key: a private `d` can never reach a JWKS or a verifier. */

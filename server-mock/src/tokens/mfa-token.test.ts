@@ -2,8 +2,10 @@ import { createHmac, createPublicKey } from 'node:crypto';
 import { CompactSign, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStorage } from '../storage/index.js';
-import type { Storage } from '../storage/types.js';
-import { DEFAULT_RETIRED_KEY_GRACE_MS, KEY_RELOAD_INTERVAL_MS, KeyStore } from './keys.js';
+import type { KeyRecord, Storage } from '../storage/types.js';
+import { openSecret } from '../factors/crypto.js';
+import { rejection, testSecrets } from '../factors/test-support/harness.js';
+import { DEFAULT_RETIRED_KEY_GRACE_MS, KEY_RELOAD_INTERVAL_MS, KeyStore, signingKeySealContext } from './keys.js';
 import {
   exchangeMfaToken,
   issueMfaToken,
@@ -33,11 +35,15 @@ let storage: Storage;
 let now: number;
 const clock = () => now;
 let keys: KeyStore;
+const { keyring } = testSecrets();
+
+/** The private JWK a key row holds, opened with the test keyring. */
+const privateJwkOf = (row: KeyRecord) => JSON.parse(openSecret(row.privateJwk.value, keyring, signingKeySealContext(row.kid))) as JWK;
 
 beforeEach(async () => {
   now = START;
   storage = await openStorage({ url: ':memory:' });
-  keys = new KeyStore(storage, clock);
+  keys = new KeyStore(storage, clock, { keyring });
 });
 afterEach(() => storage.close());
 
@@ -159,7 +165,7 @@ describe('issue and verify', () => {
   it('uses only a published P-256 signing key, and only its public members', async () => {
     const { token } = await issue();
     const published = await ourPublicJwk();
-    const privateJwk = JSON.parse((await storage.listKeys())[0]!.privateJwk) as JWK;
+    const privateJwk = privateJwkOf((await storage.listKeys())[0]!);
     // A JWKS that wrongly carries `d` still yields a verifying (public) key rather than a throw.
     expect(await verify(token, { keys: { keys: [{ ...privateJwk, kid: published.kid }] } })).toMatchObject({ verified: true });
     for (const misfit of [{ use: 'enc' }, { alg: 'ES384' }, { crv: 'P-384' }, { kty: 'OKP' }]) {
@@ -374,13 +380,13 @@ describe('KeyStore', () => {
     expect(Object.keys(jwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
     expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: (await keys.current()).kid });
     expect(JSON.stringify(await keys.jwks())).not.toContain('"d"');
-    // The storage row does hold the private key: the filtering above is what keeps it out.
-    expect(JSON.parse((await storage.listKeys())[0]!.privateJwk)).toHaveProperty('d');
+    // The storage row does hold the private key (sealed): the filtering above is what keeps it out.
+    expect(privateJwkOf((await storage.listKeys())[0]!)).toHaveProperty('d');
   });
 
   it('survives a restart: a second KeyStore over the same storage signs with the same key', async () => {
     const { token } = await issue();
-    const restarted = new KeyStore(storage, clock);
+    const restarted = new KeyStore(storage, clock, { keyring });
     expect((await restarted.current()).kid).toBe((await keys.current()).kid);
     expect(await verify(token, { keys: restarted })).toMatchObject({ verified: true });
     expect(await storage.listKeys()).toHaveLength(1);
@@ -416,10 +422,10 @@ describe('KeyStore', () => {
   });
 
   it('rotation reaches another instance within the reload interval, and a restarted one at once', async () => {
-    const peer = new KeyStore(storage, clock);
+    const peer = new KeyStore(storage, clock, { keyring });
     const oldKid = (await peer.current()).kid;
     const { kid } = await keys.rotate();
-    expect((await new KeyStore(storage, clock).current()).kid).toBe(kid);
+    expect((await new KeyStore(storage, clock, { keyring }).current()).kid).toBe(kid);
     expect((await peer.current()).kid).toBe(oldKid);
     advance(KEY_RELOAD_INTERVAL_MS);
     expect((await peer.current()).kid).toBe(kid);
@@ -427,7 +433,7 @@ describe('KeyStore', () => {
 
   it('rotates lazily once the current key is older than maxKeyAgeMs', async () => {
     const day = 24 * 60 * 60 * 1000;
-    const store = new KeyStore(storage, clock, { maxKeyAgeMs: day });
+    const store = new KeyStore(storage, clock, { keyring, maxKeyAgeMs: day });
     const first = await store.current();
     advance(day - 1);
     expect((await store.current()).kid).toBe(first.kid);
@@ -446,7 +452,89 @@ describe('KeyStore', () => {
   });
 
   it('refuses a grace shorter than an hour and a key age under an hour', () => {
-    expect(() => new KeyStore(storage, clock, { retiredKeyGraceMs: 5 * 60 * 1000 })).toThrow(RangeError);
-    expect(() => new KeyStore(storage, clock, { maxKeyAgeMs: 60 * 1000 })).toThrow(RangeError);
+    expect(() => new KeyStore(storage, clock, { keyring, retiredKeyGraceMs: 5 * 60 * 1000 })).toThrow(RangeError);
+    expect(() => new KeyStore(storage, clock, { keyring, maxKeyAgeMs: 60 * 1000 })).toThrow(RangeError);
+  });
+});
+
+describe('KeyStore: private keys sealed at rest', () => {
+  const k2 = { id: 'k2', key: testSecrets().keyring.current.key };
+
+  it('stores the private key sealed with the current factor key, bound to its kid', async () => {
+    const { kid } = await keys.current();
+    const [row] = await storage.listKeys();
+    const { d } = privateJwkOf(row!);
+    expect(row!.privateJwk.sealedBy).toBe('k1');
+    expect(row!.privateJwk.value).not.toContain(d);
+    expect(row!.privateJwk.value).not.toContain('"d"');
+    expect(() => openSecret(row!.privateJwk.value, keyring, signingKeySealContext(`${kid}x`))).toThrow();
+  });
+
+  it('refuses a sealed key copied from another row', async () => {
+    const { kid: retired } = await keys.current();
+    const { kid: current } = await keys.rotate();
+    const rows = await storage.listKeys();
+    const sealedOf = (kid: string) => rows.find((row) => row.kid === kid)!.privateJwk;
+    await storage.replaceKeySecret(current, sealedOf(current).value, sealedOf(retired));
+    await expect(new KeyStore(storage, clock, { keyring }).current()).rejects.toThrow(`signing-key:${current} does not open with factor key "k1"`);
+  });
+
+  it('seals a clear key from before sealing existed and keeps signing with it', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const clear = JSON.stringify(await exportJWK(privateKey));
+    await storage.insertKey({
+      kid: 'legacy',
+      alg: 'ES256',
+      privateJwk: { value: clear, sealedBy: null },
+      publicJwk: JSON.stringify(await exportJWK(publicKey)),
+      createdAt: now,
+      retiredAt: null,
+    });
+    const { token } = await issue();
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toMatchObject({ kid: 'legacy' });
+    expect(await verify(token)).toMatchObject({ verified: true });
+    const [row] = await storage.listKeys();
+    expect(row!.privateJwk.sealedBy).toBe('k1');
+    expect(privateJwkOf(row!)).toEqual(JSON.parse(clear));
+  });
+
+  it('factor-key rotation: rows sealed with the older key still open and move to the newer one, retired ones too', async () => {
+    const { kid: retired } = await keys.current();
+    const { kid } = await keys.rotate();
+    const rotated = { current: k2, previous: [keyring.current] };
+    expect((await new KeyStore(storage, clock, { keyring: rotated }).current()).kid).toBe(kid);
+    const rows = await storage.listKeys();
+    expect(rows.map((row) => [row.kid, row.privateJwk.sealedBy])).toEqual(
+      expect.arrayContaining([
+        [retired, 'k2'],
+        [kid, 'k2'],
+      ]),
+    );
+    // Once re-sealed, the older factor key can leave the ring.
+    const { token } = await issueMfaToken({
+      keys: new KeyStore(storage, clock, { keyring: { current: k2, previous: [] } }),
+      issuer: ISSUER,
+      clock,
+      claims: CLAIMS,
+    });
+    expect(await verify(token)).toMatchObject({ verified: true });
+  });
+
+  it('without the factor key that sealed it: a one-line error naming the setting, no key material', async () => {
+    await keys.current();
+    const error = await rejection(new KeyStore(storage, clock, { keyring: { current: k2, previous: [] } }).current());
+    expect(error.message).toMatch(/^signing-key:\S+ is sealed with factor key "k1", which is not configured: list it in CAMFA_FACTOR_KEYS \/ factors.keys/);
+    expect(error.message).not.toContain('\n');
+    const { d } = privateJwkOf((await storage.listKeys())[0]!);
+    for (const secret of [d!, keyring.current.key.toString('base64'), k2.key.toString('base64')]) expect(error.message).not.toContain(secret);
+  });
+
+  it('two instances creating the first key at once: each verifies what the other signed', async () => {
+    const peer = new KeyStore(storage, clock, { keyring });
+    await Promise.all([keys.current(), peer.current()]);
+    const mine = await issue();
+    const theirs = await issueMfaToken({ keys: peer, issuer: ISSUER, clock, claims: CLAIMS });
+    expect(await verify(theirs.token)).toMatchObject({ verified: true });
+    expect(await verify(mine.token, { keys: peer })).toMatchObject({ verified: true });
   });
 });

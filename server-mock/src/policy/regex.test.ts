@@ -17,10 +17,16 @@ function workflow(when: string): Workflow {
   return result.workflow;
 }
 
-function timedJudge(compiled: Workflow, event: Record<string, unknown>) {
-  const started = performance.now();
-  const decision = judge(compiled, { event: { id: 'e1', appId: 'shop', originalIdentity: 'alice', ...event }, stats: {}, now: NOW });
-  return { decision, ms: performance.now() - started };
+/** The decision, and the fastest of `runs` evaluations: the minimum is what the code costs, the rest is a busy machine. */
+function timedJudge(compiled: Workflow, event: Record<string, unknown>, runs = 1) {
+  let ms = Infinity;
+  let decision = judge(compiled, { event: { id: 'e0', appId: 'shop', originalIdentity: 'alice' }, stats: {}, now: NOW });
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    decision = judge(compiled, { event: { id: 'e1', appId: 'shop', originalIdentity: 'alice', ...event }, stats: {}, now: NOW });
+    ms = Math.min(ms, performance.now() - started);
+  }
+  return { decision, ms };
 }
 
 describe('matches() runs on RE2', () => {
@@ -28,7 +34,7 @@ describe('matches() runs on RE2', () => {
     const compiled = workflow(`event.ua.matches("${CATASTROPHIC}")`);
     // 26 first: a backtracking engine takes about a second there, so a regression fails instead of hanging.
     for (const length of [26, 1024, REGEX_LIMITS.inputLength - 1]) {
-      const { decision, ms } = timedJudge(compiled, { ua: `${'a'.repeat(length)}!` });
+      const { decision, ms } = timedJudge(compiled, { ua: `${'a'.repeat(length)}!` }, 3);
       // A backtracking engine needs about 2^length steps here: it would not return before the heat death.
       expect(ms).toBeLessThan(50);
       expect(decision.hit).toBe(false);

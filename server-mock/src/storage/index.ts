@@ -140,7 +140,9 @@ async function prepareDatabase(url: string, schema: string | undefined): Promise
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`cannot connect: ${(error as Error).message}`, { cause: error });
+    // pg's own wording for its timeout ("timeout expired") does not say what waited.
+    const reason = (error as Error).message === 'timeout expired' ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s` : (error as Error).message;
+    throw new Error(`cannot connect: ${reason}`, { cause: error });
   }
   try {
     if (schema !== undefined) await createSchema(client, schema);

@@ -114,6 +114,11 @@ describe('camfa-guard serve refusing to start', { timeout: 60_000 }, () => {
     ['invalid YAML', () => serve(write('broken.yaml', 'apps: [\n')), /broken\.yaml: not valid YAML/],
     ['an invalid field', () => serve(config({ apps: [{ ...APP, secret: 'short' }] })), /apps\.0\.secret: must be at least 32 characters/],
     ['an invalid environment variable', () => serve(config(), { CAMFA_REDIS_PREFIX: 'a b' }), /environment: CAMFA_REDIS_PREFIX: letters, digits/],
+    [
+      'an invalid PORT',
+      () => cli(['serve', '--config', config(), '--data', join(dir, 'refusals')], { PORT: 'eighty' }),
+      /environment: PORT: must be a port number \(0-65535\), not "eighty"/,
+    ],
     ['missing factor keys', () => serve(config({ factors: {} })), /factor keys are not configured: set CAMFA_FACTOR_KEYS and CAMFA_FACTOR_PEPPER/],
     [
       'a shared store without a publicUrl',

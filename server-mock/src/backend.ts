@@ -68,6 +68,13 @@ function requireSharedIssuer(config: Config, deployment: Deployment, source: str
   ]);
 }
 
+function portFromEnvironment(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('environment', [`PORT: must be a port number (0-65535), not "${value}"`]);
+  return port;
+}
+
 /** A store's address for messages: scheme, host and database, never the credentials. */
 function describeUrl(url: string): string {
   try {
@@ -119,7 +126,7 @@ function geoProvider(config: Config, override: StartBackendOptions['geo']): GeoP
 
 /** Starts the reference backend on a port: what `camfa-guard serve` and tests use. */
 export async function startBackend(options: StartBackendOptions = {}): Promise<RunningBackend> {
-  const requestedPort = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 8787);
+  const requestedPort = options.port ?? portFromEnvironment(process.env.PORT) ?? 8787;
   const dataDir = resolve(options.dataDir ?? '.data');
   const { config, source, devConfigFile } = resolveConfig(options, dataDir, requestedPort);
   const logger = createLogger(options.logLevel ?? config.log.level, options.logDestination);

@@ -143,7 +143,8 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<R
 
   // Whatever opened is closed again if a later step refuses to start, so a refusal never leaves the process hanging.
   const opened: { close(): Promise<void> }[] = [];
-  const closeOpened = () => Promise.all(opened.splice(0).map((part) => part.close()));
+  // allSettled: a part failing to close must not hide why the start failed.
+  const closeOpened = () => Promise.allSettled(opened.splice(0).map((part) => part.close()));
   try {
     const storageDir = config.dataDir ? resolve(config.dataDir) : dataDir;
     const storage = await opening(

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { ConfigError } from './src/config/load.js';
+import { inspect, parseArgs } from 'node:util';
 import { startBackend } from './src/backend.js';
 import { formatExplanation, parseWorkflow } from './src/policy/engine.js';
 import { evaluateWorkflow } from './src/policy/service.js';
@@ -13,19 +12,24 @@ import { uebaEventInputSchema } from './src/ueba/schema.js';
 const USAGE = `camfa-guard — continuous adaptive step-up MFA, reference backend
 
 Usage:
-  camfa-guard serve [--port N] [--data DIR] [--config FILE]
+  camfa-guard serve [--port N] [--data DIR] [--config FILE] [--verbose]
   camfa-guard policy validate FILE...
   camfa-guard policy simulate FILE --event EVENT.json [--history EVENTS.json] [--app ID] [--intranet CIDR]...
 
   serve      Start the backend. Without --config a dev config with a demo app is written to DIR and printed.
+             A refusal to start is one line naming the field or the fix; --verbose adds the stack.
   validate   Check workflow documents (YAML or JSON); errors name the document, node and field.
   simulate   Judge one event (EVENT.json, the fields of meta.ueba.capture) against a workflow, with an
              optional history (a JSON array of events, oldest first, each with an optional "ageSeconds"),
              and print the decision and why. Nothing is stored.`;
 
 async function serve(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' } } });
-  const backend = await startBackend({ port: values.port ? Number(values.port) : undefined, dataDir: values.data, config: values.config });
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, data: { type: 'string' }, config: { type: 'string' }, verbose: { type: 'boolean' } },
+  });
+  if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) throw new UsageError(`--port must be a port number, not "${values.port}"`);
+  const backend = await startBackend({ port: values.port === undefined ? undefined : Number(values.port), dataDir: values.data, config: values.config });
   if (backend.devConfigFile) {
     const app = backend.config.apps[0]!;
     process.stdout.write(
@@ -114,18 +118,20 @@ async function main(argv: string[]): Promise<number> {
   return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
 }
 
+/** The command line itself is wrong (exit 2), as opposed to a refusal to start or a failed command (exit 1). */
+const isUsageError = (error: unknown) => error instanceof UsageError || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
+
 main(process.argv.slice(2)).then(
   (code) => {
     // serve keeps running; the other commands end here.
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError) {
-      process.stderr.write(`camfa-guard: ${error.message}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`camfa-guard: ${(error as Error).stack ?? String(error)}\n`);
-      process.exitCode = 1;
-    }
+    // An operator needs the field or the fix, not a stack trace: one line, unless asked for more.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`camfa-guard: ${message.trim().replace(/\s*\n\s*/g, ' ')}\n`);
+    // inspect() also shows the causes: the driver's own error behind "cannot connect".
+    if (process.argv.includes('--verbose')) process.stderr.write(`${inspect(error)}\n`);
+    process.exitCode = isUsageError(error) ? 2 : 1;
   },
 );

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
 
+/** A refused config, as one line: where it came from (a file, or `environment`), then every problem with its field. */
 export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`Invalid config ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`${file}: ${problems.join('; ')}`);
     this.name = 'ConfigError';
   }
 }

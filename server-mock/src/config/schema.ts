@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
+import { POSTGRES_SCHEMA_NAME } from '../storage/dialect.js';
 import { FACTOR_TYPES } from '../types.js';
 
 const cidr = z.string().refine((value) => {
@@ -18,6 +19,14 @@ const origin = z.string().refine((value) => {
     return false;
   }
 }, 'must be an origin such as https://app.example.com (scheme, host, optional port; no path)');
+
+/** Spliced into `search_path` and `create schema`, so only names that need no quoting. */
+export const databaseSchemaName = z.string().regex(POSTGRES_SCHEMA_NAME, 'lowercase letters, digits and _, not starting with a digit, at most 63');
+
+/** Becomes part of a Redis channel name; `:` lets deployments nest (`acme:staging`). */
+export const redisPrefixName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, _ . : and -, at most 64');
+
+export const DEFAULT_REDIS_PREFIX = 'camfa-guard';
 
 export const appSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64'),
@@ -50,14 +59,21 @@ export const appSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  /** Public base URL of this backend: the `host` in trigger data and the `iss` of its tokens. */
+  /**
+   * Public base URL of this backend: the `host` in trigger data and the `iss` of its tokens. Required with
+   * PostgreSQL or Redis: instances behind one load balancer must accept each other's tokens.
+   */
   publicUrl: z.url().optional(),
   port: z.number().int().min(0).max(65535).optional(),
   dataDir: z.string().optional(),
   /** postgres://… for PostgreSQL; absent: the SQLite file in dataDir. `DATABASE_URL` overrides. */
   databaseUrl: z.string().optional(),
+  /** PostgreSQL schema of this deployment (created if needed); absent: the connection's default. `CAMFA_DATABASE_SCHEMA` overrides. */
+  databaseSchema: databaseSchemaName.optional(),
   /** Redis for pub/sub across instances. `REDIS_URL` overrides. */
   redisUrl: z.string().optional(),
+  /** Namespace of this deployment's Redis channel: deployments sharing a Redis need different ones. `CAMFA_REDIS_PREFIX` overrides. */
+  redisPrefix: redisPrefixName.default(DEFAULT_REDIS_PREFIX),
   /** Bearer token for global admin endpoints (global workflows). 32+ characters. */
   adminToken: z.string().min(32, 'must be at least 32 characters').optional(),
   /** What SDK clients configured from this file do when the backend cannot be reached. */

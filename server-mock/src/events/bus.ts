@@ -41,18 +41,37 @@ export function memoryBus(): EventBus {
   };
 }
 
-const CHANNEL = 'camfa-guard:events';
+export interface RedisBusOptions {
+  url: string;
+  /**
+   * Namespace of the channel (`<prefix>:events`). Pub/sub channels are global to a Redis server (database
+   * numbers do not separate them), so deployments sharing one must use different prefixes.
+   */
+  prefix: string;
+  /** Reports connection and message errors once connected; ioredis reconnects by itself. */
+  onError: (error: Error) => void;
+}
+
+/** ioredis bounds only the TCP handshake; a server that accepts and never answers would hang the start. */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * Several instances: every message goes through Redis pub/sub, including back to its own publisher,
  * so all instances deliver in the same way.
  */
-export async function redisBus(url: string, onError: (error: Error) => void): Promise<EventBus> {
+export async function redisBus({ url, prefix, onError }: RedisBusOptions): Promise<EventBus> {
+  const channel = `${prefix}:events`;
   const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   const subscriber = new Redis(url, { lazyConnect: true });
+  try {
+    await Promise.all([connectWithin(publisher, CONNECT_TIMEOUT_MS), connectWithin(subscriber, CONNECT_TIMEOUT_MS)]);
+  } catch (error) {
+    publisher.disconnect();
+    subscriber.disconnect();
+    throw error;
+  }
   publisher.on('error', onError);
   subscriber.on('error', onError);
-  await Promise.all([publisher.connect(), subscriber.connect()]);
   const local = localEmitter();
   subscriber.on('message', (_channel: string, text: string) => {
     try {
@@ -61,10 +80,10 @@ export async function redisBus(url: string, onError: (error: Error) => void): Pr
       onError(error as Error);
     }
   });
-  await subscriber.subscribe(CHANNEL);
+  await subscriber.subscribe(channel);
   return {
     async publish(message) {
-      await publisher.publish(CHANNEL, JSON.stringify(message));
+      await publisher.publish(channel, JSON.stringify(message));
     },
     subscribe: local.subscribe,
     async close() {
@@ -72,4 +91,23 @@ export async function redisBus(url: string, onError: (error: Error) => void): Pr
       publisher.disconnect();
     },
   };
+}
+
+/** Connects or fails within `ms`, with the reason ioredis reports as an error event (its rejection only says "Connection is closed"). */
+async function connectWithin(client: Redis, ms: number): Promise<void> {
+  let reason: Error | undefined;
+  const remember = (error: Error) => void (reason ??= error);
+  client.on('error', remember);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  try {
+    await Promise.race([client.connect(), deadline]);
+  } catch (error) {
+    throw new Error(`cannot connect: ${(reason ?? (error as Error)).message}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+    client.off('error', remember);
+  }
 }

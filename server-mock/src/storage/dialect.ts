@@ -38,6 +38,9 @@ export interface SqlDialect {
   planLine(row: Record<string, unknown>): string;
 }
 
+/** PostgreSQL schema names this package creates and spliced into `search_path`: unquoted-safe identifiers only. */
+export const POSTGRES_SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
 const customPath = (key: string) => sql.lit(`$."${key}"`);
 
 export const sqliteDialect: SqlDialect = {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { postgresDialect, sqliteDialect } from './dialect.js';
+import { POSTGRES_SCHEMA_NAME, postgresDialect, sqliteDialect } from './dialect.js';
 import { KyselyStorage } from './kysely-storage.js';
 import type { Database } from './schema.js';
 import type { Storage } from './types.js';
@@ -28,13 +28,18 @@ export interface OpenStorageOptions {
   logger?: StorageLogger;
 }
 
+/** pg waits for a connection forever by default: an unreachable server would hang the start instead of failing it. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 const MEMORY_URLS = new Set([':memory:', 'sqlite::memory:']);
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Whether a storage url names PostgreSQL (a store several instances can share) rather than SQLite. */
+export const isPostgresUrl = (url: string | undefined): boolean => /^postgres(ql)?:\/\//.test(url ?? '');
 
 /** Opens the configured database and brings its schema up to date before handing it out. */
 export async function openStorage(options: OpenStorageOptions): Promise<Storage> {
   const url = options.url ?? '';
-  const storage = /^postgres(ql)?:\/\//.test(url) ? await openPostgres(url, options) : openSqlite(sqliteLocation(url, options.dataDir), options.logger);
+  const storage = isPostgresUrl(url) ? await openPostgres(url, options) : openSqlite(sqliteLocation(url, options.dataDir), options.logger);
   try {
     await migrateRetryingSchemaRaces(storage);
   } catch (error) {
@@ -113,12 +118,11 @@ function withStatementCache(database: SqliteDatabase.Database): SqliteDatabase.D
 
 async function openPostgres(url: string, options: OpenStorageOptions): Promise<KyselyStorage> {
   const { schema, logger } = options;
-  if (schema !== undefined) {
-    if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name "${schema}"`);
-    await createSchema(url, schema);
-  }
+  if (schema !== undefined && !POSTGRES_SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+  await prepareDatabase(url, schema);
   const pool = new pg.Pool({
     connectionString: url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
   });
   // An idle client losing its connection emits on the pool; unhandled, that would end the process.
@@ -127,16 +131,32 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<K
   return new KyselyStorage(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), postgresDialect);
 }
 
+/**
+ * Connects once before the pool exists, so an unreachable server is reported as such rather than as a
+ * failed migration, and creates the schema when one is asked for.
+ */
+async function prepareDatabase(url: string, schema: string | undefined): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  try {
+    await client.connect();
+  } catch (error) {
+    // pg's own wording for its timeout ("timeout expired") does not say what waited.
+    const reason = (error as Error).message === 'timeout expired' ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s` : (error as Error).message;
+    throw new Error(`cannot connect: ${reason}`, { cause: error });
+  }
+  try {
+    if (schema !== undefined) await createSchema(client, schema);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Two instances may race to create the schema; `if not exists` alone does not make that safe. */
-async function createSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+async function createSchema(client: pg.Client, schema: string): Promise<void> {
   try {
     await client.query(`create schema if not exists "${schema}"`);
   } catch (error) {
     const { rowCount } = await client.query('select 1 from pg_namespace where nspname = $1', [schema]);
     if (rowCount === 0) throw error;
-  } finally {
-    await client.end();
   }
 }

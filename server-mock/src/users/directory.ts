@@ -118,12 +118,17 @@ export class UserDirectory {
    * so timing does not tell which logins exist. A hash below today's cost is upgraded on success.
    */
   async authenticate(appId: string, login: string, password: string): Promise<UserRecord | null> {
-    const lookup = parseLogin(login);
-    const user = Object.keys(lookup).length > 0 ? await this.storage.findUserByLogin(appId, lookup) : null;
+    const user = await this.findByLogin(appId, login);
     const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !user.passwordHash || !valid || user.disabled) return null;
     if (needsRehash(user.passwordHash)) await this.storage.saveUser({ ...user, passwordHash: await hashPassword(password), updatedAt: this.clock() });
     return user;
+  }
+
+  /** The user a typed login names (username, e-mail or phone), or null. */
+  async findByLogin(appId: string, login: string): Promise<UserRecord | null> {
+    const lookup = parseLogin(login);
+    return Object.keys(lookup).length > 0 ? this.storage.findUserByLogin(appId, lookup) : null;
   }
 
   private async save(user: UserRecord): Promise<void> {

@@ -130,14 +130,14 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
       '/v1/stepup/otp/send',
       'Send a one-time code by SMS or e-mail',
       bodies.send,
-      async (_c, input: z.output<typeof bodies.send>) => stepUp.sendCode(await stepUp.open(input.stateToken), input),
+      async (c, input: z.output<typeof bodies.send>) => stepUp.sendCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
       z.object({ challengeId: z.string(), expiresAt: z.string(), resendAvailableAt: z.string(), sentTo: z.string() }),
     ),
     browserRoute(
       '/v1/stepup/otp/resend',
       'Send a new code for the same challenge (its attempt counter is kept)',
       bodies.resend,
-      async (_c, input: z.output<typeof bodies.resend>) => stepUp.resendCode(await stepUp.open(input.stateToken), input),
+      async (c, input: z.output<typeof bodies.resend>) => stepUp.resendCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
       z.object({ challengeId: z.string(), expiresAt: z.string(), resendAvailableAt: z.string() }),
     ),
     browserRoute('/v1/stepup/otp/verify', 'Check an SMS or e-mail code', bodies.verifyCode, async (c, input: z.output<typeof bodies.verifyCode>) =>
@@ -166,7 +166,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
       '/v1/stepup/webauthn/register/options',
       'Start a passkey registration (first factor only): options for startRegistration()',
       bodies.state,
-      async (_c, input: z.output<typeof bodies.state>) => stepUp.passkeyRegistrationOptions(await stepUp.open(input.stateToken)),
+      async (c, input: z.output<typeof bodies.state>) => stepUp.passkeyRegistrationOptions(await stepUp.open(input.stateToken), ip(c)),
       passkeyOptions,
     ),
     browserRoute(
@@ -180,7 +180,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
       '/v1/stepup/webauthn/authenticate/options',
       "Options for startAuthentication(), allowing the user's passkeys",
       bodies.state,
-      async (_c, input: z.output<typeof bodies.state>) => stepUp.passkeyAuthenticationOptions(await stepUp.open(input.stateToken)),
+      async (c, input: z.output<typeof bodies.state>) => stepUp.passkeyAuthenticationOptions(await stepUp.open(input.stateToken), ip(c)),
       passkeyOptions,
     ),
     browserRoute(
@@ -290,12 +290,18 @@ export const BROWSER_PATHS = [
   '/v1/stepup/face/verify',
 ];
 
+/**
+ * A preflight from an origin no app declared: a problem like every other refusal, so a developer who
+ * forgot to declare their origin reads why in the network panel (the browser itself only sees the 403).
+ */
+export const originNotAllowed = () => new HttpError(403, 'origin_not_allowed', 'This origin is not declared by any app');
+
 /** Preflight for the browser-facing JSON endpoints. */
 export function mountBrowserPreflight(app: Hono<Env>, context: AppContext, paths: string[]): void {
   for (const path of paths) {
     app.options(path, (c) => {
       const origin = c.req.header('origin');
-      if (!origin || !context.browserOrigins.has(origin)) throw new HttpError(403, 'origin_not_allowed', 'This origin is not declared by any app');
+      if (!origin || !context.browserOrigins.has(origin)) throw originNotAllowed();
       return c.body(null, 204, {
         'access-control-allow-origin': origin,
         'access-control-allow-headers': 'content-type',

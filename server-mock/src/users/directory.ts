@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { HttpError } from '../http/errors.js';
+import { identifier } from '../http/identifier.js';
+import { originalIdentity } from '../http/schemas.js';
 import { UniqueViolation, type Storage, type UserRecord } from '../storage/types.js';
 import type { Clock } from '../types.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.js';
@@ -16,7 +18,8 @@ const phone = z
   .transform((value) => value.replace(/[\s()-]/g, ''))
   .pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +447700900123'));
 const password = z.string().min(PASSWORD_MIN_LENGTH, `at least ${PASSWORD_MIN_LENGTH} characters`).max(PASSWORD_MAX_LENGTH);
-const labels = z.array(z.string().min(1).max(64)).max(50);
+/** Roles and groups are names workflows compare: identifiers like the user's own. */
+const labels = z.array(identifier(64).min(1)).max(50);
 
 const userSchema = z.strictObject({
   username: username.nullable(),
@@ -31,7 +34,7 @@ const userSchema = z.strictObject({
 });
 
 export const updateUserSchema = userSchema.partial();
-export const createUserSchema = updateUserSchema.extend({ originalIdentity: z.string().min(1).max(256) });
+export const createUserSchema = updateUserSchema.extend({ originalIdentity });
 export type UserChanges = z.output<typeof userSchema>;
 
 /** What the API shows of a user: everything but the password hash. */

@@ -13,15 +13,17 @@ import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import type { AppContext, Env, Route } from '../context.js';
 import { HttpError } from '../errors.js';
+import { identifier } from '../identifier.js';
 import { allowAppOrigins } from './stepup.js';
 
-const appId = z.string().min(1).max(64);
+const appId = identifier(64).min(1);
 /** Username, e-mail or phone (E.164). */
-const login = z.string().min(1).max(256);
+const login = identifier(256).min(1);
+const challengeId = identifier(64).min(1);
 /** From `MetadataClient.load()`; the backend derives geo and device fields itself and ignores the rest. */
 const metadata = z
   .looseObject({
-    deviceId: z.string().max(256).optional(),
+    deviceId: identifier(256).optional(),
     deviceToken: z.string().max(4096).optional(),
     custom: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()])).optional(),
   })
@@ -29,9 +31,9 @@ const metadata = z
 
 const passwordBody = z.strictObject({ appId, login, password: z.string().min(1).max(256), metadata });
 const codeSendBody = z.strictObject({ appId, login, locale: z.string().max(16).default('en') });
-const codeVerifyBody = z.strictObject({ appId, login, challengeId: z.string().min(1).max(64), code: z.string().min(1).max(16), metadata });
+const codeVerifyBody = z.strictObject({ appId, login, challengeId, code: z.string().min(1).max(16), metadata });
 const passkeyOptionsBody = z.strictObject({ appId });
-const passkeyVerifyBody = z.strictObject({ appId, challengeId: z.string().min(1).max(64), response: authenticationResponseSchema, metadata });
+const passkeyVerifyBody = z.strictObject({ appId, challengeId, response: authenticationResponseSchema, metadata });
 
 /** acr of a single-factor login, and the amr it carries into a later step-up. */
 export const PASSWORD_ACR = 'urn:camfa:acr:pwd';

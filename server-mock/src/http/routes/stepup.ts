@@ -9,23 +9,26 @@ import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import type { AppContext, Env, Guards, Route } from '../context.js';
 import { HttpError } from '../errors.js';
+import { identifier } from '../identifier.js';
+import { originalIdentity } from '../schemas.js';
 
 const stateToken = z.string().min(1).max(256);
 const code = z.string().min(1).max(64);
 const locale = z.string().max(16).default('en');
 const channel = z.enum(['sms', 'email']);
 /** "Trust this device" (offered when `trustDevice` is true in the factors answer). */
-const trust = { trustDevice: z.boolean().optional(), deviceId: z.string().min(1).max(256).optional() };
+const trust = { trustDevice: z.boolean().optional(), deviceId: identifier(256).min(1).optional() };
+const challengeId = identifier(64);
 
 const bodies = {
   state: z.strictObject({ stateToken }),
-  totpVerify: z.strictObject({ stateToken, code, enrolmentId: z.string().max(64).optional(), ...trust }),
+  totpVerify: z.strictObject({ stateToken, code, enrolmentId: identifier(64).optional(), ...trust }),
   send: z.strictObject({ stateToken, channel, locale }),
-  resend: z.strictObject({ stateToken, channel, challengeId: z.string().max(64), locale }),
-  verifyCode: z.strictObject({ stateToken, channel, challengeId: z.string().max(64), code, ...trust }),
+  resend: z.strictObject({ stateToken, channel, challengeId, locale }),
+  verifyCode: z.strictObject({ stateToken, channel, challengeId, code, ...trust }),
   recovery: z.strictObject({ stateToken, code, ...trust }),
   start: z.strictObject({
-    originalIdentity: z.string().min(1).max(256),
+    originalIdentity,
     factors: z.array(z.enum(FACTOR_TYPES)).min(1).max(FACTOR_TYPES.length).optional(),
     acr: z.string().min(1).max(256).optional(),
     message: z.string().max(1024).optional(),
@@ -33,8 +36,8 @@ const bodies = {
     metadata: triggerMetadataSchema.optional(),
   }),
   exchange: z.strictObject({ mfaToken: z.string().min(1).max(4096) }),
-  passkeyRegister: z.strictObject({ stateToken, challengeId: z.string().min(1).max(64), response: registrationResponseSchema, ...trust }),
-  passkeyAuthenticate: z.strictObject({ stateToken, challengeId: z.string().min(1).max(64), response: authenticationResponseSchema, ...trust }),
+  passkeyRegister: z.strictObject({ stateToken, challengeId: challengeId.min(1), response: registrationResponseSchema, ...trust }),
+  passkeyAuthenticate: z.strictObject({ stateToken, challengeId: challengeId.min(1), response: authenticationResponseSchema, ...trust }),
   /** JPEG frames as base64 or data: URLs (the server computes the embeddings; it never takes one from a browser). */
   face: z.strictObject({
     stateToken,

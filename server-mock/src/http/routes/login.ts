@@ -141,7 +141,7 @@ export function loginRoutes(context: AppContext): Route[] {
   const responses = {
     200: { description: "{ status: 'authenticated', user, token, expiresAt } or { status: 'mfa_required', mfa: MfaTriggerData }" },
     401: { description: 'invalid_credentials (the same for an unknown login, a wrong secret and a disabled user)' },
-    423: { description: 'locked, with retryAt' },
+    423: { description: 'locked, with retryAt and Retry-After (the login, or the address unless the login comes from a trusted device)' },
   };
 
   return [
@@ -175,7 +175,10 @@ export function loginRoutes(context: AppContext): Route[] {
       security: 'none',
       body: codeSendBody,
       middleware: [browser],
-      responses: { 200: { description: '{ challengeId, sentTo, channel } — the same answer whether or not the login exists' } },
+      responses: {
+        200: { description: '{ challengeId, sentTo, channel } — the same answer whether or not the login exists' },
+        423: { description: 'locked (the login or the address), with retryAt and Retry-After; nothing is sent' },
+      },
       handler: async (c) => {
         const input = await readJson(c, codeSendBody);
         const app = appFor(input.appId);

@@ -26,6 +26,22 @@ export function identifier(max: number) {
     .refine((value) => !UNSAFE.test(value), { message: 'must not contain control characters or unpaired surrogates', params: { code: INVALID_IDENTIFIER } });
 }
 
+/** The problem `code` of free text holding a NUL. */
+export const INVALID_TEXT = 'invalid_text';
+
+/**
+ * Free text a client sends that is stored (a User-Agent, a behaviour type, a custom value, a department,
+ * a message): anything but NUL, which PostgreSQL cannot store in text or jsonb (a 500 there, stored as-is
+ * on SQLite). Other control characters stay allowed: a tab or a newline can be real content, and free
+ * text is never used as a key or written raw into a log line.
+ */
+export function storableText(max: number) {
+  return z
+    .string()
+    .max(max, `at most ${max} characters`)
+    .refine((value) => !value.includes('\u0000'), { message: 'must not contain NUL', params: { code: INVALID_TEXT } });
+}
+
 /** A path parameter checked like any identifier in a body: `/v1/users/a%00b` is a 400, never a lookup. */
 export function pathIdentifier(c: Context, name: string, max: number): string {
   const parsed = identifier(max).min(1).safeParse(c.req.param(name));

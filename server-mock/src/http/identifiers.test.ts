@@ -86,6 +86,20 @@ const PATH_CASES: Case[] = [
   { name: 'user factor id', method: 'DELETE', inUrl: true, path: (v) => `/v1/users/ids-user/factors/${v}` },
 ];
 const unsafeFor = (test: Case) => (test.inUrl ? UNSAFE_IN_URL : UNSAFE);
+/** Free text that is stored: only NUL is refused there (a tab or a newline may be real content). */
+const TEXT_CASES: Case[] = [
+  { name: 'event ua', path: () => '/v1/ueba/events', body: (v) => ({ originalIdentity: 'ids-user', ua: v }) },
+  { name: 'event behaviorType', path: () => '/v1/ueba/events', body: (v) => ({ originalIdentity: 'ids-user', behaviorType: v }) },
+  { name: 'event custom value', path: () => '/v1/ueba/events', body: (v) => ({ originalIdentity: 'ids-user', custom: { note: v } }) },
+  { name: 'user department', method: 'PATCH', path: () => '/v1/users/ids-user', body: (v) => ({ department: v }) },
+  { name: 'step-up message', path: () => '/v1/stepup', body: (v) => ({ originalIdentity: 'ids-user', message: v }) },
+  {
+    name: 'login custom value',
+    as: 'browser',
+    path: () => '/v1/login/code/verify',
+    body: (v) => ({ appId: APP.id, login: 'ids@example.com', challengeId: 'x', code: '1', metadata: { custom: { note: v } } }),
+  },
+];
 
 const { DATABASE_URL } = process.env;
 const pgSchema = `camfa_ids_${randomBytes(4).toString('hex')}`;
@@ -121,13 +135,13 @@ for (const store of ['SQLite', 'PostgreSQL'] as const) {
       return { status: response.status, type: response.headers.get('content-type'), body: text ? (JSON.parse(text) as { code?: string }) : {} };
     }
 
-    const expectRefused = async (test: Case, value: string) => {
+    const expectRefused = async (test: Case, value: string, code = 'invalid_identifier') => {
       const answer = await send(test, value);
       expect({ case: test.name, value: JSON.stringify(value), status: answer.status, code: answer.body.code }).toEqual({
         case: test.name,
         value: JSON.stringify(value),
         status: 400,
-        code: 'invalid_identifier',
+        code,
       });
       expect(answer.type).toBe('application/problem+json');
     };
@@ -138,6 +152,16 @@ for (const store of ['SQLite', 'PostgreSQL'] as const) {
 
     it('refuses them in user and factor ids in paths', async () => {
       for (const test of PATH_CASES) for (const value of unsafeFor(test)) await expectRefused(test, value);
+    });
+
+    it('refuses a NUL in stored free text, and keeps its tabs and newlines', async () => {
+      for (const test of TEXT_CASES) {
+        await expectRefused(test, 'a\u0000b', 'invalid_text');
+        const kept = await send(test, 'a\tb\nc');
+        expect(kept.status, test.name).toBeLessThan(500);
+        // Answered on its merits (the login's code is wrong), never as bad input.
+        expect(['invalid_text', 'invalid_request'], test.name).not.toContain(kept.body.code);
+      }
     });
 
     it('refuses nothing else: the same requests with a clean or non-Latin name are answered on their merits', { timeout: 60_000 }, async () => {

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
-import { identifier } from '../http/identifier.js';
+import { identifier, storableText } from '../http/identifier.js';
 
 /** Every string a client sends is bounded; 1 KB covers the longest real User-Agent strings. */
 const MAX_STRING = 1024;
 const MAX_CUSTOM_KEYS = 32;
 
-const text = z.string().max(MAX_STRING, `at most ${MAX_STRING} characters`);
+const text = storableText(MAX_STRING);
 const ip = z
   .string()
   .max(64)

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HttpError } from '../http/errors.js';
-import { identifier } from '../http/identifier.js';
+import { identifier, storableText } from '../http/identifier.js';
 import { originalIdentity } from '../http/schemas.js';
 import { UniqueViolation, type Storage, type UserRecord } from '../storage/types.js';
 import type { Clock } from '../types.js';
@@ -28,7 +28,7 @@ const userSchema = z.strictObject({
   password: password.nullable(),
   roles: labels,
   groups: labels,
-  department: z.string().max(128).nullable(),
+  department: storableText(128).nullable(),
   attributes: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.unknown()).refine((map) => Object.keys(map).length <= 32, 'at most 32 attributes'),
   disabled: z.boolean(),
 });

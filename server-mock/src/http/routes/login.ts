@@ -13,7 +13,7 @@ import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import type { AppContext, Env, Route } from '../context.js';
 import { HttpError } from '../errors.js';
-import { identifier } from '../identifier.js';
+import { identifier, storableText } from '../identifier.js';
 import { allowAppOrigins } from './stepup.js';
 
 const appId = identifier(64).min(1);
@@ -25,7 +25,7 @@ const metadata = z
   .looseObject({
     deviceId: identifier(256).optional(),
     deviceToken: z.string().max(4096).optional(),
-    custom: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()])).optional(),
+    custom: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.union([storableText(1024), z.number(), z.boolean(), z.null()])).optional(),
   })
   .optional();
 

@@ -9,7 +9,7 @@ import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import type { AppContext, Env, Guards, Route } from '../context.js';
 import { HttpError } from '../errors.js';
-import { identifier } from '../identifier.js';
+import { identifier, storableText } from '../identifier.js';
 import { originalIdentity } from '../schemas.js';
 
 const stateToken = z.string().min(1).max(256);
@@ -30,8 +30,8 @@ const bodies = {
   start: z.strictObject({
     originalIdentity,
     factors: z.array(z.enum(FACTOR_TYPES)).min(1).max(FACTOR_TYPES.length).optional(),
-    acr: z.string().min(1).max(256).optional(),
-    message: z.string().max(1024).optional(),
+    acr: storableText(256).min(1).optional(),
+    message: storableText(1024).optional(),
     /** Recorded as a UEBA event of the step-up, when given. */
     metadata: triggerMetadataSchema.optional(),
   }),

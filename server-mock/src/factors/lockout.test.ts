@@ -145,6 +145,34 @@ describe('factor lockout', () => {
     expect(await lockout().attempt({ ...alice, ip: '198.51.100.1' }, check(true))).toEqual({ verified: true });
   });
 
+  it("lets a user's trusted device through the IP's lock, without counting its failures against the IP", async () => {
+    const ip = '203.0.113.5';
+    for (let n = 0; n < 50; n++) await fail({ ...alice, originalIdentity: `user-${n}`, ip });
+    const trusted = { ...alice, ip, trustedDevice: true };
+    expect(await lockout().attempt({ ...alice, ip }, check(true))).toMatchObject({ reason: 'locked', scope: 'ip' });
+    expect(await lockout().status(trusted)).toEqual({ locked: false });
+    expect(await lockout().attempt(trusted, check(true))).toEqual({ verified: true });
+    // Its own counter still applies in full.
+    await failTimes(10, trusted);
+    expect(await lockout().attempt(trusted, check(true))).toMatchObject({ reason: 'locked', scope: 'factor' });
+    clock.advance(15 * MINUTE);
+    // The window ended; the trusted device's 10 failures did not open a new one for the address.
+    for (let n = 0; n < 49; n++) await fail({ ...alice, originalIdentity: `user-${n}`, ip });
+    expect(await lockout().status({ ...alice, originalIdentity: 'bob', ip })).toEqual({ locked: false });
+  });
+
+  it('tells a step that proves nothing (a send, a challenge) which lock refuses it, by IP alone or by the factor', async () => {
+    const ip = '203.0.113.6';
+    expect(await lockout().lockFor({ ip })).toBeNull();
+    expect(await lockout().lockFor({ ip: null })).toBeNull();
+    await failTimes(10, { ...alice, ip });
+    expect(await lockout().lockFor({ ...alice, ip })).toEqual({ verified: false, reason: 'locked', scope: 'factor', retryAt: clock() + MINUTE });
+    expect(await lockout().lockFor({ ip })).toBeNull();
+    for (let n = 0; n < 40; n++) await lockout().ipFailure(ip);
+    expect(await lockout().lockFor({ ip })).toEqual({ verified: false, reason: 'locked', scope: 'ip', retryAt: clock() + 15 * MINUTE });
+    expect(checks).toBe(10);
+  });
+
   it('refuses a locked user with a valid TOTP code', async () => {
     const secrets = testSecrets();
     const totp = new TotpFactor({ storage, keyring: secrets.keyring, clock, issuer: 'Acme' });

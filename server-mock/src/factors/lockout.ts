@@ -27,6 +27,14 @@ export interface AttemptSubject {
   /** The factor, e.g. `totp`, `sms`, `email`, `recovery_code`: each locks on its own. */
   factor: string;
   ip?: string | null;
+  /**
+   * The caller checked a trusted-device token (`tokens/device-token.ts`) bound to exactly this user and
+   * the device presenting it. Such an attempt is exempt from the IP's lock, and its failures are not
+   * counted against the IP: a user's own known-good device behind a shared address (a NAT, a campus) is
+   * not refused because someone else there sprays passwords (NIST SP 800-63B-4 §3.2.2). The user's own
+   * counter still applies in full, so a stolen token buys no extra guesses on that account.
+   */
+  trustedDevice?: boolean;
 }
 
 /** `retryAt` null: locked until `reset` (100 consecutive failures). */
@@ -49,7 +57,8 @@ export type LockoutStatus = { locked: false } | { locked: true; scope: 'factor' 
  * attacker gets 100 guesses over about 8½ hours, and then none.
  *
  * Per IP: failures are counted in a fixed window across users, so one address spraying many accounts
- * is stopped even though no single account reaches its threshold.
+ * is stopped even though no single account reaches its threshold. Over the limit the address is
+ * throttled, not its users: an attempt from a trusted device of the user it names still goes through.
  */
 export class FactorLockout {
   private readonly threshold: number;
@@ -84,7 +93,7 @@ export class FactorLockout {
   async attempt<T extends { verified: boolean }>(subject: AttemptSubject, check: () => Promise<T>): Promise<T | LockedResult> {
     const now = this.options.clock();
     const ip = await this.ipStatus(subject, now);
-    if (ip.locked) return { verified: false, reason: 'locked', scope: ip.scope, retryAt: ip.retryAt };
+    if (ip.locked) return lockedBy(ip);
     const key = factorKey(subject);
     const counted = await this.options.storage.incrementCounter({ key, now, limit: NIST_MAX_CONSECUTIVE_FAILURES, windowMs: null });
     if (counted === null) {
@@ -111,7 +120,7 @@ export class FactorLockout {
     if (!ip) return null;
     const now = this.options.clock();
     const status = await this.ipStatus({ ip }, now);
-    if (status.locked) return { verified: false, reason: 'locked', scope: 'ip', retryAt: status.retryAt };
+    if (status.locked) return lockedBy(status);
     await this.countIpFailure(ip, now);
     return null;
   }
@@ -121,6 +130,16 @@ export class FactorLockout {
     const now = this.options.clock();
     const ip = await this.ipStatus(subject, now);
     return ip.locked ? ip : this.factorStatus(subject, now);
+  }
+
+  /**
+   * The lock an attempt would meet now, or null; with only an IP (nobody named yet), that IP's. For steps
+   * that prove nothing but cost something (sending a code, creating a passkey challenge, running the face
+   * models): a locked user or address gets no new code to guess and no message to anyone's phone.
+   */
+  async lockFor(subject: AttemptSubject | { ip: string | null | undefined }): Promise<LockedResult | null> {
+    const status = 'factor' in subject ? await this.status(subject) : await this.ipStatus(subject, this.options.clock());
+    return status.locked ? lockedBy(status) : null;
   }
 
   /** Clears the user's failures and lock on the factor (after recovery or by an administrator). */
@@ -134,7 +153,7 @@ export class FactorLockout {
       const locks = Math.floor(consecutive / threshold);
       await this.options.storage.lockCounter(key, now + Math.min(this.maxLockMs, baseLockMs * 2 ** (locks - 1)));
     }
-    if (subject.ip) await this.countIpFailure(subject.ip, now);
+    if (subject.ip && !subject.trustedDevice) await this.countIpFailure(subject.ip, now);
   }
 
   private async countIpFailure(ip: string, now: number): Promise<void> {
@@ -148,13 +167,19 @@ export class FactorLockout {
     return counter.lockedUntil !== null && counter.lockedUntil > now ? { locked: true, scope: 'factor', retryAt: counter.lockedUntil } : { locked: false };
   }
 
-  private async ipStatus(subject: Pick<AttemptSubject, 'ip'>, now: number): Promise<LockoutStatus> {
-    if (!subject.ip) return { locked: false };
+  private async ipStatus(subject: Pick<AttemptSubject, 'ip' | 'trustedDevice'>, now: number): Promise<LockoutStatus> {
+    if (!subject.ip || subject.trustedDevice) return { locked: false };
     const counter = await this.options.storage.getCounter(ipKey(subject.ip));
     const live = counter !== null && counter.windowEndsAt !== null && counter.windowEndsAt > now;
     return live && counter.count >= this.ipFailureLimit ? { locked: true, scope: 'ip', retryAt: counter.windowEndsAt } : { locked: false };
   }
 }
 
+const lockedBy = (status: Extract<LockoutStatus, { locked: true }>): LockedResult => ({
+  verified: false,
+  reason: 'locked',
+  scope: status.scope,
+  retryAt: status.retryAt,
+});
 const factorKey = (subject: Omit<AttemptSubject, 'ip'>) => `lockout:${JSON.stringify([subject.appId, subject.originalIdentity, subject.factor])}`;
 const ipKey = (ip: string) => `ip-failures:${ip}`;

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
@@ -18,44 +19,54 @@ export class HttpError extends Error {
     readonly code: string,
     readonly detail?: string,
     readonly extra: Record<string, unknown> = {},
+    /** Seconds until a retry may succeed; answered as `Retry-After` (RFC 9110 §10.2.3). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail ?? code);
     this.name = 'HttpError';
   }
 
+  /**
+   * A 423 or 429 that says when to come back: `retryAt` (ISO 8601) in the body for clients that show a
+   * time, `Retry-After` in seconds for those that only read headers. `now` is the server's clock, not the
+   * client's, so the two always agree.
+   */
+  static retryLater(status: 423 | 429, code: string, detail: string, retry: { at: number; now: number }): HttpError {
+    const seconds = Math.max(0, Math.ceil((retry.at - retry.now) / 1000));
+    return new HttpError(status, code, detail, { retryAt: new Date(retry.at).toISOString() }, seconds);
+  }
+
+  /**
+   * A 400 listing the issues. Its `code` is `code`, unless an issue's refinement names a more precise one
+   * in `params.code` (as `identifier` does): the first such wins, so one schema yields one stable code.
+   */
   static fromZod(error: ZodError, code = 'invalid_request'): HttpError {
     const errors: FieldProblem[] = error.issues.slice(0, 20).map((issue) => ({
       path: issue.path.join('.') || '(root)',
       message: issue.message,
     }));
     const first = errors[0];
-    return new HttpError(400, code, first ? `${first.path}: ${first.message}` : 'Invalid request', { errors });
+    const named = error.issues.map((issue) => (issue.code === 'custom' ? issue.params?.code : undefined)).find((value) => typeof value === 'string');
+    return new HttpError(400, named ?? code, first ? `${first.path}: ${first.message}` : 'Invalid request', { errors });
   }
 }
 
+/** RFC 9110's names where Node's table still has the older RFC 7231 ones; every other status reads from Node's. */
 const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
+  413: 'Content Too Large',
   422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
 };
 
 export function problem(c: Context, error: HttpError): Response {
   const body = {
     type: `https://camfa-guard.dev/problems/${error.code}`,
-    title: TITLES[error.status] ?? 'Error',
+    title: TITLES[error.status] ?? STATUS_CODES[error.status] ?? 'Error',
     status: error.status,
     code: error.code,
     ...(error.detail ? { detail: error.detail } : {}),
     ...error.extra,
   };
-  return c.body(JSON.stringify(body), error.status, { 'content-type': 'application/problem+json' });
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  return c.body(JSON.stringify(body), error.status, headers);
 }

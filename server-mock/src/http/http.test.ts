@@ -203,9 +203,14 @@ describe('browser-facing endpoints', () => {
     const allowed = await request('/v1/stepup/factors', { method: 'OPTIONS', headers: { origin: APP.origins[0]!, 'access-control-request-method': 'POST' } });
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe(APP.origins[0]);
-    const refused = await request('/v1/login', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
-    expect(refused.status).toBe(403);
-    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    for (const [path, method] of [
+      ['/v1/login', 'POST'],
+      ['/v1/events/stream', 'GET'],
+    ]) {
+      const refused = await request(path!, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': method! } });
+      expect((await expectProblem(refused, 403, 'origin_not_allowed')).title, path).toBe('Forbidden');
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    }
   });
 
   it('mounts the dev outbox only with the dev config', async () => {

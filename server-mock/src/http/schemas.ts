@@ -1,28 +1,32 @@
 import { z } from 'zod';
 import { FACTOR_TYPES } from '../types.js';
 import { triggerMetadataSchema } from '../ueba/schema.js';
+import { identifier } from './identifier.js';
 
 /** Request and response shapes of the HTTP API; the OpenAPI document is generated from them. */
 
-export const originalIdentityBody = z.strictObject({ originalIdentity: z.string().min(1).max(256) });
+/** Every user id a client sends: one rule (`identifier`), so no endpoint stores what another refuses. */
+export const originalIdentity = identifier(256).min(1);
+
+export const originalIdentityBody = z.strictObject({ originalIdentity });
 
 export const triggerBody = z.strictObject({
   metadata: triggerMetadataSchema,
 });
 
 export const subscriptionBody = z.strictObject({
-  originalIdentity: z.string().min(1).max(256),
+  originalIdentity,
   ttlSeconds: z.number().int().min(30).max(86_400).optional(),
 });
 
 export const listQuery = z.object({
-  originalIdentity: z.string().min(1).max(256).optional(),
+  originalIdentity: originalIdentity.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
 export const streamQuery = z.object({
   topic: z.literal('security.mfa').default('security.mfa'),
-  originalIdentity: z.string().min(1).max(256).optional(),
+  originalIdentity: originalIdentity.optional(),
   format: z.enum(['json', 'set']).default('json'),
   access_token: z.string().max(4096).optional(),
   lastEventId: z
@@ -33,7 +37,7 @@ export const streamQuery = z.object({
 
 export const workflowScopeQuery = z.object({
   /** With the admin token: which app's workflow (absent = global). With app credentials it is always the caller's app. */
-  app: z.string().max(64).optional(),
+  app: identifier(64).optional(),
 });
 
 const triggerData = z.object({

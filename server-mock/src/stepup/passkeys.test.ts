@@ -151,7 +151,7 @@ describe('passkey login', () => {
     expect([other.status, other.body.code]).toEqual([409, 'passkeys_unavailable']);
   });
 
-  it('counts unknown passkeys against the IP: after 50 in 15 minutes the address is refused with 423', async () => {
+  it('counts unknown passkeys against the IP: after 50 in 15 minutes the address gets no further challenge (423)', async () => {
     const stranger = new SoftAuthenticator({ origin: ORIGIN });
     stranger.register({
       challenge: 'AAAA',
@@ -169,7 +169,10 @@ describe('passkey login', () => {
       );
     };
     for (let n = 0; n < 50; n++) expect((await attempt()).body.code).toBe('unknown_credential');
-    expect(await attempt()).toMatchObject({ status: 423, body: { code: 'locked', retryAt: new Date(clock() + 15 * 60_000).toISOString() } });
+    // The address gets not even a new challenge to answer.
+    const refused = await call('/v1/login/passkey/options', { appId: APP.id }, from);
+    expect(refused).toMatchObject({ status: 423, body: { code: 'locked', retryAt: new Date(clock() + 15 * 60_000).toISOString() } });
+    expect(refused.headers.get('retry-after')).toBe(String(15 * 60));
     // Other addresses, and the registered passkey's user, are not affected.
     const started = await call<Started<PublicKeyCredentialRequestOptionsJSON>>('/v1/login/passkey/options', { appId: APP.id });
     const fine = await call('/v1/login/passkey/verify', {

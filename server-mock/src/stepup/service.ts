@@ -3,7 +3,7 @@ import type { MfaService } from '../events/mfa.js';
 import { openSecret, type FactorSecrets } from '../factors/crypto.js';
 import { DeliveryError } from '../factors/delivery.js';
 import { decodeFrames, FaceFrameError, type FaceFactor } from '../factors/face/face.js';
-import type { FactorLockout, LockedResult } from '../factors/lockout.js';
+import type { AttemptSubject, FactorLockout, LockedResult } from '../factors/lockout.js';
 import type { OtpChallenges, OtpSendResult } from '../factors/otp-challenge.js';
 import type { RecoveryCodes } from '../factors/recovery-codes.js';
 import type { TotpFactor } from '../factors/totp.js';
@@ -142,13 +142,13 @@ export class StepUpService {
       if (!active) return { verified: false as const, reason: 'not_enrolled' as const };
       return this.options.totp.verify({ ...subject, enrolmentId: active.id, code: input.code });
     });
-    if (!result.verified) throw refusal(result);
+    if (!result.verified) throw this.refused(result);
     return this.complete(trigger, 'totp', { ...input, firstEnrolment: input.enrolmentId !== undefined });
   }
 
   async sendCode(
     trigger: TriggerRecord,
-    input: { channel: OtpChannel; locale: string },
+    input: { channel: OtpChannel; locale: string; ip: string | null },
   ): Promise<{ challengeId: string; expiresAt: string; resendAvailableAt: string; sentTo: string }> {
     this.requireOffered(trigger, input.channel);
     const user = await this.options.storage.getUser(trigger.appId, trigger.originalIdentity);
@@ -156,14 +156,16 @@ export class StepUpService {
     const destination = this.destination(input.channel, user, enrolments);
     if (!destination) throw new HttpError(409, 'no_destination', `No ${input.channel === 'sms' ? 'phone number' : 'e-mail address'} is on file for this user`);
     if (!this.options.channels.has(input.channel)) throw new HttpError(409, 'channel_unavailable', `No ${input.channel} provider is configured`);
+    await this.requireUnlocked({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, factor: input.channel, ip: input.ip });
     const sent = await this.delivered(() =>
       this.options.otp.start({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, channel: input.channel, destination, locale: input.locale }),
     );
     return this.sendAnswer(sent, input.channel === 'sms' ? maskPhone(destination) : maskEmail(destination));
   }
 
-  async resendCode(trigger: TriggerRecord, input: { challengeId: string; channel: OtpChannel; locale: string }) {
+  async resendCode(trigger: TriggerRecord, input: { challengeId: string; channel: OtpChannel; locale: string; ip: string | null }) {
     this.requireOffered(trigger, input.channel);
+    await this.requireUnlocked({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, factor: input.channel, ip: input.ip });
     const sent = await this.delivered(() =>
       this.options.otp.resend({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, challengeId: input.challengeId, locale: input.locale }),
     );
@@ -179,7 +181,7 @@ export class StepUpService {
     const result = await this.options.lockout.attempt({ ...subject, factor: input.channel, ip: input.ip }, () =>
       this.options.otp.verify({ ...subject, challengeId: input.challengeId, code: input.code }),
     );
-    if (!result.verified) throw refusal(result);
+    if (!result.verified) throw this.refused(result);
     if (result.channel !== input.channel) throw new HttpError(400, 'invalid_code', 'That code is not valid');
     return this.complete(trigger, input.channel, input);
   }
@@ -190,13 +192,14 @@ export class StepUpService {
     const result = await this.options.lockout.attempt({ ...subject, factor: 'recovery_code', ip: input.ip }, () =>
       this.options.recovery.verify({ ...subject, code: input.code }),
     );
-    if (!result.verified) throw refusal(result);
+    if (!result.verified) throw this.refused(result);
     return this.complete(trigger, 'recovery_code', input);
   }
 
   /** Options for `startRegistration()` (first factor only, like a TOTP enrolment). */
-  async passkeyRegistrationOptions(trigger: TriggerRecord) {
+  async passkeyRegistrationOptions(trigger: TriggerRecord, ip: string | null) {
     await this.requireEnrollable(trigger, 'webauthn');
+    await this.requireUnlocked({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, factor: 'webauthn', ip });
     const user = await this.options.storage.getUser(trigger.appId, trigger.originalIdentity);
     const userName = user?.username ?? user?.email ?? trigger.originalIdentity;
     return passkeyOptions(await this.options.passkeys.registrationOptions({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, userName }));
@@ -212,13 +215,14 @@ export class StepUpService {
     const result = await this.options.lockout.attempt({ ...subject, factor: 'webauthn', ip: input.ip }, () =>
       this.options.passkeys.verifyRegistration({ ...subject, challengeId: input.challengeId, response: input.response }),
     );
-    if (!result.verified) throw refusal(result, passkeyRefusal);
+    if (!result.verified) throw this.refused(result, passkeyRefusal);
     return this.complete(trigger, 'webauthn', { ...input, firstEnrolment: true, amr: result.amr });
   }
 
   /** Options for `startAuthentication()`, allowing only this user's passkeys. */
-  async passkeyAuthenticationOptions(trigger: TriggerRecord) {
+  async passkeyAuthenticationOptions(trigger: TriggerRecord, ip: string | null) {
     this.requireOffered(trigger, 'webauthn');
+    await this.requireUnlocked({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, factor: 'webauthn', ip });
     return passkeyOptions(await this.options.passkeys.authenticationOptions({ appId: trigger.appId, originalIdentity: trigger.originalIdentity }));
   }
 
@@ -231,7 +235,7 @@ export class StepUpService {
     const result = await this.options.lockout.attempt({ ...subject, factor: 'webauthn', ip: input.ip }, () =>
       this.options.passkeys.verifyAuthentication({ ...subject, challengeId: input.challengeId, response: input.response }),
     );
-    if (!result.verified) throw refusal(result, passkeyRefusal);
+    if (!result.verified) throw this.refused(result, passkeyRefusal);
     return this.complete(trigger, 'webauthn', { ...input, amr: result.amr });
   }
 
@@ -243,6 +247,8 @@ export class StepUpService {
     this.requireOffered(trigger, 'face');
     await this.requireEnrollable(trigger, 'face');
     const subject = { appId: trigger.appId, originalIdentity: trigger.originalIdentity };
+    // The models' time is what a locked address must not get; the user has no face counter yet.
+    await this.requireUnlocked({ ...subject, factor: 'face', ip: input.ip });
     const enrolled = await this.options.face.enrol(subject, await this.faces(input.frames, input.ip));
     if (!enrolled.enrolled) throw codeRefusal(enrolled.reason);
     return this.complete(trigger, 'face', { ...input, firstEnrolment: true });
@@ -258,11 +264,10 @@ export class StepUpService {
     const subject = { appId: trigger.appId, originalIdentity: trigger.originalIdentity };
     const attempt = { ...subject, factor: 'face', ip: input.ip };
     // Checked before the models run: a locked user must not be able to keep the server busy.
-    const status = await this.options.lockout.status(attempt);
-    if (status.locked) throw refusal({ verified: false, reason: 'locked', scope: status.scope, retryAt: status.retryAt });
+    await this.requireUnlocked(attempt);
     const faces = await this.faces(input.frames, input.ip);
     const result = await this.options.lockout.attempt(attempt, () => this.options.face.verify(subject, faces));
-    if (!result.verified) throw refusal(result);
+    if (!result.verified) throw this.refused(result);
     return this.complete(trigger, 'face', input);
   }
 
@@ -276,7 +281,7 @@ export class StepUpService {
     } catch (error) {
       if (!(error instanceof FaceFrameError)) throw error;
       const locked = await this.options.lockout.ipFailure(ip);
-      throw locked ? refusal(locked) : new HttpError(422, error.code, error.message, { frame: error.frame });
+      throw locked ? this.refused(locked) : new HttpError(422, error.code, error.message, { frame: error.frame });
     }
   }
 
@@ -316,19 +321,22 @@ export class StepUpService {
     }
   }
 
+  /** A 423 when the user's factor or the address is locked (see `FactorLockout.lockFor`). */
+  private async requireUnlocked(subject: AttemptSubject): Promise<void> {
+    const locked = await this.options.lockout.lockFor(subject);
+    if (locked) throw this.refused(locked);
+  }
+
+  private refused<Reason extends string>(result: { verified: false; reason: Reason } | LockedResult, problemOf?: (reason: Reason) => HttpError): HttpError {
+    return refusal(result, this.options.clock(), problemOf);
+  }
+
   private requireOffered(trigger: TriggerRecord, type: FactorType): void {
     if (!trigger.factors.includes(type)) throw new HttpError(403, 'factor_not_offered', 'This step-up does not offer that factor');
   }
 
   private sendAnswer(sent: OtpSendResult, sentTo: string) {
-    if (!sent.sent) {
-      if ('retryAt' in sent) {
-        throw new HttpError(429, sent.reason, sent.reason === 'cooldown' ? 'Wait before asking for another code' : 'Too many codes were sent; try later', {
-          retryAt: new Date(sent.retryAt).toISOString(),
-        });
-      }
-      throw codeRefusal(sent.reason);
-    }
+    if (!sent.sent) throw sendRefusal(sent, this.options.clock());
     return {
       challengeId: sent.challengeId,
       expiresAt: new Date(sent.expiresAt).toISOString(),
@@ -404,16 +412,28 @@ export function codeRefusal(reason: string): HttpError {
   }
 }
 
-/** A factor's refusal as the problem it answers: 423 with `retryAt` when locked. */
+/**
+ * A factor's refusal as the problem it answers: when locked, 423 with `retryAt` and `Retry-After` (neither
+ * when only a reset ends the lock). `now`: the server's clock, which `Retry-After` counts from.
+ */
 export function refusal<Reason extends string>(
   result: { verified: false; reason: Reason } | LockedResult,
+  now: number,
   problemOf: (reason: Reason) => HttpError = codeRefusal,
 ): HttpError {
   if (result.reason === 'locked') {
     const { retryAt } = result as LockedResult;
-    return new HttpError(423, 'locked', 'Too many failed attempts; try again later', retryAt === null ? {} : { retryAt: new Date(retryAt).toISOString() });
+    const detail = 'Too many failed attempts; try again later';
+    return retryAt === null ? new HttpError(423, 'locked', detail) : HttpError.retryLater(423, 'locked', detail, { at: retryAt, now });
   }
   return problemOf(result.reason as Reason);
+}
+
+/** The problem a code that was not sent answers: 429 with `retryAt` and `Retry-After` when waiting helps. */
+export function sendRefusal(sent: Extract<OtpSendResult, { sent: false }>, now: number): HttpError {
+  if (!('retryAt' in sent)) return codeRefusal(sent.reason);
+  const detail = sent.reason === 'cooldown' ? 'Wait before asking for another code' : 'Too many codes were sent; try later';
+  return HttpError.retryLater(429, sent.reason, detail, { at: sent.retryAt, now });
 }
 
 /** The problem a refused passkey answers, by `PasskeyFactor`'s reason. */

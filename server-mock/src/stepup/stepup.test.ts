@@ -248,7 +248,10 @@ describe('SMS (continuous: a risky event locks the user until the code is verifi
     const guess = () => call('/v1/stepup/otp/verify', { stateToken, channel: 'sms', challengeId: sent.body.challengeId, code: '999999' });
     for (let i = 0; i < 3; i++) expect((await guess()).body.code).toBe('invalid_code');
     // Too soon for a resend.
-    expect((await call('/v1/stepup/otp/resend', { stateToken, channel: 'sms', challengeId: sent.body.challengeId })).body.code).toBe('cooldown');
+    const early = await call('/v1/stepup/otp/resend', { stateToken, channel: 'sms', challengeId: sent.body.challengeId });
+    expect(early.status).toBe(429);
+    expect(early.body.code).toBe('cooldown');
+    expect(early.headers.get('retry-after')).toBe('30');
     clock.advance(31_000);
     expect((await call('/v1/stepup/otp/resend', { stateToken, channel: 'sms', challengeId: sent.body.challengeId })).status).toBe(200);
     const fresh = lastCode(sms.at(-1)!.text);
@@ -366,17 +369,122 @@ describe('trust this device', () => {
   });
 });
 
+/** A 423 `locked` whose `Retry-After` (seconds) and `retryAt` agree on when to come back: `seconds` from now. */
+function expectLocked(response: { status: number; headers: Headers; body: { code?: string } }, seconds: number) {
+  expect(response.status).toBe(423);
+  expect(response.body.code).toBe('locked');
+  expect(response.headers.get('retry-after')).toBe(String(seconds));
+  expect(Date.parse((response.body as { retryAt?: string }).retryAt!)).toBe(clock() + seconds * 1000);
+}
+
 describe('lockout', () => {
   it('locks a factor after 10 consecutive failures across step-ups, and keeps it locked', async () => {
     const guess = async () =>
       call('/v1/stepup/recovery/verify', { stateToken: (await startStepUp('lou', ['recovery_code'])).stateToken, code: 'AAAA-BBBB-CCCC' });
     for (let attempt = 0; attempt < 10; attempt++) expect((await guess()).body.code).toBe('invalid_code');
     const locked = await guess();
-    expect(locked.status).toBe(423);
-    expect(locked.body.code).toBe('locked');
-    expect(Date.parse((locked.body as { retryAt?: string }).retryAt!)).toBeGreaterThan(clock());
+    expectLocked(locked, 60);
+    expect((locked.body as { title?: string }).title).toBe('Locked');
     // Other factors of the user are locked on their own.
     expect((await call('/v1/stepup/totp/enroll', { stateToken: (await startStepUp('lou', ['totp'])).stateToken })).status).toBe(200);
+  });
+
+  it('sends a locked factor no code: send and resend answer 423 and nothing reaches the SMS webhook or the SMTP server', async () => {
+    await createUser({ originalIdentity: 'lockie', phone: '+15555550142', email: 'lockie@example.com' });
+    const toLockie = () => [
+      sms.filter((message) => message.to === '+15555550142').length,
+      mails.filter((mail) => /^To: lockie@example\.com/im.test(mail)).length,
+    ];
+    for (const channel of ['sms', 'email'] as const) {
+      const stateToken = (await startStepUp('lockie', ['sms', 'email'])).stateToken;
+      const sent = await call<{ challengeId: string }>('/v1/stepup/otp/send', { stateToken, channel });
+      expect(sent.status).toBe(200);
+      // Wrong codes until the factor locks: five on the challenge, the rest refused as exhausted, all counted.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        expect((await call('/v1/stepup/otp/verify', { stateToken, channel, challengeId: sent.body.challengeId, code: '999999' })).status).not.toBe(423);
+      }
+      const delivered = toLockie();
+      expectLocked(await call('/v1/stepup/otp/send', { stateToken: (await startStepUp('lockie', ['sms', 'email'])).stateToken, channel }), 60);
+      clock.advance(31_000);
+      expectLocked(await call('/v1/stepup/otp/resend', { stateToken, channel, challengeId: sent.body.challengeId }), 29);
+      expect(toLockie()).toEqual(delivered);
+      clock.advance(29_000);
+    }
+    // Once the lock ends, codes flow again.
+    const again = await call('/v1/stepup/otp/send', { stateToken: (await startStepUp('lockie', ['sms'])).stateToken, channel: 'sms' });
+    expect(again.status).toBe(200);
+    expect(sms.at(-1)!.to).toBe('+15555550142');
+  });
+
+  it('sends a login locked by wrong codes no further code, and says the same for a login nobody has', async () => {
+    const headers = { 'x-forwarded-for': PLACES.newYork.ip };
+    for (const login of ['lockie@example.com', 'nobody-locked@example.com']) {
+      const sent = await call<{ challengeId: string }>('/v1/login/code/send', { appId: APP.id, login }, headers);
+      expect(sent.status).toBe(200);
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const wrong = await call('/v1/login/code/verify', { appId: APP.id, login, challengeId: sent.body.challengeId, code: '999999' }, headers);
+        expect(wrong.body.code).toBe('invalid_credentials');
+      }
+      const mailsBefore = mails.length;
+      expectLocked(await call('/v1/login/code/send', { appId: APP.id, login }, headers), 60);
+      expect(mails.length).toBe(mailsBefore);
+    }
+    clock.advance(60_000);
+  });
+});
+
+describe('an attacker and a legitimate user behind the same address (NIST SP 800-63B-4 §3.2.2)', () => {
+  const NAT = { 'x-forwarded-for': PLACES.manchester.ip };
+  const password = 'behind the same router';
+
+  it('throttles the address spraying wrong passwords, while its users keep their own trusted devices', { timeout: 120_000 }, async () => {
+    await createUser({ originalIdentity: 'nat-user', username: 'nadia', password, phone: '+15555550177' });
+    secrets.add(password);
+    // Nadia once trusted her laptop at the end of a step-up.
+    const stepUp = (await startStepUp('nat-user', ['totp', 'sms', 'webauthn'])).stateToken;
+    const enrolment = await call<{ enrolmentId: string; secret: string }>('/v1/stepup/totp/enroll', { stateToken: stepUp });
+    secrets.add(enrolment.body.secret);
+    const trusted = await call<{ deviceToken: string }>('/v1/stepup/totp/verify', {
+      stateToken: stepUp,
+      enrolmentId: enrolment.body.enrolmentId,
+      code: totpCode(enrolment.body.secret),
+      trustDevice: true,
+      deviceId: 'nadia-laptop',
+    });
+    const { deviceToken } = trusted.body;
+    secrets.add(deviceToken);
+    const login = (name: string, secret: string, metadata?: Record<string, string>) =>
+      call<{ status: string; token?: string }>('/v1/login', { appId: APP.id, login: name, password: secret, ...(metadata ? { metadata } : {}) }, NAT);
+
+    // 50 wrong passwords against 50 accounts (none reaches its own threshold) exhaust the address; sent
+    // together, since each costs a password hash.
+    const sprayed = await Promise.all(Array.from({ length: 50 }, (_, n) => login(`victim-${n}`, 'wrong password!')));
+    expect(sprayed.map((response) => response.status)).toEqual(Array(50).fill(401));
+    const fifteenMinutes = 15 * 60;
+    expectLocked(await login('victim-50', 'wrong password!'), fifteenMinutes);
+    // Nadia's right password alone does not tell her from the attacker: refused too.
+    expectLocked(await login('nadia', password), fifteenMinutes);
+    // From her trusted laptop she is herself: the address's lock does not apply to her.
+    const signedIn = await login('nadia', password, { deviceId: 'nadia-laptop', deviceToken });
+    expect(signedIn.body.status).toBe('authenticated');
+    secrets.add(signedIn.body.token!);
+    // The token proves one device of one user: another device, or another login, stays throttled.
+    expectLocked(await login('nadia', password, { deviceId: 'attacker-box', deviceToken }), fifteenMinutes);
+    expectLocked(await login('victim-51', 'wrong password!', { deviceId: 'nadia-laptop', deviceToken }), fifteenMinutes);
+    // The attacker stays throttled on every path that would cost something: codes, passkey challenges.
+    const smsBefore = sms.length;
+    expectLocked(await call('/v1/login/code/send', { appId: APP.id, login: '+15555550177' }, NAT), fifteenMinutes);
+    expectLocked(await call('/v1/stepup/otp/send', { stateToken: (await startStepUp('nat-user', ['sms'])).stateToken, channel: 'sms' }, NAT), fifteenMinutes);
+    expect(sms.length).toBe(smsBefore);
+    expectLocked(await call('/v1/login/passkey/options', { appId: APP.id }, NAT), fifteenMinutes);
+    expectLocked(
+      await call('/v1/stepup/webauthn/authenticate/options', { stateToken: (await startStepUp('nat-user', ['webauthn'])).stateToken }, NAT),
+      fifteenMinutes,
+    );
+    // Other addresses are not affected, and the window ends.
+    expect((await call('/v1/login/passkey/options', { appId: APP.id }, { 'x-forwarded-for': PLACES.newYork.ip })).status).toBe(200);
+    clock.advance(fifteenMinutes * 1000);
+    expect((await login('nadia', password)).body.status).toBe('authenticated');
   });
 });
 

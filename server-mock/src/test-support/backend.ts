@@ -20,9 +20,9 @@ export async function postJson<T = Record<string, unknown>>(
   path: string,
   body: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: T & { code?: string } }> {
+): Promise<{ status: number; headers: Headers; body: T & { code?: string } }> {
   const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, body: (await response.json()) as T & { code?: string } };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as T & { code?: string } };
 }
 
 export function testConfig(overrides: Partial<ConfigInput> = {}): ConfigInput {
@@ -41,7 +41,11 @@ export interface TestBackend extends RunningBackend {
   logs: string[];
   basicAuth(app?: { id: string; secret: string }): string;
   /** `postJson` to this backend. */
-  post<T = Record<string, unknown>>(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T & { code?: string } }>;
+  post<T = Record<string, unknown>>(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; body: T & { code?: string } }>;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
+import { identifier, storableText } from '../http/identifier.js';
 
 /** Every string a client sends is bounded; 1 KB covers the longest real User-Agent strings. */
 const MAX_STRING = 1024;
 const MAX_CUSTOM_KEYS = 32;
 
-const text = z.string().max(MAX_STRING, `at most ${MAX_STRING} characters`);
+const text = storableText(MAX_STRING);
 const ip = z
   .string()
   .max(64)
@@ -29,7 +30,7 @@ const DERIVED = ['appId', 'requestDate', 'city', 'province', 'country', 'deviceT
  * so a typo in a field name is an error rather than silently lost data.
  */
 export const uebaEventInputObject = z.strictObject({
-  originalIdentity: z.string().min(1).max(256),
+  originalIdentity: identifier(256).min(1),
   ip: ip.optional(),
   ua: text.optional(),
   behaviorType: text.optional(),
@@ -37,7 +38,7 @@ export const uebaEventInputObject = z.strictObject({
   resourcesType: text.optional(),
   actionType: text.optional(),
   loginType: text.optional(),
-  deviceId: text.optional(),
+  deviceId: identifier(MAX_STRING).optional(),
   deviceToken: z.string().max(4096).optional(),
   custom: custom.optional(),
   ...Object.fromEntries(DERIVED.map((field) => [field, z.unknown().optional()])),
@@ -52,6 +53,6 @@ function withoutDerived<T extends Record<string, unknown>>(input: T) {
 export const uebaEventInputSchema = uebaEventInputObject.transform(withoutDerived);
 
 /** API-mode metadata: an event plus, optionally, the id `capture` returned for it (excluded from its own statistics). */
-export const triggerMetadataSchema = uebaEventInputObject.extend({ eventId: z.string().max(64).optional() }).transform(withoutDerived);
+export const triggerMetadataSchema = uebaEventInputObject.extend({ eventId: identifier(64).optional() }).transform(withoutDerived);
 
 export type UebaEventInputParsed = z.output<typeof uebaEventInputSchema>;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { HttpError } from '../http/errors.js';
+import { identifier, storableText } from '../http/identifier.js';
+import { originalIdentity } from '../http/schemas.js';
 import { UniqueViolation, type Storage, type UserRecord } from '../storage/types.js';
 import type { Clock } from '../types.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.js';
@@ -16,7 +18,8 @@ const phone = z
   .transform((value) => value.replace(/[\s()-]/g, ''))
   .pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +447700900123'));
 const password = z.string().min(PASSWORD_MIN_LENGTH, `at least ${PASSWORD_MIN_LENGTH} characters`).max(PASSWORD_MAX_LENGTH);
-const labels = z.array(z.string().min(1).max(64)).max(50);
+/** Roles and groups are names workflows compare: identifiers like the user's own. */
+const labels = z.array(identifier(64).min(1)).max(50);
 
 const userSchema = z.strictObject({
   username: username.nullable(),
@@ -25,13 +28,13 @@ const userSchema = z.strictObject({
   password: password.nullable(),
   roles: labels,
   groups: labels,
-  department: z.string().max(128).nullable(),
+  department: storableText(128).nullable(),
   attributes: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.unknown()).refine((map) => Object.keys(map).length <= 32, 'at most 32 attributes'),
   disabled: z.boolean(),
 });
 
 export const updateUserSchema = userSchema.partial();
-export const createUserSchema = updateUserSchema.extend({ originalIdentity: z.string().min(1).max(256) });
+export const createUserSchema = updateUserSchema.extend({ originalIdentity });
 export type UserChanges = z.output<typeof userSchema>;
 
 /** What the API shows of a user: everything but the password hash. */
@@ -118,12 +121,17 @@ export class UserDirectory {
    * so timing does not tell which logins exist. A hash below today's cost is upgraded on success.
    */
   async authenticate(appId: string, login: string, password: string): Promise<UserRecord | null> {
-    const lookup = parseLogin(login);
-    const user = Object.keys(lookup).length > 0 ? await this.storage.findUserByLogin(appId, lookup) : null;
+    const user = await this.findByLogin(appId, login);
     const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !user.passwordHash || !valid || user.disabled) return null;
     if (needsRehash(user.passwordHash)) await this.storage.saveUser({ ...user, passwordHash: await hashPassword(password), updatedAt: this.clock() });
     return user;
+  }
+
+  /** The user a typed login names (username, e-mail or phone), or null. */
+  async findByLogin(appId: string, login: string): Promise<UserRecord | null> {
+    const lookup = parseLogin(login);
+    return Object.keys(lookup).length > 0 ? this.storage.findUserByLogin(appId, lookup) : null;
   }
 
   private async save(user: UserRecord): Promise<void> {

@@ -7,6 +7,7 @@ import { readJson } from '../body.js';
 import { parseQuery, type AppContext, type Env, type Guards, type Principal, type Route } from '../context.js';
 import { HttpError } from '../errors.js';
 import * as schemas from '../schemas.js';
+import { originNotAllowed } from './stepup.js';
 
 /** Subscription tokens and the SSE stream of MFA events (JSON or CAEP SETs). */
 export function eventRoutes(context: AppContext, { requireApp, appOf }: Guards): Route[] {
@@ -93,7 +94,7 @@ function allowOrigin(c: Context<Env>, app: AppConfig): void {
 export function mountStreamPreflight(app: Hono<Env>, context: AppContext): void {
   app.options('/v1/events/stream', (c) => {
     const origin = c.req.header('origin');
-    if (!origin || ![...context.apps.values()].some((candidate) => candidate.origins.includes(origin))) return c.body(null, 403);
+    if (!origin || ![...context.apps.values()].some((candidate) => candidate.origins.includes(origin))) throw originNotAllowed();
     return c.body(null, 204, {
       'access-control-allow-origin': origin,
       'access-control-allow-headers': 'authorization, last-event-id',

@@ -4,33 +4,36 @@ import { z } from 'zod';
 import type { AppConfig } from '../../config/schema.js';
 import type { LockedResult } from '../../factors/lockout.js';
 import { authenticationResponseSchema, type PasskeyRefusal } from '../../factors/webauthn.js';
-import { codeRefusal, maskEmail, maskPhone, passkeyRefusal, refusal as factorRefusal } from '../../stepup/service.js';
+import { maskEmail, maskPhone, passkeyRefusal, refusal as factorRefusal, sendRefusal } from '../../stepup/service.js';
 import type { UserRecord } from '../../storage/types.js';
+import { verifyDeviceToken } from '../../tokens/device-token.js';
 import { issueMfaToken } from '../../tokens/mfa-token.js';
 import { parseLogin, policyAttributes, publicUser } from '../../users/directory.js';
 import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import type { AppContext, Env, Route } from '../context.js';
 import { HttpError } from '../errors.js';
+import { identifier, storableText } from '../identifier.js';
 import { allowAppOrigins } from './stepup.js';
 
-const appId = z.string().min(1).max(64);
+const appId = identifier(64).min(1);
 /** Username, e-mail or phone (E.164). */
-const login = z.string().min(1).max(256);
+const login = identifier(256).min(1);
+const challengeId = identifier(64).min(1);
 /** From `MetadataClient.load()`; the backend derives geo and device fields itself and ignores the rest. */
 const metadata = z
   .looseObject({
-    deviceId: z.string().max(256).optional(),
+    deviceId: identifier(256).optional(),
     deviceToken: z.string().max(4096).optional(),
-    custom: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()])).optional(),
+    custom: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.union([storableText(1024), z.number(), z.boolean(), z.null()])).optional(),
   })
   .optional();
 
 const passwordBody = z.strictObject({ appId, login, password: z.string().min(1).max(256), metadata });
 const codeSendBody = z.strictObject({ appId, login, locale: z.string().max(16).default('en') });
-const codeVerifyBody = z.strictObject({ appId, login, challengeId: z.string().min(1).max(64), code: z.string().min(1).max(16), metadata });
+const codeVerifyBody = z.strictObject({ appId, login, challengeId, code: z.string().min(1).max(16), metadata });
 const passkeyOptionsBody = z.strictObject({ appId });
-const passkeyVerifyBody = z.strictObject({ appId, challengeId: z.string().min(1).max(64), response: authenticationResponseSchema, metadata });
+const passkeyVerifyBody = z.strictObject({ appId, challengeId, response: authenticationResponseSchema, metadata });
 
 /** acr of a single-factor login, and the amr it carries into a later step-up. */
 export const PASSWORD_ACR = 'urn:camfa:acr:pwd';
@@ -56,13 +59,27 @@ export function loginRoutes(context: AppContext): Route[] {
     if (!app) throw new HttpError(404, 'unknown_app', 'No such app');
     return app;
   };
-  /** Failures are counted per login name (which may not be a user), so guessing is throttled either way. */
-  const subjectOf = (c: Context<Env>, app: AppConfig, name: string, factor: string) => ({
+  /**
+   * Failures are counted per login name (which may not be a user), so guessing is throttled either way.
+   * `trustedDevice`: the login came with a trusted-device token of the user it names (`fromTrustedDevice`).
+   */
+  const subjectOf = (c: Context<Env>, app: AppConfig, name: string, factor: string, trustedDevice = false) => ({
     appId: app.id,
     originalIdentity: `login:${name.trim().toLowerCase()}`,
     factor,
     ip: clientIp(c, trustedProxies),
+    trustedDevice,
   });
+  /**
+   * Whether the login's metadata holds a live "trust this device" token that we signed for this app, this
+   * user and the deviceId it names. Such a login is exempt from its IP's lock (`AttemptSubject.trustedDevice`):
+   * an attacker spraying passwords from a shared address does not lock out the users behind it.
+   */
+  const fromTrustedDevice = async (app: AppConfig, originalIdentity: string | undefined, meta: z.output<typeof metadata>): Promise<boolean> =>
+    originalIdentity !== undefined &&
+    meta?.deviceToken !== undefined &&
+    meta.deviceId !== undefined &&
+    verifyDeviceToken({ token: meta.deviceToken, keys, issuer: publicUrl, clock, binding: { appId: app.id, originalIdentity, deviceId: meta.deviceId } });
 
   /** Captures the attempt, then answers a token, a step-up, or the refusal. */
   async function finish(
@@ -94,10 +111,7 @@ export function loginRoutes(context: AppContext): Route[] {
     });
     await storage.insertEvent(event);
     if (!outcome.verified) {
-      if (outcome.reason === 'locked') {
-        const { retryAt } = outcome as LockedResult;
-        throw new HttpError(423, 'locked', 'Too many failed attempts; try again later', retryAt ? { retryAt: new Date(retryAt).toISOString() } : {});
-      }
+      if (outcome.reason === 'locked') throw factorRefusal(outcome, clock());
       throw input.refusal?.(outcome.reason) ?? new HttpError(401, 'invalid_credentials', 'Wrong login, password or code');
     }
     const { user } = outcome;
@@ -127,7 +141,7 @@ export function loginRoutes(context: AppContext): Route[] {
   const responses = {
     200: { description: "{ status: 'authenticated', user, token, expiresAt } or { status: 'mfa_required', mfa: MfaTriggerData }" },
     401: { description: 'invalid_credentials (the same for an unknown login, a wrong secret and a disabled user)' },
-    423: { description: 'locked, with retryAt' },
+    423: { description: 'locked, with retryAt and Retry-After (the login, or the address unless the login comes from a trusted device)' },
   };
 
   return [
@@ -143,7 +157,9 @@ export function loginRoutes(context: AppContext): Route[] {
       handler: async (c) => {
         const input = await readJson(c, passwordBody);
         const app = appFor(input.appId);
-        const subject = subjectOf(c, app, input.login, 'password');
+        // Looked up only for a login that claims a trusted device: anyone else pays no extra query.
+        const named = input.metadata?.deviceToken ? await directory.findByLogin(app.id, input.login) : null;
+        const subject = subjectOf(c, app, input.login, 'password', await fromTrustedDevice(app, named?.originalIdentity, input.metadata));
         const outcome = await lockout.attempt(subject, async () => {
           const user = await directory.authenticate(app.id, input.login, input.password);
           return user ? { verified: true as const, user } : { verified: false as const, reason: 'invalid' };
@@ -159,7 +175,10 @@ export function loginRoutes(context: AppContext): Route[] {
       security: 'none',
       body: codeSendBody,
       middleware: [browser],
-      responses: { 200: { description: '{ challengeId, sentTo, channel } — the same answer whether or not the login exists' } },
+      responses: {
+        200: { description: '{ challengeId, sentTo, channel } — the same answer whether or not the login exists' },
+        423: { description: 'locked (the login or the address), with retryAt and Retry-After; nothing is sent' },
+      },
       handler: async (c) => {
         const input = await readJson(c, codeSendBody);
         const app = appFor(input.appId);
@@ -167,16 +186,15 @@ export function loginRoutes(context: AppContext): Route[] {
         const channel = lookup.phone ? 'sms' : lookup.email ? 'email' : null;
         if (!channel) throw new HttpError(400, 'invalid_login', 'Enter a phone number (+country code) or an e-mail address');
         const destination = (lookup.phone ?? lookup.email)!;
+        // Refused before anything is sent, and for a login that is nobody's alike, so the lock says nothing about who exists.
+        const locked = await lockout.lockFor(subjectOf(c, app, input.login, `login-${channel}`));
+        if (locked) throw factorRefusal(locked, clock());
         const user = await storage.findUserByLogin(app.id, channel === 'sms' ? { phone: destination } : { email: destination });
         const sentTo = channel === 'sms' ? maskPhone(destination) : maskEmail(destination);
         // An unknown login gets an answer of the same shape, so the form does not reveal who has an account.
         if (!user || user.disabled) return c.json({ challengeId: randomBytes(16).toString('base64url'), sentTo, channel });
         const sent = await otp.start({ appId: app.id, originalIdentity: user.originalIdentity, channel, destination, locale: input.locale });
-        if (!sent.sent) {
-          if ('retryAt' in sent)
-            throw new HttpError(429, sent.reason, 'Wait before asking for another code', { retryAt: new Date(sent.retryAt).toISOString() });
-          throw codeRefusal(sent.reason);
-        }
+        if (!sent.sent) throw sendRefusal(sent, clock());
         return c.json({ challengeId: sent.challengeId, sentTo, channel });
       },
     },
@@ -194,9 +212,9 @@ export function loginRoutes(context: AppContext): Route[] {
         const app = appFor(input.appId);
         const lookup = parseLogin(input.login);
         const channel = lookup.phone ? 'sms' : 'email';
-        const subject = subjectOf(c, app, input.login, `login-${channel}`);
+        const user = await storage.findUserByLogin(app.id, lookup.phone ? { phone: lookup.phone } : { email: lookup.email ?? '' });
+        const subject = subjectOf(c, app, input.login, `login-${channel}`, await fromTrustedDevice(app, user?.originalIdentity, input.metadata));
         const outcome = await lockout.attempt(subject, async (): Promise<LoginOutcome> => {
-          const user = await storage.findUserByLogin(app.id, lookup.phone ? { phone: lookup.phone } : { email: lookup.email ?? '' });
           if (!user || user.disabled) return { verified: false, reason: 'invalid' };
           const result = await otp.verify({ appId: app.id, originalIdentity: user.originalIdentity, challengeId: input.challengeId, code: input.code });
           return result.verified ? { verified: true, user } : { verified: false, reason: result.reason };
@@ -215,6 +233,9 @@ export function loginRoutes(context: AppContext): Route[] {
       responses: { 200: { description: '{ challengeId, expiresAt, options }' }, 409: { description: 'passkeys_unavailable' } },
       handler: async (c) => {
         const input = await readJson(c, passkeyOptionsBody);
+        // Nobody is named yet: only the address can be locked.
+        const locked = await lockout.lockFor({ ip: clientIp(c, trustedProxies) });
+        if (locked) throw factorRefusal(locked, clock());
         const started = await passkeys.authenticationOptions({ appId: appFor(input.appId).id, originalIdentity: null });
         if (!started) throw passkeyRefusal('unavailable');
         return c.json({ challengeId: started.challengeId, expiresAt: new Date(started.expiresAt).toISOString(), options: started.options });
@@ -236,9 +257,10 @@ export function loginRoutes(context: AppContext): Route[] {
         const ip = clientIp(c, trustedProxies);
         if (!credential) {
           // No user to lock: the IP pays, so an address cannot try made-up credentials without end.
-          throw factorRefusal((await lockout.ipFailure(ip)) ?? { verified: false, reason: 'unknown_credential' as const }, passkeyRefusal);
+          throw factorRefusal((await lockout.ipFailure(ip)) ?? { verified: false, reason: 'unknown_credential' as const }, clock(), passkeyRefusal);
         }
-        const subject = { appId: app.id, originalIdentity: credential.originalIdentity, factor: 'login-passkey', ip };
+        const trustedDevice = await fromTrustedDevice(app, credential.originalIdentity, input.metadata);
+        const subject = { appId: app.id, originalIdentity: credential.originalIdentity, factor: 'login-passkey', ip, trustedDevice };
         let amr: string[] = [];
         const outcome = await lockout.attempt(subject, async (): Promise<LoginOutcome> => {
           const result = await passkeys.verifyAuthentication({

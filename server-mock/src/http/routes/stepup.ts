@@ -9,32 +9,35 @@ import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import type { AppContext, Env, Guards, Route } from '../context.js';
 import { HttpError } from '../errors.js';
+import { identifier, storableText } from '../identifier.js';
+import { originalIdentity } from '../schemas.js';
 
 const stateToken = z.string().min(1).max(256);
 const code = z.string().min(1).max(64);
 const locale = z.string().max(16).default('en');
 const channel = z.enum(['sms', 'email']);
 /** "Trust this device" (offered when `trustDevice` is true in the factors answer). */
-const trust = { trustDevice: z.boolean().optional(), deviceId: z.string().min(1).max(256).optional() };
+const trust = { trustDevice: z.boolean().optional(), deviceId: identifier(256).min(1).optional() };
+const challengeId = identifier(64);
 
 const bodies = {
   state: z.strictObject({ stateToken }),
-  totpVerify: z.strictObject({ stateToken, code, enrolmentId: z.string().max(64).optional(), ...trust }),
+  totpVerify: z.strictObject({ stateToken, code, enrolmentId: identifier(64).optional(), ...trust }),
   send: z.strictObject({ stateToken, channel, locale }),
-  resend: z.strictObject({ stateToken, channel, challengeId: z.string().max(64), locale }),
-  verifyCode: z.strictObject({ stateToken, channel, challengeId: z.string().max(64), code, ...trust }),
+  resend: z.strictObject({ stateToken, channel, challengeId, locale }),
+  verifyCode: z.strictObject({ stateToken, channel, challengeId, code, ...trust }),
   recovery: z.strictObject({ stateToken, code, ...trust }),
   start: z.strictObject({
-    originalIdentity: z.string().min(1).max(256),
+    originalIdentity,
     factors: z.array(z.enum(FACTOR_TYPES)).min(1).max(FACTOR_TYPES.length).optional(),
-    acr: z.string().min(1).max(256).optional(),
-    message: z.string().max(1024).optional(),
+    acr: storableText(256).min(1).optional(),
+    message: storableText(1024).optional(),
     /** Recorded as a UEBA event of the step-up, when given. */
     metadata: triggerMetadataSchema.optional(),
   }),
   exchange: z.strictObject({ mfaToken: z.string().min(1).max(4096) }),
-  passkeyRegister: z.strictObject({ stateToken, challengeId: z.string().min(1).max(64), response: registrationResponseSchema, ...trust }),
-  passkeyAuthenticate: z.strictObject({ stateToken, challengeId: z.string().min(1).max(64), response: authenticationResponseSchema, ...trust }),
+  passkeyRegister: z.strictObject({ stateToken, challengeId: challengeId.min(1), response: registrationResponseSchema, ...trust }),
+  passkeyAuthenticate: z.strictObject({ stateToken, challengeId: challengeId.min(1), response: authenticationResponseSchema, ...trust }),
   /** JPEG frames as base64 or data: URLs (the server computes the embeddings; it never takes one from a browser). */
   face: z.strictObject({
     stateToken,
@@ -130,14 +133,14 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
       '/v1/stepup/otp/send',
       'Send a one-time code by SMS or e-mail',
       bodies.send,
-      async (_c, input: z.output<typeof bodies.send>) => stepUp.sendCode(await stepUp.open(input.stateToken), input),
+      async (c, input: z.output<typeof bodies.send>) => stepUp.sendCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
       z.object({ challengeId: z.string(), expiresAt: z.string(), resendAvailableAt: z.string(), sentTo: z.string() }),
     ),
     browserRoute(
       '/v1/stepup/otp/resend',
       'Send a new code for the same challenge (its attempt counter is kept)',
       bodies.resend,
-      async (_c, input: z.output<typeof bodies.resend>) => stepUp.resendCode(await stepUp.open(input.stateToken), input),
+      async (c, input: z.output<typeof bodies.resend>) => stepUp.resendCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
       z.object({ challengeId: z.string(), expiresAt: z.string(), resendAvailableAt: z.string() }),
     ),
     browserRoute('/v1/stepup/otp/verify', 'Check an SMS or e-mail code', bodies.verifyCode, async (c, input: z.output<typeof bodies.verifyCode>) =>
@@ -166,7 +169,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
       '/v1/stepup/webauthn/register/options',
       'Start a passkey registration (first factor only): options for startRegistration()',
       bodies.state,
-      async (_c, input: z.output<typeof bodies.state>) => stepUp.passkeyRegistrationOptions(await stepUp.open(input.stateToken)),
+      async (c, input: z.output<typeof bodies.state>) => stepUp.passkeyRegistrationOptions(await stepUp.open(input.stateToken), ip(c)),
       passkeyOptions,
     ),
     browserRoute(
@@ -180,7 +183,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
       '/v1/stepup/webauthn/authenticate/options',
       "Options for startAuthentication(), allowing the user's passkeys",
       bodies.state,
-      async (_c, input: z.output<typeof bodies.state>) => stepUp.passkeyAuthenticationOptions(await stepUp.open(input.stateToken)),
+      async (c, input: z.output<typeof bodies.state>) => stepUp.passkeyAuthenticationOptions(await stepUp.open(input.stateToken), ip(c)),
       passkeyOptions,
     ),
     browserRoute(
@@ -290,12 +293,18 @@ export const BROWSER_PATHS = [
   '/v1/stepup/face/verify',
 ];
 
+/**
+ * A preflight from an origin no app declared: a problem like every other refusal, so a developer who
+ * forgot to declare their origin reads why in the network panel (the browser itself only sees the 403).
+ */
+export const originNotAllowed = () => new HttpError(403, 'origin_not_allowed', 'This origin is not declared by any app');
+
 /** Preflight for the browser-facing JSON endpoints. */
 export function mountBrowserPreflight(app: Hono<Env>, context: AppContext, paths: string[]): void {
   for (const path of paths) {
     app.options(path, (c) => {
       const origin = c.req.header('origin');
-      if (!origin || !context.browserOrigins.has(origin)) throw new HttpError(403, 'origin_not_allowed', 'This origin is not declared by any app');
+      if (!origin || !context.browserOrigins.has(origin)) throw originNotAllowed();
       return c.body(null, 204, {
         'access-control-allow-origin': origin,
         'access-control-allow-headers': 'content-type',

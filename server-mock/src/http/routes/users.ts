@@ -3,13 +3,15 @@ import { createUserSchema, publicUser, updateUserSchema } from '../../users/dire
 import { readJson } from '../body.js';
 import { parseQuery, type AppContext, type Guards, type Route } from '../context.js';
 import { HttpError } from '../errors.js';
+import { identifier, pathIdentifier } from '../identifier.js';
 
-const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), after: z.string().max(256).optional() });
+const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), after: identifier(256).optional() });
 
 /** The built-in user directory, managed by the app's backend (never by browsers). */
 export function userRoutes(context: AppContext, { requireApp, appOf }: Guards): Route[] {
   const { directory, storage, recovery, lockout } = context;
-  const id = (c: Parameters<Route['handler']>[0]) => c.req.param('originalIdentity')!;
+  const id = (c: Parameters<Route['handler']>[0]) => pathIdentifier(c, 'originalIdentity', 256);
+  const enrolmentId = (c: Parameters<Route['handler']>[0]) => pathIdentifier(c, 'enrolmentId', 256);
   return [
     {
       method: 'post',
@@ -118,9 +120,9 @@ export function userRoutes(context: AppContext, { requireApp, appOf }: Guards): 
       responses: { 204: { description: 'Removed' } },
       handler: async (c) => {
         const app = appOf(c);
-        const enrolment = await storage.getFactorEnrolment(c.req.param('enrolmentId')!);
+        const enrolment = await storage.getFactorEnrolment(enrolmentId(c));
         if (!enrolment || enrolment.appId !== app.id || enrolment.originalIdentity !== id(c)) {
-          const passkey = { appId: app.id, originalIdentity: id(c), id: c.req.param('enrolmentId')! };
+          const passkey = { appId: app.id, originalIdentity: id(c), id: enrolmentId(c) };
           if (!(await context.passkeys.remove(passkey))) throw new HttpError(404, 'factor_not_found', 'The user has no such factor');
           await lockout.reset({ ...passkey, factor: 'webauthn' });
           return c.body(null, 204);

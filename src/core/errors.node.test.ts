@@ -32,6 +32,12 @@ describe('GuardError codes', () => {
     for (const reason of reasons) expect(GUARD_ERROR_CODES).toContain(reason);
   });
 
+  it('cover the codes of the shared request checks (identifiers, stored text)', () => {
+    const codes = [...read('server-mock/src/http/identifier.ts').matchAll(/export const [A-Z_]+ = '([a-z_]+)'/g)].map((match) => match[1]!);
+    expect(codes).toEqual(['invalid_identifier', 'invalid_text']);
+    for (const code of codes) expect(GUARD_ERROR_CODES).toContain(code);
+  });
+
   it('cover the SDK middleware answers guard.fetch sees', () => {
     const sdk = read('server-mock/src/sdk/challenge.ts') + read('server-mock/src/sdk/middleware.ts');
     for (const code of ['insufficient_user_authentication', 'backend_unavailable']) {

@@ -51,6 +51,8 @@ export const GUARD_ERROR_CODES = [
   'camera_denied',
   // Requests the browser library got wrong, or a backend that failed.
   'invalid_request',
+  'invalid_identifier',
+  'invalid_text',
   'invalid_json',
   'unsupported_media_type',
   'payload_too_large',

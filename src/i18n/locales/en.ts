@@ -168,6 +168,8 @@ const en = {
     insufficient_user_authentication: 'Please verify it’s you to continue.',
     backend_unavailable: 'Verification is unavailable right now. Try again later.',
     invalid_request: 'The request was not valid. Check what you entered.',
+    invalid_identifier: 'That contains characters that are not allowed. Check what you typed.',
+    invalid_text: 'That text contains a character that is not allowed.',
     invalid_json: 'The server sent an answer we could not read.',
     unsupported_media_type: 'The request was not valid.',
     payload_too_large: 'What you entered is too long.',

@@ -162,6 +162,8 @@ const ja: LocaleStrings = {
     insufficient_user_authentication: '続けるには本人確認を行ってください。',
     backend_unavailable: '現在、確認サービスを利用できません。しばらくしてからお試しください。',
     invalid_request: 'リクエストが無効です。入力内容を確認してください。',
+    invalid_identifier: '使用できない文字が含まれています。入力内容をご確認ください。',
+    invalid_text: 'テキストに使用できない文字が含まれています。',
     invalid_json: 'サーバーの応答を読み取れませんでした。',
     unsupported_media_type: 'リクエストが無効です。',
     payload_too_large: '入力内容が長すぎます。',

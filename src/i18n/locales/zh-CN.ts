@@ -161,6 +161,8 @@ const zhCN: LocaleStrings = {
     insufficient_user_authentication: '请先验证身份再继续。',
     backend_unavailable: '验证服务暂时不可用，请稍后再试。',
     invalid_request: '请求无效，请检查输入内容。',
+    invalid_identifier: '输入内容包含不允许的字符，请检查后重试。',
+    invalid_text: '文本包含不允许的字符。',
     invalid_json: '无法读取服务器的响应。',
     unsupported_media_type: '请求无效。',
     payload_too_large: '输入内容过长。',

@@ -161,6 +161,8 @@ const zhTW: LocaleStrings = {
     insufficient_user_authentication: '請先驗證身分再繼續。',
     backend_unavailable: '驗證服務暫時無法使用，請稍後再試。',
     invalid_request: '要求無效，請檢查輸入內容。',
+    invalid_identifier: '輸入內容包含不允許的字元，請檢查後重試。',
+    invalid_text: '文字包含不允許的字元。',
     invalid_json: '無法讀取伺服器的回應。',
     unsupported_media_type: '要求無效。',
     payload_too_large: '輸入內容過長。',

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationClient, MetadataManagementClient } from './sdk/index.js';
 import { APP, startTestBackend, type TestBackend } from './test-support/backend.js';
 import { CHROME_UA, PLACES, manualClock } from './test-support/fixtures.js';
+import { readSse } from './test-support/sse.js';
 import type { MfaEvent, MfaTriggerData } from './types.js';
 
 const clock = manualClock();
@@ -118,41 +119,6 @@ describe('(d) many failures from one IP', () => {
     expect(await auth.mfa.triggerWorkflow({ workflowId: 'ip-failures', metadata: login('erin', ip) })).toBeNull();
   });
 });
-
-/** Reads raw SSE from the backend: what a browser's EventSource would see. */
-async function readSse(url: string, headers: Record<string, string>, until: (events: { id?: string; event?: string; data: string }[]) => boolean) {
-  const controller = new AbortController();
-  const response = await fetch(url, { headers, signal: controller.signal });
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toContain('text/event-stream');
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const events: { id?: string; event?: string; data: string }[] = [];
-  let buffer = '';
-  const deadline = setTimeout(() => controller.abort(), 5000);
-  try {
-    while (!until(events)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const message: { id?: string; event?: string; data: string } = { data: '' };
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id:')) message.id = line.slice(3).trim();
-          else if (line.startsWith('event:')) message.event = line.slice(6).trim();
-          else if (line.startsWith('data:')) message.data += line.slice(5).trim();
-        }
-        if (message.data) events.push(message);
-      }
-    }
-  } finally {
-    clearTimeout(deadline);
-    controller.abort();
-  }
-  return events;
-}
 
 describe('event-stream mode (continuous MFA)', () => {
   it('publishes an MFA event to subscribers, locks the user, and replays after a reconnect', async () => {

@@ -103,7 +103,8 @@ describe('judge', () => {
     expect(explanation.match).toEqual({ expression: "event.behaviorType == 'login'", applied: true, error: null });
     expect(explanation.statistics).toEqual([
       { id: 'knownCountries', description: expect.stringContaining('distinct country values'), value: ['US', 'DE'], note: null },
-      { id: 'perApp', description: expect.stringContaining('grouped by appId'), value: { 'app-1': 4 }, note: null },
+      // Grouped across apps: the keys are other apps' ids, and the explanation is shown to the judged event's app.
+      { id: 'perApp', description: expect.stringContaining('grouped by appId'), value: null, note: 'withheld: 1 group from events of all apps' },
     ]);
     expect(explanation.rules.map((rule) => [rule.id, rule.result])).toEqual([
       ['busy-app', false],
@@ -139,7 +140,10 @@ describe('judge', () => {
     const decision = judge(countryWorkflow(), { event: login, stats: {}, now: NOW });
     expect(decision.hit).toBe(false);
     expect(decision.explanation.statistics[0]).toMatchObject({ value: [], note: 'not provided; counted as empty' });
-    expect(decision.explanation.statistics[1]).toMatchObject({ value: {}, note: 'not provided; counted as empty' });
+    expect(decision.explanation.statistics[1]).toMatchObject({
+      value: null,
+      note: 'not provided; counted as empty; withheld: 0 groups from events of all apps',
+    });
   });
 
   it('turns CEL runtime errors into undecided conditions, never a throw and never a hit', () => {

@@ -1,7 +1,15 @@
 import type { AggregateQuery, AggregateResult, FieldFilter, StatWindow } from '../storage/types.js';
 import { FACTOR_TYPES, type CustomValue, type FactorType, type UebaEvent } from '../types.js';
 import { fromCel, run, toCel, type CelContext } from './cel.js';
-import type { CompiledCondition, CompiledExpression, CompiledRule, CompiledStatistic, Scope, Workflow } from './parse.js';
+import {
+  carriesOtherAppsValues,
+  type CompiledCondition,
+  type CompiledExpression,
+  type CompiledRule,
+  type CompiledStatistic,
+  type Scope,
+  type Workflow,
+} from './parse.js';
 import { durationToMs, LIMITS, PARAM_VALUE_SCHEMAS } from './schema.js';
 
 /**
@@ -50,6 +58,7 @@ export type ConditionTrace =
 export interface StatisticTrace {
   id: string;
   description: string;
+  /** null when withheld: an all-apps statistic's raw values never enter an explanation (the note summarises them). */
   value: AggregateResult;
   /** Why the value is not simply what storage returned, if it is not. */
   note: string | null;
@@ -160,6 +169,14 @@ function emptyResult(statistic: CompiledStatistic): AggregateResult {
   if (statistic.op === 'values') return [];
   if (statistic.op === 'latest') return null;
   return 0;
+}
+
+/** What an explanation may say about a withheld result: its size, never its content. */
+function summarise(statistic: CompiledStatistic, value: AggregateResult): string {
+  const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+  if (statistic.groupBy) return counted(Object.keys(value ?? {}).length, 'group');
+  if (statistic.op === 'values') return counted(Array.isArray(value) ? value.length : 0, 'distinct value');
+  return value === null ? 'no event' : 'one event';
 }
 
 function formatDuration(ms: number): string {
@@ -375,7 +392,17 @@ function judgeChecked(workflow: Workflow, input: JudgeInput): Decision {
     const provided = Object.hasOwn(input.stats, statistic.id) ? input.stats[statistic.id] : undefined;
     const value = planned.matchesNothing || provided === undefined ? emptyResult(statistic) : provided;
     const note = planned.matchesNothing ? `matches nothing: ${planned.matchesNothing}` : provided === undefined ? 'not provided; counted as empty' : null;
-    explanation.statistics.push({ id: statistic.id, description: planned.description, value, note });
+    explanation.statistics.push(
+      // The explanation is stored with the judged event's app and listed to it, so other apps' raw values stay out.
+      carriesOtherAppsValues(statistic)
+        ? {
+            id: statistic.id,
+            description: planned.description,
+            value: null,
+            note: [note, `withheld: ${summarise(statistic, value)} from events of all apps`].filter(Boolean).join('; '),
+          }
+        : { id: statistic.id, description: planned.description, value, note },
+    );
     const scoped = statsByScope.get(statistic.scope) ?? {};
     scoped[statistic.localId] = value;
     statsByScope.set(statistic.scope, scoped);

@@ -249,6 +249,15 @@ describe('CEL helpers', () => {
     expect(userAttribute({}, { custom: {} }, 'role')).toEqual([]);
   });
 
+  it('finds role and roles under either spelling, and lets an empty directory list fall back to the event', () => {
+    expect(userAttribute({ roles: ['finance'] }, {}, 'role')).toEqual(['finance']);
+    expect(userAttribute({ role: 'hr' }, {}, 'roles')).toEqual(['hr']);
+    expect(userAttribute({ role: 'hr', roles: ['finance'] }, {}, 'role')).toEqual(['hr']);
+    expect(userAttribute({ roles: [] }, { custom: { role: 'finance' } }, 'role')).toEqual(['finance']);
+    expect(userAttribute({}, { custom: { roles: 'hr' } }, 'role')).toEqual(['hr']);
+    expect(userAttribute({ roles: ['hr'] }, { custom: { role: 'finance' } }, 'role')).toEqual(['hr']);
+  });
+
   it('are callable from workflow expressions', () => {
     const flow = workflow({
       rules: [{ id: 'far', when: 'distanceKm(48.8566, 2.3522, 51.5074, -0.1278) > 300.0 && inCidr(event.ip, "10.0.0.0/8")', then: { factors: ['sms'] } }],

@@ -102,7 +102,10 @@ export interface Decision {
   /** In the order the user should be offered them; empty when no rule fired. */
   factors: FactorType[];
   acr: string;
+  /** The default text (English unless the author wrote otherwise); '' when no rule fired. */
   message: string;
+  /** The message by language tag, when the rule gave texts by language; else empty. */
+  messages: Record<string, string>;
   custom: Record<string, unknown>;
   explanation: Explanation;
 }
@@ -344,7 +347,7 @@ function renderMessage(message: string, values: Record<string, unknown>): string
 }
 
 function noHit(workflow: Workflow, explanation: Explanation): Decision {
-  return { workflowId: workflow.id, hit: false, ruleId: null, factors: [], acr: '', message: '', custom: {}, explanation };
+  return { workflowId: workflow.id, hit: false, ruleId: null, factors: [], acr: '', message: '', messages: {}, custom: {}, explanation };
 }
 
 /** Decides one event. Never throws: runtime errors leave their condition undecided and are in the explanation. */
@@ -439,6 +442,7 @@ function judgeChecked(workflow: Workflow, input: JudgeInput): Decision {
       continue;
     }
     explanation.firedRule = rule.id;
+    const values = { event: prepared.event, params, stats, user };
     explanation.notEvaluated = workflow.rules.slice(index + 1).map((later) => later.id);
     return {
       workflowId: workflow.id,
@@ -446,7 +450,8 @@ function judgeChecked(workflow: Workflow, input: JudgeInput): Decision {
       ruleId: rule.id,
       factors: factors.factors,
       acr: rule.then.acr,
-      message: renderMessage(rule.then.message, { event: prepared.event, params, stats, user }),
+      message: renderMessage(rule.then.message.text, values),
+      messages: Object.fromEntries(Object.entries(rule.then.message.languages).map(([tag, text]) => [tag, renderMessage(text, values)])),
       custom: rule.then.custom,
       explanation,
     };

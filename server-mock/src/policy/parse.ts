@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { FactorType } from '../types.js';
 import { compileExpression, type CelProgram, type CelVariable, type ReferenceRules } from './cel.js';
 import {
+  DEFAULT_MESSAGE_KEY,
   documentSchema,
   durationToMs,
   IDENTIFIER,
@@ -12,6 +13,7 @@ import {
   ruleSchema,
   statisticSchema,
   type AggregateOp,
+  type Message,
   type ParamType,
   type RawFilter,
   type RawRule,
@@ -75,9 +77,17 @@ export interface CompiledRule {
   then: {
     factors: FactorType[] | CompiledExpression;
     acr: string;
-    message: string;
+    message: CompiledMessage;
     custom: Record<string, unknown>;
   };
+}
+
+/** A rule's message, not yet rendered. */
+export interface CompiledMessage {
+  /** The default text (`reason.message`): the one text given, else `en`, else `default`. */
+  text: string;
+  /** Texts by language tag (`reason.messages`); empty when the author wrote one plain text. */
+  languages: Record<string, string>;
 }
 
 export interface ParamDeclaration {
@@ -540,7 +550,15 @@ function compileThen(reporter: Reporter, then: RawThen, references: MessageRefer
   const before = reporter.errors.length;
   let factors: FactorType[] | CompiledExpression | null = Array.isArray(then.factors) ? then.factors : null;
   if (!Array.isArray(then.factors)) factors = compileInto(reporter, then.factors.expr, 'value', references, { node, field: 'factors.expr' });
-  for (const problem of messageProblems(then.message, references)) reporter.add(node, 'message', problem);
+  const texts: [string, string][] =
+    typeof then.message === 'string' ? [['message', then.message]] : Object.entries(then.message).map(([tag, text]) => [`message.${tag}`, text]);
+  for (const [field, text] of texts) for (const problem of messageProblems(text, references)) reporter.add(node, field, problem);
   if (reporter.errors.length > before || !factors) return null;
-  return { factors, acr: then.acr ?? DEFAULT_ACR, message: then.message, custom: then.custom };
+  return { factors, acr: then.acr ?? DEFAULT_ACR, message: compileMessage(then.message), custom: then.custom };
+}
+
+function compileMessage(message: Message): CompiledMessage {
+  if (typeof message === 'string') return { text: message, languages: {} };
+  const { [DEFAULT_MESSAGE_KEY]: fallback, ...languages } = message;
+  return { text: languages.en ?? fallback ?? '', languages };
 }

@@ -222,6 +222,7 @@ export class PolicyService {
       workflowVersion: loaded.version,
       ruleId: decision.ruleId ?? loaded.workflow.id,
       message: decision.message,
+      messages: decision.messages,
       factors: decision.factors,
       acr: decision.acr,
       custom: decision.custom,

@@ -179,6 +179,7 @@ function summarise(statistic: CompiledStatistic, value: AggregateResult): string
   const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
   if (statistic.groupBy) return counted(Object.keys(value ?? {}).length, 'group');
   if (statistic.op === 'values') return counted(Array.isArray(value) ? value.length : 0, 'distinct value');
+  if (statistic.op === 'sum') return 'a sum';
   return value === null ? 'no event' : 'one event';
 }
 

@@ -13,7 +13,7 @@ const clock = manualClock();
 let backend: TestBackend;
 
 /** What crm holds: an IP, a custom value and a user id that appear nowhere in shop's own data. */
-const CRM = { ip: PLACES.newYork.ip, secret: 'crm-only-custom-value', user: 'crm-only-user' };
+const CRM = { ip: PLACES.newYork.ip, secret: 'crm-only-custom-value', user: 'crm-only-user', amount: 73_541 };
 const SHARED_USER = 'alice';
 
 const sameUser = { field: 'originalIdentity', op: 'eq', value: { event: 'originalIdentity' } };
@@ -29,6 +29,8 @@ const crossAppWatch = {
     { id: 'previous', filter: [sameUser], window: { last: 1 }, op: 'latest', scope: 'all-apps' },
     { id: 'perUser', window: { duration: '1h' }, op: 'count', groupBy: 'originalIdentity', scope: 'all-apps' },
     { id: 'logins', filter: [sameUser], window: { duration: '1h' }, op: 'count', scope: 'all-apps' },
+    // Over the user's one crm event, a sum is that event's amount.
+    { id: 'spent', filter: [sameUser], window: { duration: '1h' }, op: 'sum', field: 'custom.amount', scope: 'all-apps' },
   ],
   rules: [
     {
@@ -67,7 +69,7 @@ const trigger = (workflowId: string, originalIdentity = SHARED_USER, ip = PLACES
 /** Fails naming the first of crm's values found in what shop received. */
 function expectNoCrmData(received: unknown) {
   const text = JSON.stringify(received);
-  for (const value of Object.values(CRM)) expect(text, `shop received crm's "${value}"`).not.toContain(value);
+  for (const value of Object.values(CRM)) expect(text, `shop received crm's "${value}"`).not.toContain(String(value));
 }
 
 beforeAll(async () => {
@@ -95,7 +97,7 @@ beforeAll(async () => {
   });
   await backend.post('/v1/users', { originalIdentity: CRM.user, roles: ['finance'] }, app(OTHER_APP));
   for (const originalIdentity of [SHARED_USER, CRM.user]) {
-    expect((await capture(OTHER_APP, { originalIdentity, ip: CRM.ip, custom: { secret: CRM.secret } })).status).toBe(201);
+    expect((await capture(OTHER_APP, { originalIdentity, ip: CRM.ip, custom: { secret: CRM.secret, amount: CRM.amount } })).status).toBe(201);
   }
   clock.advance(60_000);
   expect((await capture(APP, { originalIdentity: SHARED_USER, ip: PLACES.manchester.ip })).status).toBe(201);
@@ -173,11 +175,24 @@ describe("an app's own workflows read only its own events", () => {
 
 describe('a global workflow with all-apps statistics, triggered by one app', () => {
   it('refuses a message that would quote raw values of other apps', async () => {
-    const quoting = { ...crossAppWatch, id: 'quoting', rules: [{ ...crossAppWatch.rules[0]!, then: { factors: ['totp'], message: 'Seen at {{stats.ips}}' } }] };
+    const quoting = {
+      ...crossAppWatch,
+      id: 'quoting',
+      rules: [{ ...crossAppWatch.rules[0]!, then: { factors: ['totp'], message: 'Seen at {{stats.ips}}, spent {{stats.spent}}' } }],
+    };
     const refused = await put(quoting, { authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(refused.status).toBe(422);
     expect(refused.body.errors).toEqual([
-      expect.objectContaining({ node: 'rules[seen-elsewhere].then', field: 'message', message: expect.stringContaining('other apps') }),
+      expect.objectContaining({
+        node: 'rules[seen-elsewhere].then',
+        field: 'message',
+        message: expect.stringContaining('{{stats.ips}}" would show values from other apps'),
+      }),
+      expect.objectContaining({
+        node: 'rules[seen-elsewhere].then',
+        field: 'message',
+        message: expect.stringContaining('{{stats.spent}}" would show values from other apps'),
+      }),
     ]);
   });
 
@@ -198,6 +213,7 @@ describe('a global workflow with all-apps statistics, triggered by one app', () 
         expect.objectContaining({ id: 'ips', value: null, note: expect.stringContaining('withheld: 2 distinct values') }),
         expect.objectContaining({ id: 'previous', value: null, note: expect.stringContaining('withheld: one event') }),
         expect.objectContaining({ id: 'perUser', value: null, note: expect.stringContaining('withheld: 2 groups') }),
+        expect.objectContaining({ id: 'spent', value: null, note: expect.stringContaining('withheld: a sum') }),
         expect.objectContaining({ id: 'logins', value: 2 }),
       ]),
     );

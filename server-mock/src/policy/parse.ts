@@ -128,12 +128,13 @@ export interface ParseOptions {
 const CROSS_APP_FIX = "an app's own workflow may read only its app's events; use a global workflow managed with the admin token for cross-app statistics";
 
 /**
- * True when the statistic's result holds raw values of other apps' events (their IPs, user ids, custom
- * fields): `values`, `latest` or a `groupBy` map over all apps. Counts, distinct counts and sums are
- * aggregates and may be shown to the app whose event is judged; these may not.
+ * True when an all-apps statistic's result is made of other apps' event contents (their IPs, user ids,
+ * custom fields): everything but an ungrouped `count` or `distinct`. Those two say how many events or
+ * values there were, never what was in them, so they may be shown to the app whose event is judged; a
+ * `sum` may not, since over one matching event it is that event's value.
  */
 export function carriesOtherAppsValues(statistic: Pick<CompiledStatistic, 'appScope' | 'op' | 'groupBy'>): boolean {
-  return statistic.appScope === 'all-apps' && (statistic.op === 'values' || statistic.op === 'latest' || statistic.groupBy !== null);
+  return statistic.appScope === 'all-apps' && (statistic.groupBy !== null || (statistic.op !== 'count' && statistic.op !== 'distinct'));
 }
 
 /** Raw nesting deeper than any valid document needs; refusing it early keeps recursive checks bounded. */
@@ -534,9 +535,7 @@ function messageProblems(message: string, references: MessageReferences): string
     if (root === 'params' && !references.params.has(key)) problems.push(`unknown parameter "${path}"`);
     else if (root === 'stats' && !references.stats.has(key)) problems.push(`unknown statistic "${path}"`);
     else if (root === 'stats' && references.otherAppsValues.has(key)) {
-      problems.push(
-        `"{{${path}}}" would show values from other apps' events to this app's user; quote a count (count, distinct, sum) of an all-apps statistic instead`,
-      );
+      problems.push(`"{{${path}}}" would show values from other apps' events to this app's user; quote an all-apps count or distinct count instead`);
     } else if (root === 'event' && !(key === 'id' || isEventField(key))) problems.push(`unknown event field "${path}"`);
     else if (root === 'user' && !keys.every((part) => IDENTIFIER.test(part))) problems.push(`"${path}" is not a user attribute path`);
     else if (root !== 'params' && root !== 'stats' && root !== 'event' && root !== 'user') {

@@ -215,6 +215,15 @@ describe('formatExplanation', () => {
     expect(text).toContain('Not evaluated (an earlier rule fired): never');
   });
 
+  it('prints the message in each language the rule gives', () => {
+    const flow = workflow({
+      rules: [{ id: 'r', when: 'true', then: { factors: ['sms'], message: { en: 'From {{event.country}}', ja: '{{event.country}} から' } } }],
+    });
+    expect(formatExplanation(judge(flow, { event: login, stats: {}, now: NOW }))).toContain(
+      `  message: From ${login.country}\n    en: From ${login.country}\n    ja: ${login.country} から`,
+    );
+  });
+
   it('shows errors and a match that did not apply', () => {
     const flow = workflow({ rules: [{ id: 'broken', when: 'user.role == "x"', then: { factors: ['sms'] } }] });
     expect(formatExplanation(judge(flow, { event: login, stats: {}, now: NOW }))).toMatch(/\? user\.role == "x" {3}error: .*role/);

@@ -136,6 +136,19 @@ describe('judge', () => {
     expect(decision.explanation).toMatchObject({ match: { applied: false, error: null }, statistics: [], rules: [] });
   });
 
+  it("never quotes a factor expression's bad value when the rule reads other apps' values", () => {
+    const stats = { ips: ['198.51.100.99'] };
+    const flow = (scope: string) =>
+      workflow({
+        statistics: [{ id: 'ips', window: { duration: '1h' }, op: 'values', field: 'ip', scope }],
+        rules: [{ id: 'r', when: 'true', then: { factors: { expr: 'stats.ips' } } }],
+      });
+    expect(judge(flow('app'), { event: login, stats, now: NOW }).explanation.rules[0]!.error).toContain('198.51.100.99');
+    expect(judge(flow('all-apps'), { event: login, stats, now: NOW }).explanation.rules[0]!.error).toBe(
+      'factors: gave a value (withheld: it may come from other apps), not a non-empty list of totp, sms, email, webauthn, face, recovery_code',
+    );
+  });
+
   it('counts a missing statistic as empty and says so', () => {
     const decision = judge(countryWorkflow(), { event: login, stats: {}, now: NOW });
     expect(decision.hit).toBe(false);

@@ -315,14 +315,16 @@ function evaluateCondition(condition: CompiledCondition, context: CelContext): C
   return { group: condition.kind, result, conditions };
 }
 
-function factorsOf(rule: CompiledRule, context: CelContext): { factors: FactorType[] } | { error: string } {
+/** `quoteValue: false` when the rule's statistics hold other apps' values, which the stored explanation must not carry. */
+function factorsOf(rule: CompiledRule, context: CelContext, quoteValue: boolean): { factors: FactorType[] } | { error: string } {
   const factors = rule.then.factors;
   if (Array.isArray(factors)) return { factors };
   const outcome = run((factors as CompiledExpression).program, context);
   if (!outcome.ok) return { error: `factors: ${outcome.error}` };
   const value = fromCel(outcome.value);
   if (!Array.isArray(value) || value.length === 0 || !value.every((item) => (FACTOR_TYPES as readonly unknown[]).includes(item))) {
-    return { error: `factors: gave ${JSON.stringify(value)}, not a non-empty list of ${FACTOR_TYPES.join(', ')}` };
+    const gave = quoteValue ? JSON.stringify(value) : 'a value (withheld: it may come from other apps)';
+    return { error: `factors: gave ${gave}, not a non-empty list of ${FACTOR_TYPES.join(', ')}` };
   }
   return { factors: [...new Set(value as FactorType[])] };
 }
@@ -436,7 +438,7 @@ function judgeChecked(workflow: Workflow, input: JudgeInput): Decision {
     };
     explanation.rules.push(trace);
     if (condition.result !== true) continue;
-    const factors = factorsOf(rule, context);
+    const factors = factorsOf(rule, context, !workflow.statistics.some((statistic) => statistic.scope === rule.scope && carriesOtherAppsValues(statistic)));
     if ('error' in factors) {
       trace.result = null;
       trace.error = factors.error;

@@ -265,7 +265,7 @@ describe('built-in messages', () => {
       en: 'Sign-in from a country (FR) not seen in the last 10 sign-ins',
       'zh-CN': '本次登录来自最近 10 次登录中未出现过的国家或地区（FR）',
       'zh-TW': '本次登入來自最近 10 次登入中未曾出現的國家或地區（FR）',
-      ja: '過去 10 回のサインインにない国・地域（FR）からのサインインです',
+      ja: '過去 10 回のサインインでは見られなかった国・地域（FR）からのサインインです',
     });
   });
 

@@ -78,13 +78,13 @@ const PLACE_MESSAGES = {
     en: 'Sign-in from a country ({{event.country}}) not seen in the last {{params.lookback}} sign-ins',
     'zh-CN': '本次登录来自最近 {{params.lookback}} 次登录中未出现过的国家或地区（{{event.country}}）',
     'zh-TW': '本次登入來自最近 {{params.lookback}} 次登入中未曾出現的國家或地區（{{event.country}}）',
-    ja: '過去 {{params.lookback}} 回のサインインにない国・地域（{{event.country}}）からのサインインです',
+    ja: '過去 {{params.lookback}} 回のサインインでは見られなかった国・地域（{{event.country}}）からのサインインです',
   },
   city: {
     en: 'Sign-in from a city ({{event.city}}) not seen in the last {{params.lookback}} sign-ins',
     'zh-CN': '本次登录来自最近 {{params.lookback}} 次登录中未出现过的城市（{{event.city}}）',
     'zh-TW': '本次登入來自最近 {{params.lookback}} 次登入中未曾出現的城市（{{event.city}}）',
-    ja: '過去 {{params.lookback}} 回のサインインにない都市（{{event.city}}）からのサインインです',
+    ja: '過去 {{params.lookback}} 回のサインインでは見られなかった都市（{{event.city}}）からのサインインです',
   },
 } satisfies Record<string, BuiltInMessage>;
 
@@ -222,8 +222,8 @@ const ipVelocity = defineTemplate({
     window: durationText.default('5m'),
     ...outcomeParams(['totp', 'sms', 'email'], {
       en: 'Unusually many sign-ins from this network ({{event.ip}})',
-      'zh-CN': '此网络（{{event.ip}}）的登录次数异常多',
-      'zh-TW': '此網路（{{event.ip}}）的登入次數異常地多',
+      'zh-CN': '此网络（{{event.ip}}）的登录次数异常偏多',
+      'zh-TW': '此網路（{{event.ip}}）的登入次數異常偏多',
       ja: 'このネットワーク（{{event.ip}}）からのサインインが異常に多くなっています',
     }),
   },

@@ -93,12 +93,21 @@ export interface MfaFactorOffer {
   enrolled: boolean;
 }
 
+/** Why a step-up is asked for: the rule that fired and its message for the user. */
+export interface MfaTriggerReason {
+  ruleId: string;
+  /** The default text, English for the built-in templates; shown when `messages` has no entry for the user's language. */
+  message: string;
+  /** The message by language tag (`en`, `zh-CN`, `zh-TW`, `ja`, …), when the rule gave texts by language. */
+  messages?: Record<string, string>;
+}
+
 /** What the browser needs to run a step-up (CONTRACT.md `MfaTriggerData`). */
 export interface MfaTriggerData {
   stateToken: string;
   originalIdentity: string;
   factors: MfaFactorOffer[];
-  reason: { ruleId: string; message: string };
+  reason: MfaTriggerReason;
   acr: string;
   /** ISO 8601. */
   expiresAt: string;

@@ -1,10 +1,27 @@
 import type { EventBus } from './bus.js';
 import type { MfaEventRecord, Storage, TriggerRecord } from '../storage/types.js';
 import { StateTokens } from '../tokens/state-token.js';
-import type { Clock, FactorType, MfaEvent, MfaTriggerData, UserMfaStatus } from '../types.js';
+import type { Clock, FactorType, MfaEvent, MfaTriggerData, MfaTriggerReason, UserMfaStatus } from '../types.js';
 
-/** What a policy hit (or a passwordless start) asks for: a trigger before the backend stamps it. */
-export type StepUpRequest = Omit<TriggerRecord, 'id' | 'createdAt' | 'expiresAt' | 'resolvedAt'>;
+/**
+ * What a policy hit (or a passwordless start) asks for: a trigger before the backend stamps it, with the
+ * message by language when the rule gave one.
+ */
+export type StepUpRequest = Omit<TriggerRecord, 'id' | 'createdAt' | 'expiresAt' | 'resolvedAt'> & { messages?: Record<string, string> };
+
+/** Where a trigger keeps its message by language: its JSON `custom` map, so no storage column is needed. */
+const MESSAGES_KEY = 'reasonMessages';
+
+function isTextMap(value: unknown): value is Record<string, string> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((text) => typeof text === 'string');
+}
+
+/** The reason every path shows the browser (trigger data, MFA events, status, the step-up screen). */
+export function triggerReason(trigger: TriggerRecord): MfaTriggerReason {
+  const messages = trigger.custom[MESSAGES_KEY];
+  const reason = { ruleId: trigger.ruleId, message: trigger.message };
+  return isTextMap(messages) && Object.keys(messages).length > 0 ? { ...reason, messages } : reason;
+}
 
 export interface MfaServiceOptions {
   storage: Storage;
@@ -27,10 +44,11 @@ export class MfaService {
   constructor(private readonly options: MfaServiceOptions) {}
 
   /** Stores a trigger for an API-mode hit; nothing is published and the user is not locked. */
-  async createTrigger(request: StepUpRequest): Promise<TriggerRecord> {
+  async createTrigger({ messages, ...request }: StepUpRequest): Promise<TriggerRecord> {
     const now = this.options.clock();
     const trigger: TriggerRecord = {
       ...request,
+      custom: messages && Object.keys(messages).length > 0 ? { ...request.custom, [MESSAGES_KEY]: messages } : request.custom,
       id: StateTokens.newTriggerId(),
       createdAt: now,
       expiresAt: now + this.options.triggerTtlMs,
@@ -81,7 +99,7 @@ export class MfaService {
       stateToken: this.options.stateTokens.tokenFor(trigger.id),
       originalIdentity: trigger.originalIdentity,
       factors: trigger.factors.map((type) => ({ type, enrolled: enrolled.has(type) })),
-      reason: { ruleId: trigger.ruleId, message: trigger.message },
+      reason: triggerReason(trigger),
       acr: trigger.acr,
       expiresAt: new Date(trigger.expiresAt).toISOString(),
       host: this.options.publicUrl,

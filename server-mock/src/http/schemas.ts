@@ -44,7 +44,7 @@ const triggerData = z.object({
   stateToken: z.string(),
   originalIdentity: z.string(),
   factors: z.array(z.object({ type: z.enum(FACTOR_TYPES), enrolled: z.boolean() })),
-  reason: z.object({ ruleId: z.string(), message: z.string() }),
+  reason: z.object({ ruleId: z.string(), message: z.string(), messages: z.record(z.string(), z.string()).optional() }),
   acr: z.string(),
   expiresAt: z.string(),
   host: z.string(),

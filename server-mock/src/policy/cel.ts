@@ -81,14 +81,20 @@ export function inCidr(ip: unknown, cidr: string): boolean {
   return address.match(normalisedRange, normalisedBits);
 }
 
-/** `user.<name>`, else `event.custom.<name>`, as a list of strings: one value, a list of values, or none. */
+/** `user.<name>`, else `event.custom.<name>`, as a list of strings: one value, a list of values, or none (empty). */
 export function userAttribute(user: unknown, event: unknown, name: string): string[] {
-  const fromUser = user !== null && typeof user === 'object' ? (user as CelMap)[name] : undefined;
   const custom = event !== null && typeof event === 'object' ? (event as CelMap).custom : undefined;
-  const fromEvent = custom !== null && typeof custom === 'object' ? (custom as CelMap)[name] : undefined;
-  const value = fromUser ?? fromEvent;
-  const values = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
-  return values.filter((item) => item !== null && item !== undefined).map(String);
+  // The directory stores `roles` while authors (and the seed) write `role`: either spelling finds either key.
+  const names = [name, name.endsWith('s') ? name.slice(0, -1) : `${name}s`];
+  for (const source of [user, custom]) {
+    for (const key of names) {
+      const value = source !== null && typeof source === 'object' ? (source as CelMap)[key] : undefined;
+      const values = (Array.isArray(value) ? value : [value]).filter((item) => item !== null && item !== undefined).map(String);
+      // An empty list is no value: a directory user without roles falls back to the role the event carries.
+      if (values.length > 0) return values;
+    }
+  }
+  return [];
 }
 
 function distanceKm(lat1: unknown, lon1: unknown, lat2: unknown, lon2: unknown): number {
@@ -109,7 +115,10 @@ const HELPER_FUNCTIONS = [
     description: 'Speed in km/h needed between two events (latitude, longitude, requestDate); 0 when anything is missing.',
   },
   { signature: 'inCidr(dyn, string): bool', description: 'Whether an IP address (string or null) lies in a CIDR range; false for null or invalid addresses.' },
-  { signature: 'userAttribute(dyn, dyn, string): list<string>', description: 'user.<name>, else event.custom.<name>, as a list of strings.' },
+  {
+    signature: 'userAttribute(dyn, dyn, string): list<string>',
+    description: 'user.<name> (or its singular/plural: role, roles), else event.custom.<name> likewise, as a list of strings.',
+  },
 ] as const;
 
 /**

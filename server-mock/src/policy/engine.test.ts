@@ -103,7 +103,8 @@ describe('judge', () => {
     expect(explanation.match).toEqual({ expression: "event.behaviorType == 'login'", applied: true, error: null });
     expect(explanation.statistics).toEqual([
       { id: 'knownCountries', description: expect.stringContaining('distinct country values'), value: ['US', 'DE'], note: null },
-      { id: 'perApp', description: expect.stringContaining('grouped by appId'), value: { 'app-1': 4 }, note: null },
+      // Grouped across apps: the keys are other apps' ids, and the explanation is shown to the judged event's app.
+      { id: 'perApp', description: expect.stringContaining('grouped by appId'), value: null, note: 'withheld: 1 group from events of all apps' },
     ]);
     expect(explanation.rules.map((rule) => [rule.id, rule.result])).toEqual([
       ['busy-app', false],
@@ -135,11 +136,27 @@ describe('judge', () => {
     expect(decision.explanation).toMatchObject({ match: { applied: false, error: null }, statistics: [], rules: [] });
   });
 
+  it("never quotes a factor expression's bad value when the rule reads other apps' values", () => {
+    const stats = { ips: ['198.51.100.99'] };
+    const flow = (scope: string) =>
+      workflow({
+        statistics: [{ id: 'ips', window: { duration: '1h' }, op: 'values', field: 'ip', scope }],
+        rules: [{ id: 'r', when: 'true', then: { factors: { expr: 'stats.ips' } } }],
+      });
+    expect(judge(flow('app'), { event: login, stats, now: NOW }).explanation.rules[0]!.error).toContain('198.51.100.99');
+    expect(judge(flow('all-apps'), { event: login, stats, now: NOW }).explanation.rules[0]!.error).toBe(
+      'factors: gave a value (withheld: it may come from other apps), not a non-empty list of totp, sms, email, webauthn, face, recovery_code',
+    );
+  });
+
   it('counts a missing statistic as empty and says so', () => {
     const decision = judge(countryWorkflow(), { event: login, stats: {}, now: NOW });
     expect(decision.hit).toBe(false);
     expect(decision.explanation.statistics[0]).toMatchObject({ value: [], note: 'not provided; counted as empty' });
-    expect(decision.explanation.statistics[1]).toMatchObject({ value: {}, note: 'not provided; counted as empty' });
+    expect(decision.explanation.statistics[1]).toMatchObject({
+      value: null,
+      note: 'not provided; counted as empty; withheld: 0 groups from events of all apps',
+    });
   });
 
   it('turns CEL runtime errors into undecided conditions, never a throw and never a hit', () => {
@@ -211,6 +228,15 @@ describe('formatExplanation', () => {
     expect(text).toContain('Not evaluated (an earlier rule fired): never');
   });
 
+  it('prints the message in each language the rule gives', () => {
+    const flow = workflow({
+      rules: [{ id: 'r', when: 'true', then: { factors: ['sms'], message: { en: 'From {{event.country}}', ja: '{{event.country}} から' } } }],
+    });
+    expect(formatExplanation(judge(flow, { event: login, stats: {}, now: NOW }))).toContain(
+      `  message: From ${login.country}\n    en: From ${login.country}\n    ja: ${login.country} から`,
+    );
+  });
+
   it('shows errors and a match that did not apply', () => {
     const flow = workflow({ rules: [{ id: 'broken', when: 'user.role == "x"', then: { factors: ['sms'] } }] });
     expect(formatExplanation(judge(flow, { event: login, stats: {}, now: NOW }))).toMatch(/\? user\.role == "x" {3}error: .*role/);
@@ -243,6 +269,15 @@ describe('CEL helpers', () => {
     expect(userAttribute({ role: ['a', 'b'] }, {}, 'role')).toEqual(['a', 'b']);
     expect(userAttribute({}, { custom: { role: 'c' } }, 'role')).toEqual(['c']);
     expect(userAttribute({}, { custom: {} }, 'role')).toEqual([]);
+  });
+
+  it('finds role and roles under either spelling, and lets an empty directory list fall back to the event', () => {
+    expect(userAttribute({ roles: ['finance'] }, {}, 'role')).toEqual(['finance']);
+    expect(userAttribute({ role: 'hr' }, {}, 'roles')).toEqual(['hr']);
+    expect(userAttribute({ role: 'hr', roles: ['finance'] }, {}, 'role')).toEqual(['hr']);
+    expect(userAttribute({ roles: [] }, { custom: { role: 'finance' } }, 'role')).toEqual(['finance']);
+    expect(userAttribute({}, { custom: { roles: 'hr' } }, 'role')).toEqual(['hr']);
+    expect(userAttribute({ roles: ['hr'] }, { custom: { role: 'finance' } }, 'role')).toEqual(['hr']);
   });
 
   it('are callable from workflow expressions', () => {

@@ -1,7 +1,15 @@
 import type { AggregateQuery, AggregateResult, FieldFilter, StatWindow } from '../storage/types.js';
 import { FACTOR_TYPES, type CustomValue, type FactorType, type UebaEvent } from '../types.js';
 import { fromCel, run, toCel, type CelContext } from './cel.js';
-import type { CompiledCondition, CompiledExpression, CompiledRule, CompiledStatistic, Scope, Workflow } from './parse.js';
+import {
+  carriesOtherAppsValues,
+  type CompiledCondition,
+  type CompiledExpression,
+  type CompiledRule,
+  type CompiledStatistic,
+  type Scope,
+  type Workflow,
+} from './parse.js';
 import { durationToMs, LIMITS, PARAM_VALUE_SCHEMAS } from './schema.js';
 
 /**
@@ -50,6 +58,7 @@ export type ConditionTrace =
 export interface StatisticTrace {
   id: string;
   description: string;
+  /** null when withheld: an all-apps statistic's raw values never enter an explanation (the note summarises them). */
   value: AggregateResult;
   /** Why the value is not simply what storage returned, if it is not. */
   note: string | null;
@@ -93,7 +102,10 @@ export interface Decision {
   /** In the order the user should be offered them; empty when no rule fired. */
   factors: FactorType[];
   acr: string;
+  /** The default text (English unless the author wrote otherwise); '' when no rule fired. */
   message: string;
+  /** The message by language tag, when the rule gave texts by language; else empty. */
+  messages: Record<string, string>;
   custom: Record<string, unknown>;
   explanation: Explanation;
 }
@@ -160,6 +172,15 @@ function emptyResult(statistic: CompiledStatistic): AggregateResult {
   if (statistic.op === 'values') return [];
   if (statistic.op === 'latest') return null;
   return 0;
+}
+
+/** What an explanation may say about a withheld result: its size, never its content. */
+function summarise(statistic: CompiledStatistic, value: AggregateResult): string {
+  const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+  if (statistic.groupBy) return counted(Object.keys(value ?? {}).length, 'group');
+  if (statistic.op === 'values') return counted(Array.isArray(value) ? value.length : 0, 'distinct value');
+  if (statistic.op === 'sum') return 'a sum';
+  return value === null ? 'no event' : 'one event';
 }
 
 function formatDuration(ms: number): string {
@@ -294,14 +315,16 @@ function evaluateCondition(condition: CompiledCondition, context: CelContext): C
   return { group: condition.kind, result, conditions };
 }
 
-function factorsOf(rule: CompiledRule, context: CelContext): { factors: FactorType[] } | { error: string } {
+/** `quoteValue: false` when the rule's statistics hold other apps' values, which the stored explanation must not carry. */
+function factorsOf(rule: CompiledRule, context: CelContext, quoteValue: boolean): { factors: FactorType[] } | { error: string } {
   const factors = rule.then.factors;
   if (Array.isArray(factors)) return { factors };
   const outcome = run((factors as CompiledExpression).program, context);
   if (!outcome.ok) return { error: `factors: ${outcome.error}` };
   const value = fromCel(outcome.value);
   if (!Array.isArray(value) || value.length === 0 || !value.every((item) => (FACTOR_TYPES as readonly unknown[]).includes(item))) {
-    return { error: `factors: gave ${JSON.stringify(value)}, not a non-empty list of ${FACTOR_TYPES.join(', ')}` };
+    const gave = quoteValue ? JSON.stringify(value) : 'a value (withheld: it may come from other apps)';
+    return { error: `factors: gave ${gave}, not a non-empty list of ${FACTOR_TYPES.join(', ')}` };
   }
   return { factors: [...new Set(value as FactorType[])] };
 }
@@ -327,7 +350,7 @@ function renderMessage(message: string, values: Record<string, unknown>): string
 }
 
 function noHit(workflow: Workflow, explanation: Explanation): Decision {
-  return { workflowId: workflow.id, hit: false, ruleId: null, factors: [], acr: '', message: '', custom: {}, explanation };
+  return { workflowId: workflow.id, hit: false, ruleId: null, factors: [], acr: '', message: '', messages: {}, custom: {}, explanation };
 }
 
 /** Decides one event. Never throws: runtime errors leave their condition undecided and are in the explanation. */
@@ -375,7 +398,17 @@ function judgeChecked(workflow: Workflow, input: JudgeInput): Decision {
     const provided = Object.hasOwn(input.stats, statistic.id) ? input.stats[statistic.id] : undefined;
     const value = planned.matchesNothing || provided === undefined ? emptyResult(statistic) : provided;
     const note = planned.matchesNothing ? `matches nothing: ${planned.matchesNothing}` : provided === undefined ? 'not provided; counted as empty' : null;
-    explanation.statistics.push({ id: statistic.id, description: planned.description, value, note });
+    explanation.statistics.push(
+      // The explanation is stored with the judged event's app and listed to it, so other apps' raw values stay out.
+      carriesOtherAppsValues(statistic)
+        ? {
+            id: statistic.id,
+            description: planned.description,
+            value: null,
+            note: [note, `withheld: ${summarise(statistic, value)} from events of all apps`].filter(Boolean).join('; '),
+          }
+        : { id: statistic.id, description: planned.description, value, note },
+    );
     const scoped = statsByScope.get(statistic.scope) ?? {};
     scoped[statistic.localId] = value;
     statsByScope.set(statistic.scope, scoped);
@@ -405,13 +438,14 @@ function judgeChecked(workflow: Workflow, input: JudgeInput): Decision {
     };
     explanation.rules.push(trace);
     if (condition.result !== true) continue;
-    const factors = factorsOf(rule, context);
+    const factors = factorsOf(rule, context, !workflow.statistics.some((statistic) => statistic.scope === rule.scope && carriesOtherAppsValues(statistic)));
     if ('error' in factors) {
       trace.result = null;
       trace.error = factors.error;
       continue;
     }
     explanation.firedRule = rule.id;
+    const values = { event: prepared.event, params, stats, user };
     explanation.notEvaluated = workflow.rules.slice(index + 1).map((later) => later.id);
     return {
       workflowId: workflow.id,
@@ -419,7 +453,8 @@ function judgeChecked(workflow: Workflow, input: JudgeInput): Decision {
       ruleId: rule.id,
       factors: factors.factors,
       acr: rule.then.acr,
-      message: renderMessage(rule.then.message, { event: prepared.event, params, stats, user }),
+      message: renderMessage(rule.then.message.text, values),
+      messages: Object.fromEntries(Object.entries(rule.then.message.languages).map(([tag, text]) => [tag, renderMessage(text, values)])),
       custom: rule.then.custom,
       explanation,
     };

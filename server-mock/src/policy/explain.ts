@@ -37,6 +37,7 @@ export function formatExplanation(decision: Decision): string {
   if (decision.hit) {
     lines.push(`  factors: ${decision.factors.join(', ')}`, `  acr: ${decision.acr}`);
     if (decision.message) lines.push(`  message: ${decision.message}`);
+    for (const [tag, text] of Object.entries(decision.messages)) lines.push(`    ${tag}: ${text}`);
     if (Object.keys(decision.custom).length > 0) lines.push(`  custom: ${compact(decision.custom)}`);
   }
   if (explanation.error) lines.push(`Error: ${explanation.error}`);

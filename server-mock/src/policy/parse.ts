@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { FactorType } from '../types.js';
 import { compileExpression, type CelProgram, type CelVariable, type ReferenceRules } from './cel.js';
 import {
+  DEFAULT_MESSAGE_KEY,
   documentSchema,
   durationToMs,
   IDENTIFIER,
@@ -12,6 +13,7 @@ import {
   ruleSchema,
   statisticSchema,
   type AggregateOp,
+  type Message,
   type ParamType,
   type RawFilter,
   type RawRule,
@@ -75,9 +77,17 @@ export interface CompiledRule {
   then: {
     factors: FactorType[] | CompiledExpression;
     acr: string;
-    message: string;
+    message: CompiledMessage;
     custom: Record<string, unknown>;
   };
+}
+
+/** A rule's message, not yet rendered. */
+export interface CompiledMessage {
+  /** The default text (`reason.message`): the one text given, else `en`, else `default`. */
+  text: string;
+  /** Texts by language tag (`reason.messages`); empty when the author wrote one plain text. */
+  languages: Record<string, string>;
 }
 
 export interface ParamDeclaration {
@@ -105,6 +115,27 @@ export interface Workflow {
 }
 
 export type ParseResult = { ok: true; workflow: Workflow } | { ok: false; errors: PolicyError[] };
+
+export interface ParseOptions {
+  /**
+   * The app the document belongs to; null or absent for a global workflow. An app's document is
+   * managed with that app's own credentials, so it may read only that app's events: cross-app
+   * statistics belong in global workflows, which only the admin token manages.
+   */
+  appId?: string | null;
+}
+
+const CROSS_APP_FIX = "an app's own workflow may read only its app's events; use a global workflow managed with the admin token for cross-app statistics";
+
+/**
+ * True when an all-apps statistic's result is made of other apps' event contents (their IPs, user ids,
+ * custom fields): everything but an ungrouped `count` or `distinct`. Those two say how many events or
+ * values there were, never what was in them, so they may be shown to the app whose event is judged; a
+ * `sum` may not, since over one matching event it is that event's value.
+ */
+export function carriesOtherAppsValues(statistic: Pick<CompiledStatistic, 'appScope' | 'op' | 'groupBy'>): boolean {
+  return statistic.appScope === 'all-apps' && (statistic.groupBy !== null || (statistic.op !== 'count' && statistic.op !== 'distinct'));
+}
 
 /** Raw nesting deeper than any valid document needs; refusing it early keeps recursive checks bounded. */
 const MAX_NESTING = 40;
@@ -185,16 +216,16 @@ class Reporter {
  * Parses and checks a workflow document (YAML or JSON). Never throws: every problem comes back as an
  * error naming the document, the node and the field, and all problems found are reported at once.
  */
-export function parseWorkflow(source: string, documentName: string): ParseResult {
+export function parseWorkflow(source: string, documentName: string, options: ParseOptions = {}): ParseResult {
   try {
-    return parseChecked(source, documentName);
+    return parseChecked(source, documentName, options.appId ?? null);
   } catch (error) {
     // Only reachable through a bug or resource exhaustion (e.g. a stack overflow); still an answer, never a crash.
     return { ok: false, errors: [{ document: documentName, node: 'document', field: '(document)', message: `could not be checked: ${String(error)}` }] };
   }
 }
 
-function parseChecked(source: string, documentName: string): ParseResult {
+function parseChecked(source: string, documentName: string, appId: string | null): ParseResult {
   const fail = (field: string, message: string): ParseResult => ({ ok: false, errors: [{ document: documentName, node: 'document', field, message }] });
   if (typeof source !== 'string') return fail('(document)', 'expected the document text');
   if (Buffer.byteLength(source, 'utf8') > LIMITS.documentBytes) return fail('(document)', `larger than ${LIMITS.documentBytes / 1024} KB`);
@@ -244,6 +275,11 @@ function parseChecked(source: string, documentName: string): ParseResult {
     );
   }
 
+  if (appId !== null) {
+    document.statistics.forEach((statistic, index) => {
+      if (statistic.scope === 'all-apps') reporter.add(reporter.label('statistics', index), 'scope', `"all-apps" reads every app's events; ${CROSS_APP_FIX}`);
+    });
+  }
   const statistics = checkStatistics(reporter, document.statistics, scope, (index) => ({ node: reporter.label('statistics', index), field: '' }));
   const rules = checkRules(reporter, document.rules, scope, statistics, (index) => reporter.label('rules', index));
 
@@ -276,6 +312,16 @@ function parseChecked(source: string, documentName: string): ParseResult {
       if (!checked.success) reporter.zodIssues(checked.error.issues, { node, field: `statistics[${statIndex}]` });
       return checked.success ? checked.data : null;
     });
+    if (appId !== null && templateStats.some((statistic) => statistic?.scope === 'all-apps')) {
+      // Name what the author wrote: the acrossApps switch, or the template itself when it always counts across apps.
+      const switchable = template.paramNames.includes('acrossApps');
+      reporter.add(
+        node,
+        switchable ? 'params.acrossApps' : 'template',
+        `${switchable ? `"${template.name}" with acrossApps: true` : `"${template.name}" always`} counts events of every app; ${CROSS_APP_FIX}`,
+      );
+      return;
+    }
     const checkedRule = ruleSchema.safeParse({ id, ...expansion.rule });
     if (!checkedRule.success || templateStats.includes(null)) {
       if (!checkedRule.success) reporter.zodIssues(checkedRule.error.issues, { node, field: 'rule' });
@@ -406,10 +452,12 @@ function checkStatistics(reporter: Reporter, raw: RawStatistic[], scope: Scope, 
 }
 
 function checkRules(reporter: Reporter, raw: RawRule[], scope: Scope, statistics: CompiledStatistic[], label: (index: number) => string): CompiledRule[] {
-  const references: ReferenceRules = {
+  const own = statistics.filter((statistic) => statistic.scope === scope);
+  const references: MessageReferences = {
     params: new Set(Object.keys(scope.params)),
-    stats: new Set(statistics.filter((statistic) => statistic.scope === scope).map((statistic) => statistic.localId)),
+    stats: new Set(own.map((statistic) => statistic.localId)),
     forbidden: new Set(),
+    otherAppsValues: new Set(own.filter(carriesOtherAppsValues).map((statistic) => statistic.localId)),
   };
   const compiled: CompiledRule[] = [];
   const seen = new Set<string>();
@@ -473,15 +521,22 @@ function compileCondition(
 
 const MESSAGE_REFERENCE = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
+interface MessageReferences extends ReferenceRules {
+  /** Statistics a message must not quote: the user of the judged event's app reads the message. */
+  otherAppsValues: ReadonlySet<string>;
+}
+
 /** Problems with `{{ ... }}` references in a message, which render values as text at judge time. */
-function messageProblems(message: string, references: ReferenceRules): string[] {
+function messageProblems(message: string, references: MessageReferences): string[] {
   const problems: string[] = [];
   for (const [, path = ''] of message.matchAll(MESSAGE_REFERENCE)) {
     const [root, ...keys] = path.split('.');
     const key = keys.join('.');
     if (root === 'params' && !references.params.has(key)) problems.push(`unknown parameter "${path}"`);
     else if (root === 'stats' && !references.stats.has(key)) problems.push(`unknown statistic "${path}"`);
-    else if (root === 'event' && !(key === 'id' || isEventField(key))) problems.push(`unknown event field "${path}"`);
+    else if (root === 'stats' && references.otherAppsValues.has(key)) {
+      problems.push(`"{{${path}}}" would show values from other apps' events to this app's user; quote an all-apps count or distinct count instead`);
+    } else if (root === 'event' && !(key === 'id' || isEventField(key))) problems.push(`unknown event field "${path}"`);
     else if (root === 'user' && !keys.every((part) => IDENTIFIER.test(part))) problems.push(`"${path}" is not a user attribute path`);
     else if (root !== 'params' && root !== 'stats' && root !== 'event' && root !== 'user') {
       problems.push(`"{{${path}}}" must start with params., stats., event. or user.`);
@@ -490,11 +545,19 @@ function messageProblems(message: string, references: ReferenceRules): string[] 
   return problems;
 }
 
-function compileThen(reporter: Reporter, then: RawThen, references: ReferenceRules, node: string): CompiledRule['then'] | null {
+function compileThen(reporter: Reporter, then: RawThen, references: MessageReferences, node: string): CompiledRule['then'] | null {
   const before = reporter.errors.length;
   let factors: FactorType[] | CompiledExpression | null = Array.isArray(then.factors) ? then.factors : null;
   if (!Array.isArray(then.factors)) factors = compileInto(reporter, then.factors.expr, 'value', references, { node, field: 'factors.expr' });
-  for (const problem of messageProblems(then.message, references)) reporter.add(node, 'message', problem);
+  const texts: [string, string][] =
+    typeof then.message === 'string' ? [['message', then.message]] : Object.entries(then.message).map(([tag, text]) => [`message.${tag}`, text]);
+  for (const [field, text] of texts) for (const problem of messageProblems(text, references)) reporter.add(node, field, problem);
   if (reporter.errors.length > before || !factors) return null;
-  return { factors, acr: then.acr ?? DEFAULT_ACR, message: then.message, custom: then.custom };
+  return { factors, acr: then.acr ?? DEFAULT_ACR, message: compileMessage(then.message), custom: then.custom };
+}
+
+function compileMessage(message: Message): CompiledMessage {
+  if (typeof message === 'string') return { text: message, languages: {} };
+  const { [DEFAULT_MESSAGE_KEY]: fallback, ...languages } = message;
+  return { text: languages.en ?? fallback ?? '', languages };
 }

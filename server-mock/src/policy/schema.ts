@@ -56,6 +56,44 @@ export const durationText = z
   .refine((text) => durationToMs(text) !== null, 'a duration like "90s", "2m", "12h" or "30d" (units ms, s, m, h, d; at most 366d)');
 const text = (max: number) => z.string().max(max);
 
+/** The languages every built-in message is written in; the browser's locales. */
+export const MESSAGE_LANGUAGES = ['en', 'zh-CN', 'zh-TW', 'ja'] as const;
+/** In a message map: the text for browsers whose language has none, when there is no `en`. */
+export const DEFAULT_MESSAGE_KEY = 'default';
+
+/** A BCP 47 tag in its canonical spelling (`zh-CN`, not `zh-cn`), since the browser looks its language up by exact key. */
+function isLanguageTag(tag: string): boolean {
+  try {
+    return tag.length <= 35 && Intl.getCanonicalLocales(tag)[0] === tag;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A step-up message: one text, or texts by language (`{ en: ..., zh-CN: ..., ja: ... }`). The English
+ * text, or `default`, is what a browser without a matching language shows.
+ */
+export const messageSchema = z.union(
+  [
+    text(1024),
+    z
+      .record(z.string(), text(1024))
+      // Keys are checked here rather than by the record: inside a union, zod reports a bad record key only as "invalid input".
+      .superRefine((map, context) => {
+        for (const key of Object.keys(map)) {
+          if (key !== DEFAULT_MESSAGE_KEY && !isLanguageTag(key)) {
+            context.addIssue({ code: 'custom', path: [key], message: 'a language tag in canonical form such as en, zh-CN, zh-TW, ja (or default)' });
+          }
+        }
+      })
+      .refine((map) => Object.keys(map).length <= 20, 'at most 20 languages')
+      .refine((map) => 'en' in map || DEFAULT_MESSAGE_KEY in map, 'give the English text as en, or the text for every other language as default'),
+  ],
+  { error: 'a text, or texts by language tag such as { en: "...", zh-CN: "..." }' },
+);
+export type Message = z.output<typeof messageSchema>;
+
 const paramReference = z.strictObject({ param: identifier });
 const eventReference = z.strictObject({ event: fieldName });
 const scalar = z.union([text(1024), z.number().finite(), z.boolean()], { error: 'expected a string, number or boolean' });
@@ -113,7 +151,7 @@ const then = z.strictObject({
   /** A fixed list, or `{ expr }`: CEL giving the list at run time (factor-by-attribute does this). */
   factors: z.union([factorList, z.strictObject({ expr: text(2048) })], { error: `a list of factors (${FACTOR_TYPES.join(', ')}) or { expr: "<CEL>" }` }),
   acr: text(256).min(1).optional(),
-  message: text(1024).default(''),
+  message: messageSchema.default(''),
   custom: z.record(z.string().max(64), z.json()).default({}),
 });
 

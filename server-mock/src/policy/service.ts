@@ -153,7 +153,7 @@ export class PolicyService {
   /** Admin API: validates, stores a new version, tells every instance. */
   async put(appId: string | null, workflowId: string, source: string): Promise<ReturnType<PolicyService['list']>[number]> {
     const documentName = `${appId ?? 'global'}/${workflowId}`;
-    const parsed = parseWorkflow(source, documentName);
+    const parsed = parseWorkflow(source, documentName, { appId });
     if (!parsed.ok) throw invalidPolicy(parsed.errors);
     if (parsed.workflow.id !== workflowId) {
       throw invalidPolicy([{ document: documentName, node: 'document', field: 'id', message: `must equal the id in the URL ("${workflowId}")` }]);
@@ -222,6 +222,7 @@ export class PolicyService {
       workflowVersion: loaded.version,
       ruleId: decision.ruleId ?? loaded.workflow.id,
       message: decision.message,
+      messages: decision.messages,
       factors: decision.factors,
       acr: decision.acr,
       custom: decision.custom,
@@ -231,7 +232,7 @@ export class PolicyService {
   private async reloadFromStorage(): Promise<void> {
     const next = new Map<string, LoadedWorkflow>();
     for (const record of await this.options.storage.listActiveWorkflows()) {
-      const parsed = parseWorkflow(record.source, `${record.appId ?? 'global'}/${record.workflowId}@${record.version}`);
+      const parsed = parseWorkflow(record.source, `${record.appId ?? 'global'}/${record.workflowId}@${record.version}`, { appId: record.appId });
       if (parsed.ok) next.set(key(record.appId, record.workflowId), { workflow: parsed.workflow, appId: record.appId, version: record.version });
       else this.options.logger.error({ errors: parsed.errors }, 'stored workflow no longer parses; skipped');
     }
@@ -255,7 +256,7 @@ export class PolicyService {
         this.options.logger.error({ document: document.name, appId: document.appId }, 'workflow document for an app that is not configured; skipped');
         continue;
       }
-      const parsed = parseWorkflow(document.source, document.name);
+      const parsed = parseWorkflow(document.source, document.name, { appId: document.appId });
       if (!parsed.ok) {
         this.options.logger.error({ document: document.name, errors: parsed.errors }, 'invalid workflow document; the previous version stays active');
         continue;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { AggregateResult } from '../storage/types.js';
 import type { UebaEvent } from '../types.js';
-import { judge, parseWorkflow, planStatistics, type Workflow } from './engine.js';
+import { judge, parseWorkflow, planStatistics, TEMPLATES, type Workflow } from './engine.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
 const HOUR = 3_600_000;
@@ -249,5 +249,35 @@ describe('template impossible-travel', () => {
     expect(decide(workflow, event(), { previous: previousIn(versailles, 0.01) }).hit).toBe(false);
     expect(decide(workflow, event(), { previous: null }).hit).toBe(false);
     expect(decide(workflow, event({ latitude: null, longitude: null }), { previous: previousIn(newYork, 1) }).hit).toBe(false);
+  });
+});
+
+describe('built-in messages', () => {
+  it.each([...TEMPLATES.keys()])('%s has its default message in en, zh-CN, zh-TW and ja', (name) => {
+    const params = name === 'factor-by-attribute' ? { attribute: 'role', map: { finance: ['sms'] } } : {};
+    expect(Object.keys(workflowUsing(name, params).rules[0]!.then.message.languages)).toEqual(['en', 'zh-CN', 'zh-TW', 'ja']);
+  });
+
+  it('renders each language with the values quoted where that language puts them', () => {
+    const decision = decide(workflowUsing('unusual-country'), event(), { known: ['US', 'DE'] });
+    expect(decision.message).toBe('Sign-in from a country (FR) not seen in the last 10 sign-ins');
+    expect(decision.messages).toEqual({
+      en: 'Sign-in from a country (FR) not seen in the last 10 sign-ins',
+      'zh-CN': '本次登录来自最近 10 次登录中未出现过的国家或地区（FR）',
+      'zh-TW': '本次登入來自最近 10 次登入中未曾出現的國家或地區（FR）',
+      ja: '過去 10 回のサインインでは見られなかった国・地域（FR）からのサインインです',
+    });
+  });
+
+  it('takes a plain text or texts by language in place of the default', () => {
+    expect(decide(workflowUsing('new-device', { message: 'New device' }), event(), { history: 1, sameDevice: 0 })).toMatchObject({
+      message: 'New device',
+      messages: {},
+    });
+    const byLanguage = workflowUsing('new-device', { message: { en: 'New device', ja: '新しい端末' } });
+    expect(decide(byLanguage, event(), { history: 1, sameDevice: 0 })).toMatchObject({
+      message: 'New device',
+      messages: { en: 'New device', ja: '新しい端末' },
+    });
   });
 });

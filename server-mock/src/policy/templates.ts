@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FactorType } from '../types.js';
 import { isValidCidr } from './cel.js';
-import { durationText, factorList, LIMITS, type RuleBodyInput, type StatisticInput } from './schema.js';
+import { durationText, factorList, LIMITS, messageSchema, type Message, type MESSAGE_LANGUAGES, type RuleBodyInput, type StatisticInput } from './schema.js';
 
 /**
  * Built-in templates: the seed scenarios, ready to reference from a workflow's `uses`. Each one
@@ -44,16 +44,19 @@ function defineTemplate<Shape extends z.ZodRawShape>(definition: {
   };
 }
 
+/** A built-in message in every language the browser ships; written per language, since a value quoted into a translated sentence reads as a stray word. */
+type BuiltInMessage = Record<(typeof MESSAGE_LANGUAGES)[number], string>;
+
 /** What every template lets a user change about its outcome. */
-function outcomeParams(factors: FactorType[], message: string) {
+function outcomeParams(factors: FactorType[], message: BuiltInMessage) {
   return {
     factors: factorList.default(factors),
     acr: z.string().min(1).max(256).default(DEFAULT_ACR),
-    message: z.string().max(1024).default(message),
+    message: messageSchema.default(message),
   };
 }
 
-function outcome(params: { factors: FactorType[]; acr: string; message: string }): RuleBodyInput['then'] {
+function outcome(params: { factors: FactorType[]; acr: string; message: Message }): RuleBodyInput['then'] {
   return { factors: params.factors, acr: params.acr, message: params.message };
 }
 
@@ -70,6 +73,21 @@ const scopeParam = { acrossApps: z.boolean().default(false) };
 const scopeOf = (acrossApps: boolean) => (acrossApps ? 'all-apps' : 'app');
 
 /** "Is this place among the user's last N successful sign-ins?" for country and city. */
+const PLACE_MESSAGES = {
+  country: {
+    en: 'Sign-in from a country ({{event.country}}) not seen in the last {{params.lookback}} sign-ins',
+    'zh-CN': '本次登录来自最近 {{params.lookback}} 次登录中未出现过的国家或地区（{{event.country}}）',
+    'zh-TW': '本次登入來自最近 {{params.lookback}} 次登入中未曾出現的國家或地區（{{event.country}}）',
+    ja: '過去 {{params.lookback}} 回のサインインでは見られなかった国・地域（{{event.country}}）からのサインインです',
+  },
+  city: {
+    en: 'Sign-in from a city ({{event.city}}) not seen in the last {{params.lookback}} sign-ins',
+    'zh-CN': '本次登录来自最近 {{params.lookback}} 次登录中未出现过的城市（{{event.city}}）',
+    'zh-TW': '本次登入來自最近 {{params.lookback}} 次登入中未曾出現的城市（{{event.city}}）',
+    ja: '過去 {{params.lookback}} 回のサインインでは見られなかった都市（{{event.city}}）からのサインインです',
+  },
+} satisfies Record<string, BuiltInMessage>;
+
 function unusualPlace(name: string, field: 'country' | 'city', lookback: number): Template {
   return defineTemplate({
     name,
@@ -77,7 +95,7 @@ function unusualPlace(name: string, field: 'country' | 'city', lookback: number)
     params: {
       lookback: z.int().min(1).max(LIMITS.listValues).default(lookback),
       ...scopeParam,
-      ...outcomeParams(['totp', 'sms'], `Sign-in from a ${field} ({{event.${field}}}) not seen in the last {{params.lookback}} sign-ins`),
+      ...outcomeParams(['totp', 'sms'], PLACE_MESSAGES[field]),
     },
     expand: (params) => ({
       statistics: [
@@ -108,7 +126,12 @@ const extranet = defineTemplate({
   summary: 'Step up when the request does not come from the intranet (the backend marks intranet addresses; or give cidrs).',
   params: {
     cidrs: z.array(z.string().refine(isValidCidr, 'a CIDR range such as 10.0.0.0/8')).min(1).max(LIMITS.listValues).optional(),
-    ...outcomeParams(['totp', 'sms'], 'Access from outside the company network'),
+    ...outcomeParams(['totp', 'sms'], {
+      en: 'Access from outside the company network',
+      'zh-CN': '当前访问来自公司网络之外',
+      'zh-TW': '目前的存取來自公司網路之外',
+      ja: '社外のネットワークからのアクセスです',
+    }),
   },
   expand: (params) => ({
     statistics: [],
@@ -130,7 +153,14 @@ const factorByAttribute = defineTemplate({
     /** Factors for users whose attribute matches no key; without it they pass. */
     default: factorList.optional(),
     acr: z.string().min(1).max(256).default(DEFAULT_ACR),
-    message: z.string().max(1024).default('Your {{params.attribute}} requires additional verification'),
+    // Names neither the attribute (a key such as "roles" reads as a stray English word in a translation) nor
+    // its value (users on `default` have no mapped value, and values are often internal codes).
+    message: messageSchema.default({
+      en: 'Your account requires additional verification',
+      'zh-CN': '您的账号需要进行额外验证',
+      'zh-TW': '您的帳號需要進行額外驗證',
+      ja: 'お使いのアカウントには追加の確認が必要です',
+    } satisfies BuiltInMessage),
   },
   expand: (params) => {
     // A list attribute (several roles) uses the first of the user's values that has a mapping.
@@ -157,7 +187,12 @@ const ipFailures = defineTemplate({
     threshold: z.int().min(1).max(LIMITS.lastEvents).default(3),
     window: durationText.default('2m'),
     ...scopeParam,
-    ...outcomeParams(['totp', 'sms', 'email'], 'Several failed sign-ins from this network ({{event.ip}}) in the last {{params.window}}'),
+    ...outcomeParams(['totp', 'sms', 'email'], {
+      en: 'Several failed sign-ins from this network ({{event.ip}}) in the last {{params.window}}',
+      'zh-CN': '此网络（{{event.ip}}）最近多次登录失败',
+      'zh-TW': '此網路（{{event.ip}}）最近多次登入失敗',
+      ja: 'このネットワーク（{{event.ip}}）で最近サインインの失敗が続いています',
+    }),
   },
   expand: (params) => ({
     statistics: [
@@ -185,7 +220,12 @@ const ipVelocity = defineTemplate({
     maxLogins: z.int().min(1).max(LIMITS.lastEvents).default(10),
     maxApps: z.int().min(1).max(LIMITS.listValues).default(3),
     window: durationText.default('5m'),
-    ...outcomeParams(['totp', 'sms', 'email'], 'Unusually many sign-ins from this network ({{event.ip}})'),
+    ...outcomeParams(['totp', 'sms', 'email'], {
+      en: 'Unusually many sign-ins from this network ({{event.ip}})',
+      'zh-CN': '此网络（{{event.ip}}）的登录次数异常偏多',
+      'zh-TW': '此網路（{{event.ip}}）的登入次數異常偏多',
+      ja: 'このネットワーク（{{event.ip}}）からのサインインが異常に多くなっています',
+    }),
   },
   expand: (params) => {
     const fromThisIp = [
@@ -227,7 +267,12 @@ const newDevice = defineTemplate({
   params: {
     window: durationText.default('30d'),
     ...scopeParam,
-    ...outcomeParams(['totp', 'sms', 'email'], 'Sign-in from a new device'),
+    ...outcomeParams(['totp', 'sms', 'email'], {
+      en: 'Sign-in from a new device',
+      'zh-CN': '本次登录来自新设备',
+      'zh-TW': '本次登入來自新裝置',
+      ja: '新しいデバイスからのサインインです',
+    }),
   },
   expand: (params) => ({
     statistics: [
@@ -265,7 +310,12 @@ const impossibleTravel = defineTemplate({
     /** Geo databases place one connection in nearby cities from one lookup to the next; ignore hops shorter than this. */
     minDistanceKm: z.number().min(0).max(20_000).default(100),
     ...scopeParam,
-    ...outcomeParams(['webauthn', 'totp', 'sms'], 'Sign-in from {{event.city}}, {{event.country}}: too far from the previous sign-in to travel in time'),
+    ...outcomeParams(['webauthn', 'totp', 'sms'], {
+      en: 'Sign-in from {{event.city}}, {{event.country}}: too far from the previous sign-in to travel in time',
+      'zh-CN': '本次登录来自 {{event.city}}（{{event.country}}），与上次登录地点相距太远，短时间内不可能到达',
+      'zh-TW': '本次登入來自 {{event.city}}（{{event.country}}），與上次登入地點相距太遠，短時間內不可能抵達',
+      ja: '今回のサインインは {{event.city}}（{{event.country}}）からで、前回のサインイン地点から短時間で移動できる距離ではありません',
+    }),
   },
   expand: (params) => ({
     statistics: [

@@ -29,4 +29,15 @@ export type { CamfaErrorOptions, CamfaSdkErrorCode, UnavailableReason } from './
 export type { CamfaClientOptions, FailModeOptions } from './http.js';
 export type { BreakerOptions, BreakerState } from './breaker.js';
 export type { CamfaLogger } from './logger.js';
-export type { Clock, CustomValue, FactorType, FailMode, MfaEvent, MfaFactorOffer, MfaTriggerData, UebaEventInput, UserMfaStatus } from '../types.js';
+export type {
+  Clock,
+  CustomValue,
+  FactorType,
+  FailMode,
+  MfaEvent,
+  MfaFactorOffer,
+  MfaTriggerData,
+  MfaTriggerReason,
+  UebaEventInput,
+  UserMfaStatus,
+} from '../types.js';

@@ -5,6 +5,7 @@ import { FACTOR_TYPES } from '../../types.js';
 import { exchangeMfaToken } from '../../tokens/mfa-token.js';
 import { triggerMetadataSchema } from '../../ueba/schema.js';
 import { MAX_FRAME_BYTES, MAX_FRAMES } from '../../factors/face/face.js';
+import { triggerReason } from '../../events/mfa.js';
 import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import type { AppContext, Env, Guards, Route } from '../context.js';
@@ -104,7 +105,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
         const trigger = await stepUp.open(input.stateToken);
         return {
           factors: await stepUp.factors(trigger),
-          reason: { ruleId: trigger.ruleId, message: trigger.message },
+          reason: triggerReason(trigger),
           acr: trigger.acr,
           expiresAt: new Date(trigger.expiresAt).toISOString(),
           appName: appName(trigger.appId),

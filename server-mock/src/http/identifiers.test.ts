@@ -111,7 +111,11 @@ for (const store of ['SQLite', 'PostgreSQL'] as const) {
     beforeAll(async () => {
       backend = await startTestBackend({
         ...(store === 'PostgreSQL' ? { databaseUrl: DATABASE_URL, databaseSchema: pgSchema } : {}),
-        config: { policies: { documents: [{ document: { id: 'geo', name: 'Unusual country', modes: ['api'], uses: [{ template: 'unusual-country' }] } }] } },
+        // A shared store needs the one issuer every instance would use.
+        config: {
+          publicUrl: 'http://camfa.test',
+          policies: { documents: [{ document: { id: 'geo', name: 'Unusual country', modes: ['api'], uses: [{ template: 'unusual-country' }] } }] },
+        },
       });
       expect((await send({ name: 'seed', path: () => '/v1/users', body: () => ({ originalIdentity: 'ids-user' }) }, '')).status).toBe(201);
     });

@@ -16,7 +16,7 @@ const UNSAFE_IN_URL = ['a%00b', 'a%1Bb', 'a%7Fb', 'a%C2%85b'];
 /** `path` takes the value already percent-encoded when the value goes into the URL (`body` absent or not using it). */
 type Case = {
   name: string;
-  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: (value: string) => string;
   body?: (value: string) => unknown;
   as?: 'app' | 'browser';
@@ -84,6 +84,9 @@ const PATH_CASES: Case[] = [
   { name: 'user factors', method: 'GET', inUrl: true, path: (v) => `/v1/users/${v}/factors` },
   { name: 'user recovery codes', inUrl: true, path: (v) => `/v1/users/${v}/recovery-codes` },
   { name: 'user factor id', method: 'DELETE', inUrl: true, path: (v) => `/v1/users/ids-user/factors/${v}` },
+  { name: 'workflow trigger', inUrl: true, path: (v) => `/v1/workflows/${v}/trigger`, body: () => ({ metadata: { originalIdentity: 'ids-user' } }) },
+  { name: 'workflow put', method: 'PUT', inUrl: true, path: (v) => `/v1/admin/workflows/${v}`, body: () => ({ id: 'other' }) },
+  { name: 'workflow delete', method: 'DELETE', inUrl: true, path: (v) => `/v1/admin/workflows/${v}` },
 ];
 const unsafeFor = (test: Case) => (test.inUrl ? UNSAFE_IN_URL : UNSAFE);
 /** Free text that is stored: only NUL is refused there (a tab or a newline may be real content). */

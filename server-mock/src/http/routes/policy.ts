@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readBody, readJson } from '../body.js';
+import { pathIdentifier } from '../identifier.js';
 import { parseQuery, type AppContext, type Guards, type Route } from '../context.js';
 import * as schemas from '../schemas.js';
 
@@ -20,7 +21,7 @@ export function policyRoutes(context: AppContext, { requireApp, requireAppOrAdmi
         const app = appOf(c);
         const { metadata } = await readJson(c, schemas.triggerBody);
         const { eventId, ...input } = metadata;
-        return c.json(await policies.trigger(app.id, c.req.param('workflowId')!, await toEvent(app.id, input, eventId)));
+        return c.json(await policies.trigger(app.id, pathIdentifier(c, 'workflowId', 64), await toEvent(app.id, input, eventId)));
       },
     },
     {
@@ -57,7 +58,7 @@ export function policyRoutes(context: AppContext, { requireApp, requireAppOrAdmi
         200: { description: 'Stored as a new version', schema: schemas.workflowSummary },
         422: { description: 'Invalid document; errors name the node and field' },
       },
-      handler: async (c) => c.json(await policies.put(scopeOf(c), c.req.param('workflowId')!, await readBody(c))),
+      handler: async (c) => c.json(await policies.put(scopeOf(c), pathIdentifier(c, 'workflowId', 64), await readBody(c))),
     },
     {
       method: 'delete',
@@ -69,7 +70,7 @@ export function policyRoutes(context: AppContext, { requireApp, requireAppOrAdmi
       middleware: [requireAppOrAdmin],
       responses: { 204: { description: 'Deactivated' } },
       handler: async (c) => {
-        await policies.remove(scopeOf(c), c.req.param('workflowId')!);
+        await policies.remove(scopeOf(c), pathIdentifier(c, 'workflowId', 64));
         return c.body(null, 204);
       },
     },

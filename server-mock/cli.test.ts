@@ -119,7 +119,11 @@ describe('camfa-guard serve refusing to start', { timeout: 60_000 }, () => {
       () => cli(['serve', '--config', config(), '--data', join(dir, 'refusals')], { PORT: 'eighty' }),
       /environment: PORT: must be a port number \(0-65535\), not "eighty"/,
     ],
-    ['missing factor keys', () => serve(config({ factors: {} })), /factor keys are not configured: set CAMFA_FACTOR_KEYS and CAMFA_FACTOR_PEPPER/],
+    [
+      'missing factor keys',
+      () => serve(config({ factors: {} })),
+      /factor keys are not configured: set factors\.keys and factors\.pepper in the config, or CAMFA_FACTOR_KEYS and CAMFA_FACTOR_PEPPER/,
+    ],
     [
       'a shared store without a publicUrl',
       async () => serve(config({ publicUrl: undefined, databaseUrl: `postgres://127.0.0.1:${await closedPort()}/camfa` })),
@@ -187,6 +191,15 @@ describe('camfa-guard policy', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/ok +.*good\.yaml/);
     expect(result.stdout).toMatch(/fail .*bad-policy\.yaml .*s1.* window/);
+  });
+
+  it('validates a document as an app would load it: no statistics over other apps', async () => {
+    const velocity = join(dir, 'velocity.yaml');
+    writeFileSync(velocity, 'id: velocity\nname: Velocity\nmodes: [api]\nuses:\n  - template: ip-velocity\n');
+    expect((await cli(['policy', 'validate', velocity])).code).toBe(0);
+    const asApp = await cli(['policy', 'validate', velocity, '--app', 'shop']);
+    expect(asApp.code).toBe(1);
+    expect(asApp.stdout).toMatch(/fail .*velocity\.yaml .*ip-velocity.*global workflow/);
   });
 
   it('simulates a decision and explains it without storing anything', async () => {

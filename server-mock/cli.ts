@@ -13,12 +13,13 @@ const USAGE = `camfa-guard — continuous adaptive step-up MFA, reference backen
 
 Usage:
   camfa-guard serve [--port N] [--data DIR] [--config FILE] [--verbose]
-  camfa-guard policy validate FILE...
+  camfa-guard policy validate FILE... [--app ID]
   camfa-guard policy simulate FILE --event EVENT.json [--history EVENTS.json] [--app ID] [--intranet CIDR]...
 
   serve      Start the backend. Without --config a dev config with a demo app is written to DIR and printed.
              A refusal to start is one line naming the field or the fix; --verbose adds the stack.
-  validate   Check workflow documents (YAML or JSON); errors name the document, node and field.
+  validate   Check workflow documents (YAML or JSON); errors name the document, node and field. With
+             --app, as that app's own workflows (policies/<ID>/…), which may not read other apps' events.
   simulate   Judge one event (EVENT.json, the fields of meta.ueba.capture) against a workflow, with an
              optional history (a JSON array of events, oldest first, each with an optional "ageSeconds"),
              and print the decision and why. Nothing is stored.`;
@@ -44,11 +45,12 @@ async function serve(args: string[]): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-async function validate(files: string[]): Promise<number> {
+async function validate(args: string[]): Promise<number> {
+  const { values, positionals: files } = parseArgs({ args, allowPositionals: true, options: { app: { type: 'string' } } });
   if (files.length === 0) throw new UsageError('policy validate needs at least one FILE');
   let failures = 0;
   for (const file of files) {
-    const result = parseWorkflow(await readFile(file, 'utf8'), file);
+    const result = parseWorkflow(await readFile(file, 'utf8'), file, { appId: values.app ?? null });
     if (result.ok) {
       process.stdout.write(`ok   ${file} (workflow "${result.workflow.id}")\n`);
     } else {

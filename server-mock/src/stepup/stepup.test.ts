@@ -129,6 +129,11 @@ describe('TOTP (enrol during a passwordless step-up, then verify)', () => {
   it('enrols with the first valid code, issues an mfaToken the SDK verifies, and shows recovery codes once', async () => {
     asApp.authorization = backend.basicAuth();
     const trigger = await startStepUp('tina', ['totp', 'recovery_code']);
+    // A step-up started without a message still explains itself in each of the browser's languages.
+    expect(trigger.reason).toMatchObject({
+      message: 'Confirm it is you',
+      messages: { 'zh-CN': '请确认是您本人', 'zh-TW': '請確認是您本人', ja: 'ご本人であることを確認してください' },
+    });
     const factors = await call<{ factors: { type: string; enrolled: boolean; enrollable: boolean }[] }>('/v1/stepup/factors', {
       stateToken: trigger.stateToken,
     });

@@ -68,6 +68,9 @@ const success = z.object({ mfaToken: z.string(), expiresAt: z.string(), recovery
  * "finish with the stateToken alone"); the business backend starts passwordless step-ups and exchanges
  * mfaTokens with its app credentials.
  */
+/** The reason of a step-up the business system asked for without saying why, in the browser's languages. */
+const REQUESTED_REASON = { en: 'Confirm it is you', 'zh-CN': '请确认是您本人', 'zh-TW': '請確認是您本人', ja: 'ご本人であることを確認してください' };
+
 export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards): Route[] {
   const { stepUp, apps, mfa, keys, publicUrl, clock, storage, trustedProxies, config } = context;
   const browser: MiddlewareHandler<Env> = async (c, next) => {
@@ -215,7 +218,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
           workflowId: 'stepup',
           workflowVersion: 0,
           ruleId: 'requested',
-          message: input.message ?? 'Confirm it is you',
+          ...(input.message === undefined ? { message: REQUESTED_REASON.en, messages: REQUESTED_REASON } : { message: input.message }),
           factors: input.factors ?? config.factors.defaultFactors,
           acr: input.acr ?? 'urn:camfa:acr:mfa',
           custom: {},

@@ -83,7 +83,9 @@ export async function loadFactorSecrets(options: {
     return { keyring: parseFactorKeyring(keys), pepper: decodeKey(pepper, 'factor pepper'), generated: false };
   }
   if (options.generateIn === undefined) {
-    throw new Error(`factor keys are not configured: set factors.keys and factors.pepper in the config, or ${FACTOR_KEYS_ENV} and ${FACTOR_PEPPER_ENV} (32 random bytes in base64 each)`);
+    throw new Error(
+      `factor keys are not configured: set factors.keys and factors.pepper in the config, or ${FACTOR_KEYS_ENV} and ${FACTOR_PEPPER_ENV} (32 random bytes in base64 each)`,
+    );
   }
   const storedKeys = await options.generateIn.getOrCreateSetting('factors.dev-keys', `dev:${randomBytes(32).toString('base64')}`);
   const storedPepper = await options.generateIn.getOrCreateSetting('factors.dev-pepper', randomBytes(32).toString('base64'));

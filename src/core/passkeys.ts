@@ -1,5 +1,4 @@
-import type * as WebAuthnChunk from '../chunks/webauthn.js';
-import { loadWebAuthn } from '../lazy.js';
+import type { WebAuthnChunk } from './chunks.js';
 import { GuardError, type GuardErrorCode } from './errors.js';
 
 /** The browser's WebAuthn refusals (DOMException names, kept by SimpleWebAuthn's errors) as what they mean to the user. */
@@ -13,11 +12,16 @@ const REFUSALS: Record<string, GuardErrorCode> = {
 };
 
 /**
- * Runs one passkey ceremony with SimpleWebAuthn from its lazy chunk. Aborting `signal` (a closed dialog, a
- * newer request) cancels the browser's prompt; a refusal rejects with a translated `GuardError`.
+ * Runs one passkey ceremony with SimpleWebAuthn from its lazy chunk (`load`: `loadWebAuthn` from `lazy.ts`,
+ * passed in so `core/` never reaches the chunk loader). Aborting `signal` (a closed dialog, a newer request)
+ * cancels the browser's prompt; a refusal rejects with a translated `GuardError`.
  */
-export async function passkeyCeremony<T>(signal: AbortSignal | undefined, run: (webauthn: typeof WebAuthnChunk) => Promise<T>): Promise<T> {
-  const webauthn = await loadWebAuthn();
+export async function passkeyCeremony<T>(
+  load: () => Promise<WebAuthnChunk>,
+  signal: AbortSignal | undefined,
+  run: (webauthn: WebAuthnChunk) => Promise<T>,
+): Promise<T> {
+  const webauthn = await load();
   if (!webauthn.browserSupportsWebAuthn()) throw new GuardError('unsupported_factor');
   const cancel = () => webauthn.WebAuthnAbortService.cancelCeremony();
   signal?.addEventListener('abort', cancel, { once: true });

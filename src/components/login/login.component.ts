@@ -6,12 +6,13 @@ import type { LoginCodeSent } from '../../core/types.js';
 import { GuardCloseEvent } from '../../events/close.js';
 import { GuardErrorEvent } from '../../events/error.js';
 import { GuardLoginSubmitEvent, type LoginMethod } from '../../events/login-submit.js';
-import type { GuardContext } from '../../guard.js';
-import type { TranslationKey } from '../../i18n/i18n.js';
+import type { GuardContext } from '../../controllers/context.js';
+import type { TranslationKey } from '../../i18n/strings.js';
 import type { Theme } from '../../themes/themes.js';
 import { CountdownController, systemClock, type Clock } from '../../controllers/countdown.js';
 import { LocalizeController } from '../../controllers/localize.js';
 import { RequestController } from '../../controllers/request.js';
+import { loadWebAuthn } from '../../lazy.js';
 import { loginStyles } from './login.styles.js';
 
 export type { LoginMethod };
@@ -302,7 +303,7 @@ export class GuardLogin extends LitElement {
     const controller = (this.autofill = new AbortController());
     const { signal } = controller;
     const { api } = this.context!;
-    const chosen = await passkeyCeremony(signal, async (webauthn) => {
+    const chosen = await passkeyCeremony(loadWebAuthn, signal, async (webauthn) => {
       if (!(await webauthn.browserSupportsWebAuthnAutofill())) return undefined;
       const started = await api.passkeyLoginOptions({ signal });
       // The username field may sit in a page's shadow root, where SimpleWebAuthn's document-wide check cannot see it.
@@ -335,7 +336,7 @@ export class GuardLogin extends LitElement {
     const context = this.context!;
     this.stopAutofill();
     const signedIn = await this.request.run((signal) =>
-      passkeyCeremony(signal, async (webauthn) => {
+      passkeyCeremony(loadWebAuthn, signal, async (webauthn) => {
         const started = await context.api.passkeyLoginOptions({ signal });
         const passkey = await webauthn.startAuthentication({ optionsJSON: started.options });
         return context.login({ login: '', challengeId: started.challengeId, passkey });

@@ -13,9 +13,10 @@ import type { GuardFaceCaptureEvent } from '../../events/face-capture.js';
 import type { GuardFactorSelectEvent } from '../../events/factor-select.js';
 import type { GuardOtpCompleteEvent } from '../../events/otp-complete.js';
 import { GuardStepUpCompleteEvent } from '../../events/step-up-complete.js';
-import type { GuardContext } from '../../guard.js';
-import type { FaceAnalyser, GuardFaceCapture } from '../face-capture/face-capture.component.js';
-import { loadFace, loadQrCode } from '../../lazy.js';
+import type { GuardContext } from '../../controllers/context.js';
+import type { FaceAnalyser } from '../../core/chunks.js';
+import type { GuardFaceCapture } from '../face-capture/face-capture.component.js';
+import { loadFace, loadQrCode, loadWebAuthn } from '../../lazy.js';
 import type { Theme } from '../../themes/themes.js';
 import type { GuardOtpInput } from '../otp-input/otp-input.component.js';
 import styles from './step-up.styles.js';
@@ -352,7 +353,7 @@ export class GuardStepUp extends LitElement {
     const { api } = this.context!;
     const stateToken = this.trigger!.stateToken;
     const success = await this.request.run((signal) =>
-      passkeyCeremony(signal, async (webauthn) => {
+      passkeyCeremony(loadWebAuthn, signal, async (webauthn) => {
         if (register) {
           const started = await api.passkeyRegistrationOptions(stateToken, { signal });
           const response = await webauthn.startRegistration({ optionsJSON: started.options });

@@ -56,14 +56,6 @@ export class StepUpFlow {
     this.countdown = new CountdownController(host, () => host.clock);
   }
 
-  private get context(): GuardContext {
-    return this.host.context!;
-  }
-
-  private get stateToken(): string {
-    return this.host.trigger!.stateToken;
-  }
-
   /** Changes the screen; whatever the previous one was doing is dropped. */
   show(screen: StepUpScreen): void {
     this.request.abort();
@@ -78,14 +70,16 @@ export class StepUpFlow {
   }
 
   async load(): Promise<void> {
-    const { stateToken } = this;
+    const { stateToken } = this.host.trigger!;
     this.offer = undefined;
     this.show({ name: 'factors' });
-    this.offer = (await this.request.run((signal) => this.context.api.factors(stateToken, { signal }))) ?? undefined;
-    this.host.requestUpdate();
+    this.offer = (await this.request.run((signal) => this.host.context!.api.factors(stateToken, { signal }))) ?? undefined;
+    // A new screen object, so the element focuses the factors now that they show.
+    this.setScreen({ name: 'factors' });
   }
 
-  select(type: FactorType, enrolled: boolean): void {
+  /** The user picked a factor (`enrolled: false`: to set it up). */
+  select({ type, enrolled }: { type: FactorType; enrolled: boolean }): void {
     switch (type) {
       case 'totp':
         return enrolled ? this.show({ name: 'totp' }) : void this.startEnrolment();
@@ -105,7 +99,7 @@ export class StepUpFlow {
 
   private async startEnrolment(): Promise<void> {
     this.show({ name: 'enrol' });
-    const enrolment = await this.request.run((signal) => this.context.api.enrolTotp(this.stateToken, { signal }));
+    const enrolment = await this.request.run((signal) => this.host.context!.api.enrolTotp(this.host.trigger!.stateToken, { signal }));
     if (!enrolment) return;
     const screen: StepUpScreen = { name: 'enrol', enrolment };
     this.setScreen(screen);
@@ -122,15 +116,15 @@ export class StepUpFlow {
     const chunk = await this.request.run(() => this.host.loadFace());
     if (!chunk || this.screen.name !== 'face') return;
     chunk.defineFaceCapture();
-    this.faceAnalyser ??= chunk.humanAnalyser(this.context.faceModelsUrl ?? `${this.context.api.host}/v1/face/`);
+    this.faceAnalyser ??= chunk.humanAnalyser(this.host.context!.faceModelsUrl ?? `${this.host.context!.api.host}/v1/face/`);
     // A failed model load is shown by the capture element; the next attempt loads again.
     this.faceAnalyser.catch(() => (this.faceAnalyser = undefined));
     this.setScreen({ name: 'face', enrol, ready: true });
   }
 
   async sendFace(enrol: boolean, frames: string[]): Promise<void> {
-    const { stateToken } = this;
-    const { api } = this.context;
+    const { stateToken } = this.host.trigger!;
+    const { api } = this.host.context!;
     const success = await this.request.run(async (signal) => {
       const input = { stateToken, frames, ...(await this.trustRequest()) };
       return enrol ? api.enrolFace(input, { signal }) : api.verifyFace(input, { signal });
@@ -143,8 +137,8 @@ export class StepUpFlow {
     const current = this.screen.name === 'code' && this.screen.channel === channel ? this.screen : undefined;
     if (this.countdown.seconds > 0 && current) return false;
     if (!current) this.show({ name: 'code', channel });
-    const { api, i18n } = this.context;
-    const input = { stateToken: this.stateToken, channel, locale: i18n.language };
+    const { api, i18n } = this.host.context!;
+    const input = { stateToken: this.host.trigger!.stateToken, channel, locale: i18n.language };
     const challengeId = current?.challengeId;
     const sent = await this.request.run((signal) => (challengeId ? api.resendCode({ ...input, challengeId }, { signal }) : api.sendCode(input, { signal })));
     if (!sent) {
@@ -161,15 +155,15 @@ export class StepUpFlow {
   private async trustRequest(): Promise<TrustRequest> {
     if (!this.trust || !this.offer?.trustDevice) return {};
     // Trusting without a device id is still worth asking for: the backend decides.
-    const metadata = await this.context.metadata.load().catch(() => undefined);
+    const metadata = await this.host.context!.metadata.load().catch(() => undefined);
     return { trustDevice: true, ...(metadata?.deviceId ? { deviceId: metadata.deviceId } : {}) };
   }
 
   /** Verifies a typed code on the current screen; false when it was refused (or aborted). */
   async verify(code: string): Promise<boolean> {
     const screen = this.screen;
-    const { stateToken } = this;
-    const { api } = this.context;
+    const { stateToken } = this.host.trigger!;
+    const { api } = this.host.context!;
     const success = await this.request.run(async (signal) => {
       const input = { stateToken, code, ...(await this.trustRequest()) };
       switch (screen.name) {
@@ -190,8 +184,8 @@ export class StepUpFlow {
   /** Creates the user's first passkey, or proves one: the browser asks for the authenticator and user verification. */
   async usePasskey(register: boolean): Promise<void> {
     if (this.request.pending) return;
-    const { stateToken } = this;
-    const { api } = this.context;
+    const { stateToken } = this.host.trigger!;
+    const { api } = this.host.context!;
     const success = await this.request.run((signal) =>
       passkeyCeremony(loadWebAuthn, signal, async (webauthn) => {
         if (register) {
@@ -205,6 +199,17 @@ export class StepUpFlow {
       }),
     );
     if (success) this.succeed(success);
+  }
+
+  /** Copies the setup key or the recovery codes; where the clipboard is refused the text stays on screen to select by hand. */
+  copy(text: string): void {
+    navigator.clipboard.writeText(text).then(
+      () => {
+        this.copied = true;
+        this.host.requestUpdate();
+      },
+      () => {},
+    );
   }
 
   /** A first enrolment shows its recovery codes before the step-up ends. */

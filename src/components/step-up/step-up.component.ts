@@ -4,7 +4,7 @@ import { endsStepUp, type GuardError } from '../../core/errors.js';
 import type { MfaTriggerData, StepUpSuccess, TotpEnrolment } from '../../core/types.js';
 import { systemClock, type Clock } from '../../controllers/countdown.js';
 import { LocalizeController } from '../../controllers/localize.js';
-import { StepUpFlow } from '../../controllers/step-up-flow.js';
+import { StepUpFlow, type StepUpScreen } from '../../controllers/step-up-flow.js';
 import { asSentence, pickTranslation } from '../../i18n/i18n.js';
 import { GuardCloseEvent } from '../../events/close.js';
 import type { GuardErrorEvent } from '../../events/error.js';
@@ -84,8 +84,8 @@ export class GuardStepUp extends LitElement {
   /** The calls, timers and screens; this element renders them. */
   private readonly flow = new StepUpFlow(this, (success) => this.finish(success));
   private readonly observer = new MutationObserver(() => this.holdOpen());
-  /** The screen and offer of the last render, to focus a screen when it first shows. */
-  private rendered: unknown[] = [];
+  /** The screen of the last render: a new one gets focus. */
+  private shown?: StepUpScreen;
   /** Where it was put, to put it back there. */
   private home: (Node & ParentNode) | null = null;
   private previousFocus: HTMLElement | undefined;
@@ -124,9 +124,8 @@ export class GuardStepUp extends LitElement {
 
   protected override updated(): void {
     if (!this.dismissed) this.openModal();
-    const { screen, offer } = this.flow;
-    if (screen !== this.rendered[0] || offer !== this.rendered[1]) void this.focusScreen();
-    this.rendered = [screen, offer];
+    if (this.flow.screen !== this.shown) void this.focusScreen();
+    this.shown = this.flow.screen;
   }
 
   private openModal(): void {
@@ -197,10 +196,6 @@ export class GuardStepUp extends LitElement {
     target?.focus();
   }
 
-  private onFactorSelect({ detail: { type, enrolled } }: GuardFactorSelectEvent): void {
-    this.flow.select(type, enrolled);
-  }
-
   /** The camera failed: shown here, and every other factor stays one click away. */
   private onFaceError(event: GuardErrorEvent): void {
     event.stopPropagation();
@@ -220,17 +215,6 @@ export class GuardStepUp extends LitElement {
   private async verify(code: string): Promise<void> {
     if (this.flow.request.pending || !code) return this.otp?.focus();
     if (!(await this.flow.verify(code))) this.otp?.clear();
-  }
-
-  private copy(text: string): void {
-    // Where the clipboard is refused the text stays on screen to select by hand.
-    navigator.clipboard.writeText(text).then(
-      () => {
-        this.flow.copied = true;
-        this.requestUpdate();
-      },
-      () => {},
-    );
   }
 
   private download(codes: string[]): void {
@@ -289,7 +273,7 @@ export class GuardStepUp extends LitElement {
             exportparts=${FACTOR_SELECT_PARTS}
             .context=${this.context}
             .factors=${this.flow.offer!.factors}
-            @guard-factor-select=${this.onFactorSelect}
+            @guard-factor-select=${(event: GuardFactorSelectEvent) => this.flow.select(event.detail)}
           ></guard-factor-select>`,
           field: false,
         };
@@ -435,7 +419,7 @@ export class GuardStepUp extends LitElement {
         <summary>${t('totp.cantScan')}</summary>
         <p>${t('totp.secretHint')}</p>
         <p class="setup-key"><span>${t('totp.secretLabel')}</span><code part="secret" class="secret">${enrolment.secret}</code></p>
-        <button class="secondary" @click=${() => this.copy(enrolment.secret)}>${t(this.flow.copied ? 'common.copied' : 'totp.copySecret')}</button>
+        <button class="secondary" @click=${() => this.flow.copy(enrolment.secret)}>${t(this.flow.copied ? 'common.copied' : 'totp.copySecret')}</button>
       </details>
       <p>${t('totp.enrolConfirm')}</p>`;
   }
@@ -449,7 +433,7 @@ export class GuardStepUp extends LitElement {
         ${codes.map((code) => html`<li><code>${code}</code></li>`)}
       </ol>
       <div class="actions">
-        <button class="secondary" data-autofocus @click=${() => this.copy(codes.join('\n'))}>
+        <button class="secondary" data-autofocus @click=${() => this.flow.copy(codes.join('\n'))}>
           ${t(this.flow.copied ? 'common.copied' : 'recovery.copyAll')}
         </button>
         <button class="secondary" @click=${() => this.download(codes)}>${t('recovery.download')}</button>

@@ -6,7 +6,7 @@ import { GuardErrorEvent } from '../events/error.js';
 import { loadWebAuthn } from '../lazy.js';
 import type { GuardContext, LoginCredentials } from './context.js';
 import { CountdownController, type Clock } from './countdown.js';
-import { RequestController } from './request.js';
+import { RequestState } from './request.js';
 
 /** Why the background passkey autofill may end without anyone being told. */
 const QUIET_AUTOFILL = new Set<GuardErrorCode>(['unsupported_factor', 'passkeys_unavailable', 'passkey_cancelled', 'cancelled']);
@@ -29,7 +29,7 @@ export interface LoginFlowHost extends ReactiveControllerHost, EventTarget {
 export class LoginFlow implements ReactiveController {
   /** Set once a login code was sent: the form asks for the code. */
   sent?: LoginCodeSent & { login: string };
-  readonly request: RequestController;
+  readonly request: RequestState;
   readonly resend: CountdownController;
   private readonly host: LoginFlowHost;
   /** The background passkey request of the browser's autofill; undefined: none yet (one starts after render). */
@@ -37,7 +37,7 @@ export class LoginFlow implements ReactiveController {
 
   constructor(host: LoginFlowHost) {
     this.host = host;
-    this.request = new RequestController(host);
+    this.request = new RequestState(host);
     this.resend = new CountdownController(host, () => host.clock);
     host.addController(this);
   }
@@ -52,6 +52,7 @@ export class LoginFlow implements ReactiveController {
   }
 
   hostDisconnected(): void {
+    this.request.abort();
     this.stopAutofill();
     this.autofill = undefined;
   }

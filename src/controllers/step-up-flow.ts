@@ -1,4 +1,4 @@
-import type { ReactiveControllerHost } from 'lit';
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { FaceAnalyser, FaceChunk } from '../core/chunks.js';
 import { GuardError } from '../core/errors.js';
 import { passkeyCeremony } from '../core/passkeys.js';
@@ -6,7 +6,7 @@ import type { FactorType, MfaTriggerData, OtpChannel, OtpSent, StepUpFactors, St
 import { loadQrCode, loadWebAuthn } from '../lazy.js';
 import type { GuardContext } from './context.js';
 import { CountdownController, type Clock } from './countdown.js';
-import { RequestController } from './request.js';
+import { RequestState } from './request.js';
 
 /** What the step-up shows under the reason, once the factors are known. */
 export type StepUpScreen =
@@ -35,7 +35,7 @@ export interface StepUpFlowHost extends ReactiveControllerHost, EventTarget {
  * its event. One call at a time (`request`: pending, error, `guard-error` from the host, aborted when a newer
  * call starts or the host leaves unlocked); the resend countdown's timers run only while the host is connected.
  */
-export class StepUpFlow {
+export class StepUpFlow implements ReactiveController {
   offer: StepUpFactors | undefined;
   screen: StepUpScreen = { name: 'factors' };
   trust = false;
@@ -43,7 +43,7 @@ export class StepUpFlow {
   copied = false;
   /** Human with its models, loaded once per step-up and kept across retries. */
   faceAnalyser: Promise<FaceAnalyser> | undefined;
-  readonly request: RequestController;
+  readonly request: RequestState;
   readonly countdown: CountdownController;
   private readonly host: StepUpFlowHost;
   private readonly complete: (success: StepUpSuccess) => void;
@@ -52,8 +52,14 @@ export class StepUpFlow {
   constructor(host: StepUpFlowHost, complete: (success: StepUpSuccess) => void) {
     this.host = host;
     this.complete = complete;
-    this.request = new RequestController(host, () => host.locked);
+    this.request = new RequestState(host);
     this.countdown = new CountdownController(host, () => host.clock);
+    host.addController(this);
+  }
+
+  hostDisconnected(): void {
+    // A locked step-up that a script removed is back within a microtask: its call goes on.
+    if (!this.host.locked) this.request.abort();
   }
 
   /** Changes the screen; whatever the previous one was doing is dropped. */

@@ -111,7 +111,7 @@ export class GuardLogin extends LitElement {
 
   protected override render(): TemplateResult | typeof nothing {
     if (!this.context) return nothing;
-    const t = this.t;
+    const { t } = this.localize;
     const { pending, error } = this.flow.request;
     const modal = this.mode === 'modal';
     return html`
@@ -145,7 +145,7 @@ export class GuardLogin extends LitElement {
 
   /** The light-DOM controls (see the class comment); each is a direct child of the element. */
   private renderControls(): TemplateResult {
-    const t = this.t;
+    const { t } = this.localize;
     const id = (name: string) => `${this.ids}-${name}`;
     const form = id('form');
     const { sent, request, resend } = this.flow;
@@ -223,12 +223,7 @@ export class GuardLogin extends LitElement {
   /** Only where the browser has WebAuthn: elsewhere the button could only say "not available". */
   private renderPasskeyButton(): TemplateResult | typeof nothing {
     if (typeof globalThis.PublicKeyCredential !== 'function') return nothing;
-    return html`<button type="button" @click=${() => this.flow.signInWithPasskey()}>${this.t('login.passkeySubmit')}</button>`;
-  }
-
-  /** Bound, so templates can destructure it. */
-  private get t(): LocalizeController['t'] {
-    return (key, values) => this.localize.t(key, values);
+    return html`<button type="button" @click=${() => this.flow.signInWithPasskey()}>${this.localize.t('login.passkeySubmit')}</button>`;
   }
 
   private field(name: string): string {

@@ -110,9 +110,8 @@ export class StepUpFlow implements ReactiveController {
     const screen: StepUpScreen = { name: 'enrol', enrolment };
     this.setScreen(screen);
     // Without the QR code (its chunk failed to load) the setup key still works.
-    // Parsed into a node for Lit to render: smaller in the core bundle than the unsafeHTML directive.
     const qr = await loadQrCode()
-      .then(async ({ qrSvg }) => new DOMParser().parseFromString(await qrSvg(enrolment.uri), 'image/svg+xml').documentElement)
+      .then(({ qrElement }) => qrElement(enrolment.uri))
       .catch(() => undefined);
     if (this.screen === screen) this.setScreen({ ...screen, qr });
   }

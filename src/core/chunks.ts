@@ -13,6 +13,8 @@ export type WebAuthnChunk = Pick<
 /** `chunks/qrcode.ts`. */
 export interface QrCodeChunk {
   qrSvg(text: string): Promise<string>;
+  /** `qrSvg`'s markup parsed into an element. */
+  qrElement(text: string): Promise<Element>;
 }
 
 /** `chunks/fingerprint.ts`. */

@@ -3,12 +3,13 @@
  * them without importing a chunk, and through it the elements a chunk carries (`<guard-face-capture>`).
  */
 import type * as SimpleWebAuthn from '@simplewebauthn/browser';
+import type { GuardErrorCode } from './errors.js';
 
-/** SimpleWebAuthn's browser half (`chunks/webauthn.ts`). */
+/** SimpleWebAuthn's browser half (`chunks/webauthn.ts`), and what the browser's refusals mean to the user. */
 export type WebAuthnChunk = Pick<
   typeof SimpleWebAuthn,
   'browserSupportsWebAuthn' | 'browserSupportsWebAuthnAutofill' | 'startAuthentication' | 'startRegistration' | 'WebAuthnAbortService'
->;
+> & { readonly REFUSALS: Readonly<Record<string, GuardErrorCode>> };
 
 /** `chunks/qrcode.ts`. */
 export interface QrCodeChunk {

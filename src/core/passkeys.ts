@@ -1,15 +1,5 @@
 import type { WebAuthnChunk } from './chunks.js';
-import { GuardError, type GuardErrorCode } from './errors.js';
-
-/** The browser's WebAuthn refusals (DOMException names, kept by SimpleWebAuthn's errors) as what they mean to the user. */
-const REFUSALS: Record<string, GuardErrorCode> = {
-  // The user cancelled, the prompt timed out, or no passkey was chosen: the browser does not say which.
-  NotAllowedError: 'passkey_cancelled',
-  AbortError: 'passkey_cancelled',
-  InvalidStateError: 'passkey_exists',
-  NotSupportedError: 'unsupported_factor',
-  SecurityError: 'origin_mismatch',
-};
+import { GuardError } from './errors.js';
 
 /**
  * Runs one passkey ceremony with SimpleWebAuthn from its lazy chunk (`load`: `loadWebAuthn` from `lazy.ts`,
@@ -29,7 +19,7 @@ export async function passkeyCeremony<T>(
     return await run(webauthn);
   } catch (error) {
     if (error instanceof GuardError || !(error instanceof Error)) throw error;
-    throw new GuardError(REFUSALS[error.name] ?? 'unknown', error.message, { cause: error });
+    throw new GuardError(webauthn.REFUSALS[error.name] ?? 'unknown', error.message, { cause: error });
   } finally {
     signal?.removeEventListener('abort', cancel);
   }

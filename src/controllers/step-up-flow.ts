@@ -23,7 +23,7 @@ export type StepUpScreen =
 export interface StepUpFlowHost extends ReactiveControllerHost, EventTarget {
   context?: GuardContext;
   trigger?: MfaTriggerData;
-  /** A locked step-up that a script removed is back within a microtask: its call goes on. */
+  /** While true the host leaving does not abort the call (the element puts itself back). */
   locked: boolean;
   clock: Clock;
   loadFace(): Promise<FaceChunk>;
@@ -75,6 +75,7 @@ export class StepUpFlow implements ReactiveController {
     this.host.requestUpdate();
   }
 
+  /** Asks for the factors on offer (a new trigger or context, or the retry button); the user starts over. */
   async load(): Promise<void> {
     const { stateToken } = this.host.trigger!;
     this.offer = undefined;

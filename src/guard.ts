@@ -2,7 +2,8 @@ import { ApiClient, isObject, readProblem } from './core/api-client.js';
 import { Emitter } from './core/emitter.js';
 import { endsStepUp, GuardError } from './core/errors.js';
 import { subscribeEventStream } from './core/event-stream.js';
-import type { AuthenticationResponseJSON, GuardUser, LoginAnswer, MfaEvent, MfaTriggerData, StepUpSuccess } from './core/types.js';
+import type { GuardContext, LoginCredentials, LoginResult } from './controllers/context.js';
+import type { GuardUser, LoginAnswer, MfaEvent, MfaTriggerData, StepUpSuccess } from './core/types.js';
 import { GuardCloseEvent } from './events/close.js';
 import { GuardErrorEvent } from './events/error.js';
 import { GuardStepUpCompleteEvent } from './events/step-up-complete.js';
@@ -11,6 +12,8 @@ import type { Language } from './i18n/languages.js';
 import { MetadataClient, type ClientMetadata } from './metadata/metadata-client.js';
 import { defineElements } from './register.js';
 import type { Theme } from './themes/themes.js';
+
+export type { GuardContext, LoginCredentials, LoginResult };
 
 export interface GuardOptions {
   appId: string;
@@ -39,28 +42,6 @@ export interface GuardOptions {
   faceModelsUrl?: string;
 }
 
-/** What `start()` resolves with. */
-export interface LoginResult {
-  /** After a step-up login only `originalIdentity` is known. */
-  user: GuardUser;
-  /**
-   * The backend's login token (an mfaToken JWT) or, after a step-up, the step-up's mfaToken; with `loginUrl`,
-   * your endpoint's `token`, or the mfaToken to exchange for your session after a step-up.
-   */
-  token?: string;
-  /** Present when the login needed a step-up. */
-  stepUp?: StepUpSuccess;
-}
-
-/**
- * What the login form collects: a password, a code from `api.sendLoginCode` (its `challengeId`), or a passkey's
- * assertion for the challenge of `api.passkeyLoginOptions` (`login` is empty: the passkey names the user).
- */
-export type LoginCredentials =
-  | { login: string; password: string }
-  | { login: string; challengeId: string; code: string }
-  | { login: string; challengeId: string; passkey: AuthenticationResponseJSON };
-
 export interface BeforeLoginInput {
   login: string;
   metadata: ClientMetadata | undefined;
@@ -79,21 +60,6 @@ export interface GuardEvents {
   'mfa-error': [error: GuardError];
   close: [];
   'lang-change': [language: Language];
-}
-
-/**
- * What `Guard` hands every element it mounts, as the `context` property: elements render and call these;
- * they never fetch or read options themselves.
- */
-export interface GuardContext {
-  readonly appId: string;
-  readonly api: ApiClient;
-  readonly i18n: GuardI18n;
-  readonly metadata: MetadataClient;
-  /** Base URL of the face factor's models and WebAssembly (`GuardOptions.faceModelsUrl`). */
-  readonly faceModelsUrl?: string;
-  /** Runs the login (before-login veto, metadata, backend or `loginUrl`, step-up); rejects with a GuardError. */
-  login(credentials: LoginCredentials): Promise<LoginResult>;
 }
 
 /** The properties Guard sets on the elements it mounts. */

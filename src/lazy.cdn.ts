@@ -4,10 +4,7 @@
  * URL the core script itself came from. Dynamic `import()` works from a classic script too, and a strict
  * CSP (`script-src 'self'`) allows it for same-origin chunks.
  */
-import type * as FaceChunk from './chunks/face.js';
-import type * as FingerprintChunk from './chunks/fingerprint.js';
-import type * as QrCodeChunk from './chunks/qrcode.js';
-import type * as WebAuthnChunk from './chunks/webauthn.js';
+import type { FaceChunk, FingerprintChunk, QrCodeChunk, WebAuthnChunk } from './core/chunks.js';
 import type { LazyLanguage } from './i18n/languages.js';
 import type { LocaleStrings } from './i18n/locales/en.js';
 
@@ -26,9 +23,9 @@ export async function loadLocale(lang: LazyLanguage): Promise<LocaleStrings> {
   return (await chunk<{ default: LocaleStrings }>(`locale-${lang}`)).default;
 }
 
-export const loadQrCode = () => chunk<typeof QrCodeChunk>('qrcode');
+export const loadQrCode = () => chunk<QrCodeChunk>('qrcode');
 
-export const loadFingerprint = () => chunk<typeof FingerprintChunk>('fingerprint');
+export const loadFingerprint = () => chunk<FingerprintChunk>('fingerprint');
 
-export const loadWebAuthn = () => chunk<typeof WebAuthnChunk>('webauthn');
-export const loadFace = () => chunk<typeof FaceChunk>('face');
+export const loadWebAuthn = () => chunk<WebAuthnChunk>('webauthn');
+export const loadFace = () => chunk<FaceChunk>('face');

@@ -3,10 +3,7 @@
  * build keeps these as dynamic imports for the application's bundler to split; the CDN builds swap this
  * module for `lazy.cdn.ts`, which loads the same modules as chunks beside the core script.
  */
-import type * as FaceChunk from './chunks/face.js';
-import type * as FingerprintChunk from './chunks/fingerprint.js';
-import type * as QrCodeChunk from './chunks/qrcode.js';
-import type * as WebAuthnChunk from './chunks/webauthn.js';
+import type { FaceChunk, FingerprintChunk, QrCodeChunk, WebAuthnChunk } from './core/chunks.js';
 import type { LazyLanguage } from './i18n/languages.js';
 import type { LocaleStrings } from './i18n/locales/en.js';
 
@@ -21,10 +18,10 @@ export async function loadLocale(lang: LazyLanguage): Promise<LocaleStrings> {
   }
 }
 
-export const loadQrCode = (): Promise<typeof QrCodeChunk> => import('./chunks/qrcode.js');
+export const loadQrCode = (): Promise<QrCodeChunk> => import('./chunks/qrcode.js');
 
-export const loadFingerprint = (): Promise<typeof FingerprintChunk> => import('./chunks/fingerprint.js');
+export const loadFingerprint = (): Promise<FingerprintChunk> => import('./chunks/fingerprint.js');
 
-export const loadWebAuthn = (): Promise<typeof WebAuthnChunk> => import('./chunks/webauthn.js');
+export const loadWebAuthn = (): Promise<WebAuthnChunk> => import('./chunks/webauthn.js');
 /** Human (with tfjs) and the face capture element: megabytes, loaded only when the user picks face. */
-export const loadFace = (): Promise<typeof FaceChunk> => import('./chunks/face.js');
+export const loadFace = (): Promise<FaceChunk> => import('./chunks/face.js');

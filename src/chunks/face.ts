@@ -1,5 +1,6 @@
 import { Human, type Config } from '@vladmandic/human';
-import { GuardFaceCapture, type FaceAnalyser, type ObservedFace } from '../components/face-capture/face-capture.component.js';
+import { GuardFaceCapture } from '../components/face-capture/face-capture.component.js';
+import type { FaceAnalyser, ObservedFace } from '../core/chunks.js';
 
 export { GuardFaceCapture };
 

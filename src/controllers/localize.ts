@@ -1,9 +1,13 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { GuardContext } from '../guard.js';
-import type { GuardI18n, TranslationKey } from '../i18n/i18n.js';
+import type { TranslationKey, Translator } from '../i18n/strings.js';
+
+/** The part of `GuardContext` translation needs; all an element in a lazy chunk may know of it. */
+export interface LocalizedContext {
+  readonly i18n: Translator;
+}
 
 export interface LocalizedHost extends ReactiveControllerHost {
-  context?: GuardContext;
+  context?: LocalizedContext;
 }
 
 /**
@@ -13,7 +17,7 @@ export interface LocalizedHost extends ReactiveControllerHost {
  */
 export class LocalizeController implements ReactiveController {
   private readonly host: LocalizedHost;
-  private followed: GuardI18n | undefined;
+  private followed: Translator | undefined;
   private unsubscribe: (() => void) | undefined;
 
   constructor(host: LocalizedHost) {
@@ -36,7 +40,7 @@ export class LocalizeController implements ReactiveController {
     this.follow(undefined);
   }
 
-  private follow(i18n: GuardI18n | undefined): void {
+  private follow(i18n: Translator | undefined): void {
     if (i18n === this.followed) return;
     this.unsubscribe?.();
     this.followed = i18n;

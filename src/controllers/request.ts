@@ -1,24 +1,20 @@
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ReactiveControllerHost } from 'lit';
 import { GuardError } from '../core/errors.js';
 import { GuardErrorEvent } from '../events/error.js';
 
 /**
  * One backend call at a time for an element: `pending` and `error` for its render, every failure emitted as
- * `guard-error` from the host, and the call aborted when a newer one starts or the host leaves for good. An
- * aborted call is nobody's error: it is neither shown nor emitted.
+ * `guard-error` from the host, and the call aborted when a newer one starts. An aborted call is nobody's
+ * error: it is neither shown nor emitted. The flow that owns it decides when the host's leaving aborts it.
  */
-export class RequestController implements ReactiveController {
+export class RequestState {
   pending = false;
   error: GuardError | undefined;
   private readonly host: ReactiveControllerHost & EventTarget;
-  private readonly staysOnDisconnect: () => boolean;
   private inFlight: AbortController | undefined;
 
-  /** `staysOnDisconnect`: the host is only briefly away (a locked step-up a script removed), so keep the call. */
-  constructor(host: ReactiveControllerHost & EventTarget, staysOnDisconnect: () => boolean = () => false) {
+  constructor(host: ReactiveControllerHost & EventTarget) {
     this.host = host;
-    this.staysOnDisconnect = staysOnDisconnect;
-    host.addController(this);
   }
 
   /** Resolves the call's answer, or undefined when it failed (shown and emitted) or was aborted. */
@@ -59,9 +55,5 @@ export class RequestController implements ReactiveController {
     this.inFlight?.abort();
     this.inFlight = undefined;
     this.pending = false;
-  }
-
-  hostDisconnected(): void {
-    if (!this.staysOnDisconnect()) this.abort();
   }
 }

@@ -27,7 +27,7 @@ export interface ApiClientOptions {
   fetch?: typeof fetch;
 }
 
-/** Per call: abort from a `@lit/task` or a closed dialog. */
+/** Per call: abort from a flow (a newer call, a closed dialog, an element that left). */
 export interface CallOptions {
   signal?: AbortSignal;
 }

@@ -1,23 +1,17 @@
-import type * as WebAuthnChunk from '../chunks/webauthn.js';
-import { loadWebAuthn } from '../lazy.js';
-import { GuardError, type GuardErrorCode } from './errors.js';
-
-/** The browser's WebAuthn refusals (DOMException names, kept by SimpleWebAuthn's errors) as what they mean to the user. */
-const REFUSALS: Record<string, GuardErrorCode> = {
-  // The user cancelled, the prompt timed out, or no passkey was chosen: the browser does not say which.
-  NotAllowedError: 'passkey_cancelled',
-  AbortError: 'passkey_cancelled',
-  InvalidStateError: 'passkey_exists',
-  NotSupportedError: 'unsupported_factor',
-  SecurityError: 'origin_mismatch',
-};
+import type { WebAuthnChunk } from './chunks.js';
+import { GuardError } from './errors.js';
 
 /**
- * Runs one passkey ceremony with SimpleWebAuthn from its lazy chunk. Aborting `signal` (a closed dialog, a
- * newer request) cancels the browser's prompt; a refusal rejects with a translated `GuardError`.
+ * Runs one passkey ceremony with SimpleWebAuthn from its lazy chunk (`load`: `loadWebAuthn` from `lazy.ts`,
+ * passed in so `core/` never reaches the chunk loader). Aborting `signal` (a closed dialog, a newer request)
+ * cancels the browser's prompt; a refusal rejects with a translated `GuardError`.
  */
-export async function passkeyCeremony<T>(signal: AbortSignal | undefined, run: (webauthn: typeof WebAuthnChunk) => Promise<T>): Promise<T> {
-  const webauthn = await loadWebAuthn();
+export async function passkeyCeremony<T>(
+  load: () => Promise<WebAuthnChunk>,
+  signal: AbortSignal | undefined,
+  run: (webauthn: WebAuthnChunk) => Promise<T>,
+): Promise<T> {
+  const webauthn = await load();
   if (!webauthn.browserSupportsWebAuthn()) throw new GuardError('unsupported_factor');
   const cancel = () => webauthn.WebAuthnAbortService.cancelCeremony();
   signal?.addEventListener('abort', cancel, { once: true });
@@ -25,7 +19,7 @@ export async function passkeyCeremony<T>(signal: AbortSignal | undefined, run: (
     return await run(webauthn);
   } catch (error) {
     if (error instanceof GuardError || !(error instanceof Error)) throw error;
-    throw new GuardError(REFUSALS[error.name] ?? 'unknown', error.message, { cause: error });
+    throw new GuardError(webauthn.REFUSALS[error.name] ?? 'unknown', error.message, { cause: error });
   } finally {
     signal?.removeEventListener('abort', cancel);
   }

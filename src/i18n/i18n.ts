@@ -1,19 +1,10 @@
 import { createInstance, type i18n as I18next } from 'i18next';
 import { loadLocale } from '../lazy.js';
 import { LANGUAGES, type Language } from './languages.js';
-import en, { type LocaleStrings } from './locales/en.js';
+import en from './locales/en.js';
+import type { StringOverrides, TranslationKey, Translator } from './strings.js';
 
-/** Any string of a locale, deeply optional: what a user may override per language. */
-export type PartialStrings<T = LocaleStrings> = { [Key in keyof T]?: T[Key] extends string ? string : PartialStrings<T[Key]> };
-
-/** `{ 'zh-CN': { login: { title: '…' } } }`; `'*'` applies to every language. */
-export type StringOverrides = Partial<Record<Language | '*', PartialStrings>>;
-
-/** Every key of the string set, dotted (`login.title`, `errors.invalid_code`). */
-export type TranslationKey = Paths<LocaleStrings>;
-type Paths<T, Prefix extends string = ''> = {
-  [Key in keyof T & string]: T[Key] extends string ? `${Prefix}${Key}` : Paths<T[Key], `${Prefix}${Key}.`>;
-}[keyof T & string];
+export type { PartialStrings, StringOverrides, TranslationKey, Translator } from './strings.js';
 
 /** The supported language for a BCP 47 tag: `zh-Hant`, `zh-TW`, `zh-HK`, `zh-MO` → zh-TW; other Chinese → zh-CN; `ja-*` → ja. */
 export function matchLanguage(tag: string): Language | undefined {
@@ -55,7 +46,7 @@ export function resolveLanguage(lang?: string, preferred: readonly string[] = ty
  * One Guard's strings: an i18next instance of its own (never the global one a host page may use) with English
  * bundled, other locales loaded on first use, and the user's overrides layered on top.
  */
-export class GuardI18n {
+export class GuardI18n implements Translator {
   readonly i18next: I18next;
   private readonly overrides: StringOverrides;
 

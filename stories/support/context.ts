@@ -4,7 +4,7 @@
  */
 import type { ApiClient } from '../../src/core/api-client.js';
 import { GuardError, type GuardErrorCode } from '../../src/core/errors.js';
-import type { GuardContext, LoginResult } from '../../src/guard.js';
+import type { GuardContext, LoginResult } from '../../src/controllers/context.js';
 import { GuardI18n } from '../../src/i18n/i18n.js';
 import { MetadataClient } from '../../src/metadata/metadata-client.js';
 

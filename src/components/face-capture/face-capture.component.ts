@@ -1,23 +1,14 @@
 import { html, LitElement } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { GuardError } from '../../core/errors.js';
-import { LocalizeController } from '../../controllers/localize.js';
+import { LocalizeController, type LocalizedContext } from '../../controllers/localize.js';
 import { GuardErrorEvent } from '../../events/error.js';
 import { GuardFaceCaptureEvent } from '../../events/face-capture.js';
-import type { GuardContext } from '../../guard.js';
-import type { TranslationKey } from '../../i18n/i18n.js';
+import type { FaceAnalyser, ObservedFace } from '../../core/chunks.js';
+import type { TranslationKey } from '../../i18n/strings.js';
 import styles from './face-capture.styles.js';
 
-/** A face the analyser saw in a video frame: its box in video pixels (x, y, width, height) and liveness score (0-1). */
-export interface ObservedFace {
-  box: [number, number, number, number];
-  live: number;
-}
-
-/** What looks at the video: Human in the face chunk, a stub in tests. */
-export interface FaceAnalyser {
-  observe(video: HTMLVideoElement): Promise<ObservedFace[]>;
-}
+export type { FaceAnalyser, ObservedFace };
 
 /** Consecutive good, live observations before the frames are taken. */
 export const LIVE_OBSERVATIONS = 3;
@@ -54,7 +45,7 @@ const defaultCamera = () => navigator.mediaDevices.getUserMedia({ video: { facin
 export class GuardFaceCapture extends LitElement {
   static override styles = styles;
 
-  @property({ attribute: false }) context?: GuardContext;
+  @property({ attribute: false }) context?: LocalizedContext;
   /** Resolves the analyser (the face chunk loads Human and its models here). */
   @property({ attribute: false }) analyser?: Promise<FaceAnalyser>;
   /** Opens the camera; tests pass a stream of their own. */

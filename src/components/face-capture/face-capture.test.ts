@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { GuardFaceCaptureEvent } from '../../events/face-capture.js';
-import type { GuardContext } from '../../guard.js';
+import type { GuardContext } from '../../controllers/context.js';
 import { GuardI18n } from '../../i18n/i18n.js';
 import { expectNoAxeViolations } from '../../test-support/axe.js';
 import { until } from '../../test-support/elements.js';

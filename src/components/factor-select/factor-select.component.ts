@@ -3,7 +3,7 @@ import { property } from 'lit/decorators.js';
 import type { StepUpFactor } from '../../core/types.js';
 import { LocalizeController } from '../../controllers/localize.js';
 import { GuardFactorSelectEvent } from '../../events/factor-select.js';
-import type { GuardContext } from '../../guard.js';
+import type { GuardContext } from '../../controllers/context.js';
 import styles from './factor-select.styles.js';
 
 const usable = (factor: StepUpFactor) => factor.enrolled || factor.enrollable;

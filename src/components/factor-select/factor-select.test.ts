@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { sendKeys } from '@web/test-runner-commands';
 import type { StepUpFactor } from '../../core/types.js';
-import type { GuardContext } from '../../guard.js';
+import type { GuardContext } from '../../controllers/context.js';
 import { GuardI18n } from '../../i18n/i18n.js';
 import { accessibleName, expectNoAxeViolations } from '../../test-support/axe.js';
 import { deepActiveElement, visibleStrings } from '../../test-support/elements.js';

@@ -1,17 +1,13 @@
 import { html, LitElement, nothing, render, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { GuardError, type GuardErrorCode } from '../../core/errors.js';
-import { passkeyCeremony } from '../../core/passkeys.js';
-import type { LoginCodeSent } from '../../core/types.js';
 import { GuardCloseEvent } from '../../events/close.js';
-import { GuardErrorEvent } from '../../events/error.js';
 import { GuardLoginSubmitEvent, type LoginMethod } from '../../events/login-submit.js';
-import type { GuardContext } from '../../guard.js';
-import type { TranslationKey } from '../../i18n/i18n.js';
+import type { GuardContext } from '../../controllers/context.js';
+import type { TranslationKey } from '../../i18n/strings.js';
 import type { Theme } from '../../themes/themes.js';
-import { CountdownController, systemClock, type Clock } from '../../controllers/countdown.js';
+import { systemClock, type Clock } from '../../controllers/countdown.js';
 import { LocalizeController } from '../../controllers/localize.js';
-import { RequestController } from '../../controllers/request.js';
+import { LoginFlow } from '../../controllers/login-flow.js';
 import { loginStyles } from './login.styles.js';
 
 export type { LoginMethod };
@@ -20,9 +16,6 @@ const ALL_METHODS: readonly LoginMethod[] = ['password', 'sms', 'email'];
 const METHOD_LABELS: Record<LoginMethod, TranslationKey> = { password: 'login.methodPassword', sms: 'login.methodSms', email: 'login.methodEmail' };
 
 let instances = 0;
-
-/** Why the background passkey autofill may end without anyone being told. */
-const QUIET_AUTOFILL = new Set<GuardErrorCode>(['unsupported_factor', 'passkeys_unavailable', 'passkey_cancelled', 'cancelled']);
 
 /**
  * Password managers and the browser's autofill only see inputs in the document's light DOM (they do not look
@@ -87,30 +80,15 @@ export class GuardLogin extends LitElement {
   @property({ attribute: false }) clock: Clock = systemClock;
 
   @state() private method: LoginMethod = 'password';
-  /** Set once a login code was sent: the form asks for the code. */
-  @state() private sent?: LoginCodeSent & { login: string };
   @state() private passwordShown = false;
 
   private readonly ids = `guard-login-${++instances}`;
   private readonly localize = new LocalizeController(this);
-  private readonly request = new RequestController(this);
-  private readonly resend = new CountdownController(this, () => this.clock);
+  /** The calls (sign-in, login codes, passkeys) and their state; this element renders them. */
+  private readonly flow = new LoginFlow(this);
   /** Moves focus after the next render (to the code input when the code step opens). */
   private focusAfterRender?: string;
-  /** The background passkey request of the browser's autofill; undefined: none yet (one starts after render). */
-  private autofill?: AbortController;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // Back in the page: updated() starts passkey autofill again.
-    if (this.hasUpdated) this.requestUpdate();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.stopAutofill();
-    this.autofill = undefined;
-  }
+  private sentShown?: LoginFlow['sent'];
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('methods') && !this.methods.includes(this.method)) this.method = this.methods[0] ?? 'password';
@@ -122,7 +100,10 @@ export class GuardLogin extends LitElement {
   }
 
   protected override updated(): void {
-    if (this.context && this.isConnected && this.autofill === undefined) void this.startAutofill();
+    // Each code sent (a new `sent`) opens the code step: focus goes to its input.
+    const { sent } = this.flow;
+    if (sent && sent !== this.sentShown) this.focusAfterRender = `${this.ids}-code`;
+    this.sentShown = sent;
     if (!this.focusAfterRender) return;
     this.querySelector<HTMLElement>(`#${this.focusAfterRender}`)?.focus();
     this.focusAfterRender = undefined;
@@ -130,8 +111,8 @@ export class GuardLogin extends LitElement {
 
   protected override render(): TemplateResult | typeof nothing {
     if (!this.context) return nothing;
-    const t = this.t;
-    const { pending, error } = this.request;
+    const { t } = this.localize;
+    const { pending, error } = this.flow.request;
     const modal = this.mode === 'modal';
     return html`
       <div
@@ -145,7 +126,7 @@ export class GuardLogin extends LitElement {
         ${modal ? html`<button class="close" type="button" aria-label=${t('common.close')} @click=${this.close}>×</button>` : nothing}
         <h2 part="title" id="title">${t('login.title')}</h2>
         ${
-          this.methods.length > 1 && !this.sent
+          this.methods.length > 1 && !this.flow.sent
             ? html`<div part="methods" role="group" aria-label=${t('login.methodsLabel')}>
                 ${this.methods.map(
                   (method) =>
@@ -164,17 +145,18 @@ export class GuardLogin extends LitElement {
 
   /** The light-DOM controls (see the class comment); each is a direct child of the element. */
   private renderControls(): TemplateResult {
-    const t = this.t;
+    const { t } = this.localize;
     const id = (name: string) => `${this.ids}-${name}`;
     const form = id('form');
-    const busy = this.request.pending;
+    const { sent, request, resend } = this.flow;
+    const busy = request.pending;
     const submit = (idle: TranslationKey, working: TranslationKey) => html`<button type="submit" form=${form}>${t(busy ? working : idle)}</button>`;
     const shell = html`<form id=${form} method="post" @submit=${this.onSubmit}></form>`;
 
-    if (this.sent) {
-      const seconds = this.resend.seconds;
+    if (sent) {
+      const seconds = resend.seconds;
       return html`${shell}
-        <p id=${id('sent')}>${t('code.sent', { destination: this.sent.sentTo })}</p>
+        <p id=${id('sent')}>${t('code.sent', { destination: sent.sentTo })}</p>
         <label for=${id('code')}>${t('login.codeLabel')}</label>
         <input
           id=${id('code')}
@@ -241,12 +223,7 @@ export class GuardLogin extends LitElement {
   /** Only where the browser has WebAuthn: elsewhere the button could only say "not available". */
   private renderPasskeyButton(): TemplateResult | typeof nothing {
     if (typeof globalThis.PublicKeyCredential !== 'function') return nothing;
-    return html`<button type="button" @click=${this.signInWithPasskey}>${this.t('login.passkeySubmit')}</button>`;
-  }
-
-  /** Bound, so templates can destructure it. */
-  private get t(): LocalizeController['t'] {
-    return (key, values) => this.localize.t(key, values);
+    return html`<button type="button" @click=${() => this.flow.signInWithPasskey()}>${this.localize.t('login.passkeySubmit')}</button>`;
   }
 
   private field(name: string): string {
@@ -255,7 +232,7 @@ export class GuardLogin extends LitElement {
 
   private switchMethod(method: LoginMethod): void {
     this.method = method;
-    this.request.clear();
+    this.flow.request.clear();
   }
 
   private togglePassword(): void {
@@ -263,8 +240,7 @@ export class GuardLogin extends LitElement {
   }
 
   private changeLogin(): void {
-    this.sent = undefined;
-    this.request.clear();
+    this.flow.changeLogin();
     this.focusAfterRender = `${this.ids}-login`;
   }
 
@@ -278,91 +254,20 @@ export class GuardLogin extends LitElement {
 
   private async onSubmit(event: SubmitEvent): Promise<void> {
     event.preventDefault();
-    if (this.request.pending) return;
-    // The user chose the form: the browser's passkey suggestions go away.
-    this.stopAutofill();
-    const context = this.context!;
-    if (this.sent) {
-      const { login, challengeId } = this.sent;
-      await this.request.run(() => context.login({ login, challengeId, code: this.field('code') }));
+    const flow = this.flow;
+    if (flow.request.pending) return;
+    flow.stopAutofill();
+    if (flow.sent) {
+      await flow.signInWithCode(this.field('code'));
       return;
     }
     const login = this.field('login');
     if (!this.dispatchEvent(new GuardLoginSubmitEvent({ method: this.method, login }))) return;
-    if (this.method === 'password') await this.request.run(() => context.login({ login, password: this.field('password') }));
-    else await this.sendCode(login);
+    if (this.method === 'password') await flow.signIn({ login, password: this.field('password') });
+    else await flow.sendCode(login);
   }
 
-  /**
-   * Offers the user's passkeys in the browser's autofill (conditional mediation) until one is picked, the form
-   * is submitted or the element leaves. A convenience only: where the browser or the backend cannot offer it,
-   * nothing is shown and the form works as before.
-   */
-  private async startAutofill(): Promise<void> {
-    const controller = (this.autofill = new AbortController());
-    const { signal } = controller;
-    const { api } = this.context!;
-    const chosen = await passkeyCeremony(signal, async (webauthn) => {
-      if (!(await webauthn.browserSupportsWebAuthnAutofill())) return undefined;
-      const started = await api.passkeyLoginOptions({ signal });
-      // The username field may sit in a page's shadow root, where SimpleWebAuthn's document-wide check cannot see it.
-      const response = await webauthn.startAuthentication({ optionsJSON: started.options, useBrowserAutofill: true, verifyBrowserAutofillInput: false });
-      return { challengeId: started.challengeId, passkey: response };
-    }).catch((caught: unknown) => {
-      // Not shown: the form works as before. A browser or app without passkeys, or a request the form or
-      // the page cancelled, is expected; anything else (the backend failing) is emitted for the page to see.
-      const error = GuardError.from(caught);
-      if (!QUIET_AUTOFILL.has(error.code)) this.dispatchEvent(new GuardErrorEvent(error));
-      return undefined;
-    });
-    if (!chosen || signal.aborted) return;
-    const signedIn = await this.request.run(() => this.context!.login({ login: '', ...chosen }));
-    if (!signedIn) this.restartAutofill();
-  }
-
-  private stopAutofill(): void {
-    this.autofill?.abort();
-  }
-
-  private restartAutofill(): void {
-    this.autofill = undefined;
-    this.requestUpdate();
-  }
-
-  /** "Sign in with a passkey": the browser's passkey dialog (it replaces the autofill request while it is open). */
-  private async signInWithPasskey(): Promise<void> {
-    if (this.request.pending) return;
-    const context = this.context!;
-    this.stopAutofill();
-    const signedIn = await this.request.run((signal) =>
-      passkeyCeremony(signal, async (webauthn) => {
-        const started = await context.api.passkeyLoginOptions({ signal });
-        const passkey = await webauthn.startAuthentication({ optionsJSON: started.options });
-        return context.login({ login: '', challengeId: started.challengeId, passkey });
-      }),
-    );
-    if (!signedIn) this.restartAutofill();
-  }
-
-  private resendCode(): Promise<void> {
-    return this.sendCode(this.sent!.login);
-  }
-
-  private async sendCode(login: string): Promise<void> {
-    const { api, i18n } = this.context!;
-    const sent = await this.request.run(async (signal) => {
-      try {
-        return await api.sendLoginCode({ login, locale: i18n.language }, { signal });
-      } catch (caught) {
-        // A cooldown says when the next send is allowed: the countdown shows it.
-        const retryAt = GuardError.from(caught).retryAt;
-        if (retryAt) this.resend.start(retryAt);
-        throw caught;
-      }
-    });
-    if (!sent) return;
-    this.sent = { ...sent, login };
-    this.focusAfterRender = `${this.ids}-code`;
-    this.resend.start(new Date(this.clock.now() + this.resendDelay * 1000));
+  private resendCode(): Promise<boolean> {
+    return this.flow.sendCode(this.flow.sent!.login);
   }
 }

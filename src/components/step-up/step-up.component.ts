@@ -1,35 +1,23 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { property, state } from 'lit/decorators.js';
-import { endsStepUp, GuardError } from '../../core/errors.js';
-import { passkeyCeremony } from '../../core/passkeys.js';
-import type { MfaTriggerData, OtpChannel, OtpSent, StepUpFactors, StepUpSuccess, TotpEnrolment, TrustRequest } from '../../core/types.js';
-import { CountdownController, systemClock, type Clock } from '../../controllers/countdown.js';
+import { property } from 'lit/decorators.js';
+import { endsStepUp, type GuardError } from '../../core/errors.js';
+import type { MfaTriggerData, StepUpSuccess, TotpEnrolment } from '../../core/types.js';
+import { systemClock, type Clock } from '../../controllers/countdown.js';
 import { LocalizeController } from '../../controllers/localize.js';
+import { StepUpFlow, type StepUpScreen } from '../../controllers/step-up-flow.js';
 import { asSentence, pickTranslation } from '../../i18n/i18n.js';
-import { RequestController } from '../../controllers/request.js';
 import { GuardCloseEvent } from '../../events/close.js';
 import type { GuardErrorEvent } from '../../events/error.js';
 import type { GuardFaceCaptureEvent } from '../../events/face-capture.js';
 import type { GuardFactorSelectEvent } from '../../events/factor-select.js';
 import type { GuardOtpCompleteEvent } from '../../events/otp-complete.js';
 import { GuardStepUpCompleteEvent } from '../../events/step-up-complete.js';
-import type { GuardContext } from '../../guard.js';
-import type { FaceAnalyser, GuardFaceCapture } from '../face-capture/face-capture.component.js';
-import { loadFace, loadQrCode } from '../../lazy.js';
+import type { GuardContext } from '../../controllers/context.js';
+import type { GuardFaceCapture } from '../face-capture/face-capture.component.js';
+import { loadFace } from '../../lazy.js';
 import type { Theme } from '../../themes/themes.js';
 import type { GuardOtpInput } from '../otp-input/otp-input.component.js';
 import styles from './step-up.styles.js';
-
-/** What the dialog shows under the reason, once the factors are known. */
-type Screen =
-  | { name: 'factors' }
-  | { name: 'totp' }
-  | { name: 'enrol'; enrolment?: TotpEnrolment; qr?: Element }
-  | { name: 'code'; channel: OtpChannel; sentTo?: string; challengeId?: string }
-  | { name: 'recovery' }
-  | { name: 'passkey'; register: boolean }
-  | { name: 'face'; enrol: boolean; ready?: boolean }
-  | { name: 'saved-codes'; success: StepUpSuccess };
 
 /** Recovery codes are shown as `xxxx-xxxx-xxxx`. */
 const RECOVERY_CODE_LENGTH = 14;
@@ -92,18 +80,12 @@ export class GuardStepUp extends LitElement {
   /** Loads the face chunk (Human and `<guard-face-capture>`); tests pass a stub. */
   @property({ attribute: false }) loadFace = loadFace;
 
-  @state() private offer: StepUpFactors | undefined;
-  @state() private screen: Screen = { name: 'factors' };
-  @state() private trust = false;
-  @state() private copied = false;
-
   private readonly localize = new LocalizeController(this);
-  // A locked step-up that a script removed is back within a microtask: its call goes on.
-  private readonly request = new RequestController(this, () => this.locked);
-  private readonly countdown = new CountdownController(this, () => this.clock);
+  /** The calls, timers and screens; this element renders them. */
+  private readonly flow = new StepUpFlow(this, (success) => this.finish(success));
   private readonly observer = new MutationObserver(() => this.holdOpen());
-  /** Human with its models, loaded once per step-up and kept across retries. */
-  private faceAnalyser: Promise<FaceAnalyser> | undefined;
+  /** The screen of the last render: a new one gets focus. */
+  private shown?: StepUpScreen;
   /** Where it was put, to put it back there. */
   private home: (Node & ParentNode) | null = null;
   private previousFocus: HTMLElement | undefined;
@@ -137,12 +119,13 @@ export class GuardStepUp extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues): void {
-    if ((changed.has('trigger') || changed.has('context')) && this.trigger && this.context) void this.loadFactors();
+    if ((changed.has('trigger') || changed.has('context')) && this.trigger && this.context) void this.flow.load();
   }
 
-  protected override updated(changed: PropertyValues): void {
+  protected override updated(): void {
     if (!this.dismissed) this.openModal();
-    if (changed.has('screen') || changed.has('offer')) void this.focusScreen();
+    if (this.flow.screen !== this.shown) void this.focusScreen();
+    this.shown = this.flow.screen;
   }
 
   private openModal(): void {
@@ -191,7 +174,7 @@ export class GuardStepUp extends LitElement {
   }
 
   private cancel(): void {
-    this.request.abort();
+    this.flow.request.abort();
     this.dismiss();
     this.dispatchEvent(new GuardCloseEvent());
   }
@@ -213,165 +196,25 @@ export class GuardStepUp extends LitElement {
     target?.focus();
   }
 
-  private show(screen: Screen): void {
-    this.request.abort();
-    this.request.clear();
-    this.copied = false;
-    this.screen = screen;
-  }
-
-  private async loadFactors(): Promise<void> {
-    const { api } = this.context!;
-    const { stateToken } = this.trigger!;
-    this.offer = undefined;
-    this.show({ name: 'factors' });
-    this.offer = (await this.request.run((signal) => api.factors(stateToken, { signal }))) ?? undefined;
-  }
-
-  private onFactorSelect({ detail: { type, enrolled } }: GuardFactorSelectEvent): void {
-    switch (type) {
-      case 'totp':
-        return enrolled ? this.show({ name: 'totp' }) : void this.startEnrolment();
-      case 'sms':
-      case 'email':
-        return void this.sendCode(type);
-      case 'recovery_code':
-        return this.show({ name: 'recovery' });
-      case 'webauthn':
-        return this.show({ name: 'passkey', register: !enrolled });
-      case 'face':
-        return void this.startFace(!enrolled);
-      default:
-        this.request.fail(new GuardError('unsupported_factor'));
-    }
-  }
-
-  private async startEnrolment(): Promise<void> {
-    this.show({ name: 'enrol' });
-    const enrolment = await this.request.run((signal) => this.context!.api.enrolTotp(this.trigger!.stateToken, { signal }));
-    if (!enrolment) return;
-    const screen: Screen = (this.screen = { name: 'enrol', enrolment });
-    // Without the QR code (its chunk failed to load) the setup key still works.
-    // Parsed into a node for Lit to render: smaller in the core bundle than the unsafeHTML directive.
-    const qr = await loadQrCode()
-      .then(async ({ qrSvg }) => new DOMParser().parseFromString(await qrSvg(enrolment.uri), 'image/svg+xml').documentElement)
-      .catch(() => undefined);
-    if (this.screen === screen) this.screen = { ...screen, qr };
-  }
-
-  private async startFace(enrol: boolean): Promise<void> {
-    this.show({ name: 'face', enrol });
-    const chunk = await this.request.run(() => this.loadFace());
-    if (!chunk || this.screen.name !== 'face') return;
-    chunk.defineFaceCapture();
-    this.faceAnalyser ??= chunk.humanAnalyser(this.context!.faceModelsUrl ?? `${this.context!.api.host}/v1/face/`);
-    // A failed model load is shown by the capture element; the next attempt loads again.
-    this.faceAnalyser.catch(() => (this.faceAnalyser = undefined));
-    this.screen = { name: 'face', enrol, ready: true };
-  }
-
-  private async sendFace(enrol: boolean, frames: string[]): Promise<void> {
-    const stateToken = this.trigger!.stateToken;
-    const { api } = this.context!;
-    const success = await this.request.run(async (signal) => {
-      const input = { stateToken, frames, ...(await this.trustRequest()) };
-      return enrol ? api.enrolFace(input, { signal }) : api.verifyFace(input, { signal });
-    });
-    if (success) this.succeed(success);
-  }
-
   /** The camera failed: shown here, and every other factor stays one click away. */
   private onFaceError(event: GuardErrorEvent): void {
     event.stopPropagation();
-    this.request.fail(event.detail.error);
+    this.flow.request.fail(event.detail.error);
   }
 
   private retryFace(): void {
-    this.request.clear();
+    this.flow.request.clear();
     void this.renderRoot.querySelector<GuardFaceCapture>('guard-face-capture')?.restart();
   }
 
-  /** Sends the first code, or a new one for the same challenge (its attempt counter is kept). */
-  private async sendCode(channel: OtpChannel): Promise<void> {
-    const current = this.screen.name === 'code' && this.screen.channel === channel ? this.screen : undefined;
-    if (this.countdown.seconds > 0 && current) return;
-    if (!current) this.show({ name: 'code', channel });
-    const { api, i18n } = this.context!;
-    const input = { stateToken: this.trigger!.stateToken, channel, locale: i18n.language };
-    const challengeId = current?.challengeId;
-    const sent = await this.request.run((signal) => (challengeId ? api.resendCode({ ...input, challengeId }, { signal }) : api.sendCode(input, { signal })));
-    if (!sent) {
-      // cooldown, rate_limited and locked say when to try again.
-      const retryAt = this.request.error?.retryAt;
-      if (retryAt) this.countdown.start(retryAt);
-      return;
-    }
-    this.screen = { name: 'code', channel, sentTo: (sent as Partial<OtpSent>).sentTo ?? current?.sentTo, challengeId: sent.challengeId };
-    this.countdown.start(sent.resendAvailableAt);
-    if (current) this.otp?.clear();
-  }
-
-  private async trustRequest(): Promise<TrustRequest> {
-    if (!this.trust || !this.offer?.trustDevice) return {};
-    // Trusting without a device id is still worth asking for: the backend decides.
-    const metadata = await this.context!.metadata.load().catch(() => undefined);
-    return { trustDevice: true, ...(metadata?.deviceId ? { deviceId: metadata.deviceId } : {}) };
+  private async sendCode(channel: 'sms' | 'email'): Promise<void> {
+    // A new code for the same challenge: the old one's digits go.
+    if (await this.flow.sendCode(channel)) this.otp?.clear();
   }
 
   private async verify(code: string): Promise<void> {
-    const screen = this.screen;
-    if (this.request.pending || !code) return this.otp?.focus();
-    const { api } = this.context!;
-    const stateToken = this.trigger!.stateToken;
-    const success = await this.request.run(async (signal) => {
-      const input = { stateToken, code, ...(await this.trustRequest()) };
-      switch (screen.name) {
-        case 'enrol':
-          return api.verifyTotp({ ...input, enrolmentId: screen.enrolment!.enrolmentId }, { signal });
-        case 'code':
-          return api.verifyCode({ ...input, channel: screen.channel, challengeId: screen.challengeId! }, { signal });
-        case 'recovery':
-          return api.verifyRecoveryCode(input, { signal });
-        default:
-          return api.verifyTotp(input, { signal });
-      }
-    });
-    if (!success) return this.otp?.clear();
-    this.succeed(success);
-  }
-
-  /** A first enrolment shows its recovery codes before the step-up ends. */
-  private succeed(success: StepUpSuccess): void {
-    if (success.recoveryCodes?.length) this.show({ name: 'saved-codes', success });
-    else this.finish(success);
-  }
-
-  /** Creates the user's first passkey, or proves one: the browser asks for the authenticator and user verification. */
-  private async usePasskey(register: boolean): Promise<void> {
-    if (this.request.pending) return;
-    const { api } = this.context!;
-    const stateToken = this.trigger!.stateToken;
-    const success = await this.request.run((signal) =>
-      passkeyCeremony(signal, async (webauthn) => {
-        if (register) {
-          const started = await api.passkeyRegistrationOptions(stateToken, { signal });
-          const response = await webauthn.startRegistration({ optionsJSON: started.options });
-          return api.verifyPasskeyRegistration({ stateToken, challengeId: started.challengeId, response, ...(await this.trustRequest()) }, { signal });
-        }
-        const started = await api.passkeyOptions(stateToken, { signal });
-        const response = await webauthn.startAuthentication({ optionsJSON: started.options });
-        return api.verifyPasskey({ stateToken, challengeId: started.challengeId, response, ...(await this.trustRequest()) }, { signal });
-      }),
-    );
-    if (success) this.succeed(success);
-  }
-
-  private copy(text: string): void {
-    // Where the clipboard is refused the text stays on screen to select by hand.
-    navigator.clipboard.writeText(text).then(
-      () => (this.copied = true),
-      () => {},
-    );
+    if (this.flow.request.pending || !code) return this.otp?.focus();
+    if (!(await this.flow.verify(code))) this.otp?.clear();
   }
 
   private download(codes: string[]): void {
@@ -385,10 +228,10 @@ export class GuardStepUp extends LitElement {
 
   protected override render() {
     const { t } = this.localize;
-    const error = this.request.error;
+    const error = this.flow.request.error;
     const message = error ? t(`errors.${error.code}`) : '';
     const reason = this.reasonText();
-    const screen = this.offer && !(error && endsStepUp(error)) ? this.renderScreen(message) : undefined;
+    const screen = this.flow.offer && !(error && endsStepUp(error)) ? this.renderScreen(message) : undefined;
     return html`<dialog part="dialog" aria-labelledby="title" aria-describedby=${this.locked ? 'reason lock-notice' : 'reason'} @cancel=${this.onCancel}>
       <div part="base" class="base">
         <header>
@@ -406,21 +249,22 @@ export class GuardStepUp extends LitElement {
   /** The policy's reason in the UI language when its author translated it, else the author's default text. */
   private reasonText(): string | undefined {
     // The factors' answer repeats the trigger's reason: its fields win, translations only the trigger carried stay.
-    const reason = { ...this.trigger?.reason, ...this.offer?.reason };
+    const reason = { ...this.trigger?.reason, ...this.flow.offer?.reason };
     return pickTranslation(reason.messages, this.context?.i18n.language ?? 'en') ?? reason.message;
   }
 
   private renderLoading(error: GuardError | undefined) {
     const { t } = this.localize;
-    if (this.request.pending) return html`<p role="status">${t('common.loading')}</p>`;
-    if (error && !endsStepUp(error)) return html`<div class="actions"><button class="primary" @click=${this.loadFactors}>${t('common.retry')}</button></div>`;
+    if (this.flow.request.pending) return html`<p role="status">${t('common.loading')}</p>`;
+    if (error && !endsStepUp(error))
+      return html`<div class="actions"><button class="primary" @click=${() => this.flow.load()}>${t('common.retry')}</button></div>`;
     return nothing;
   }
 
   /** The current screen, and whether it has a code field (which then shows the error beside it). */
   private renderScreen(message: string): { content: TemplateResult; field: boolean } {
     const { t } = this.localize;
-    const screen = this.screen;
+    const screen = this.flow.screen;
     switch (screen.name) {
       case 'factors':
         return {
@@ -428,8 +272,8 @@ export class GuardStepUp extends LitElement {
             data-autofocus
             exportparts=${FACTOR_SELECT_PARTS}
             .context=${this.context}
-            .factors=${this.offer!.factors}
-            @guard-factor-select=${this.onFactorSelect}
+            .factors=${this.flow.offer!.factors}
+            @guard-factor-select=${(event: GuardFactorSelectEvent) => this.flow.select(event.detail)}
           ></guard-factor-select>`,
           field: false,
         };
@@ -439,8 +283,8 @@ export class GuardStepUp extends LitElement {
         return screen.enrolment ? this.renderFactor(t('totp.enrolTitle'), this.renderEnrolment(screen.enrolment, screen.qr), message) : this.pending();
       case 'code': {
         const { channel, sentTo, challengeId } = screen;
-        const status = html`<p role="status">${sentTo ? t('code.sent', { destination: sentTo }) : this.request.pending ? t('code.sending') : ''}</p>`;
-        const seconds = this.countdown.seconds;
+        const status = html`<p role="status">${sentTo ? t('code.sent', { destination: sentTo }) : this.flow.request.pending ? t('code.sending') : ''}</p>`;
+        const seconds = this.flow.countdown.seconds;
         const send = html`<button class="secondary" aria-disabled=${seconds > 0 ? 'true' : 'false'} @click=${() => this.sendCode(channel)}>
             ${t(challengeId ? 'code.resend' : 'code.send')}
           </button>
@@ -469,7 +313,7 @@ export class GuardStepUp extends LitElement {
 
   private renderFace(enrol: boolean, ready: boolean | undefined) {
     const { t } = this.localize;
-    const failed = this.request.error && !this.request.pending;
+    const failed = this.flow.request.error && !this.flow.request.pending;
     return html`<section aria-labelledby="screen-title">
       ${this.renderTitle(t(enrol ? 'face.enrolTitle' : 'face.title'))}
       <p>${t('face.intro')}</p>
@@ -478,13 +322,13 @@ export class GuardStepUp extends LitElement {
           ? html`<guard-face-capture
               part="face-capture"
               .context=${this.context}
-              .analyser=${this.faceAnalyser}
-              @guard-face-capture=${(event: GuardFaceCaptureEvent) => this.sendFace(enrol, event.detail.frames)}
+              .analyser=${this.flow.faceAnalyser}
+              @guard-face-capture=${(event: GuardFaceCaptureEvent) => this.flow.sendFace(enrol, event.detail.frames)}
               @guard-error=${this.onFaceError}
             ></guard-face-capture>`
           : html`<p role="status">${t('face.loading')}</p>`
       }
-      ${this.request.pending && ready ? html`<p role="status">${t('face.verifying')}</p>` : nothing}
+      ${this.flow.request.pending && ready ? html`<p role="status">${t('face.verifying')}</p>` : nothing}
       <div class="actions">
         ${failed && ready ? html`<button class="primary" data-autofocus @click=${this.retryFace}>${t('common.retry')}</button>` : nothing} ${this.renderBack()}
       </div>
@@ -501,14 +345,14 @@ export class GuardStepUp extends LitElement {
   }
 
   private renderBack() {
-    return html`<button class="link" @click=${() => this.show({ name: 'factors' })}>${this.localize.t('factors.useAnother')}</button>`;
+    return html`<button class="link" @click=${() => this.flow.show({ name: 'factors' })}>${this.localize.t('factors.useAnother')}</button>`;
   }
 
   /** A factor's screen: title, what to do, the code field, "trust this device", verify, and a way back. */
   private renderFactor(title: string, intro: TemplateResult, message: string, extraActions?: TemplateResult) {
     const { t } = this.localize;
-    const recovery = this.screen.name === 'recovery';
-    const pending = this.request.pending;
+    const recovery = this.flow.screen.name === 'recovery';
+    const pending = this.flow.request.pending;
     return {
       content: html`<section aria-labelledby="screen-title">
         ${this.renderTitle(title)} ${intro}
@@ -533,12 +377,17 @@ export class GuardStepUp extends LitElement {
     };
   }
 
+  private onTrustChange(event: Event): void {
+    this.flow.trust = (event.target as HTMLInputElement).checked;
+    this.requestUpdate();
+  }
+
   /** "Trust this device", when the step-up may offer it. */
   private renderTrust() {
     const { t } = this.localize;
-    if (!this.offer!.trustDevice) return nothing;
+    if (!this.flow.offer!.trustDevice) return nothing;
     return html`<label class="trust">
-      <input type="checkbox" .checked=${this.trust} @change=${(event: Event) => (this.trust = (event.target as HTMLInputElement).checked)} />
+      <input type="checkbox" .checked=${this.flow.trust} @change=${this.onTrustChange} />
       <span>${t('stepUp.trustDevice')}<br /><span class="muted">${t('stepUp.trustDeviceHint')}</span></span>
     </label>`;
   }
@@ -546,14 +395,14 @@ export class GuardStepUp extends LitElement {
   /** The passkey screen: what will happen, then one button that starts the browser's prompt. Errors show in the alert region. */
   private renderPasskey(register: boolean) {
     const { t } = this.localize;
-    const pending = this.request.pending;
+    const pending = this.flow.request.pending;
     return html`<section aria-labelledby="screen-title">
       ${this.renderTitle(t(register ? 'passkey.enrolTitle' : 'passkey.title'))}
       <p>${t(register ? 'passkey.enrolPrompt' : 'passkey.prompt')}</p>
       <p role="status">${pending ? t('passkey.waiting') : ''}</p>
       ${this.renderTrust()}
       <div class="actions">
-        <button part="passkey-button" class="primary" data-autofocus aria-disabled=${pending ? 'true' : 'false'} @click=${() => this.usePasskey(register)}>
+        <button part="passkey-button" class="primary" data-autofocus aria-disabled=${pending ? 'true' : 'false'} @click=${() => this.flow.usePasskey(register)}>
           ${t(register ? 'passkey.create' : 'passkey.use')}
         </button>
         ${this.renderBack()}
@@ -565,12 +414,12 @@ export class GuardStepUp extends LitElement {
     const { t } = this.localize;
     return html`<p>${t('totp.enrolInstall')}</p>
       <p>${t('totp.enrolScan')}</p>
-      ${qr ? html`<div part="qr-code" class="qr" role="img" aria-label=${t('totp.qrAlt', { appName: this.offer!.appName })}>${qr}</div>` : nothing}
+      ${qr ? html`<div part="qr-code" class="qr" role="img" aria-label=${t('totp.qrAlt', { appName: this.flow.offer!.appName })}>${qr}</div>` : nothing}
       <details>
         <summary>${t('totp.cantScan')}</summary>
         <p>${t('totp.secretHint')}</p>
         <p class="setup-key"><span>${t('totp.secretLabel')}</span><code part="secret" class="secret">${enrolment.secret}</code></p>
-        <button class="secondary" @click=${() => this.copy(enrolment.secret)}>${t(this.copied ? 'common.copied' : 'totp.copySecret')}</button>
+        <button class="secondary" @click=${() => this.flow.copy(enrolment.secret)}>${t(this.flow.copied ? 'common.copied' : 'totp.copySecret')}</button>
       </details>
       <p>${t('totp.enrolConfirm')}</p>`;
   }
@@ -584,7 +433,9 @@ export class GuardStepUp extends LitElement {
         ${codes.map((code) => html`<li><code>${code}</code></li>`)}
       </ol>
       <div class="actions">
-        <button class="secondary" data-autofocus @click=${() => this.copy(codes.join('\n'))}>${t(this.copied ? 'common.copied' : 'recovery.copyAll')}</button>
+        <button class="secondary" data-autofocus @click=${() => this.flow.copy(codes.join('\n'))}>
+          ${t(this.flow.copied ? 'common.copied' : 'recovery.copyAll')}
+        </button>
         <button class="secondary" @click=${() => this.download(codes)}>${t('recovery.download')}</button>
       </div>
       <button class="primary" @click=${() => this.finish(success)}>${t('recovery.saved')}</button>

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql, SqliteDialect, type DatabaseIntrospector, type DatabaseMetadata, type SchemaMetadata, type TableMetadata } from 'kysely';
 import pg from 'pg';
 import { POSTGRES_SCHEMA_NAME, postgresDialect, sqliteDialect } from './dialect.js';
 import { KyselyStorage } from './kysely-storage.js';
@@ -128,7 +128,39 @@ async function openPostgres(url: string, options: OpenStorageOptions): Promise<K
   // An idle client losing its connection emits on the pool; unhandled, that would end the process.
   pool.on('error', (error) => logger?.warn({ err: error }, 'storage: idle postgres connection failed'));
   logger?.info({ schema: schema ?? 'default' }, 'storage: postgres');
-  return new KyselyStorage(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), postgresDialect);
+  return new KyselyStorage(new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) }), postgresDialect);
+}
+
+/**
+ * Kysely's PostgreSQL introspector lists the tables of every schema and resolves each schema by name
+ * (`pg_get_serial_sequence`), so a schema that another deployment or test run drops meanwhile fails our
+ * start with "schema … does not exist" (seen in CI). The migrator only asks whether its own bookkeeping
+ * tables exist in the current schema, so this introspector looks there alone.
+ */
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  constructor(private readonly db: Kysely<unknown>) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<SchemaMetadata>`select current_schema() as name`.execute(this.db);
+    return rows;
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<Omit<TableMetadata, 'columns'>>`
+      select table_name as name, table_schema as schema, table_type = 'VIEW' as "isView"
+      from information_schema.tables where table_schema = current_schema()`.execute(this.db);
+    return rows.map((row) => ({ ...row, columns: [] }));
+  }
+
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
+}
+
+class CurrentSchemaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
 }
 
 /**

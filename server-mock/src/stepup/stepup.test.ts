@@ -84,7 +84,8 @@ beforeAll(async () => {
       },
     },
   });
-  const options = { host: backend.url, appId: APP.id, appSecret: APP.secret, timeoutMs: 3000, clock };
+  // Ten recovery-code hashes (scrypt) outlast 3 s on a loaded 2-core CI box; these tests are not about timeouts.
+  const options = { host: backend.url, appId: APP.id, appSecret: APP.secret, timeoutMs: 15_000, clock };
   meta = new MetadataManagementClient(options);
   auth = new AuthenticationClient(options);
 });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
-import { identifier, storableText } from '../http/identifier.js';
-import { originalIdentity } from '../http/schemas.js';
+import { identifier, originalIdentity, storableText } from '../identifier.js';
 import { UniqueViolation, type Storage, type UserRecord } from '../storage/types.js';
 import type { Clock } from '../types.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.js';

@@ -14,7 +14,7 @@ import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import type { AppContext, Env, Route } from '../context.js';
 import { HttpError } from '../errors.js';
-import { identifier, storableText } from '../identifier.js';
+import { identifier, storableText } from '../../identifier.js';
 import { allowAppOrigins } from './stepup.js';
 
 const appId = identifier(64).min(1);

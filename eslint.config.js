@@ -17,6 +17,31 @@ export default tseslint.config(
     },
   },
   {
+    // The backend's arrows point into http/, never out of it: services throw DomainError (errors.ts) and
+    // parse with identifier.ts, and only the composition roots wire the routes.
+    files: ['server-mock/src/**/*.ts'],
+    ignores: [
+      'server-mock/src/http/**',
+      'server-mock/src/app.ts',
+      'server-mock/src/backend.ts',
+      // until policy/service.ts is converted (issue 11)
+      'server-mock/src/policy/service.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\./|(\\.\\./)+)http/',
+              message: 'Only http/, app.ts and backend.ts import from http/: throw a DomainError (errors.ts), parse with identifier.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Migrations run against the schema as it was at that step, not today's types: Kysely's own advice.
     files: ['server-mock/src/storage/migrations.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
+import { DomainError } from './errors.js';
 import type { EventBus } from './events/bus.js';
 import { MfaService } from './events/mfa.js';
 import { guards, type AppContext, type Env } from './http/context.js';
@@ -146,7 +147,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
   routes.mount(app);
   app.notFound((c) => problem(c, new HttpError(404, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`)));
   app.onError((error, c) => {
-    if (error instanceof HttpError) return problem(c, error);
+    if (error instanceof HttpError || error instanceof DomainError) return problem(c, error);
     logger.error({ err: error, route: c.req.routePath }, 'unhandled error');
     return problem(c, new HttpError(500, 'internal_error'));
   });

@@ -20,7 +20,10 @@ const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta
 
 describe('GuardError codes', () => {
   it('cover every literal code the browser-facing routes throw', () => {
-    const thrown = BROWSER_FACING.flatMap((path) => [...read(path).matchAll(/HttpError\(\d{3}, '([a-z_]+)'/g)].map((match) => match[1]!));
+    // Handlers throw `HttpError(status, 'code'`; services throw `DomainError('code'` (or `DomainError.retryLater('code'`).
+    const thrown = BROWSER_FACING.flatMap((path) =>
+      [...read(path).matchAll(/(?:HttpError\(\d{3}, |DomainError(?:\.retryLater)?\()'([a-z_]+)'/g)].map((match) => match[1]!),
+    );
     expect(thrown.length).toBeGreaterThan(20);
     expect(thrown.filter((code) => !(GUARD_ERROR_CODES as readonly string[]).includes(code))).toEqual([]);
   });
@@ -33,7 +36,7 @@ describe('GuardError codes', () => {
   });
 
   it('cover the codes of the shared request checks (identifiers, stored text)', () => {
-    const codes = [...read('server-mock/src/http/identifier.ts').matchAll(/export const [A-Z_]+ = '([a-z_]+)'/g)].map((match) => match[1]!);
+    const codes = [...read('server-mock/src/identifier.ts').matchAll(/export const [A-Z_]+ = '([a-z_]+)'/g)].map((match) => match[1]!);
     expect(codes).toEqual(['invalid_identifier', 'invalid_text']);
     for (const code of codes) expect(GUARD_ERROR_CODES).toContain(code);
   });

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
+import { DomainError, type DomainErrorCode } from '../errors.js';
 
 /** A field-level validation problem, as listed in a 4xx problem's `errors`. */
 export interface FieldProblem {
@@ -51,13 +52,68 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The status each domain refusal is answered with: the one place a service's `DomainError` meets HTTP.
+ * Keyed by the whole `DomainErrorCode` union, so a new code does not compile until it has a status.
+ */
+const DOMAIN_STATUS = {
+  invalid_state_token: 401,
+  state_token_used: 409,
+  expired: 401,
+  factor_not_offered: 403,
+  factor_not_enrolled: 409,
+  enrolment_not_allowed: 403,
+  no_destination: 409,
+  channel_unavailable: 409,
+  // The provider failed, not the user or this server.
+  delivery_failed: 502,
+  invalid_code: 400,
+  code_expired: 400,
+  code_used: 400,
+  too_many_attempts: 429,
+  challenge_not_found: 404,
+  cooldown: 429,
+  rate_limited: 429,
+  locked: 423,
+  // A frame the models cannot use is well-formed but unprocessable; a comparison that fails is a wrong answer.
+  face_frame_invalid: 422,
+  face_not_found: 422,
+  face_multiple: 422,
+  face_too_small: 422,
+  face_mismatch: 400,
+  face_not_live: 400,
+  passkeys_unavailable: 409,
+  invalid_challenge: 400,
+  challenge_used: 409,
+  challenge_expired: 400,
+  origin_mismatch: 400,
+  rp_id_mismatch: 400,
+  user_not_verified: 400,
+  counter_regression: 400,
+  unknown_credential: 401,
+  passkey_exists: 409,
+  invalid_passkey: 400,
+  user_exists: 409,
+  user_not_found: 404,
+  user_conflict: 409,
+  workflow_not_found: 404,
+  invalid_policy: 422,
+} as const satisfies Record<DomainErrorCode, ContentfulStatusCode>;
+
+/** The transport's view of a domain refusal: its status from the table, everything else as the service said. */
+export function fromDomain(error: DomainError): HttpError {
+  return new HttpError(DOMAIN_STATUS[error.code], error.code, error.detail, error.extra, error.retryAfterSeconds);
+}
+
 /** RFC 9110's names where Node's table still has the older RFC 7231 ones; every other status reads from Node's. */
 const TITLES: Record<number, string> = {
   413: 'Content Too Large',
   422: 'Unprocessable Content',
 };
 
-export function problem(c: Context, error: HttpError): Response {
+/** Answers a handler's `HttpError` or a service's `DomainError` as `application/problem+json`. */
+export function problem(c: Context, thrown: HttpError | DomainError): Response {
+  const error = thrown instanceof DomainError ? fromDomain(thrown) : thrown;
   const body = {
     type: `https://camfa-guard.dev/problems/${error.code}`,
     title: TITLES[error.status] ?? STATUS_CODES[error.status] ?? 'Error',

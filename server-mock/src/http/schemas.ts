@@ -1,12 +1,9 @@
 import { z } from 'zod';
 import { FACTOR_TYPES } from '../types.js';
 import { triggerMetadataSchema } from '../ueba/schema.js';
-import { identifier } from './identifier.js';
+import { identifier, originalIdentity } from '../identifier.js';
 
 /** Request and response shapes of the HTTP API; the OpenAPI document is generated from them. */
-
-/** Every user id a client sends: one rule (`identifier`), so no endpoint stores what another refuses. */
-export const originalIdentity = identifier(256).min(1);
 
 export const originalIdentityBody = z.strictObject({ originalIdentity });
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { MfaService } from '../events/mfa.js';
 import { openSecret, type FactorSecrets } from '../factors/crypto.js';
+import { DomainError } from '../errors.js';
 import { DeliveryError } from '../factors/delivery.js';
 import { decodeFrames, FaceFrameError, type FaceFactor } from '../factors/face/face.js';
 import type { AttemptSubject, FactorLockout, LockedResult } from '../factors/lockout.js';
@@ -8,7 +9,6 @@ import type { OtpChallenges, OtpSendResult } from '../factors/otp-challenge.js';
 import type { RecoveryCodes } from '../factors/recovery-codes.js';
 import type { TotpFactor } from '../factors/totp.js';
 import type { PasskeyFactor, PasskeyRefusal } from '../factors/webauthn.js';
-import { HttpError } from '../http/errors.js';
 import type { OtpChannel, Storage, TriggerRecord, UserRecord } from '../storage/types.js';
 import type { KeyStore } from '../tokens/keys.js';
 import { issueDeviceToken } from '../tokens/device-token.js';
@@ -67,13 +67,13 @@ export function maskEmail(email: string): string {
 export class StepUpService {
   constructor(private readonly options: StepUpOptions) {}
 
-  /** The trigger behind a genuine, live, unused stateToken; otherwise a 401/409 with a stable code. */
+  /** The trigger behind a genuine, live, unused stateToken; otherwise a `DomainError` with a stable code. */
   async open(stateToken: string): Promise<TriggerRecord> {
     const id = this.options.stateTokens.verify(stateToken);
     const trigger = id ? await this.options.storage.getTrigger(id) : null;
-    if (!trigger) throw new HttpError(401, 'invalid_state_token', 'The step-up is unknown');
-    if (trigger.resolvedAt !== null) throw new HttpError(409, 'state_token_used', 'This step-up is already complete');
-    if (trigger.expiresAt <= this.options.clock()) throw new HttpError(401, 'expired', 'This step-up has expired; start again');
+    if (!trigger) throw new DomainError('invalid_state_token', 'The step-up is unknown');
+    if (trigger.resolvedAt !== null) throw new DomainError('state_token_used', 'This step-up is already complete');
+    if (trigger.expiresAt <= this.options.clock()) throw new DomainError('expired', 'This step-up has expired; start again');
     return trigger;
   }
 
@@ -116,7 +116,7 @@ export class StepUpService {
   async enrolTotp(trigger: TriggerRecord, appName: string): Promise<{ enrolmentId: string; secret: string; uri: string }> {
     const offered = await this.factors(trigger);
     if (!offered.find((factor) => factor.type === 'totp')?.enrollable) {
-      throw new HttpError(403, 'enrolment_not_allowed', 'A factor is already set up; use it, or ask an administrator to reset it');
+      throw new DomainError('enrolment_not_allowed', 'A factor is already set up; use it, or ask an administrator to reset it');
     }
     const user = await this.options.storage.getUser(trigger.appId, trigger.originalIdentity);
     return this.options.totp.enrol({
@@ -154,8 +154,8 @@ export class StepUpService {
     const user = await this.options.storage.getUser(trigger.appId, trigger.originalIdentity);
     const enrolments = await this.options.storage.listFactorEnrolments(trigger.appId, trigger.originalIdentity);
     const destination = this.destination(input.channel, user, enrolments);
-    if (!destination) throw new HttpError(409, 'no_destination', `No ${input.channel === 'sms' ? 'phone number' : 'e-mail address'} is on file for this user`);
-    if (!this.options.channels.has(input.channel)) throw new HttpError(409, 'channel_unavailable', `No ${input.channel} provider is configured`);
+    if (!destination) throw new DomainError('no_destination', `No ${input.channel === 'sms' ? 'phone number' : 'e-mail address'} is on file for this user`);
+    if (!this.options.channels.has(input.channel)) throw new DomainError('channel_unavailable', `No ${input.channel} provider is configured`);
     await this.requireUnlocked({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, factor: input.channel, ip: input.ip });
     const sent = await this.delivered(() =>
       this.options.otp.start({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, channel: input.channel, destination, locale: input.locale }),
@@ -182,7 +182,7 @@ export class StepUpService {
       this.options.otp.verify({ ...subject, challengeId: input.challengeId, code: input.code }),
     );
     if (!result.verified) throw this.refused(result);
-    if (result.channel !== input.channel) throw new HttpError(400, 'invalid_code', 'That code is not valid');
+    if (result.channel !== input.channel) throw new DomainError('invalid_code', 'That code is not valid');
     return this.complete(trigger, input.channel, input);
   }
 
@@ -281,7 +281,7 @@ export class StepUpService {
     } catch (error) {
       if (!(error instanceof FaceFrameError)) throw error;
       const locked = await this.options.lockout.ipFailure(ip);
-      throw locked ? this.refused(locked) : new HttpError(422, error.code, error.message, { frame: error.frame });
+      throw locked ? this.refused(locked) : new DomainError(error.code, error.message, { frame: error.frame });
     }
   }
 
@@ -303,36 +303,36 @@ export class StepUpService {
     return (channel === 'sms' ? user?.phone : user?.email) ?? null;
   }
 
-  /** A provider failure is the provider's: 502, logged without the code or the recipient. */
+  /** A provider failure is the provider's (`delivery_failed`), logged without the code or the recipient. */
   private async delivered(send: () => Promise<OtpSendResult>): Promise<OtpSendResult> {
     try {
       return await send();
     } catch (error) {
       if (!(error instanceof DeliveryError)) throw error;
       this.options.logger.error({ err: { message: error.message } }, 'code delivery failed');
-      throw new HttpError(502, 'delivery_failed', 'The code could not be sent; try again or choose another factor');
+      throw new DomainError('delivery_failed', 'The code could not be sent; try again or choose another factor');
     }
   }
 
   private async requireEnrollable(trigger: TriggerRecord, type: FactorType): Promise<void> {
     const offered = await this.factors(trigger);
     if (!offered.find((factor) => factor.type === type)?.enrollable) {
-      throw new HttpError(403, 'enrolment_not_allowed', 'A factor is already set up; use it, or ask an administrator to reset it');
+      throw new DomainError('enrolment_not_allowed', 'A factor is already set up; use it, or ask an administrator to reset it');
     }
   }
 
-  /** A 423 when the user's factor or the address is locked (see `FactorLockout.lockFor`). */
+  /** `locked` when the user's factor or the address is locked (see `FactorLockout.lockFor`). */
   private async requireUnlocked(subject: AttemptSubject): Promise<void> {
     const locked = await this.options.lockout.lockFor(subject);
     if (locked) throw this.refused(locked);
   }
 
-  private refused<Reason extends string>(result: { verified: false; reason: Reason } | LockedResult, problemOf?: (reason: Reason) => HttpError): HttpError {
+  private refused<Reason extends string>(result: { verified: false; reason: Reason } | LockedResult, problemOf?: (reason: Reason) => DomainError): DomainError {
     return refusal(result, this.options.clock(), problemOf);
   }
 
   private requireOffered(trigger: TriggerRecord, type: FactorType): void {
-    if (!trigger.factors.includes(type)) throw new HttpError(403, 'factor_not_offered', 'This step-up does not offer that factor');
+    if (!trigger.factors.includes(type)) throw new DomainError('factor_not_offered', 'This step-up does not offer that factor');
   }
 
   private sendAnswer(sent: OtpSendResult, sentTo: string) {
@@ -352,7 +352,7 @@ export class StepUpService {
     options: { firstEnrolment?: boolean; amr?: string[] } & TrustRequest,
   ): Promise<StepUpSuccess> {
     const now = this.options.clock();
-    if (!(await this.options.storage.resolveTrigger(trigger.id, now))) throw new HttpError(409, 'state_token_used', 'This step-up is already complete');
+    if (!(await this.options.storage.resolveTrigger(trigger.id, now))) throw new DomainError('state_token_used', 'This step-up is already complete');
     // Only the step-up that locked the user unlocks them; a stale one leaves a newer lock in place.
     const status = await this.options.storage.getUserStatus(trigger.appId, trigger.originalIdentity);
     if (status?.pendingTriggerId === trigger.id) await this.options.mfa.resolve(trigger.appId, trigger.originalIdentity);
@@ -388,79 +388,79 @@ export class StepUpService {
   }
 }
 
-/** The problem a refused code or challenge answers, by the factor module's reason. */
-export function codeRefusal(reason: string): HttpError {
+/** The refusal a refused code or challenge is reported as, by the factor module's reason. */
+export function codeRefusal(reason: string): DomainError {
   switch (reason) {
     case 'expired':
-      return new HttpError(400, 'code_expired', 'That code has expired; ask for a new one');
+      return new DomainError('code_expired', 'That code has expired; ask for a new one');
     case 'consumed':
-      return new HttpError(400, 'code_used', 'That code was already used');
+      return new DomainError('code_used', 'That code was already used');
     case 'exhausted':
-      return new HttpError(429, 'too_many_attempts', 'Too many wrong codes; ask for a new one');
+      return new DomainError('too_many_attempts', 'Too many wrong codes; ask for a new one');
     case 'not_found':
-      return new HttpError(404, 'challenge_not_found', 'No such code was sent');
+      return new DomainError('challenge_not_found', 'No such code was sent');
     case 'not_enrolled':
-      return new HttpError(409, 'factor_not_enrolled', 'That factor is not set up');
+      return new DomainError('factor_not_enrolled', 'That factor is not set up');
     case 'replayed':
-      return new HttpError(400, 'code_used', 'That code was already used; wait for the next one');
+      return new DomainError('code_used', 'That code was already used; wait for the next one');
     case 'face_mismatch':
-      return new HttpError(400, 'face_mismatch', 'The face does not match the enrolled one');
+      return new DomainError('face_mismatch', 'The face does not match the enrolled one');
     case 'face_not_live':
-      return new HttpError(400, 'face_not_live', 'The camera did not see a live person; try again in better light, or choose another factor');
+      return new DomainError('face_not_live', 'The camera did not see a live person; try again in better light, or choose another factor');
     default:
-      return new HttpError(400, 'invalid_code', 'That code is not valid');
+      return new DomainError('invalid_code', 'That code is not valid');
   }
 }
 
 /**
- * A factor's refusal as the problem it answers: when locked, 423 with `retryAt` and `Retry-After` (neither
- * when only a reset ends the lock). `now`: the server's clock, which `Retry-After` counts from.
+ * A factor's refusal as a `DomainError`: when locked, `locked` with `retryAt` and the seconds to wait (neither
+ * when only a reset ends the lock). `now`: the server's clock, which the wait counts from.
  */
 export function refusal<Reason extends string>(
   result: { verified: false; reason: Reason } | LockedResult,
   now: number,
-  problemOf: (reason: Reason) => HttpError = codeRefusal,
-): HttpError {
+  problemOf: (reason: Reason) => DomainError = codeRefusal,
+): DomainError {
   if (result.reason === 'locked') {
     const { retryAt } = result as LockedResult;
     const detail = 'Too many failed attempts; try again later';
-    return retryAt === null ? new HttpError(423, 'locked', detail) : HttpError.retryLater(423, 'locked', detail, { at: retryAt, now });
+    return retryAt === null ? new DomainError('locked', detail) : DomainError.retryLater('locked', detail, { at: retryAt, now });
   }
   return problemOf(result.reason as Reason);
 }
 
-/** The problem a code that was not sent answers: 429 with `retryAt` and `Retry-After` when waiting helps. */
-export function sendRefusal(sent: Extract<OtpSendResult, { sent: false }>, now: number): HttpError {
+/** The refusal of a code that was not sent: `cooldown` or `rate_limited` with `retryAt` when waiting helps. */
+export function sendRefusal(sent: Extract<OtpSendResult, { sent: false }>, now: number): DomainError {
   if (!('retryAt' in sent)) return codeRefusal(sent.reason);
   const detail = sent.reason === 'cooldown' ? 'Wait before asking for another code' : 'Too many codes were sent; try later';
-  return HttpError.retryLater(429, sent.reason, detail, { at: sent.retryAt, now });
+  return DomainError.retryLater(sent.reason, detail, { at: sent.retryAt, now });
 }
 
-/** The problem a refused passkey answers, by `PasskeyFactor`'s reason. */
-export function passkeyRefusal(reason: PasskeyRefusal): HttpError {
+/** The refusal a refused passkey is reported as, by `PasskeyFactor`'s reason. */
+export function passkeyRefusal(reason: PasskeyRefusal): DomainError {
   switch (reason) {
     case 'unavailable':
-      return new HttpError(409, 'passkeys_unavailable', 'Passkeys are not set up for this app (no origins or RP ID)');
+      return new DomainError('passkeys_unavailable', 'Passkeys are not set up for this app (no origins or RP ID)');
     case 'challenge_not_found':
-      return new HttpError(400, 'invalid_challenge', 'That passkey request is unknown; start again');
+      return new DomainError('invalid_challenge', 'That passkey request is unknown; start again');
     case 'challenge_used':
-      return new HttpError(409, 'challenge_used', 'That passkey request was already answered; start again');
+      return new DomainError('challenge_used', 'That passkey request was already answered; start again');
     case 'challenge_expired':
-      return new HttpError(400, 'challenge_expired', 'That passkey request has expired; start again');
+      return new DomainError('challenge_expired', 'That passkey request has expired; start again');
     case 'origin_mismatch':
-      return new HttpError(400, 'origin_mismatch', 'The passkey was used on a site this app does not declare');
+      return new DomainError('origin_mismatch', 'The passkey was used on a site this app does not declare');
     case 'rp_id_mismatch':
-      return new HttpError(400, 'rp_id_mismatch', 'The passkey belongs to another site');
+      return new DomainError('rp_id_mismatch', 'The passkey belongs to another site');
     case 'user_not_verified':
-      return new HttpError(400, 'user_not_verified', 'The authenticator did not verify the user (PIN or biometrics)');
+      return new DomainError('user_not_verified', 'The authenticator did not verify the user (PIN or biometrics)');
     case 'counter_regression':
-      return new HttpError(400, 'counter_regression', 'This passkey looks copied (its signature counter went backwards); use another factor');
+      return new DomainError('counter_regression', 'This passkey looks copied (its signature counter went backwards); use another factor');
     case 'unknown_credential':
-      return new HttpError(401, 'unknown_credential', 'That passkey is not registered here');
+      return new DomainError('unknown_credential', 'That passkey is not registered here');
     case 'credential_exists':
-      return new HttpError(409, 'passkey_exists', 'That passkey is already registered');
+      return new DomainError('passkey_exists', 'That passkey is already registered');
     default:
-      return new HttpError(400, 'invalid_passkey', 'The passkey answer could not be verified');
+      return new DomainError('invalid_passkey', 'The passkey answer could not be verified');
   }
 }
 

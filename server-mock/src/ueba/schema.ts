@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
-import { identifier, storableText } from '../http/identifier.js';
+import { identifier, storableText } from '../identifier.js';
 
 /** Every string a client sends is bounded; 1 KB covers the longest real User-Agent strings. */
 const MAX_STRING = 1024;

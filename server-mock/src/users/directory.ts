@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { HttpError } from '../http/errors.js';
-import { identifier, storableText } from '../http/identifier.js';
-import { originalIdentity } from '../http/schemas.js';
+import { DomainError } from '../errors.js';
+import { identifier, originalIdentity, storableText } from '../identifier.js';
 import { UniqueViolation, type Storage, type UserRecord } from '../storage/types.js';
 import type { Clock } from '../types.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './password.js';
@@ -74,7 +73,7 @@ export class UserDirectory {
 
   async create(appId: string, input: { originalIdentity: string } & Partial<UserChanges>): Promise<UserRecord> {
     if (await this.storage.getUser(appId, input.originalIdentity)) {
-      throw new HttpError(409, 'user_exists', `A user "${input.originalIdentity}" already exists`);
+      throw new DomainError('user_exists', `A user "${input.originalIdentity}" already exists`);
     }
     const now = this.clock();
     const { password: plain, ...fields } = input;
@@ -112,7 +111,7 @@ export class UserDirectory {
 
   async require(appId: string, originalIdentity: string): Promise<UserRecord> {
     const user = await this.storage.getUser(appId, originalIdentity);
-    if (!user) throw new HttpError(404, 'user_not_found', `No user "${originalIdentity}"`);
+    if (!user) throw new DomainError('user_not_found', `No user "${originalIdentity}"`);
     return user;
   }
 
@@ -138,7 +137,7 @@ export class UserDirectory {
     try {
       await this.storage.saveUser(user);
     } catch (error) {
-      if (error instanceof UniqueViolation) throw new HttpError(409, 'user_conflict', `Another user already has this ${error.field}`, { field: error.field });
+      if (error instanceof UniqueViolation) throw new DomainError('user_conflict', `Another user already has this ${error.field}`, { field: error.field });
       throw error;
     }
   }

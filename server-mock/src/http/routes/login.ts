@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { AppConfig } from '../../config/schema.js';
+import type { DomainError } from '../../errors.js';
 import type { LockedResult } from '../../factors/lockout.js';
 import { authenticationResponseSchema, type PasskeyRefusal } from '../../factors/webauthn.js';
 import { maskEmail, maskPhone, passkeyRefusal, refusal as factorRefusal, sendRefusal } from '../../stepup/service.js';
@@ -13,7 +14,7 @@ import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import type { AppContext, Env, Route } from '../context.js';
 import { HttpError } from '../errors.js';
-import { identifier, storableText } from '../identifier.js';
+import { identifier, storableText } from '../../identifier.js';
 import { allowAppOrigins } from './stepup.js';
 
 const appId = identifier(64).min(1);
@@ -93,7 +94,7 @@ export function loginRoutes(context: AppContext): Route[] {
       acr: string;
       metadata: z.output<typeof metadata>;
       /** The problem for a refusal more specific than "wrong login or secret". */
-      refusal?: (reason: string) => HttpError | null;
+      refusal?: (reason: string) => HttpError | DomainError | null;
     },
   ): Promise<Response> {
     const { app, subject, outcome } = input;

@@ -10,8 +10,7 @@ import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import type { AppContext, Env, Guards, Route } from '../context.js';
 import { HttpError } from '../errors.js';
-import { identifier, storableText } from '../identifier.js';
-import { originalIdentity } from '../schemas.js';
+import { identifier, originalIdentity, storableText } from '../../identifier.js';
 
 const stateToken = z.string().min(1).max(256);
 const code = z.string().min(1).max(64);

@@ -3,7 +3,8 @@ import { createUserSchema, publicUser, updateUserSchema } from '../../users/dire
 import { readJson } from '../body.js';
 import { parseQuery, type AppContext, type Guards, type Route } from '../context.js';
 import { HttpError } from '../errors.js';
-import { identifier, pathIdentifier } from '../identifier.js';
+import { identifier } from '../../identifier.js';
+import { pathIdentifier } from '../identifier.js';
 
 const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), after: identifier(256).optional() });
 

@@ -1,4 +1,3 @@
-import type { AggregateQuery, AggregateResult, FieldFilter, StatWindow } from '../storage/types.js';
 import { FACTOR_TYPES, type CustomValue, type FactorType, type UebaEvent } from '../types.js';
 import { fromCel, run, toCel, type CelContext } from './cel.js';
 import {
@@ -11,6 +10,7 @@ import {
   type Workflow,
 } from './parse.js';
 import { durationToMs, LIMITS, PARAM_VALUE_SCHEMAS } from './schema.js';
+import type { AggregateResult, FieldFilter, StatisticQuery, StatWindow } from './statistics.js';
 
 /**
  * The pure half of running a workflow: `planStatistics` says which aggregates to fetch, `judge` turns
@@ -19,6 +19,7 @@ import { durationToMs, LIMITS, PARAM_VALUE_SCHEMAS } from './schema.js';
 
 export { parseWorkflow } from './parse.js';
 export type { PolicyError, Workflow, ParseResult } from './parse.js';
+export type { AggregateOp, AggregateResult, AggregateValue, FieldFilter, FilterOp, StatisticQuery, StatWindow } from './statistics.js';
 export { formatExplanation } from './explain.js';
 export { TEMPLATES, DEFAULT_ACR } from './templates.js';
 
@@ -27,7 +28,7 @@ export type UebaEventLike = Partial<UebaEvent>;
 
 export interface PlannedStatistic {
   id: string;
-  query: Omit<AggregateQuery, 'appId' | 'now' | 'excludeEventId'> & { scope: 'app' | 'all-apps' };
+  query: StatisticQuery;
   /** The query in words, with its resolved values. */
   description: string;
   /**

@@ -9,9 +9,9 @@ import { HttpError } from '../http/errors.js';
 import { uuidv7 } from '../ids.js';
 import { policyAttributes } from '../users/directory.js';
 import type { Metrics } from '../metrics.js';
-import type { AggregateResult, Storage } from '../storage/types.js';
+import type { Storage } from '../storage/types.js';
 import type { Clock, MfaEvent, MfaTriggerData, UebaEvent } from '../types.js';
-import { judge, parseWorkflow, planStatistics, type Decision, type PolicyError, type Workflow } from './engine.js';
+import { judge, parseWorkflow, planStatistics, type AggregateResult, type Decision, type PolicyError, type Workflow } from './engine.js';
 
 export interface LoadedWorkflow {
   workflow: Workflow;

@@ -22,6 +22,35 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // The policy engine is pure (DESIGN.md): documents, CEL, planner, judge and explanation take events and
+    // statistics and return a decision. Storage, HTTP, the bus, users, config and files are workflows/'s
+    // business, never policy/'s, tests included (a test that starts a backend belongs in workflows/).
+    // The typescript-eslint twin of no-restricted-imports, so a core no-restricted-imports block for other
+    // files does not replace these options on policy/ (flat config keeps one option set per rule name).
+    files: ['server-mock/src/policy/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(storage|http|events|users|config|workflows|stepup|factors|tokens|ueba|sdk)(/|$)',
+              message: 'policy/ is the pure engine: it owns its types (statistics.ts, decision.ts); I/O and services live in workflows/.',
+            },
+            {
+              regex: '^(\\.\\./)+(app|backend|metrics|logger|test-support/backend)\\.js$',
+              message: 'policy/ is the pure engine: it builds no app, logs nothing and starts no backend; that is workflows/.',
+            },
+            {
+              regex: '^(node:)?(fs|net|http|https|child_process|worker_threads)(/.*)?$',
+              message: 'policy/ does no I/O: workflows/folder.ts reads the documents.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The SDK's default logger is the console, by design.
     files: ['server-mock/src/sdk/logger.ts'],
     rules: { 'no-console': 'off' },

@@ -104,8 +104,8 @@ export class PolicyService {
     for (const loaded of workflows) {
       const { decision } = await this.decide(loaded, event, 'event', user);
       if (!decision.hit) continue;
-      if ((await this.options.storage.getUserStatus(event.appId, event.originalIdentity))?.pendingTriggerId) return [];
-      const published = await this.options.mfa.raise(this.stepUp(loaded, event, decision));
+      const published = await this.options.mfa.raiseUnlessPending(this.stepUp(loaded, event, decision));
+      if (!published) return [];
       this.options.logger.info(
         { appId: event.appId, originalIdentity: event.originalIdentity, workflowId: loaded.workflow.id, ruleId: decision.ruleId },
         'step-up required',

@@ -20,13 +20,7 @@ export default tseslint.config(
     // The backend's arrows point into http/, never out of it: services throw DomainError (errors.ts) and
     // parse with identifier.ts, and only the composition roots wire the routes.
     files: ['server-mock/src/**/*.ts'],
-    ignores: [
-      'server-mock/src/http/**',
-      'server-mock/src/app.ts',
-      'server-mock/src/backend.ts',
-      // until policy/service.ts is converted (issue 11)
-      'server-mock/src/policy/service.ts',
-    ],
+    ignores: ['server-mock/src/http/**', 'server-mock/src/app.ts', 'server-mock/src/backend.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -45,6 +39,35 @@ export default tseslint.config(
     // Migrations run against the schema as it was at that step, not today's types: Kysely's own advice.
     files: ['server-mock/src/storage/migrations.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The policy engine is pure (DESIGN.md): documents, CEL, planner, judge and explanation take events and
+    // statistics and return a decision. Storage, HTTP, the bus, users, config and files are workflows/'s
+    // business, never policy/'s, tests included (a test that starts a backend belongs in workflows/).
+    // The typescript-eslint twin of no-restricted-imports, so a core no-restricted-imports block for other
+    // files does not replace these options on policy/ (flat config keeps one option set per rule name).
+    files: ['server-mock/src/policy/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(storage|http|events|users|config|workflows|stepup|factors|tokens|ueba|sdk)(/|$)',
+              message: 'policy/ is the pure engine: it owns its types (statistics.ts, decision.ts); I/O and services live in workflows/.',
+            },
+            {
+              regex: '^(\\.\\./)+(app|backend|metrics|logger|test-support/backend)\\.js$',
+              message: 'policy/ is the pure engine: it builds no app, logs nothing and starts no backend; that is workflows/.',
+            },
+            {
+              regex: '^(node:)?(fs|net|http|https|child_process|worker_threads)(/.*)?$',
+              message: 'policy/ does no I/O: workflows/folder.ts reads the documents.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     // The SDK's default logger is the console, by design.

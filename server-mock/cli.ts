@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { inspect, parseArgs } from 'node:util';
 import { startBackend } from './src/backend.js';
 import { formatExplanation, parseWorkflow } from './src/policy/engine.js';
-import { evaluateWorkflow } from './src/policy/service.js';
+import { evaluateWorkflow } from './src/workflows/evaluate.js';
 import { openStorage } from './src/storage/index.js';
 import { enrichEvent, parseCidrs } from './src/ueba/enrich.js';
 import { geoipLiteProvider } from './src/ueba/geo.js';

@@ -14,7 +14,7 @@ import { uebaRoutes } from './http/routes/ueba.js';
 import { uuidv7 } from './ids.js';
 import { verifyDeviceToken } from './tokens/device-token.js';
 import { Metrics } from './metrics.js';
-import { PolicyService } from './policy/service.js';
+import { PolicyService } from './workflows/service.js';
 import type { Storage } from './storage/types.js';
 import { DEFAULT_RETIRED_KEY_GRACE_MS, KEY_RELOAD_INTERVAL_MS, KeyStore } from './tokens/keys.js';
 import { loadStateTokens } from './tokens/state-token.js';

@@ -63,6 +63,15 @@ export class MfaService {
     return this.publish('security.mfa', await this.createTrigger(request));
   }
 
+  /**
+   * Event-stream mode's hit: `raise`, unless the user already has a pending step-up (null then), so a
+   * user is not locked twice and the open step-up keeps its stateToken.
+   */
+  async raiseUnlessPending(request: StepUpRequest): Promise<MfaEvent | null> {
+    if ((await this.options.storage.getUserStatus(request.appId, request.originalIdentity))?.pendingTriggerId) return null;
+    return this.raise(request);
+  }
+
   /** Clears the user's pending state (a verified factor, or an admin). Returns null when nothing was pending. */
   async resolve(appId: string, originalIdentity: string): Promise<MfaEvent | null> {
     const status = await this.options.storage.getUserStatus(appId, originalIdentity);

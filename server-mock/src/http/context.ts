@@ -5,7 +5,7 @@ import type { AppConfig, Config } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import type { MfaService } from '../events/mfa.js';
 import type { Metrics } from '../metrics.js';
-import type { PolicyService } from '../policy/service.js';
+import type { PolicyService } from '../workflows/service.js';
 import type { Storage } from '../storage/types.js';
 import type { KeyStore } from '../tokens/keys.js';
 import type { SubscriptionTokens } from '../tokens/subscription.js';

@@ -1,4 +1,4 @@
-import type { ConditionTrace, Decision } from './engine.js';
+import type { ConditionTrace, Decision } from './decision.js';
 
 /** Human-readable form of a decision's explanation, as `camfa-guard policy simulate` prints it. */
 

@@ -12,7 +12,6 @@ import {
   PARAM_VALUE_SCHEMAS,
   ruleSchema,
   statisticSchema,
-  type AggregateOp,
   type Message,
   type ParamType,
   type RawFilter,
@@ -21,6 +20,7 @@ import {
   type RawThen,
   type RawWindow,
 } from './schema.js';
+import type { AggregateOp } from './statistics.js';
 import { DEFAULT_ACR, TEMPLATES } from './templates.js';
 
 export interface PolicyError {

@@ -204,7 +204,6 @@ export type RawFilter = RawStatistic['filter'][number];
 export type RawWindow = RawStatistic['window'];
 export type RawRule = RawDocument['rules'][number];
 export type RawThen = RawRule['then'];
-export type AggregateOp = (typeof AGGREGATE_OPS)[number];
 
 /** A statistic or rule as a template writes it: ids and defaults as in a document, input form. */
 export type StatisticInput = z.input<typeof statistic>;

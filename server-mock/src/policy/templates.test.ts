@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import type { AggregateResult } from '../storage/types.js';
 import type { UebaEvent } from '../types.js';
 import { judge, parseWorkflow, planStatistics, TEMPLATES, type Workflow } from './engine.js';
+import type { AggregateResult } from './statistics.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
 const HOUR = 3_600_000;

@@ -6,7 +6,8 @@ import type { SqlDialect } from './dialect.js';
 import { decodeColumn, eventFromRow } from './rows.js';
 import { EVENT_COLUMNS } from './schema.js';
 import type { Database, FieldKind, UebaEventTable } from './schema.js';
-import type { AggregateOp, AggregateQuery, AggregateResult, AggregateValue, FieldFilter } from './types.js';
+import type { AggregateOp, AggregateResult, AggregateValue, FieldFilter } from '../policy/statistics.js';
+import type { AggregateQuery } from './types.js';
 
 /**
  * Window statistics as SQL. Every statistic is one query of the shape

@@ -1,4 +1,5 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { AggregateResult } from '../policy/statistics.js';
 import type { UebaEvent } from '../types.js';
 import { AggregateBuilder } from './aggregate-query.js';
 import { GroupCommit } from './group-commit.js';
@@ -34,7 +35,6 @@ import { GLOBAL_SCOPE } from './schema.js';
 import type { Database } from './schema.js';
 import type {
   AggregateQuery,
-  AggregateResult,
   CounterRecord,
   DecisionRecord,
   FactorEnrolmentRecord,

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openStorage } from './index.js';
 import type { KyselyStorage } from './kysely-storage.js';
 import { storageContract } from './storage.contract.js';
-import type { AggregateQuery, FieldFilter } from './types.js';
+import type { FieldFilter } from '../policy/statistics.js';
+import type { AggregateQuery } from './types.js';
 
 const directories: string[] = [];
 afterAll(() => {

@@ -1,4 +1,5 @@
-import type { CustomValue, FactorType, UebaEvent } from '../types.js';
+import type { AggregateResult, StatisticQuery } from '../policy/statistics.js';
+import type { FactorType, UebaEvent } from '../types.js';
 
 /**
  * The one storage interface of the backend. Adapters: SQLite (default, embedded file, WAL) and
@@ -57,44 +58,18 @@ export interface Storage extends FactorStorage, UserStorage, WebAuthnStorage {
   replaceSecretSetting(name: string, expected: string, next: StoredSecret): Promise<void>;
 }
 
-export type FilterOp = 'eq' | 'ne' | 'in' | 'nin' | 'gt' | 'gte' | 'lt' | 'lte' | 'exists' | 'missing';
-
-/** `field` is an `EventField` or `custom.<key>`. Values are already resolved (no references left). */
-export interface FieldFilter {
-  field: string;
-  op: FilterOp;
-  value?: CustomValue | CustomValue[];
-}
-
-/** Either a time window ending at `now`, or the last N matching events. */
-export type StatWindow = { durationMs: number } | { last: number };
-
 /**
- * - `count`: number of matching events
- * - `distinct`: number of distinct non-null values of `field`
- * - `sum`: sum of numeric `field`
- * - `values`: distinct non-null values of `field` (at most 1,000)
- * - `latest`: the newest matching event, or null
+ * A workflow's statistic (see `policy/statistics.ts`, which owns its shape) as storage runs it: within
+ * one app or all of them, up to `now`, without the judged event.
  */
-export type AggregateOp = 'count' | 'distinct' | 'sum' | 'values' | 'latest';
-
-export interface AggregateQuery {
+export interface AggregateQuery extends Omit<StatisticQuery, 'scope'> {
   /** null: across every app (e.g. one IP logging in to many apps). */
   appId: string | null;
-  filters: FieldFilter[];
-  window: StatWindow;
   /** End of the window; events after it are ignored. */
   now: number;
   /** The event being judged, which must not count towards its own statistics. */
   excludeEventId?: string;
-  op: AggregateOp;
-  field?: string;
-  /** Group results by this field (an `EventField` or `custom.<key>`); the result is then a map. */
-  groupBy?: string;
 }
-
-export type AggregateValue = number | CustomValue[] | UebaEvent | null;
-export type AggregateResult = AggregateValue | Record<string, AggregateValue>;
 
 export interface TriggerRecord {
   id: string;

@@ -116,4 +116,33 @@ describe('MFA status', () => {
     expect(later.pending?.stateToken).not.toBe(first.stateToken);
     expect(Date.parse(later.pending!.expiresAt)).toBeGreaterThan(clock());
   });
+
+  it('does not lock a pending user twice: a second hit publishes nothing and the first stateToken stays', async () => {
+    const put = await fetch(`${backend.url}/v1/admin/workflows/watch-twice?app=${APP.id}`, {
+      method: 'PUT',
+      headers: { authorization: backend.basicAuth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'watch-twice', name: 'watch-twice', modes: ['event'], uses: [{ template: 'extranet' }] }),
+    });
+    expect(put.status).toBe(200);
+    const capture = async () =>
+      (await (
+        await fetch(`${backend.url}/v1/ueba/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: backend.basicAuth() },
+          body: JSON.stringify({ originalIdentity: 'twice', ip: PLACES.london.ip }),
+        })
+      ).json()) as { published: { trigger: { stateToken: string } }[] };
+
+    const first = await capture();
+    expect(first.published).toHaveLength(1);
+    expect((await capture()).published).toEqual([]);
+    const status = (await (
+      await fetch(`${backend.url}/v1/mfa/status`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: backend.basicAuth() },
+        body: JSON.stringify({ originalIdentity: 'twice' }),
+      })
+    ).json()) as { pending?: { stateToken: string } };
+    expect(status.pending?.stateToken).toBe(first.published[0]!.trigger.stateToken);
+  });
 });

@@ -1,44 +1,23 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import type { MfaService } from '../events/mfa.js';
-import { HttpError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
 import { policyAttributes } from '../users/directory.js';
 import type { Metrics } from '../metrics.js';
-import type { AggregateResult, Storage } from '../storage/types.js';
+import { parseWorkflow, type Decision, type PolicyError, type Workflow } from '../policy/engine.js';
+import type { Storage } from '../storage/types.js';
 import type { Clock, MfaEvent, MfaTriggerData, UebaEvent } from '../types.js';
-import { judge, parseWorkflow, planStatistics, type Decision, type PolicyError, type Workflow } from './engine.js';
+import { evaluateWorkflow } from './evaluate.js';
+import { readFolder, type WorkflowDocument } from './folder.js';
 
 export interface LoadedWorkflow {
   workflow: Workflow;
   /** null: global, applies to every app that has no workflow of the same id. */
   appId: string | null;
   version: number;
-}
-
-/**
- * Runs a parsed workflow against storage: plans its statistics, queries them, and asks the pure engine
- * to judge. Used by the service and by `camfa-guard policy simulate`.
- */
-export async function evaluateWorkflow(input: {
-  workflow: Workflow;
-  event: UebaEvent;
-  storage: Storage;
-  now: number;
-  user?: Record<string, unknown>;
-}): Promise<Decision> {
-  const { workflow, event, storage, now } = input;
-  const stats: Record<string, AggregateResult> = {};
-  await Promise.all(
-    planStatistics(workflow, { event }).map(async ({ id, query: { scope, ...query } }) => {
-      stats[id] = await storage.aggregate({ ...query, appId: scope === 'all-apps' ? null : event.appId, now, excludeEventId: event.id });
-    }),
-  );
-  return judge(workflow, { event, user: input.user, stats, now });
 }
 
 export interface PolicyServiceOptions {
@@ -102,7 +81,7 @@ export class PolicyService {
   ): Promise<{ trigger: MfaTriggerData | null; decisionId: string }> {
     const loaded = this.resolve(appId, workflowId);
     if (!loaded || !loaded.workflow.modes.includes('api')) {
-      throw new HttpError(404, 'workflow_not_found', `No API-mode workflow "${workflowId}" for this app`);
+      throw new DomainError('workflow_not_found', `No API-mode workflow "${workflowId}" for this app`);
     }
     const user = options.user ?? (await this.userAttributes(event));
     const { decision, decisionId } = await this.decide(loaded, event, 'api', user);
@@ -125,8 +104,8 @@ export class PolicyService {
     for (const loaded of workflows) {
       const { decision } = await this.decide(loaded, event, 'event', user);
       if (!decision.hit) continue;
-      if ((await this.options.storage.getUserStatus(event.appId, event.originalIdentity))?.pendingTriggerId) return [];
-      const published = await this.options.mfa.raise(this.stepUp(loaded, event, decision));
+      const published = await this.options.mfa.raiseUnlessPending(this.stepUp(loaded, event, decision));
+      if (!published) return [];
       this.options.logger.info(
         { appId: event.appId, originalIdentity: event.originalIdentity, workflowId: loaded.workflow.id, ruleId: decision.ruleId },
         'step-up required',
@@ -167,7 +146,7 @@ export class PolicyService {
 
   async remove(appId: string | null, workflowId: string): Promise<void> {
     if (!(await this.options.storage.deactivateWorkflow(workflowId, appId))) {
-      throw new HttpError(404, 'workflow_not_found', `No workflow "${workflowId}" in this scope`);
+      throw new DomainError('workflow_not_found', `No workflow "${workflowId}" in this scope`);
     }
     this.active.delete(key(appId, workflowId));
     await this.options.bus.publish({ kind: 'workflows-changed' });
@@ -242,7 +221,7 @@ export class PolicyService {
   /** Stores each config document whose text differs from its active version; invalid ones are reported and skipped. */
   private async syncConfigDocuments(): Promise<void> {
     const { policies } = this.options.config;
-    const documents: { appId: string | null; name: string; source: string }[] = policies.documents.map((entry, index) => ({
+    const documents: WorkflowDocument[] = policies.documents.map((entry, index) => ({
       appId: entry.app ?? null,
       name: `config.policies.documents[${index}]`,
       source: JSON.stringify(entry.document, null, 2),
@@ -293,26 +272,6 @@ export class PolicyService {
   }
 }
 
-function invalidPolicy(errors: PolicyError[]): HttpError {
-  return new HttpError(422, 'invalid_policy', errors.map((error) => `${error.document} ${error.node}.${error.field}: ${error.message}`).join('; '), { errors });
-}
-
-const DOCUMENT_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
-
-/** `dir/*.yaml` are global; `dir/<appId>/*.yaml` belong to that app. */
-async function readFolder(dir: string): Promise<{ appId: string | null; name: string; source: string }[]> {
-  const found: { appId: string | null; name: string; source: string }[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isFile() && DOCUMENT_EXTENSIONS.has(extname(entry.name))) {
-      found.push({ appId: null, name: path, source: await readFile(path, 'utf8') });
-    } else if (entry.isDirectory()) {
-      for (const inner of await readdir(path, { withFileTypes: true })) {
-        if (inner.isFile() && DOCUMENT_EXTENSIONS.has(extname(inner.name))) {
-          found.push({ appId: basename(path), name: join(path, inner.name), source: await readFile(join(path, inner.name), 'utf8') });
-        }
-      }
-    }
-  }
-  return found;
+function invalidPolicy(errors: PolicyError[]): DomainError {
+  return new DomainError('invalid_policy', errors.map((error) => `${error.document} ${error.node}.${error.field}: ${error.message}`).join('; '), { errors });
 }

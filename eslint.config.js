@@ -17,6 +17,31 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware promise rules: a promise nobody awaits or handles loses its rejection, and an async callback
+    // where a void one is expected (an event listener, a forEach) runs unsupervised. Every TS file belongs to
+    // one of the four tsconfigs (the first that includes it types it); the root's tool configs, in none, get
+    // the default project below.
+    files: ['**/*.ts', '**/*.mts'],
+    ignores: ['examples/angular/**'],
+    languageOptions: {
+      parserOptions: {
+        project: ['./tsconfig.json', './src/tsconfig.json', './.storybook/tsconfig.json', './demo/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
+    files: ['*.ts', '*.mts'],
+    languageOptions: {
+      parserOptions: { project: null, projectService: { allowDefaultProject: ['*.ts'] }, tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
     // The backend's arrows point into http/, never out of it: services throw DomainError (errors.ts) and
     // parse with identifier.ts, and only the composition roots wire the routes.
     files: ['server-mock/src/**/*.ts'],

@@ -50,5 +50,7 @@ const stop = async () => {
   await backend?.close();
   process.exit(0);
 };
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+// A signal listener returns nothing: a close that fails becomes an unhandled rejection, which Node prints and
+// exits non-zero on.
+process.once('SIGINT', () => void stop());
+process.once('SIGTERM', () => void stop());

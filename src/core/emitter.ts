@@ -9,7 +9,9 @@ type Handler<Args extends unknown[]> = (...args: Args) => unknown;
 export class Emitter<Events extends { [name: string]: unknown[] }> {
   private readonly handlers = new Map<keyof Events, Set<Handler<never>>>();
 
-  constructor(private readonly report: (error: unknown) => void = (error) => setTimeout(() => Promise.reject(error))) {}
+  // The default report rejects on a later task on purpose: the host page sees an unhandledrejection with the
+  // handler's error, and the emit loop goes on.
+  constructor(private readonly report: (error: unknown) => void = (error) => setTimeout(() => void Promise.reject(error))) {}
 
   on<Name extends keyof Events>(name: Name, handler: Handler<Events[Name]>): void {
     let set = this.handlers.get(name);

@@ -726,7 +726,7 @@ describe('<guard-step-up>', () => {
         const back = [...root(element).querySelectorAll('button')].find((button) => button.textContent === 'Use another method')!;
         back.click();
         await settle(element);
-        await (root(element).querySelector('guard-factor-select') as HTMLElement).focus();
+        (root(element).querySelector('guard-factor-select') as HTMLElement).focus();
       }
     });
   });

@@ -1,6 +1,9 @@
 // Lint for the whole package; `npm run lint` runs it (and Prettier's check) as part of `npm test`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import lit from 'eslint-plugin-lit';
+import litA11y from 'eslint-plugin-lit-a11y';
+import wc from 'eslint-plugin-wc';
 
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'storybook-static/', 'node_modules/', 'examples/*/dist/', 'examples/*/.angular/'] },
@@ -41,6 +44,18 @@ export default tseslint.config(
       parserOptions: { project: null, projectService: { allowDefaultProject: ['*.ts'] }, tsconfigRootDir: import.meta.dirname },
     },
   },
+  {
+    // Lit, custom-element and template accessibility rules for the components and the stories that render them.
+    files: ['src/**/*.ts', 'stories/**/*.ts'],
+    ...lit.configs['flat/recommended'],
+  },
+  {
+    files: ['src/**/*.ts', 'stories/**/*.ts'],
+    ...wc.configs['flat/recommended'],
+    // The components extend LitElement, not HTMLElement directly.
+    settings: { wc: { elementBaseClasses: ['LitElement'] } },
+  },
+  { files: ['src/**/*.ts', 'stories/**/*.ts'], ...litA11y.configs.recommended },
   {
     // The backend's arrows point into http/, never out of it: services throw DomainError (errors.ts) and
     // parse with identifier.ts, and only the composition roots wire the routes.

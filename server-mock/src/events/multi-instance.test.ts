@@ -127,7 +127,8 @@ suite(`${skipped}two deployments sharing one PostgreSQL and one Redis`, () => {
 
   it("never delivers one deployment's events to the other's subscribers", async () => {
     const user = `tenant-${random()}`;
-    const [onStaging, onProduction]: MfaTriggerData[][] = [[], []];
+    const onStaging: MfaTriggerData[] = [];
+    const onProduction: MfaTriggerData[] = [];
     const stops = [
       clients(staging).auth.mfa.subscribe(`security.mfa?originalIdentity=${user}`, (trigger) => void onStaging.push(trigger)),
       clients(production).auth.mfa.subscribe(`security.mfa?originalIdentity=${user}`, (trigger) => void onProduction.push(trigger)),

@@ -45,7 +45,13 @@ function workflowUsing(template: string, params: Record<string, unknown> = {}): 
 /** Judges with statistics given by their template-local id, as storage would answer each planned query. */
 function decide(workflow: Workflow, current: UebaEvent, stats: Record<string, AggregateResult>, user?: Record<string, unknown>) {
   const planned = planStatistics(workflow, { event: current });
-  const byId = Object.fromEntries(planned.map((statistic) => [statistic.id, stats[statistic.id.slice(statistic.id.indexOf('.') + 1)]]));
+  // A statistic the test does not give stays out, which the engine reads as not provided.
+  const byId = Object.fromEntries(
+    planned.flatMap((statistic) => {
+      const given = stats[statistic.id.slice(statistic.id.indexOf('.') + 1)];
+      return given === undefined ? [] : [[statistic.id, given] as const];
+    }),
+  );
   return judge(workflow, { event: current, stats: byId, user, now: NOW });
 }
 

@@ -11,8 +11,6 @@ import { eventRoutes, mountStreamPreflight } from './http/routes/events.js';
 import { operationsRoutes, VERSION } from './http/routes/operations.js';
 import { policyRoutes } from './http/routes/policy.js';
 import { uebaRoutes } from './http/routes/ueba.js';
-import { uuidv7 } from './ids.js';
-import { verifyDeviceToken } from './tokens/device-token.js';
 import { Metrics } from './metrics.js';
 import { PolicyService } from './workflows/service.js';
 import type { Storage } from './storage/types.js';
@@ -26,7 +24,8 @@ import { userRoutes } from './http/routes/users.js';
 import { loginRoutes } from './http/routes/login.js';
 import { outboxRoute } from './http/routes/outbox.js';
 import { faceAssetRoutes } from './http/routes/face.js';
-import { enrichEvent, parseCidrs } from './ueba/enrich.js';
+import { CaptureService } from './ueba/capture.js';
+import { parseCidrs } from './ueba/enrich.js';
 import type { GeoProvider } from './ueba/geo.js';
 
 export interface AppDependencies {
@@ -58,7 +57,6 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
   const clock = deps.clock ?? Date.now;
   const publicUrl = (config.publicUrl ?? `http://localhost:${config.port ?? 8787}`).replace(/\/$/, '');
   const apps = new Map(config.apps.map((app) => [app.id, app]));
-  const cidrsByApp = new Map(config.apps.map((app) => [app.id, parseCidrs([...config.intranetCidrs, ...(app.intranetCidrs ?? [])])]));
 
   const secrets = await loadConfiguredFactorSecrets(config, storage);
   const keys = new KeyStore(storage, clock, {
@@ -105,19 +103,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     passkeys: stepUpParts.passkeys,
     trustedProxies: parseCidrs(config.trustedProxies),
     browserOrigins: new Set(config.apps.flatMap((app) => app.origins)),
-    toEvent: async (appId, { deviceToken, ...input }, id = uuidv7(clock())) => {
-      const trustedDevice =
-        deviceToken !== undefined &&
-        input.deviceId !== undefined &&
-        (await verifyDeviceToken({
-          token: deviceToken,
-          keys,
-          issuer: publicUrl,
-          clock,
-          binding: { appId, originalIdentity: input.originalIdentity, deviceId: input.deviceId },
-        }));
-      return enrichEvent(input, { id, appId, now: clock(), geo, intranetCidrs: cidrsByApp.get(appId)!, trustedDevice });
-    },
+    capture: new CaptureService({ config, storage, geo, keys, publicUrl, clock, metrics, policies }),
   };
   const routeGuards = guards(context);
   const routes = new RouteBook<Env>();

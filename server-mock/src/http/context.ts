@@ -9,8 +9,8 @@ import type { PolicyService } from '../workflows/service.js';
 import type { Storage } from '../storage/types.js';
 import type { KeyStore } from '../tokens/keys.js';
 import type { SubscriptionTokens } from '../tokens/subscription.js';
-import type { Clock, UebaEvent } from '../types.js';
-import type { UebaEventInputParsed } from '../ueba/schema.js';
+import type { Clock } from '../types.js';
+import type { CaptureService } from '../ueba/capture.js';
 import type { parseCidrs } from '../ueba/enrich.js';
 import type { FactorLockout } from '../factors/lockout.js';
 import type { OtpChallenges } from '../factors/otp-challenge.js';
@@ -52,8 +52,8 @@ export interface AppContext {
   trustedProxies: ReturnType<typeof parseCidrs>;
   /** Every app's declared browser origins (CORS for login and step-up). */
   browserOrigins: ReadonlySet<string>;
-  /** A client's event input enriched into a stored event of `appId` (its deviceToken checked, then dropped). */
-  toEvent(appId: string, input: UebaEventInputParsed, id?: string): Promise<UebaEvent>;
+  /** Client input into stored UEBA events (enriched, recorded, judged in event mode). */
+  capture: CaptureService;
 }
 
 /** Authentication middleware and the helpers that read its result. */

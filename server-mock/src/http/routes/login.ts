@@ -99,7 +99,7 @@ export function loginRoutes(context: AppContext): Route[] {
   ): Promise<Response> {
     const { app, subject, outcome } = input;
     const ua = c.req.header('user-agent')?.slice(0, 1024);
-    const event = await context.toEvent(app.id, {
+    const event = await context.capture.record(app.id, {
       originalIdentity: outcome.verified ? outcome.user.originalIdentity : subject.originalIdentity,
       ...(subject.ip ? { ip: subject.ip } : {}),
       ...(ua ? { ua } : {}),
@@ -110,7 +110,6 @@ export function loginRoutes(context: AppContext): Route[] {
       ...(input.metadata?.deviceToken ? { deviceToken: input.metadata.deviceToken } : {}),
       ...(input.metadata?.custom ? { custom: input.metadata.custom } : {}),
     });
-    await storage.insertEvent(event);
     if (!outcome.verified) {
       if (outcome.reason === 'locked') throw factorRefusal(outcome, clock());
       throw input.refusal?.(outcome.reason) ?? new HttpError(401, 'invalid_credentials', 'Wrong login, password or code');

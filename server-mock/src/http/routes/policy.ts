@@ -6,7 +6,7 @@ import * as schemas from '../schemas.js';
 
 /** Running workflows (API mode), the decision audit trail, and managing workflow documents. */
 export function policyRoutes(context: AppContext, { requireApp, requireAppOrAdmin, appOf, scopeOf }: Guards): Route[] {
-  const { storage, policies, toEvent } = context;
+  const { storage, policies, capture } = context;
   return [
     {
       method: 'post',
@@ -21,7 +21,7 @@ export function policyRoutes(context: AppContext, { requireApp, requireAppOrAdmi
         const app = appOf(c);
         const { metadata } = await readJson(c, schemas.triggerBody);
         const { eventId, ...input } = metadata;
-        return c.json(await policies.trigger(app.id, pathIdentifier(c, 'workflowId', 64), await toEvent(app.id, input, eventId)));
+        return c.json(await policies.trigger(app.id, pathIdentifier(c, 'workflowId', 64), await capture.enrich(app.id, input, eventId)));
       },
     },
     {

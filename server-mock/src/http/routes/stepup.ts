@@ -209,7 +209,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
         const input = await readJson(c, bodies.start);
         if (input.metadata) {
           const { eventId: _ignored, ...event } = input.metadata;
-          await storage.insertEvent(await context.toEvent(app.id, { ...event, originalIdentity: input.originalIdentity }));
+          await context.capture.record(app.id, { ...event, originalIdentity: input.originalIdentity });
         }
         const trigger = await mfa.createTrigger({
           appId: app.id,

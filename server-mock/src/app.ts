@@ -22,6 +22,7 @@ import { createStepUp, loadConfiguredFactorSecrets } from './stepup/setup.js';
 import { BROWSER_PATHS, mountBrowserPreflight, stepUpRoutes } from './http/routes/stepup.js';
 import { userRoutes } from './http/routes/users.js';
 import { loginRoutes } from './http/routes/login.js';
+import { LoginService } from './login/service.js';
 import { outboxRoute } from './http/routes/outbox.js';
 import { faceAssetRoutes } from './http/routes/face.js';
 import { CaptureService } from './ueba/capture.js';
@@ -115,7 +116,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     ...eventRoutes(context, routeGuards),
     ...stepUpRoutes(context, routeGuards),
     ...userRoutes(context, routeGuards),
-    ...loginRoutes(context),
+    ...loginRoutes({ ...context, login: new LoginService(context) }),
     ...faceAssetRoutes(),
     ...(stepUpParts.outbox ? [outboxRoute(stepUpParts.outbox)] : []),
   ]) {

@@ -266,7 +266,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
 }
 
 /** Browsers may call the step-up and login endpoints from any app's declared origins. */
-export function allowAppOrigins(c: Context<Env>, context: AppContext): void {
+export function allowAppOrigins(c: Context<Env>, context: Pick<AppContext, 'browserOrigins'>): void {
   const origin = c.req.header('origin');
   if (origin && context.browserOrigins.has(origin)) {
     c.header('access-control-allow-origin', origin);
@@ -303,7 +303,7 @@ export const BROWSER_PATHS = [
 export const originNotAllowed = () => new HttpError(403, 'origin_not_allowed', 'This origin is not declared by any app');
 
 /** Preflight for the browser-facing JSON endpoints. */
-export function mountBrowserPreflight(app: Hono<Env>, context: AppContext, paths: string[]): void {
+export function mountBrowserPreflight(app: Hono<Env>, context: Pick<AppContext, 'browserOrigins'>, paths: string[]): void {
   for (const path of paths) {
     app.options(path, (c) => {
       const origin = c.req.header('origin');

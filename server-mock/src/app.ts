@@ -100,7 +100,6 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     directory: stepUpParts.directory,
     recovery: stepUpParts.recovery,
     lockout: stepUpParts.lockout,
-    otp: stepUpParts.otp,
     passkeys: stepUpParts.passkeys,
     trustedProxies: parseCidrs(config.trustedProxies),
     browserOrigins: new Set(config.apps.flatMap((app) => app.origins)),
@@ -116,7 +115,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     ...eventRoutes(context, routeGuards),
     ...stepUpRoutes(context, routeGuards),
     ...userRoutes(context, routeGuards),
-    ...loginRoutes({ ...context, login: new LoginService(context) }),
+    ...loginRoutes({ ...context, login: new LoginService({ ...context, otp: stepUpParts.otp }) }),
     ...faceAssetRoutes(),
     ...(stepUpParts.outbox ? [outboxRoute(stepUpParts.outbox)] : []),
   ]) {

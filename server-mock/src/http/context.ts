@@ -13,7 +13,6 @@ import type { Clock } from '../types.js';
 import type { CaptureService } from '../ueba/capture.js';
 import type { parseCidrs } from '../ueba/enrich.js';
 import type { FactorLockout } from '../factors/lockout.js';
-import type { OtpChallenges } from '../factors/otp-challenge.js';
 import type { RecoveryCodes } from '../factors/recovery-codes.js';
 import type { PasskeyFactor } from '../factors/webauthn.js';
 import type { StepUpService } from '../stepup/service.js';
@@ -27,7 +26,10 @@ export type Principal = { kind: 'app'; app: AppConfig } | { kind: 'admin' } | { 
 export type Env = { Variables: { principal: Principal } };
 export type Route = RouteSpec<Env>;
 
-/** Everything a route handler may use; built once by `createApp`. */
+/**
+ * The parts routes are built from, built once by `createApp`. A route module asks for the few it uses as a
+ * `Pick` of these (`UebaRoutesOptions`, …), so it is wired, and tested, with nothing else.
+ */
 export interface AppContext {
   config: Config;
   apps: ReadonlyMap<string, AppConfig>;
@@ -46,7 +48,6 @@ export interface AppContext {
   directory: UserDirectory;
   recovery: RecoveryCodes;
   lockout: FactorLockout;
-  otp: OtpChallenges;
   passkeys: PasskeyFactor;
   /** Proxies whose X-Forwarded-For is believed (`clientIp`). */
   trustedProxies: ReturnType<typeof parseCidrs>;
@@ -57,7 +58,7 @@ export interface AppContext {
 }
 
 /** Authentication middleware and the helpers that read its result. */
-export function guards(context: AppContext) {
+export function guards(context: Pick<AppContext, 'apps' | 'config'>) {
   const { apps, config } = context;
   const requireApp: MiddlewareHandler<Env> = async (c, next) => {
     c.set('principal', { kind: 'app', app: authenticateApp(c.req.header('authorization'), apps) });

@@ -1,12 +1,12 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import { authenticationResponseSchema } from '../../factors/webauthn.js';
 import type { LoginService } from '../../login/service.js';
 import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
+import { allowAppOrigins } from '../cors.js';
 import type { AppContext, Env, Route } from '../context.js';
 import { identifier, storableText } from '../../identifier.js';
-import { allowAppOrigins } from './stepup.js';
 
 const appId = identifier(64).min(1);
 /** Username, e-mail or phone (E.164). */
@@ -31,12 +31,12 @@ const passkeyVerifyBody = z.strictObject({ appId, challengeId, response: authent
  * The login endpoints of the built-in user directory: each parses its body, reads where the call came from
  * and hands both to its `LoginService` verb (`login/service.ts`), which refuses with a `DomainError`.
  */
-export function loginRoutes(context: Pick<AppContext, 'trustedProxies' | 'browserOrigins'> & { login: LoginService }): Route[] {
-  const { login: service, trustedProxies } = context;
-  const browser: MiddlewareHandler<Env> = async (c, next) => {
-    await next();
-    allowAppOrigins(c, context);
-  };
+export interface LoginRoutesOptions extends Pick<AppContext, 'trustedProxies' | 'browserOrigins'> {
+  login: LoginService;
+}
+
+export function loginRoutes({ login: service, trustedProxies, browserOrigins }: LoginRoutesOptions): Route[] {
+  const browser = allowAppOrigins(browserOrigins);
   const origin = (c: Context<Env>, appId: string) => {
     const ua = c.req.header('user-agent')?.slice(0, 1024);
     return { appId, ip: clientIp(c, trustedProxies), ...(ua ? { ua } : {}) };

@@ -5,8 +5,9 @@ import { parseQuery, type AppContext, type Guards, type Route } from '../context
 import * as schemas from '../schemas.js';
 
 /** Running workflows (API mode), the decision audit trail, and managing workflow documents. */
-export function policyRoutes(context: AppContext, { requireApp, requireAppOrAdmin, appOf, scopeOf }: Guards): Route[] {
-  const { storage, policies, capture } = context;
+export type PolicyRoutesOptions = Pick<AppContext, 'storage' | 'policies' | 'capture'>;
+
+export function policyRoutes({ storage, policies, capture }: PolicyRoutesOptions, { requireApp, requireAppOrAdmin, appOf, scopeOf }: Guards): Route[] {
   return [
     {
       method: 'post',

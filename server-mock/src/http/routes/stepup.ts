@@ -1,4 +1,4 @@
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { authenticationResponseSchema, registrationResponseSchema } from '../../factors/webauthn.js';
 import { FACTOR_TYPES } from '../../types.js';
@@ -8,6 +8,7 @@ import { MAX_FRAME_BYTES, MAX_FRAMES } from '../../factors/face/face.js';
 import { triggerReason } from '../../events/mfa.js';
 import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
+import { allowAppOrigins } from '../cors.js';
 import type { AppContext, Env, Guards, Route } from '../context.js';
 import { HttpError } from '../errors.js';
 import { identifier, originalIdentity, storableText } from '../../identifier.js';
@@ -70,12 +71,14 @@ const success = z.object({ mfaToken: z.string(), expiresAt: z.string(), recovery
 /** The reason of a step-up the business system asked for without saying why, in the browser's languages. */
 const REQUESTED_REASON = { en: 'Confirm it is you', 'zh-CN': '请确认是您本人', 'zh-TW': '請確認是您本人', ja: 'ご本人であることを確認してください' };
 
-export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards): Route[] {
-  const { stepUp, apps, mfa, keys, publicUrl, clock, storage, trustedProxies, config } = context;
-  const browser: MiddlewareHandler<Env> = async (c, next) => {
-    await next();
-    allowAppOrigins(c, context);
-  };
+export type StepUpRoutesOptions = Pick<
+  AppContext,
+  'stepUp' | 'apps' | 'mfa' | 'keys' | 'publicUrl' | 'clock' | 'storage' | 'trustedProxies' | 'config' | 'browserOrigins' | 'capture'
+>;
+
+export function stepUpRoutes(options: StepUpRoutesOptions, { requireApp, appOf }: Guards): Route[] {
+  const { stepUp, apps, mfa, keys, publicUrl, clock, storage, trustedProxies, config, capture } = options;
+  const browser = allowAppOrigins(options.browserOrigins);
   const ip = (c: Context<Env>) => clientIp(c, trustedProxies);
   const appName = (appId: string) => apps.get(appId)?.name ?? appId;
 
@@ -209,7 +212,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
         const input = await readJson(c, bodies.start);
         if (input.metadata) {
           const { eventId: _ignored, ...event } = input.metadata;
-          await context.capture.record(app.id, { ...event, originalIdentity: input.originalIdentity });
+          await capture.record(app.id, { ...event, originalIdentity: input.originalIdentity });
         }
         const trigger = await mfa.createTrigger({
           appId: app.id,
@@ -263,15 +266,6 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
       },
     },
   ];
-}
-
-/** Browsers may call the step-up and login endpoints from any app's declared origins. */
-export function allowAppOrigins(c: Context<Env>, context: Pick<AppContext, 'browserOrigins'>): void {
-  const origin = c.req.header('origin');
-  if (origin && context.browserOrigins.has(origin)) {
-    c.header('access-control-allow-origin', origin);
-    c.header('vary', 'Origin');
-  }
 }
 
 /** Browser-facing JSON endpoints: CORS for the apps' declared origins. */

@@ -4,8 +4,9 @@ import { parseQuery, type AppContext, type Guards, type Route } from '../context
 import * as schemas from '../schemas.js';
 
 /** Capturing behaviour and reading a user's MFA status: the business backend's side of the seed. */
-export function uebaRoutes(context: AppContext, { requireApp, appOf }: Guards): Route[] {
-  const { storage, capture, mfa, logger } = context;
+export type UebaRoutesOptions = Pick<AppContext, 'storage' | 'capture' | 'mfa' | 'logger'>;
+
+export function uebaRoutes({ storage, capture, mfa, logger }: UebaRoutesOptions, { requireApp, appOf }: Guards): Route[] {
   return [
     {
       method: 'post',

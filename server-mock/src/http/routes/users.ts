@@ -9,8 +9,9 @@ import { pathIdentifier } from '../identifier.js';
 const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), after: identifier(256).optional() });
 
 /** The built-in user directory, managed by the app's backend (never by browsers). */
-export function userRoutes(context: AppContext, { requireApp, appOf }: Guards): Route[] {
-  const { directory, storage, recovery, lockout } = context;
+export type UserRoutesOptions = Pick<AppContext, 'directory' | 'storage' | 'recovery' | 'lockout' | 'passkeys'>;
+
+export function userRoutes({ directory, storage, recovery, lockout, passkeys: passkeyFactor }: UserRoutesOptions, { requireApp, appOf }: Guards): Route[] {
   const id = (c: Parameters<Route['handler']>[0]) => pathIdentifier(c, 'originalIdentity', 256);
   const enrolmentId = (c: Parameters<Route['handler']>[0]) => pathIdentifier(c, 'enrolmentId', 256);
   return [
@@ -91,7 +92,7 @@ export function userRoutes(context: AppContext, { requireApp, appOf }: Guards): 
       responses: { 200: { description: '{ factors, recoveryCodesLeft }; passkeys are `webauthn` factors with name, lastUsedAt, deviceType and backedUp' } },
       handler: async (c) => {
         const enrolments = await storage.listFactorEnrolments(appOf(c).id, id(c));
-        const passkeys = await context.passkeys.list(appOf(c).id, id(c));
+        const passkeys = await passkeyFactor.list(appOf(c).id, id(c));
         return c.json({
           factors: [
             ...enrolments.map(({ id: enrolmentId, type, status, createdAt, activatedAt }) => ({ id: enrolmentId, type, status, createdAt, activatedAt })),
@@ -124,7 +125,7 @@ export function userRoutes(context: AppContext, { requireApp, appOf }: Guards): 
         const enrolment = await storage.getFactorEnrolment(enrolmentId(c));
         if (!enrolment || enrolment.appId !== app.id || enrolment.originalIdentity !== id(c)) {
           const passkey = { appId: app.id, originalIdentity: id(c), id: enrolmentId(c) };
-          if (!(await context.passkeys.remove(passkey))) throw new HttpError(404, 'factor_not_found', 'The user has no such factor');
+          if (!(await passkeyFactor.remove(passkey))) throw new HttpError(404, 'factor_not_found', 'The user has no such factor');
           await lockout.reset({ ...passkey, factor: 'webauthn' });
           return c.body(null, 204);
         }

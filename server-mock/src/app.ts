@@ -105,38 +105,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     browserOrigins: new Set(config.apps.flatMap((app) => app.origins)),
     capture: new CaptureService({ config, storage, geo, keys, publicUrl, clock, metrics, policies }),
   };
-  const routeGuards = guards(context);
-  const routes = new RouteBook<Env>();
-  const openapi = () => routes.openapi({ title: 'camfa-guard reference backend', version: VERSION, serverUrl: publicUrl });
-  for (const route of [
-    ...operationsRoutes(context, openapi),
-    ...uebaRoutes(context, routeGuards),
-    ...policyRoutes(context, routeGuards),
-    ...eventRoutes(context, routeGuards),
-    ...stepUpRoutes(context, routeGuards),
-    ...userRoutes(context, routeGuards),
-    ...loginRoutes({ ...context, login: new LoginService({ ...context, otp: stepUpParts.otp }) }),
-    ...faceAssetRoutes(),
-    ...(stepUpParts.outbox ? [outboxRoute(stepUpParts.outbox)] : []),
-  ]) {
-    routes.add(route);
-  }
-
-  const app = new Hono<Env>();
-  app.use('*', async (c, next) => {
-    const started = performance.now();
-    await next();
-    metrics.httpDuration.observe({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) }, (performance.now() - started) / 1000);
-  });
-  mountStreamPreflight(app, context);
-  mountBrowserPreflight(app, context, BROWSER_PATHS);
-  routes.mount(app);
-  app.notFound((c) => problem(c, new HttpError(404, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`)));
-  app.onError((error, c) => {
-    if (error instanceof HttpError || error instanceof DomainError) return problem(c, error);
-    logger.error({ err: error, route: c.req.routePath }, 'unhandled error');
-    return problem(c, new HttpError(500, 'internal_error'));
-  });
+  const app = httpApp(context, routeBook(context, stepUpParts));
 
   // Spent codes, used token ids and stale counters are only dead weight once expired.
   const purge = setInterval(() => {
@@ -156,4 +125,47 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
       await policies.close();
     },
   };
+}
+
+/** Every endpoint, each given only the parts it uses; `/openapi.json` describes the same book. */
+function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof createStepUp>>): RouteBook<Env> {
+  const { publicUrl } = context;
+  const routeGuards = guards(context);
+  const routes = new RouteBook<Env>();
+  const openapi = () => routes.openapi({ title: 'camfa-guard reference backend', version: VERSION, serverUrl: publicUrl });
+  for (const route of [
+    ...operationsRoutes(context, openapi),
+    ...uebaRoutes(context, routeGuards),
+    ...policyRoutes(context, routeGuards),
+    ...eventRoutes(context, routeGuards),
+    ...stepUpRoutes(context, routeGuards),
+    ...userRoutes(context, routeGuards),
+    ...loginRoutes({ ...context, login: new LoginService({ ...context, otp: stepUpParts.otp }) }),
+    ...faceAssetRoutes(),
+    ...(stepUpParts.outbox ? [outboxRoute(stepUpParts.outbox)] : []),
+  ]) {
+    routes.add(route);
+  }
+  return routes;
+}
+
+/** The Hono app: request metrics, the preflights, the routes, and a problem for whatever they refuse or throw. */
+function httpApp(context: AppContext, routes: RouteBook<Env>): Hono<Env> {
+  const { metrics, logger } = context;
+  const app = new Hono<Env>();
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    metrics.httpDuration.observe({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) }, (performance.now() - started) / 1000);
+  });
+  mountStreamPreflight(app, context);
+  mountBrowserPreflight(app, context, BROWSER_PATHS);
+  routes.mount(app);
+  app.notFound((c) => problem(c, new HttpError(404, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  app.onError((error, c) => {
+    if (error instanceof HttpError || error instanceof DomainError) return problem(c, error);
+    logger.error({ err: error, route: c.req.routePath }, 'unhandled error');
+    return problem(c, new HttpError(500, 'internal_error'));
+  });
+  return app;
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { authenticationResponseSchema } from '../../factors/webauthn.js';
-import type { LoginService } from '../../login/service.js';
+import type { LoginOrigin, LoginService } from '../../login/service.js';
 import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import { allowAppOrigins } from '../cors.js';
@@ -27,26 +27,30 @@ const codeVerifyBody = z.strictObject({ appId, login, challengeId, code: z.strin
 const passkeyOptionsBody = z.strictObject({ appId });
 const passkeyVerifyBody = z.strictObject({ appId, challengeId, response: authenticationResponseSchema, metadata });
 
-/**
- * The login endpoints of the built-in user directory: each parses its body, reads where the call came from
- * and hands both to its `LoginService` verb (`login/service.ts`), which refuses with a `DomainError`.
- */
+/** What every verb that signs in answers. */
+const responses = {
+  200: { description: "{ status: 'authenticated', user, token, expiresAt } or { status: 'mfa_required', mfa: MfaTriggerData }" },
+  401: { description: 'invalid_credentials (the same for an unknown login, a wrong secret and a disabled user)' },
+  423: { description: 'locked, with retryAt and Retry-After (the login, or the address unless the login comes from a trusted device)' },
+};
+
 export interface LoginRoutesOptions extends Pick<AppContext, 'trustedProxies' | 'browserOrigins'> {
   login: LoginService;
 }
 
+/** Where the call came from: the app it names, the client's address and its User-Agent. */
+function loginOrigin(c: Context<Env>, trustedProxies: LoginRoutesOptions['trustedProxies'], appId: string): LoginOrigin {
+  const ua = c.req.header('user-agent')?.slice(0, 1024);
+  return { appId, ip: clientIp(c, trustedProxies), ...(ua ? { ua } : {}) };
+}
+
+/**
+ * The login endpoints of the built-in user directory: each parses its body, reads where the call came from
+ * and hands both to its `LoginService` verb (`login/service.ts`), which refuses with a `DomainError`.
+ */
 export function loginRoutes({ login: service, trustedProxies, browserOrigins }: LoginRoutesOptions): Route[] {
   const browser = allowAppOrigins(browserOrigins);
-  const origin = (c: Context<Env>, appId: string) => {
-    const ua = c.req.header('user-agent')?.slice(0, 1024);
-    return { appId, ip: clientIp(c, trustedProxies), ...(ua ? { ua } : {}) };
-  };
-
-  const responses = {
-    200: { description: "{ status: 'authenticated', user, token, expiresAt } or { status: 'mfa_required', mfa: MfaTriggerData }" },
-    401: { description: 'invalid_credentials (the same for an unknown login, a wrong secret and a disabled user)' },
-    423: { description: 'locked, with retryAt and Retry-After (the login, or the address unless the login comes from a trusted device)' },
-  };
+  const origin = (c: Context<Env>, appId: string) => loginOrigin(c, trustedProxies, appId);
 
   return [
     {

@@ -63,11 +63,6 @@ const passkeyOptions = z.object({ challengeId: z.string(), expiresAt: z.string()
 
 const success = z.object({ mfaToken: z.string(), expiresAt: z.string(), recoveryCodes: z.array(z.string()).optional(), deviceToken: z.string().optional() });
 
-/**
- * The step-up ceremony. Browser endpoints carry the stateToken as their only credential (the seed's
- * "finish with the stateToken alone"); the business backend starts passwordless step-ups and exchanges
- * mfaTokens with its app credentials.
- */
 /** The reason of a step-up the business system asked for without saying why, in the browser's languages. */
 const REQUESTED_REASON = { en: 'Confirm it is you', 'zh-CN': '请确认是您本人', 'zh-TW': '請確認是您本人', ja: 'ご本人であることを確認してください' };
 
@@ -76,31 +71,50 @@ export type StepUpRoutesOptions = Pick<
   'stepUp' | 'apps' | 'mfa' | 'keys' | 'publicUrl' | 'clock' | 'storage' | 'trustedProxies' | 'config' | 'browserOrigins' | 'capture'
 >;
 
-export function stepUpRoutes(options: StepUpRoutesOptions, { requireApp, appOf }: Guards): Route[] {
-  const { stepUp, apps, mfa, keys, publicUrl, clock, storage, trustedProxies, config, capture } = options;
-  const browser = allowAppOrigins(options.browserOrigins);
-  const ip = (c: Context<Env>) => clientIp(c, trustedProxies);
-  const appName = (appId: string) => apps.get(appId)?.name ?? appId;
-
-  const browserRoute = (
+/** What the browser's ceremony routes share: the service, the caller's address, and the route shape. */
+interface Ceremony {
+  stepUp: StepUpRoutesOptions['stepUp'];
+  ip(c: Context<Env>): string | null;
+  appName(appId: string): string;
+  browserRoute(
     path: string,
     summary: string,
     body: z.ZodType,
     run: (c: Context<Env>, input: never) => Promise<unknown>,
-    response: z.ZodType = success,
+    response?: z.ZodType,
     maxBodyBytes?: number,
-  ): Route => ({
-    method: 'post',
-    path,
-    summary,
-    tag: 'step-up',
-    security: 'none',
-    body,
-    middleware: [browser],
-    responses: { 200: { description: 'OK', schema: response } },
-    handler: async (c) => c.json((await run(c, (await readJson(c, body, maxBodyBytes)) as never)) as object),
-  });
+  ): Route;
+}
 
+/**
+ * The step-up ceremony. Browser endpoints carry the stateToken as their only credential (the seed's
+ * "finish with the stateToken alone"); the business backend starts passwordless step-ups and exchanges
+ * mfaTokens with its app credentials.
+ */
+export function stepUpRoutes(options: StepUpRoutesOptions, guards: Guards): Route[] {
+  const { stepUp, apps, trustedProxies } = options;
+  const browser = allowAppOrigins(options.browserOrigins);
+  const ceremony: Ceremony = {
+    stepUp,
+    ip: (c) => clientIp(c, trustedProxies),
+    appName: (appId) => apps.get(appId)?.name ?? appId,
+    browserRoute: (path, summary, body, run, response = success, maxBodyBytes) => ({
+      method: 'post',
+      path,
+      summary,
+      tag: 'step-up',
+      security: 'none',
+      body,
+      middleware: [browser],
+      responses: { 200: { description: 'OK', schema: response } },
+      handler: async (c) => c.json((await run(c, (await readJson(c, body, maxBodyBytes)) as never)) as object),
+    }),
+  };
+  return [...codeRoutes(ceremony), ...faceAndPasskeyRoutes(ceremony), ...backendRoutes(options, guards)];
+}
+
+/** The factor list, TOTP, and codes sent by SMS or e-mail. */
+function codeRoutes({ stepUp, ip, appName, browserRoute }: Ceremony): Route[] {
   return [
     browserRoute(
       '/v1/stepup/factors',
@@ -152,6 +166,12 @@ export function stepUpRoutes(options: StepUpRoutesOptions, { requireApp, appOf }
     browserRoute('/v1/stepup/otp/verify', 'Check an SMS or e-mail code', bodies.verifyCode, async (c, input: z.output<typeof bodies.verifyCode>) =>
       stepUp.verifyCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
     ),
+  ];
+}
+
+/** Faces, recovery codes and passkeys. */
+function faceAndPasskeyRoutes({ stepUp, ip, browserRoute }: Ceremony): Route[] {
+  return [
     browserRoute(
       '/v1/stepup/face/enroll',
       'Enrol a face (first factor only) from 1-5 JPEG frames; completes the step-up',
@@ -198,6 +218,12 @@ export function stepUpRoutes(options: StepUpRoutesOptions, { requireApp, appOf }
       bodies.passkeyAuthenticate,
       async (c, input: z.output<typeof bodies.passkeyAuthenticate>) => stepUp.verifyPasskey(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
     ),
+  ];
+}
+
+/** The business backend's side: a passwordless step-up it asks for, and the mfaToken it exchanges once. */
+function backendRoutes({ mfa, keys, publicUrl, clock, storage, config, capture }: StepUpRoutesOptions, { requireApp, appOf }: Guards): Route[] {
+  return [
     {
       method: 'post',
       path: '/v1/stepup',

@@ -8,12 +8,18 @@ import { pathIdentifier } from '../identifier.js';
 
 const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), after: identifier(256).optional() });
 
-/** The built-in user directory, managed by the app's backend (never by browsers). */
 export type UserRoutesOptions = Pick<AppContext, 'directory' | 'storage' | 'recovery' | 'lockout' | 'passkeys'>;
 
-export function userRoutes({ directory, storage, recovery, lockout, passkeys: passkeyFactor }: UserRoutesOptions, { requireApp, appOf }: Guards): Route[] {
-  const id = (c: Parameters<Route['handler']>[0]) => pathIdentifier(c, 'originalIdentity', 256);
-  const enrolmentId = (c: Parameters<Route['handler']>[0]) => pathIdentifier(c, 'enrolmentId', 256);
+const id = (c: Parameters<Route['handler']>[0]) => pathIdentifier(c, 'originalIdentity', 256);
+const enrolmentId = (c: Parameters<Route['handler']>[0]) => pathIdentifier(c, 'enrolmentId', 256);
+
+/** The built-in user directory, managed by the app's backend (never by browsers). */
+export function userRoutes(options: UserRoutesOptions, guards: Guards): Route[] {
+  return [...accountRoutes(options, guards), ...userFactorRoutes(options, guards)];
+}
+
+/** Creating, reading, changing and deleting directory users. */
+function accountRoutes({ directory, storage }: UserRoutesOptions, { requireApp, appOf }: Guards): Route[] {
   return [
     {
       method: 'post',
@@ -72,6 +78,12 @@ export function userRoutes({ directory, storage, recovery, lockout, passkeys: pa
         return c.body(null, 204);
       },
     },
+  ];
+}
+
+/** A user's factors and recovery codes, as the app's support staff see and reset them. */
+function userFactorRoutes({ storage, recovery, lockout, passkeys: passkeyFactor }: UserRoutesOptions, { requireApp, appOf }: Guards): Route[] {
+  return [
     {
       method: 'post',
       path: '/v1/users/:originalIdentity/recovery-codes',

@@ -11,8 +11,6 @@ import { eventRoutes, mountStreamPreflight } from './http/routes/events.js';
 import { operationsRoutes, VERSION } from './http/routes/operations.js';
 import { policyRoutes } from './http/routes/policy.js';
 import { uebaRoutes } from './http/routes/ueba.js';
-import { uuidv7 } from './ids.js';
-import { verifyDeviceToken } from './tokens/device-token.js';
 import { Metrics } from './metrics.js';
 import { PolicyService } from './workflows/service.js';
 import type { Storage } from './storage/types.js';
@@ -24,9 +22,11 @@ import { createStepUp, loadConfiguredFactorSecrets } from './stepup/setup.js';
 import { BROWSER_PATHS, mountBrowserPreflight, stepUpRoutes } from './http/routes/stepup.js';
 import { userRoutes } from './http/routes/users.js';
 import { loginRoutes } from './http/routes/login.js';
+import { LoginService } from './login/service.js';
 import { outboxRoute } from './http/routes/outbox.js';
 import { faceAssetRoutes } from './http/routes/face.js';
-import { enrichEvent, parseCidrs } from './ueba/enrich.js';
+import { CaptureService } from './ueba/capture.js';
+import { parseCidrs } from './ueba/enrich.js';
 import type { GeoProvider } from './ueba/geo.js';
 
 export interface AppDependencies {
@@ -58,7 +58,6 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
   const clock = deps.clock ?? Date.now;
   const publicUrl = (config.publicUrl ?? `http://localhost:${config.port ?? 8787}`).replace(/\/$/, '');
   const apps = new Map(config.apps.map((app) => [app.id, app]));
-  const cidrsByApp = new Map(config.apps.map((app) => [app.id, parseCidrs([...config.intranetCidrs, ...(app.intranetCidrs ?? [])])]));
 
   const secrets = await loadConfiguredFactorSecrets(config, storage);
   const keys = new KeyStore(storage, clock, {
@@ -101,56 +100,12 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     directory: stepUpParts.directory,
     recovery: stepUpParts.recovery,
     lockout: stepUpParts.lockout,
-    otp: stepUpParts.otp,
     passkeys: stepUpParts.passkeys,
     trustedProxies: parseCidrs(config.trustedProxies),
     browserOrigins: new Set(config.apps.flatMap((app) => app.origins)),
-    toEvent: async (appId, { deviceToken, ...input }, id = uuidv7(clock())) => {
-      const trustedDevice =
-        deviceToken !== undefined &&
-        input.deviceId !== undefined &&
-        (await verifyDeviceToken({
-          token: deviceToken,
-          keys,
-          issuer: publicUrl,
-          clock,
-          binding: { appId, originalIdentity: input.originalIdentity, deviceId: input.deviceId },
-        }));
-      return enrichEvent(input, { id, appId, now: clock(), geo, intranetCidrs: cidrsByApp.get(appId)!, trustedDevice });
-    },
+    capture: new CaptureService({ config, storage, geo, keys, publicUrl, clock, metrics, policies }),
   };
-  const routeGuards = guards(context);
-  const routes = new RouteBook<Env>();
-  const openapi = () => routes.openapi({ title: 'camfa-guard reference backend', version: VERSION, serverUrl: publicUrl });
-  for (const route of [
-    ...operationsRoutes(context, openapi),
-    ...uebaRoutes(context, routeGuards),
-    ...policyRoutes(context, routeGuards),
-    ...eventRoutes(context, routeGuards),
-    ...stepUpRoutes(context, routeGuards),
-    ...userRoutes(context, routeGuards),
-    ...loginRoutes(context),
-    ...faceAssetRoutes(),
-    ...(stepUpParts.outbox ? [outboxRoute(stepUpParts.outbox)] : []),
-  ]) {
-    routes.add(route);
-  }
-
-  const app = new Hono<Env>();
-  app.use('*', async (c, next) => {
-    const started = performance.now();
-    await next();
-    metrics.httpDuration.observe({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) }, (performance.now() - started) / 1000);
-  });
-  mountStreamPreflight(app, context);
-  mountBrowserPreflight(app, context, BROWSER_PATHS);
-  routes.mount(app);
-  app.notFound((c) => problem(c, new HttpError(404, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`)));
-  app.onError((error, c) => {
-    if (error instanceof HttpError || error instanceof DomainError) return problem(c, error);
-    logger.error({ err: error, route: c.req.routePath }, 'unhandled error');
-    return problem(c, new HttpError(500, 'internal_error'));
-  });
+  const app = httpApp(context, routeBook(context, stepUpParts));
 
   // Spent codes, used token ids and stale counters are only dead weight once expired.
   const purge = setInterval(() => {
@@ -170,4 +125,47 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
       await policies.close();
     },
   };
+}
+
+/** Every endpoint, each given only the parts it uses; `/openapi.json` describes the same book. */
+function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof createStepUp>>): RouteBook<Env> {
+  const { publicUrl } = context;
+  const routeGuards = guards(context);
+  const routes = new RouteBook<Env>();
+  const openapi = () => routes.openapi({ title: 'camfa-guard reference backend', version: VERSION, serverUrl: publicUrl });
+  for (const route of [
+    ...operationsRoutes(context, openapi),
+    ...uebaRoutes(context, routeGuards),
+    ...policyRoutes(context, routeGuards),
+    ...eventRoutes(context, routeGuards),
+    ...stepUpRoutes(context, routeGuards),
+    ...userRoutes(context, routeGuards),
+    ...loginRoutes({ ...context, login: new LoginService({ ...context, otp: stepUpParts.otp }) }),
+    ...faceAssetRoutes(),
+    ...(stepUpParts.outbox ? [outboxRoute(stepUpParts.outbox)] : []),
+  ]) {
+    routes.add(route);
+  }
+  return routes;
+}
+
+/** The Hono app: request metrics, the preflights, the routes, and a problem for whatever they refuse or throw. */
+function httpApp(context: AppContext, routes: RouteBook<Env>): Hono<Env> {
+  const { metrics, logger } = context;
+  const app = new Hono<Env>();
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    metrics.httpDuration.observe({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) }, (performance.now() - started) / 1000);
+  });
+  mountStreamPreflight(app, context);
+  mountBrowserPreflight(app, context, BROWSER_PATHS);
+  routes.mount(app);
+  app.notFound((c) => problem(c, new HttpError(404, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  app.onError((error, c) => {
+    if (error instanceof HttpError || error instanceof DomainError) return problem(c, error);
+    logger.error({ err: error, route: c.req.routePath }, 'unhandled error');
+    return problem(c, new HttpError(500, 'internal_error'));
+  });
+  return app;
 }

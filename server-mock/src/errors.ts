@@ -1,5 +1,5 @@
 /**
- * What the domain (step-up, users, workflows) refuses, without saying how it is answered: no status, no
+ * What the domain (step-up, login, users, workflows) refuses, without saying how it is answered: no status, no
  * header. `http/errors.ts` maps each code to its status in one table, so a service never imports the
  * transport and a new code cannot ship without an answer (the table is keyed by this union).
  */
@@ -44,6 +44,10 @@ export type DomainErrorCode =
   | 'unknown_credential'
   | 'passkey_exists'
   | 'invalid_passkey'
+  // Login against the built-in user directory.
+  | 'unknown_app'
+  | 'invalid_login'
+  | 'invalid_credentials'
   // The built-in user directory.
   | 'user_exists'
   | 'user_not_found'

@@ -9,11 +9,10 @@ import type { PolicyService } from '../workflows/service.js';
 import type { Storage } from '../storage/types.js';
 import type { KeyStore } from '../tokens/keys.js';
 import type { SubscriptionTokens } from '../tokens/subscription.js';
-import type { Clock, UebaEvent } from '../types.js';
-import type { UebaEventInputParsed } from '../ueba/schema.js';
+import type { Clock } from '../types.js';
+import type { CaptureService } from '../ueba/capture.js';
 import type { parseCidrs } from '../ueba/enrich.js';
 import type { FactorLockout } from '../factors/lockout.js';
-import type { OtpChallenges } from '../factors/otp-challenge.js';
 import type { RecoveryCodes } from '../factors/recovery-codes.js';
 import type { PasskeyFactor } from '../factors/webauthn.js';
 import type { StepUpService } from '../stepup/service.js';
@@ -27,7 +26,10 @@ export type Principal = { kind: 'app'; app: AppConfig } | { kind: 'admin' } | { 
 export type Env = { Variables: { principal: Principal } };
 export type Route = RouteSpec<Env>;
 
-/** Everything a route handler may use; built once by `createApp`. */
+/**
+ * The parts routes are built from, built once by `createApp`. A route module asks for the few it uses as a
+ * `Pick` of these (`UebaRoutesOptions`, …), so it is wired, and tested, with nothing else.
+ */
 export interface AppContext {
   config: Config;
   apps: ReadonlyMap<string, AppConfig>;
@@ -46,18 +48,17 @@ export interface AppContext {
   directory: UserDirectory;
   recovery: RecoveryCodes;
   lockout: FactorLockout;
-  otp: OtpChallenges;
   passkeys: PasskeyFactor;
   /** Proxies whose X-Forwarded-For is believed (`clientIp`). */
   trustedProxies: ReturnType<typeof parseCidrs>;
   /** Every app's declared browser origins (CORS for login and step-up). */
   browserOrigins: ReadonlySet<string>;
-  /** A client's event input enriched into a stored event of `appId` (its deviceToken checked, then dropped). */
-  toEvent(appId: string, input: UebaEventInputParsed, id?: string): Promise<UebaEvent>;
+  /** Client input into stored UEBA events (enriched, recorded, judged in event mode). */
+  capture: CaptureService;
 }
 
 /** Authentication middleware and the helpers that read its result. */
-export function guards(context: AppContext) {
+export function guards(context: Pick<AppContext, 'apps' | 'config'>) {
   const { apps, config } = context;
   const requireApp: MiddlewareHandler<Env> = async (c, next) => {
     c.set('principal', { kind: 'app', app: authenticateApp(c.req.header('authorization'), apps) });

@@ -93,6 +93,10 @@ const DOMAIN_STATUS = {
   unknown_credential: 401,
   passkey_exists: 409,
   invalid_passkey: 400,
+  unknown_app: 404,
+  invalid_login: 400,
+  // The same for an unknown login, a wrong secret and a disabled user.
+  invalid_credentials: 401,
   user_exists: 409,
   user_not_found: 404,
   user_conflict: 409,

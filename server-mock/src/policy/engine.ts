@@ -318,23 +318,13 @@ export function judge(workflow: Workflow, input: JudgeInput): Decision {
   }
 }
 
-function judgeChecked(workflow: Workflow, input: JudgeInput): Decision {
-  const prepared = prepare(workflow, input, input.now);
-  const explanation: Explanation = {
-    workflowId: workflow.id,
-    workflowName: workflow.name,
-    now: input.now,
-    params: prepared.params,
-    paramProblems: prepared.paramProblems,
-    match: prepared.match,
-    statistics: [],
-    rules: [],
-    firedRule: null,
-    notEvaluated: [],
-    error: null,
-  };
-  if (!prepared.match.applied) return noHit(workflow, explanation);
-
+/** Each statistic's value (empty when it matches nothing or was not provided), by scope, explained as it is read. */
+function statisticsByScope(
+  workflow: Workflow,
+  input: JudgeInput,
+  prepared: ReturnType<typeof prepare>,
+  explanation: Explanation,
+): Map<Scope, Record<string, AggregateResult>> {
   const statsByScope = new Map<Scope, Record<string, AggregateResult>>();
   for (const statistic of workflow.statistics) {
     const planned = plan(statistic, paramsFor(statistic.scope, workflow, prepared.params), prepared.event);
@@ -356,6 +346,27 @@ function judgeChecked(workflow: Workflow, input: JudgeInput): Decision {
     scoped[statistic.localId] = value;
     statsByScope.set(statistic.scope, scoped);
   }
+  return statsByScope;
+}
+
+function judgeChecked(workflow: Workflow, input: JudgeInput): Decision {
+  const prepared = prepare(workflow, input, input.now);
+  const explanation: Explanation = {
+    workflowId: workflow.id,
+    workflowName: workflow.name,
+    now: input.now,
+    params: prepared.params,
+    paramProblems: prepared.paramProblems,
+    match: prepared.match,
+    statistics: [],
+    rules: [],
+    firedRule: null,
+    notEvaluated: [],
+    error: null,
+  };
+  if (!prepared.match.applied) return noHit(workflow, explanation);
+
+  const statsByScope = statisticsByScope(workflow, input, prepared, explanation);
 
   const user = input.user ?? {};
   const celUser = toCel(user) as Record<string, unknown>;

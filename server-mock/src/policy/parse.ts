@@ -225,6 +225,70 @@ export function parseWorkflow(source: string, documentName: string, options: Par
   }
 }
 
+/**
+ * The document's `uses`: each template expanded and checked like the author's own statistics and rules,
+ * which it appends to; the uses as recorded in the workflow.
+ */
+function expandUses(
+  reporter: Reporter,
+  documentUses: z.output<typeof documentSchema>['uses'],
+  { appId, statistics, rules }: { appId: string | null; statistics: ReturnType<typeof checkStatistics>; rules: ReturnType<typeof checkRules> },
+): Workflow['uses'] {
+  const uses: Workflow['uses'] = [];
+  const seenUses = new Set<string>();
+  documentUses.forEach((use, index) => {
+    const node = reporter.label('uses', index);
+    const template = TEMPLATES.get(use.template);
+    if (!template) {
+      reporter.add(node, 'template', `unknown template "${use.template}"; built-in templates: ${[...TEMPLATES.keys()].join(', ')}`);
+      return;
+    }
+    const id = use.id ?? use.template;
+    if (seenUses.has(id) || rules.some((rule) => rule.id === id)) {
+      reporter.add(node, 'id', `"${id}" is already a rule id; give this use its own id (it names the rule the template adds)`);
+      return;
+    }
+    seenUses.add(id);
+    const checkedParams = template.params.safeParse(use.params);
+    if (!checkedParams.success) {
+      reporter.zodIssues(checkedParams.error.issues, { node, field: 'params' });
+      return;
+    }
+    const values = { ...Object.fromEntries(template.paramNames.map((name) => [name, null])), ...checkedParams.data };
+    const templateScope: Scope = { name: `uses[${id}]`, use: { id, template: template.name }, params: values };
+    const expansion = template.expand(checkedParams.data);
+    // Template output goes through the document checks, so a template bug surfaces as an error here, not at run time.
+    const templateStats = expansion.statistics.map((input, statIndex) => {
+      const checked = statisticSchema.safeParse(input);
+      if (!checked.success) reporter.zodIssues(checked.error.issues, { node, field: `statistics[${statIndex}]` });
+      return checked.success ? checked.data : null;
+    });
+    if (appId !== null && templateStats.some((statistic) => statistic?.scope === 'all-apps')) {
+      // Name what the author wrote: the acrossApps switch, or the template itself when it always counts across apps.
+      const switchable = template.paramNames.includes('acrossApps');
+      reporter.add(
+        node,
+        switchable ? 'params.acrossApps' : 'template',
+        `${switchable ? `"${template.name}" with acrossApps: true` : `"${template.name}" always`} counts events of every app; ${CROSS_APP_FIX}`,
+      );
+      return;
+    }
+    const checkedRule = ruleSchema.safeParse({ id, ...expansion.rule });
+    if (!checkedRule.success || templateStats.includes(null)) {
+      if (!checkedRule.success) reporter.zodIssues(checkedRule.error.issues, { node, field: 'rule' });
+      return;
+    }
+    const compiledStats = checkStatistics(reporter, templateStats as RawStatistic[], templateScope, (statIndex) => ({
+      node,
+      field: `statistics[${statIndex}]`,
+    }));
+    statistics.push(...compiledStats);
+    rules.push(...checkRules(reporter, [checkedRule.data], templateScope, compiledStats, () => node));
+    uses.push({ id, template: template.name, params: checkedParams.data });
+  });
+  return uses;
+}
+
 function parseChecked(source: string, documentName: string, appId: string | null): ParseResult {
   const fail = (field: string, message: string): ParseResult => ({ ok: false, errors: [{ document: documentName, node: 'document', field, message }] });
   if (typeof source !== 'string') return fail('(document)', 'expected the document text');
@@ -283,58 +347,7 @@ function parseChecked(source: string, documentName: string, appId: string | null
   const statistics = checkStatistics(reporter, document.statistics, scope, (index) => ({ node: reporter.label('statistics', index), field: '' }));
   const rules = checkRules(reporter, document.rules, scope, statistics, (index) => reporter.label('rules', index));
 
-  const uses: Workflow['uses'] = [];
-  const seenUses = new Set<string>();
-  document.uses.forEach((use, index) => {
-    const node = reporter.label('uses', index);
-    const template = TEMPLATES.get(use.template);
-    if (!template) {
-      reporter.add(node, 'template', `unknown template "${use.template}"; built-in templates: ${[...TEMPLATES.keys()].join(', ')}`);
-      return;
-    }
-    const id = use.id ?? use.template;
-    if (seenUses.has(id) || rules.some((rule) => rule.id === id)) {
-      reporter.add(node, 'id', `"${id}" is already a rule id; give this use its own id (it names the rule the template adds)`);
-      return;
-    }
-    seenUses.add(id);
-    const checkedParams = template.params.safeParse(use.params);
-    if (!checkedParams.success) {
-      reporter.zodIssues(checkedParams.error.issues, { node, field: 'params' });
-      return;
-    }
-    const values = { ...Object.fromEntries(template.paramNames.map((name) => [name, null])), ...checkedParams.data };
-    const templateScope: Scope = { name: `uses[${id}]`, use: { id, template: template.name }, params: values };
-    const expansion = template.expand(checkedParams.data);
-    // Template output goes through the document checks, so a template bug surfaces as an error here, not at run time.
-    const templateStats = expansion.statistics.map((input, statIndex) => {
-      const checked = statisticSchema.safeParse(input);
-      if (!checked.success) reporter.zodIssues(checked.error.issues, { node, field: `statistics[${statIndex}]` });
-      return checked.success ? checked.data : null;
-    });
-    if (appId !== null && templateStats.some((statistic) => statistic?.scope === 'all-apps')) {
-      // Name what the author wrote: the acrossApps switch, or the template itself when it always counts across apps.
-      const switchable = template.paramNames.includes('acrossApps');
-      reporter.add(
-        node,
-        switchable ? 'params.acrossApps' : 'template',
-        `${switchable ? `"${template.name}" with acrossApps: true` : `"${template.name}" always`} counts events of every app; ${CROSS_APP_FIX}`,
-      );
-      return;
-    }
-    const checkedRule = ruleSchema.safeParse({ id, ...expansion.rule });
-    if (!checkedRule.success || templateStats.includes(null)) {
-      if (!checkedRule.success) reporter.zodIssues(checkedRule.error.issues, { node, field: 'rule' });
-      return;
-    }
-    const compiledStats = checkStatistics(reporter, templateStats as RawStatistic[], templateScope, (statIndex) => ({
-      node,
-      field: `statistics[${statIndex}]`,
-    }));
-    statistics.push(...compiledStats);
-    rules.push(...checkRules(reporter, [checkedRule.data], templateScope, compiledStats, () => node));
-    uses.push({ id, template: template.name, params: checkedParams.data });
-  });
+  const uses = expandUses(reporter, document.uses, { appId, statistics, rules });
 
   if (reporter.errors.length > 0) return { ok: false, errors: reporter.errors };
   return {

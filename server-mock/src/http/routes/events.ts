@@ -10,8 +10,10 @@ import * as schemas from '../schemas.js';
 import { originNotAllowed } from './stepup.js';
 
 /** Subscription tokens and the SSE stream of MFA events (JSON or CAEP SETs). */
-export function eventRoutes(context: AppContext, { requireApp, appOf }: Guards): Route[] {
-  const { apps, config, subscriptions, mfa, bus, keys, publicUrl, clock, heartbeatMs } = context;
+export type EventRoutesOptions = Pick<AppContext, 'apps' | 'config' | 'subscriptions' | 'mfa' | 'bus' | 'keys' | 'publicUrl' | 'clock' | 'heartbeatMs'>;
+
+export function eventRoutes(options: EventRoutesOptions, { requireApp, appOf }: Guards): Route[] {
+  const { apps, config, subscriptions, mfa, bus, keys, publicUrl, clock, heartbeatMs } = options;
 
   async function streamPrincipal(c: Context<Env>, queryToken: string | undefined): Promise<Extract<Principal, { app: AppConfig }>> {
     const header = c.req.header('authorization');
@@ -91,7 +93,7 @@ function allowOrigin(c: Context<Env>, app: AppConfig): void {
 }
 
 /** Preflight for browsers that send the subscription token in a header rather than the query. */
-export function mountStreamPreflight(app: Hono<Env>, context: AppContext): void {
+export function mountStreamPreflight(app: Hono<Env>, context: Pick<AppContext, 'apps'>): void {
   app.options('/v1/events/stream', (c) => {
     const origin = c.req.header('origin');
     if (!origin || ![...context.apps.values()].some((candidate) => candidate.origins.includes(origin))) throw originNotAllowed();

@@ -1,21 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { z } from 'zod';
-import type { AppConfig } from '../../config/schema.js';
-import type { DomainError } from '../../errors.js';
-import type { LockedResult } from '../../factors/lockout.js';
-import { authenticationResponseSchema, type PasskeyRefusal } from '../../factors/webauthn.js';
-import { maskEmail, maskPhone, passkeyRefusal, refusal as factorRefusal, sendRefusal } from '../../stepup/service.js';
-import type { UserRecord } from '../../storage/types.js';
-import { verifyDeviceToken } from '../../tokens/device-token.js';
-import { issueMfaToken } from '../../tokens/mfa-token.js';
-import { parseLogin, policyAttributes, publicUser } from '../../users/directory.js';
+import { authenticationResponseSchema } from '../../factors/webauthn.js';
+import type { LoginOrigin, LoginService } from '../../login/service.js';
 import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
+import { allowAppOrigins } from '../cors.js';
 import type { AppContext, Env, Route } from '../context.js';
-import { HttpError } from '../errors.js';
 import { identifier, storableText } from '../../identifier.js';
-import { allowAppOrigins } from './stepup.js';
 
 const appId = identifier(64).min(1);
 /** Username, e-mail or phone (E.164). */
@@ -36,114 +27,30 @@ const codeVerifyBody = z.strictObject({ appId, login, challengeId, code: z.strin
 const passkeyOptionsBody = z.strictObject({ appId });
 const passkeyVerifyBody = z.strictObject({ appId, challengeId, response: authenticationResponseSchema, metadata });
 
-/** acr of a single-factor login, and the amr it carries into a later step-up. */
-export const PASSWORD_ACR = 'urn:camfa:acr:pwd';
-export const CODE_ACR = 'urn:camfa:acr:otp';
-/** A passkey used with user verification is a multi-factor cryptographic authenticator (NIST SP 800-63B-4). */
-export const PASSKEY_ACR = 'urn:camfa:acr:mfa';
+/** What every verb that signs in answers. */
+const responses = {
+  200: { description: "{ status: 'authenticated', user, token, expiresAt } or { status: 'mfa_required', mfa: MfaTriggerData }" },
+  401: { description: 'invalid_credentials (the same for an unknown login, a wrong secret and a disabled user)' },
+  423: { description: 'locked, with retryAt and Retry-After (the login, or the address unless the login comes from a trusted device)' },
+};
 
-type LoginOutcome = { verified: true; user: UserRecord } | { verified: false; reason: string } | LockedResult;
+export interface LoginRoutesOptions extends Pick<AppContext, 'trustedProxies' | 'browserOrigins'> {
+  login: LoginService;
+}
+
+/** Where the call came from: the app it names, the client's address and its User-Agent. */
+function loginOrigin(c: Context<Env>, trustedProxies: LoginRoutesOptions['trustedProxies'], appId: string): LoginOrigin {
+  const ua = c.req.header('user-agent')?.slice(0, 1024);
+  return { appId, ip: clientIp(c, trustedProxies), ...(ua ? { ua } : {}) };
+}
 
 /**
- * Login against the built-in user directory (the seed's "transform the existing system" server flow, done
- * for teams that have none): a password, or a one-time code to the user's phone or e-mail; lockout, UEBA
- * capture, the app's login workflow, then a token or trigger data for the step-up.
+ * The login endpoints of the built-in user directory: each parses its body, reads where the call came from
+ * and hands both to its `LoginService` verb (`login/service.ts`), which refuses with a `DomainError`.
  */
-export function loginRoutes(context: AppContext): Route[] {
-  const { apps, directory, lockout, storage, policies, keys, publicUrl, clock, trustedProxies, logger, otp, passkeys } = context;
-  const browser: MiddlewareHandler<Env> = async (c, next) => {
-    await next();
-    allowAppOrigins(c, context);
-  };
-  const appFor = (id: string): AppConfig => {
-    const app = apps.get(id);
-    if (!app) throw new HttpError(404, 'unknown_app', 'No such app');
-    return app;
-  };
-  /**
-   * Failures are counted per login name (which may not be a user), so guessing is throttled either way.
-   * `trustedDevice`: the login came with a trusted-device token of the user it names (`fromTrustedDevice`).
-   */
-  const subjectOf = (c: Context<Env>, app: AppConfig, name: string, factor: string, trustedDevice = false) => ({
-    appId: app.id,
-    originalIdentity: `login:${name.trim().toLowerCase()}`,
-    factor,
-    ip: clientIp(c, trustedProxies),
-    trustedDevice,
-  });
-  /**
-   * Whether the login's metadata holds a live "trust this device" token that we signed for this app, this
-   * user and the deviceId it names. Such a login is exempt from its IP's lock (`AttemptSubject.trustedDevice`):
-   * an attacker spraying passwords from a shared address does not lock out the users behind it.
-   */
-  const fromTrustedDevice = async (app: AppConfig, originalIdentity: string | undefined, meta: z.output<typeof metadata>): Promise<boolean> =>
-    originalIdentity !== undefined &&
-    meta?.deviceToken !== undefined &&
-    meta.deviceId !== undefined &&
-    verifyDeviceToken({ token: meta.deviceToken, keys, issuer: publicUrl, clock, binding: { appId: app.id, originalIdentity, deviceId: meta.deviceId } });
-
-  /** Captures the attempt, then answers a token, a step-up, or the refusal. */
-  async function finish(
-    c: Context<Env>,
-    input: {
-      app: AppConfig;
-      subject: ReturnType<typeof subjectOf>;
-      outcome: LoginOutcome;
-      loginType: string;
-      amr: string[];
-      acr: string;
-      metadata: z.output<typeof metadata>;
-      /** The problem for a refusal more specific than "wrong login or secret". */
-      refusal?: (reason: string) => HttpError | DomainError | null;
-    },
-  ): Promise<Response> {
-    const { app, subject, outcome } = input;
-    const ua = c.req.header('user-agent')?.slice(0, 1024);
-    const event = await context.toEvent(app.id, {
-      originalIdentity: outcome.verified ? outcome.user.originalIdentity : subject.originalIdentity,
-      ...(subject.ip ? { ip: subject.ip } : {}),
-      ...(ua ? { ua } : {}),
-      behaviorType: 'login',
-      behaviorResult: outcome.verified ? 'success' : 'failure',
-      loginType: input.loginType,
-      ...(input.metadata?.deviceId ? { deviceId: input.metadata.deviceId } : {}),
-      ...(input.metadata?.deviceToken ? { deviceToken: input.metadata.deviceToken } : {}),
-      ...(input.metadata?.custom ? { custom: input.metadata.custom } : {}),
-    });
-    await storage.insertEvent(event);
-    if (!outcome.verified) {
-      if (outcome.reason === 'locked') throw factorRefusal(outcome, clock());
-      throw input.refusal?.(outcome.reason) ?? new HttpError(401, 'invalid_credentials', 'Wrong login, password or code');
-    }
-    const { user } = outcome;
-    // The login is judged by the app's login workflow (API mode); event-mode workflows watch captured events.
-    const judged = policies.resolve(app.id, app.loginWorkflow)
-      ? await policies.trigger(app.id, app.loginWorkflow, event, { user: policyAttributes(user), priorAmr: input.amr })
-      : null;
-    if (judged?.trigger) return c.json({ status: 'mfa_required', mfa: judged.trigger });
-    const { token, expiresAt } = await issueMfaToken({
-      keys,
-      issuer: publicUrl,
-      clock,
-      claims: {
-        appId: app.id,
-        originalIdentity: user.originalIdentity,
-        amr: input.amr,
-        acr: input.acr,
-        authTime: clock(),
-        workflowId: judged ? app.loginWorkflow : 'login',
-        triggerId: judged?.decisionId ?? event.id,
-      },
-    });
-    logger.info({ appId: app.id, originalIdentity: user.originalIdentity, loginType: input.loginType }, 'signed in');
-    return c.json({ status: 'authenticated', user: publicUser(user), token, expiresAt: new Date(expiresAt).toISOString() });
-  }
-
-  const responses = {
-    200: { description: "{ status: 'authenticated', user, token, expiresAt } or { status: 'mfa_required', mfa: MfaTriggerData }" },
-    401: { description: 'invalid_credentials (the same for an unknown login, a wrong secret and a disabled user)' },
-    423: { description: 'locked, with retryAt and Retry-After (the login, or the address unless the login comes from a trusted device)' },
-  };
+export function loginRoutes({ login: service, trustedProxies, browserOrigins }: LoginRoutesOptions): Route[] {
+  const browser = allowAppOrigins(browserOrigins);
+  const origin = (c: Context<Env>, appId: string) => loginOrigin(c, trustedProxies, appId);
 
   return [
     {
@@ -157,15 +64,7 @@ export function loginRoutes(context: AppContext): Route[] {
       responses,
       handler: async (c) => {
         const input = await readJson(c, passwordBody);
-        const app = appFor(input.appId);
-        // Looked up only for a login that claims a trusted device: anyone else pays no extra query.
-        const named = input.metadata?.deviceToken ? await directory.findByLogin(app.id, input.login) : null;
-        const subject = subjectOf(c, app, input.login, 'password', await fromTrustedDevice(app, named?.originalIdentity, input.metadata));
-        const outcome = await lockout.attempt(subject, async () => {
-          const user = await directory.authenticate(app.id, input.login, input.password);
-          return user ? { verified: true as const, user } : { verified: false as const, reason: 'invalid' };
-        });
-        return finish(c, { app, subject, outcome, loginType: 'password', amr: ['pwd'], acr: PASSWORD_ACR, metadata: input.metadata });
+        return c.json(await service.passwordLogin({ ...input, ...origin(c, input.appId) }));
       },
     },
     {
@@ -182,21 +81,7 @@ export function loginRoutes(context: AppContext): Route[] {
       },
       handler: async (c) => {
         const input = await readJson(c, codeSendBody);
-        const app = appFor(input.appId);
-        const lookup = parseLogin(input.login);
-        const channel = lookup.phone ? 'sms' : lookup.email ? 'email' : null;
-        if (!channel) throw new HttpError(400, 'invalid_login', 'Enter a phone number (+country code) or an e-mail address');
-        const destination = (lookup.phone ?? lookup.email)!;
-        // Refused before anything is sent, and for a login that is nobody's alike, so the lock says nothing about who exists.
-        const locked = await lockout.lockFor(subjectOf(c, app, input.login, `login-${channel}`));
-        if (locked) throw factorRefusal(locked, clock());
-        const user = await storage.findUserByLogin(app.id, channel === 'sms' ? { phone: destination } : { email: destination });
-        const sentTo = channel === 'sms' ? maskPhone(destination) : maskEmail(destination);
-        // An unknown login gets an answer of the same shape, so the form does not reveal who has an account.
-        if (!user || user.disabled) return c.json({ challengeId: randomBytes(16).toString('base64url'), sentTo, channel });
-        const sent = await otp.start({ appId: app.id, originalIdentity: user.originalIdentity, channel, destination, locale: input.locale });
-        if (!sent.sent) throw sendRefusal(sent, clock());
-        return c.json({ challengeId: sent.challengeId, sentTo, channel });
+        return c.json(await service.sendLoginCode({ ...input, ...origin(c, input.appId) }));
       },
     },
     {
@@ -210,17 +95,7 @@ export function loginRoutes(context: AppContext): Route[] {
       responses,
       handler: async (c) => {
         const input = await readJson(c, codeVerifyBody);
-        const app = appFor(input.appId);
-        const lookup = parseLogin(input.login);
-        const channel = lookup.phone ? 'sms' : 'email';
-        const user = await storage.findUserByLogin(app.id, lookup.phone ? { phone: lookup.phone } : { email: lookup.email ?? '' });
-        const subject = subjectOf(c, app, input.login, `login-${channel}`, await fromTrustedDevice(app, user?.originalIdentity, input.metadata));
-        const outcome = await lockout.attempt(subject, async (): Promise<LoginOutcome> => {
-          if (!user || user.disabled) return { verified: false, reason: 'invalid' };
-          const result = await otp.verify({ appId: app.id, originalIdentity: user.originalIdentity, challengeId: input.challengeId, code: input.code });
-          return result.verified ? { verified: true, user } : { verified: false, reason: result.reason };
-        });
-        return finish(c, { app, subject, outcome, loginType: channel, amr: channel === 'sms' ? ['sms'] : ['otp'], acr: CODE_ACR, metadata: input.metadata });
+        return c.json(await service.verifyLoginCode({ ...input, ...origin(c, input.appId) }));
       },
     },
     {
@@ -234,12 +109,7 @@ export function loginRoutes(context: AppContext): Route[] {
       responses: { 200: { description: '{ challengeId, expiresAt, options }' }, 409: { description: 'passkeys_unavailable' } },
       handler: async (c) => {
         const input = await readJson(c, passkeyOptionsBody);
-        // Nobody is named yet: only the address can be locked.
-        const locked = await lockout.lockFor({ ip: clientIp(c, trustedProxies) });
-        if (locked) throw factorRefusal(locked, clock());
-        const started = await passkeys.authenticationOptions({ appId: appFor(input.appId).id, originalIdentity: null });
-        if (!started) throw passkeyRefusal('unavailable');
-        return c.json({ challengeId: started.challengeId, expiresAt: new Date(started.expiresAt).toISOString(), options: started.options });
+        return c.json(await service.passkeyOptions(origin(c, input.appId)));
       },
     },
     {
@@ -253,31 +123,7 @@ export function loginRoutes(context: AppContext): Route[] {
       responses: { ...responses, 401: { description: 'unknown_credential (no such passkey), or invalid_credentials (its user is disabled)' } },
       handler: async (c) => {
         const input = await readJson(c, passkeyVerifyBody);
-        const app = appFor(input.appId);
-        const credential = await storage.getWebAuthnCredential(app.id, input.response.id);
-        const ip = clientIp(c, trustedProxies);
-        if (!credential) {
-          // No user to lock: the IP pays, so an address cannot try made-up credentials without end.
-          throw factorRefusal((await lockout.ipFailure(ip)) ?? { verified: false, reason: 'unknown_credential' as const }, clock(), passkeyRefusal);
-        }
-        const trustedDevice = await fromTrustedDevice(app, credential.originalIdentity, input.metadata);
-        const subject = { appId: app.id, originalIdentity: credential.originalIdentity, factor: 'login-passkey', ip, trustedDevice };
-        let amr: string[] = [];
-        const outcome = await lockout.attempt(subject, async (): Promise<LoginOutcome> => {
-          const result = await passkeys.verifyAuthentication({
-            appId: app.id,
-            originalIdentity: null,
-            challengeId: input.challengeId,
-            response: input.response,
-          });
-          if (!result.verified) return { verified: false, reason: result.reason };
-          const user = await storage.getUser(app.id, result.credential.originalIdentity);
-          if (!user || user.disabled) return { verified: false, reason: 'invalid' };
-          amr = result.amr;
-          return { verified: true, user };
-        });
-        const refusal = (reason: string) => (reason === 'invalid' ? null : passkeyRefusal(reason as PasskeyRefusal));
-        return finish(c, { app, subject, outcome, loginType: 'passkey', amr, acr: PASSKEY_ACR, metadata: input.metadata, refusal });
+        return c.json(await service.passkeyLogin({ ...input, ...origin(c, input.appId) }));
       },
     },
   ];

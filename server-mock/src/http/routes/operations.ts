@@ -3,8 +3,9 @@ import type { AppContext, Route } from '../context.js';
 export const VERSION = '0.1.0';
 
 /** Health, metrics, the OpenAPI document and the JWKS: unauthenticated, for operators and token verifiers. */
-export function operationsRoutes(context: AppContext, openapi: () => unknown): Route[] {
-  const { storage, logger, metrics, keys } = context;
+export type OperationsRoutesOptions = Pick<AppContext, 'storage' | 'logger' | 'metrics' | 'keys'>;
+
+export function operationsRoutes({ storage, logger, metrics, keys }: OperationsRoutesOptions, openapi: () => unknown): Route[] {
   return [
     {
       method: 'get',

@@ -5,8 +5,9 @@ import { parseQuery, type AppContext, type Guards, type Route } from '../context
 import * as schemas from '../schemas.js';
 
 /** Running workflows (API mode), the decision audit trail, and managing workflow documents. */
-export function policyRoutes(context: AppContext, { requireApp, requireAppOrAdmin, appOf, scopeOf }: Guards): Route[] {
-  const { storage, policies, toEvent } = context;
+export type PolicyRoutesOptions = Pick<AppContext, 'storage' | 'policies' | 'capture'>;
+
+export function policyRoutes({ storage, policies, capture }: PolicyRoutesOptions, { requireApp, requireAppOrAdmin, appOf, scopeOf }: Guards): Route[] {
   return [
     {
       method: 'post',
@@ -21,7 +22,7 @@ export function policyRoutes(context: AppContext, { requireApp, requireAppOrAdmi
         const app = appOf(c);
         const { metadata } = await readJson(c, schemas.triggerBody);
         const { eventId, ...input } = metadata;
-        return c.json(await policies.trigger(app.id, pathIdentifier(c, 'workflowId', 64), await toEvent(app.id, input, eventId)));
+        return c.json(await policies.trigger(app.id, pathIdentifier(c, 'workflowId', 64), await capture.enrich(app.id, input, eventId)));
       },
     },
     {

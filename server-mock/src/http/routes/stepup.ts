@@ -1,4 +1,4 @@
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { authenticationResponseSchema, registrationResponseSchema } from '../../factors/webauthn.js';
 import { FACTOR_TYPES } from '../../types.js';
@@ -8,6 +8,7 @@ import { MAX_FRAME_BYTES, MAX_FRAMES } from '../../factors/face/face.js';
 import { triggerReason } from '../../events/mfa.js';
 import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
+import { allowAppOrigins } from '../cors.js';
 import type { AppContext, Env, Guards, Route } from '../context.js';
 import { HttpError } from '../errors.js';
 import { identifier, originalIdentity, storableText } from '../../identifier.js';
@@ -62,42 +63,58 @@ const passkeyOptions = z.object({ challengeId: z.string(), expiresAt: z.string()
 
 const success = z.object({ mfaToken: z.string(), expiresAt: z.string(), recoveryCodes: z.array(z.string()).optional(), deviceToken: z.string().optional() });
 
+/** The reason of a step-up the business system asked for without saying why, in the browser's languages. */
+const REQUESTED_REASON = { en: 'Confirm it is you', 'zh-CN': '请确认是您本人', 'zh-TW': '請確認是您本人', ja: 'ご本人であることを確認してください' };
+
+export type StepUpRoutesOptions = Pick<
+  AppContext,
+  'stepUp' | 'apps' | 'mfa' | 'keys' | 'publicUrl' | 'clock' | 'storage' | 'trustedProxies' | 'config' | 'browserOrigins' | 'capture'
+>;
+
+/** What the browser's ceremony routes share: the service, the caller's address, and the route shape. */
+interface Ceremony {
+  stepUp: StepUpRoutesOptions['stepUp'];
+  ip(c: Context<Env>): string | null;
+  appName(appId: string): string;
+  browserRoute(
+    path: string,
+    summary: string,
+    body: z.ZodType,
+    run: (c: Context<Env>, input: never) => Promise<unknown>,
+    response?: z.ZodType,
+    maxBodyBytes?: number,
+  ): Route;
+}
+
 /**
  * The step-up ceremony. Browser endpoints carry the stateToken as their only credential (the seed's
  * "finish with the stateToken alone"); the business backend starts passwordless step-ups and exchanges
  * mfaTokens with its app credentials.
  */
-/** The reason of a step-up the business system asked for without saying why, in the browser's languages. */
-const REQUESTED_REASON = { en: 'Confirm it is you', 'zh-CN': '请确认是您本人', 'zh-TW': '請確認是您本人', ja: 'ご本人であることを確認してください' };
-
-export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards): Route[] {
-  const { stepUp, apps, mfa, keys, publicUrl, clock, storage, trustedProxies, config } = context;
-  const browser: MiddlewareHandler<Env> = async (c, next) => {
-    await next();
-    allowAppOrigins(c, context);
+export function stepUpRoutes(options: StepUpRoutesOptions, guards: Guards): Route[] {
+  const { stepUp, apps, trustedProxies } = options;
+  const browser = allowAppOrigins(options.browserOrigins);
+  const ceremony: Ceremony = {
+    stepUp,
+    ip: (c) => clientIp(c, trustedProxies),
+    appName: (appId) => apps.get(appId)?.name ?? appId,
+    browserRoute: (path, summary, body, run, response = success, maxBodyBytes) => ({
+      method: 'post',
+      path,
+      summary,
+      tag: 'step-up',
+      security: 'none',
+      body,
+      middleware: [browser],
+      responses: { 200: { description: 'OK', schema: response } },
+      handler: async (c) => c.json((await run(c, (await readJson(c, body, maxBodyBytes)) as never)) as object),
+    }),
   };
-  const ip = (c: Context<Env>) => clientIp(c, trustedProxies);
-  const appName = (appId: string) => apps.get(appId)?.name ?? appId;
+  return [...codeRoutes(ceremony), ...faceAndPasskeyRoutes(ceremony), ...backendRoutes(options, guards)];
+}
 
-  const browserRoute = (
-    path: string,
-    summary: string,
-    body: z.ZodType,
-    run: (c: Context<Env>, input: never) => Promise<unknown>,
-    response: z.ZodType = success,
-    maxBodyBytes?: number,
-  ): Route => ({
-    method: 'post',
-    path,
-    summary,
-    tag: 'step-up',
-    security: 'none',
-    body,
-    middleware: [browser],
-    responses: { 200: { description: 'OK', schema: response } },
-    handler: async (c) => c.json((await run(c, (await readJson(c, body, maxBodyBytes)) as never)) as object),
-  });
-
+/** The factor list, TOTP, and codes sent by SMS or e-mail. */
+function codeRoutes({ stepUp, ip, appName, browserRoute }: Ceremony): Route[] {
   return [
     browserRoute(
       '/v1/stepup/factors',
@@ -149,6 +166,12 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
     browserRoute('/v1/stepup/otp/verify', 'Check an SMS or e-mail code', bodies.verifyCode, async (c, input: z.output<typeof bodies.verifyCode>) =>
       stepUp.verifyCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
     ),
+  ];
+}
+
+/** Faces, recovery codes and passkeys. */
+function faceAndPasskeyRoutes({ stepUp, ip, browserRoute }: Ceremony): Route[] {
+  return [
     browserRoute(
       '/v1/stepup/face/enroll',
       'Enrol a face (first factor only) from 1-5 JPEG frames; completes the step-up',
@@ -195,6 +218,12 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
       bodies.passkeyAuthenticate,
       async (c, input: z.output<typeof bodies.passkeyAuthenticate>) => stepUp.verifyPasskey(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
     ),
+  ];
+}
+
+/** The business backend's side: a passwordless step-up it asks for, and the mfaToken it exchanges once. */
+function backendRoutes({ mfa, keys, publicUrl, clock, storage, config, capture }: StepUpRoutesOptions, { requireApp, appOf }: Guards): Route[] {
+  return [
     {
       method: 'post',
       path: '/v1/stepup',
@@ -209,7 +238,7 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
         const input = await readJson(c, bodies.start);
         if (input.metadata) {
           const { eventId: _ignored, ...event } = input.metadata;
-          await storage.insertEvent(await context.toEvent(app.id, { ...event, originalIdentity: input.originalIdentity }));
+          await capture.record(app.id, { ...event, originalIdentity: input.originalIdentity });
         }
         const trigger = await mfa.createTrigger({
           appId: app.id,
@@ -265,15 +294,6 @@ export function stepUpRoutes(context: AppContext, { requireApp, appOf }: Guards)
   ];
 }
 
-/** Browsers may call the step-up and login endpoints from any app's declared origins. */
-export function allowAppOrigins(c: Context<Env>, context: AppContext): void {
-  const origin = c.req.header('origin');
-  if (origin && context.browserOrigins.has(origin)) {
-    c.header('access-control-allow-origin', origin);
-    c.header('vary', 'Origin');
-  }
-}
-
 /** Browser-facing JSON endpoints: CORS for the apps' declared origins. */
 export const BROWSER_PATHS = [
   '/v1/login',
@@ -303,7 +323,7 @@ export const BROWSER_PATHS = [
 export const originNotAllowed = () => new HttpError(403, 'origin_not_allowed', 'This origin is not declared by any app');
 
 /** Preflight for the browser-facing JSON endpoints. */
-export function mountBrowserPreflight(app: Hono<Env>, context: AppContext, paths: string[]): void {
+export function mountBrowserPreflight(app: Hono<Env>, context: Pick<AppContext, 'browserOrigins'>, paths: string[]): void {
   for (const path of paths) {
     app.options(path, (c) => {
       const origin = c.req.header('origin');

@@ -4,8 +4,9 @@ import { parseQuery, type AppContext, type Guards, type Route } from '../context
 import * as schemas from '../schemas.js';
 
 /** Capturing behaviour and reading a user's MFA status: the business backend's side of the seed. */
-export function uebaRoutes(context: AppContext, { requireApp, appOf }: Guards): Route[] {
-  const { storage, metrics, policies, mfa, logger, toEvent } = context;
+export type UebaRoutesOptions = Pick<AppContext, 'storage' | 'capture' | 'mfa' | 'logger'>;
+
+export function uebaRoutes({ storage, capture, mfa, logger }: UebaRoutesOptions, { requireApp, appOf }: Guards): Route[] {
   return [
     {
       method: 'post',
@@ -17,10 +18,7 @@ export function uebaRoutes(context: AppContext, { requireApp, appOf }: Guards): 
       middleware: [requireApp],
       responses: { 201: { description: 'Stored; MFA events it published', schema: schemas.captureResponse } },
       handler: async (c) => {
-        const event = await toEvent(appOf(c).id, await readJson(c, uebaEventInputSchema));
-        await storage.insertEvent(event);
-        metrics.eventsCaptured.inc();
-        const published = await policies.onCapture(event);
+        const { event, published } = await capture.capture({ appId: appOf(c).id, input: await readJson(c, uebaEventInputSchema) });
         return c.json({ id: event.id, published }, 201);
       },
     },

@@ -8,11 +8,18 @@ import { pathIdentifier } from '../identifier.js';
 
 const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), after: identifier(256).optional() });
 
+export type UserRoutesOptions = Pick<AppContext, 'directory' | 'storage' | 'recovery' | 'lockout' | 'passkeys'>;
+
+const id = (c: Parameters<Route['handler']>[0]) => pathIdentifier(c, 'originalIdentity', 256);
+const enrolmentId = (c: Parameters<Route['handler']>[0]) => pathIdentifier(c, 'enrolmentId', 256);
+
 /** The built-in user directory, managed by the app's backend (never by browsers). */
-export function userRoutes(context: AppContext, { requireApp, appOf }: Guards): Route[] {
-  const { directory, storage, recovery, lockout } = context;
-  const id = (c: Parameters<Route['handler']>[0]) => pathIdentifier(c, 'originalIdentity', 256);
-  const enrolmentId = (c: Parameters<Route['handler']>[0]) => pathIdentifier(c, 'enrolmentId', 256);
+export function userRoutes(options: UserRoutesOptions, guards: Guards): Route[] {
+  return [...accountRoutes(options, guards), ...userFactorRoutes(options, guards)];
+}
+
+/** Creating, reading, changing and deleting directory users. */
+function accountRoutes({ directory, storage }: UserRoutesOptions, { requireApp, appOf }: Guards): Route[] {
   return [
     {
       method: 'post',
@@ -71,6 +78,12 @@ export function userRoutes(context: AppContext, { requireApp, appOf }: Guards): 
         return c.body(null, 204);
       },
     },
+  ];
+}
+
+/** A user's factors and recovery codes, as the app's support staff see and reset them. */
+function userFactorRoutes({ storage, recovery, lockout, passkeys: passkeyFactor }: UserRoutesOptions, { requireApp, appOf }: Guards): Route[] {
+  return [
     {
       method: 'post',
       path: '/v1/users/:originalIdentity/recovery-codes',
@@ -91,7 +104,7 @@ export function userRoutes(context: AppContext, { requireApp, appOf }: Guards): 
       responses: { 200: { description: '{ factors, recoveryCodesLeft }; passkeys are `webauthn` factors with name, lastUsedAt, deviceType and backedUp' } },
       handler: async (c) => {
         const enrolments = await storage.listFactorEnrolments(appOf(c).id, id(c));
-        const passkeys = await context.passkeys.list(appOf(c).id, id(c));
+        const passkeys = await passkeyFactor.list(appOf(c).id, id(c));
         return c.json({
           factors: [
             ...enrolments.map(({ id: enrolmentId, type, status, createdAt, activatedAt }) => ({ id: enrolmentId, type, status, createdAt, activatedAt })),
@@ -124,7 +137,7 @@ export function userRoutes(context: AppContext, { requireApp, appOf }: Guards): 
         const enrolment = await storage.getFactorEnrolment(enrolmentId(c));
         if (!enrolment || enrolment.appId !== app.id || enrolment.originalIdentity !== id(c)) {
           const passkey = { appId: app.id, originalIdentity: id(c), id: enrolmentId(c) };
-          if (!(await context.passkeys.remove(passkey))) throw new HttpError(404, 'factor_not_found', 'The user has no such factor');
+          if (!(await passkeyFactor.remove(passkey))) throw new HttpError(404, 'factor_not_found', 'The user has no such factor');
           await lockout.reset({ ...passkey, factor: 'webauthn' });
           return c.body(null, 204);
         }

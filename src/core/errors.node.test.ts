@@ -10,6 +10,7 @@ const BROWSER_FACING = [
   'server-mock/src/stepup/service.ts',
   'server-mock/src/http/routes/stepup.ts',
   'server-mock/src/http/routes/login.ts',
+  'server-mock/src/login/service.ts',
   'server-mock/src/http/routes/events.ts',
   'server-mock/src/http/body.ts',
   'server-mock/src/http/errors.ts',

@@ -130,6 +130,28 @@ const stateTokenOpens = async (backend: RunningBackend, stateToken: string) =>
   (await postJson(backend.url, '/v1/stepup/factors', { stateToken })).status === 200;
 const jwksOf = async (backend: RunningBackend) => (await fetch(`${backend.url}/.well-known/jwks.json`)).json() as Promise<{ keys: JWK[] }>;
 
+/** A first start that steps a user up: the tokens and the JWKS every later start must still honour. */
+async function firstRun(database: TestDatabase, originalIdentity: string) {
+  const first = await database.start(K1);
+  try {
+    return { ...(await stepUp(first, originalIdentity)), jwks: await jwksOf(first) };
+  } finally {
+    await first.close();
+  }
+}
+
+/** A later start on the same data, with `keys`: the same JWKS, the first run's mfaToken verifies, its stateToken opens. */
+async function expectHonoured(database: TestDatabase, keys: string, issued: Awaited<ReturnType<typeof firstRun>>): Promise<void> {
+  const backend = await database.start(keys);
+  try {
+    expect(await jwksOf(backend)).toEqual(issued.jwks);
+    expect(await verifies(backend, issued.mfaToken)).toBe(true);
+    expect(await stateTokenOpens(backend, issued.pendingStateToken)).toBe(true);
+  } finally {
+    await backend.close();
+  }
+}
+
 /** The private `d` of every signing key and the state-token secret, opened with the keys of `spec`. */
 async function secretsIn(database: TestDatabase, spec: string): Promise<{ ds: string[]; stateSecret: string }> {
   const keyring = parseFactorKeyring(spec);
@@ -156,25 +178,15 @@ function sealedAtRestSuite(name: string, fresh: () => TestDatabase): void {
   describe(`signing secrets sealed at rest: ${name}`, () => {
     it('stores neither the private d nor the state secret in clear; a restart keeps tokens and the JWKS', async () => {
       const database = fresh();
-      const first = await database.start(K1);
-      const { mfaToken, pendingStateToken } = await stepUp(first, 'sam');
-      const jwks = await jwksOf(first);
-      await first.close();
+      const issued = await firstRun(database, 'sam');
 
       const { ds, stateSecret } = await secretsIn(database, K1);
       expect(ds).toHaveLength(1);
       await expectNotStored(database, [...ds, stateSecret]);
       // The search itself works: the public x of the same key is found where the private d is not.
-      expect((await database.dump()).includes(jwks.keys[0]!.x!)).toBe(true);
+      expect((await database.dump()).includes(issued.jwks.keys[0]!.x!)).toBe(true);
 
-      const restarted = await database.start(K1);
-      try {
-        expect(await jwksOf(restarted)).toEqual(jwks);
-        expect(await verifies(restarted, mfaToken)).toBe(true);
-        expect(await stateTokenOpens(restarted, pendingStateToken)).toBe(true);
-      } finally {
-        await restarted.close();
-      }
+      await expectHonoured(database, K1, issued);
     });
 
     it('upgrades a database written before sealing: same key and secret, then sealed', async () => {
@@ -222,10 +234,7 @@ function sealedAtRestSuite(name: string, fresh: () => TestDatabase): void {
 
     it('factor-key rotation: a missing key stops the start in one line; listed after the new one, rows move to it', async () => {
       const database = fresh();
-      const first = await database.start(K1);
-      const { mfaToken, pendingStateToken } = await stepUp(first, 'rob');
-      const jwks = await jwksOf(first);
-      await first.close();
+      const issued = await firstRun(database, 'rob');
       const { ds, stateSecret } = await secretsIn(database, K1);
 
       const refused = await rejection(database.start(K2));
@@ -233,16 +242,7 @@ function sealedAtRestSuite(name: string, fresh: () => TestDatabase): void {
       expect(refused.message).not.toContain('\n');
       for (const secret of [...ds, stateSecret, K1.slice(3), K2.slice(3)]) expect(refused.message).not.toContain(secret);
 
-      for (const keys of [`${K2},${K1}`, K2]) {
-        const backend = await database.start(keys);
-        try {
-          expect(await jwksOf(backend)).toEqual(jwks);
-          expect(await verifies(backend, mfaToken)).toBe(true);
-          expect(await stateTokenOpens(backend, pendingStateToken)).toBe(true);
-        } finally {
-          await backend.close();
-        }
-      }
+      for (const keys of [`${K2},${K1}`, K2]) await expectHonoured(database, keys, issued);
       expect(await secretsIn(database, K2)).toEqual({ ds, stateSecret });
       await expectNotStored(database, [...ds, stateSecret]);
     });

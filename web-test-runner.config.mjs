@@ -1,4 +1,4 @@
-// Browser tests (`npm run test:browser`): every src/**/*.test.ts but the Node ones, in Debian's Chromium
+// Browser tests (`npm run test:browser`): every src/**/*.test.ts but the Node ones, and the console's, in Debian's Chromium
 // (`apt-get install chromium`; .ci/run does it). Playwright drives it; it never downloads a browser.
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
@@ -45,7 +45,7 @@ function commonJsPackages() {
 }
 
 export default {
-  files: ['src/**/*.test.ts', '!src/**/*.node.test.ts'],
+  files: ['src/**/*.test.ts', '!src/**/*.node.test.ts', 'console/**/*.test.ts'],
   // Production builds of dependencies (Lit without its dev-mode warnings), as the bundles ship them.
   nodeResolve: { browser: true, exportConditions: ['production'] },
   // Two workers on the 2-core machines; each test file gets its own page.

@@ -22,13 +22,13 @@ export default tseslint.config(
   {
     // Type-aware promise rules: a promise nobody awaits or handles loses its rejection, and an async callback
     // where a void one is expected (an event listener, a forEach) runs unsupervised. Every TS file belongs to
-    // one of the four tsconfigs (the first that includes it types it); the root's tool configs, in none, get
+    // one of the five tsconfigs (the first that includes it types it); the root's tool configs, in none, get
     // the default project below.
     files: ['**/*.ts', '**/*.mts'],
     ignores: ['examples/angular/**'],
     languageOptions: {
       parserOptions: {
-        project: ['./tsconfig.json', './src/tsconfig.json', './.storybook/tsconfig.json', './demo/tsconfig.json'],
+        project: ['./tsconfig.json', './src/tsconfig.json', './console/tsconfig.json', './.storybook/tsconfig.json', './demo/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -46,16 +46,16 @@ export default tseslint.config(
   },
   {
     // Lit, custom-element and template accessibility rules for the components and the stories that render them.
-    files: ['src/**/*.ts', 'stories/**/*.ts'],
+    files: ['src/**/*.ts', 'console/**/*.ts', 'stories/**/*.ts'],
     ...lit.configs['flat/recommended'],
   },
   {
-    files: ['src/**/*.ts', 'stories/**/*.ts'],
+    files: ['src/**/*.ts', 'console/**/*.ts', 'stories/**/*.ts'],
     ...wc.configs['flat/recommended'],
     // The components extend LitElement, not HTMLElement directly.
     settings: { wc: { elementBaseClasses: ['LitElement'] } },
   },
-  { files: ['src/**/*.ts', 'stories/**/*.ts'], ...litA11y.configs.recommended },
+  { files: ['src/**/*.ts', 'console/**/*.ts', 'stories/**/*.ts'], ...litA11y.configs.recommended },
   {
     // The backend's arrows point into http/, never out of it: services throw DomainError (errors.ts) and
     // parse with identifier.ts, and only the composition roots wire the routes.
@@ -103,6 +103,50 @@ export default tseslint.config(
             {
               regex: '^(node:)?(fs|net|http|https|child_process|worker_threads)(/.*)?$',
               message: 'policy/ does no I/O: workflows/folder.ts reads the documents.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The protocol is what the browser bundle shares with the backend: it may import only its own modules,
+    // and libraries' types, so no server code can reach the bundle through it.
+    files: ['server-mock/src/protocol/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(?!\\./)', allowTypeImports: true, message: 'protocol/ imports only its own modules (and types): the browser bundle takes it whole.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The browser library takes from the backend's tree only the protocol (wire types, paths, error codes, face
+    // settings); anything else would be server code in the bundle.
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.node.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: 'server-mock/(?!src/protocol/)', message: 'The browser imports from server-mock/ only src/protocol/ (ARCHITECTURE.md).' }] },
+      ],
+    },
+  },
+  {
+    // The console also edits and checks workflow documents with the pure engine itself (policy/ does no I/O).
+    files: ['console/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: 'server-mock/(?!src/(protocol|policy)/)',
+              message: 'The console imports from server-mock/ only src/protocol/ and the pure src/policy/ (ARCHITECTURE.md).',
             },
           ],
         },

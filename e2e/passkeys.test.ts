@@ -15,7 +15,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type RunningBackend } from '../server-mock/src/backend.js';
 import type { ConfigInput } from '../server-mock/src/config/schema.js';
-import type { MfaTriggerData } from '../server-mock/src/types.js';
+import type { MfaTriggerData } from '../server-mock/src/protocol/index.js';
 import { addVirtualAuthenticator, freePort, launchBrowser, openDialog, screenshots, serveCdnPage } from './support.js';
 
 const APP = { id: 'bank', name: 'Passkey Bank', secret: 'passkey-bank-secret-0123456789-abcdef' };

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { startBackend } from '../server-mock/src/backend.js';
 import { openStorage } from '../server-mock/src/storage/index.js';
 import type { Storage } from '../server-mock/src/storage/types.js';
-import type { UebaEvent } from '../server-mock/src/types.js';
+import type { UebaEvent } from '../server-mock/src/protocol/index.js';
 import { CDN_DIR, CORE_BUDGET_BYTES, CORE_FILE, cdnSizes } from './bundle-sizes.js';
 import { CHROMIUM_PATH } from '../chromium.mjs';
 import { modalLatency } from './modal-latency.js';

@@ -17,9 +17,10 @@ import type { Storage } from './storage/types.js';
 import { DEFAULT_RETIRED_KEY_GRACE_MS, KEY_RELOAD_INTERVAL_MS, KeyStore } from './tokens/keys.js';
 import { loadStateTokens } from './tokens/state-token.js';
 import { SubscriptionTokens } from './tokens/subscription.js';
-import type { Clock, FactorType } from './types.js';
+import type { Clock } from './types.js';
+import { BROWSER_PATHS, type FactorType } from './protocol/index.js';
 import { createStepUp, loadConfiguredFactorSecrets } from './stepup/setup.js';
-import { BROWSER_PATHS, mountBrowserPreflight, stepUpRoutes } from './http/routes/stepup.js';
+import { mountBrowserPreflight, stepUpRoutes } from './http/routes/stepup.js';
 import { userRoutes } from './http/routes/users.js';
 import { loginRoutes } from './http/routes/login.js';
 import { LoginService } from './login/service.js';
@@ -159,7 +160,7 @@ function httpApp(context: AppContext, routes: RouteBook<Env>): Hono<Env> {
     metrics.httpDuration.observe({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
   mountStreamPreflight(app, context);
-  mountBrowserPreflight(app, context, BROWSER_PATHS);
+  mountBrowserPreflight(app, context, Object.values(BROWSER_PATHS));
   routes.mount(app);
   app.notFound((c) => problem(c, new HttpError(404, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`)));
   app.onError((error, c) => {

@@ -1,61 +1,11 @@
+import type { DomainErrorCode } from './protocol/index.js';
+
 /**
  * What the domain (step-up, login, users, workflows) refuses, without saying how it is answered: no status, no
- * header. `http/errors.ts` maps each code to its status in one table, so a service never imports the
- * transport and a new code cannot ship without an answer (the table is keyed by this union).
+ * header. The codes are the protocol's (`protocol/errors.ts`, which the browser and the SDK read too);
+ * `http/errors.ts` maps each to its status in one table, so a service never imports the transport and a new
+ * code cannot ship without an answer (the table is keyed by the union).
  */
-export type DomainErrorCode =
-  // The stateToken behind a step-up.
-  | 'invalid_state_token'
-  | 'state_token_used'
-  | 'expired'
-  // Which factors the step-up offers and may enrol.
-  | 'factor_not_offered'
-  | 'factor_not_enrolled'
-  | 'enrolment_not_allowed'
-  // One-time codes and their delivery.
-  | 'no_destination'
-  | 'channel_unavailable'
-  | 'delivery_failed'
-  | 'invalid_code'
-  | 'code_expired'
-  | 'code_used'
-  | 'too_many_attempts'
-  | 'challenge_not_found'
-  | 'cooldown'
-  | 'rate_limited'
-  // Lockout (NIST SP 800-63B-4 §3.2.3).
-  | 'locked'
-  // Face: frames the models cannot use, then comparisons that fail.
-  | 'face_frame_invalid'
-  | 'face_not_found'
-  | 'face_multiple'
-  | 'face_too_small'
-  | 'face_mismatch'
-  | 'face_not_live'
-  // Passkeys.
-  | 'passkeys_unavailable'
-  | 'invalid_challenge'
-  | 'challenge_used'
-  | 'challenge_expired'
-  | 'origin_mismatch'
-  | 'rp_id_mismatch'
-  | 'user_not_verified'
-  | 'counter_regression'
-  | 'unknown_credential'
-  | 'passkey_exists'
-  | 'invalid_passkey'
-  // Login against the built-in user directory.
-  | 'unknown_app'
-  | 'invalid_login'
-  | 'invalid_credentials'
-  // The built-in user directory.
-  | 'user_exists'
-  | 'user_not_found'
-  | 'user_conflict'
-  // Workflows and policy documents.
-  | 'workflow_not_found'
-  | 'invalid_policy';
-
 /** The codes whose refusal ends at a known time, so they can say when to come back. */
 export type RetryableCode = Extract<DomainErrorCode, 'locked' | 'cooldown' | 'rate_limited'>;
 

@@ -3,6 +3,7 @@
  * UEBA events, the user directory): plain zod, so services and schemas use them without importing http/.
  */
 import { z } from 'zod';
+import { INVALID_IDENTIFIER, INVALID_TEXT } from './protocol/index.js';
 
 /**
  * Control characters (C0, DEL and C1: `\p{Cc}`) and unpaired surrogates (`\p{Cs}`, which in a `u` regex
@@ -12,9 +13,6 @@ import { z } from 'zod';
  * and two different ids become one; CR, LF and ESC forge log lines and terminal output.
  */
 const UNSAFE = /[\p{Cc}\p{Cs}]/u;
-
-/** The problem `code` of an identifier that fails the check, whatever else the request got wrong. */
-export const INVALID_IDENTIFIER = 'invalid_identifier';
 
 /**
  * A string a client sends to name something (a user, a login, a device, an app, a challenge, a role):
@@ -28,9 +26,6 @@ export function identifier(max: number) {
     .max(max)
     .refine((value) => !UNSAFE.test(value), { message: 'must not contain control characters or unpaired surrogates', params: { code: INVALID_IDENTIFIER } });
 }
-
-/** The problem `code` of free text holding a NUL. */
-export const INVALID_TEXT = 'invalid_text';
 
 /**
  * Free text a client sends that is stored (a User-Agent, a behaviour type, a custom value, a department,

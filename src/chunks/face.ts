@@ -1,4 +1,5 @@
-import { Human, type Config } from '@vladmandic/human';
+import { Human } from '@vladmandic/human';
+import { HUMAN_FACE, HUMAN_OTHERS_OFF } from '../../server-mock/src/protocol/index.js';
 import { GuardFaceCapture } from '../components/face-capture/face-capture.component.js';
 import type { FaceAnalyser, ObservedFace } from '../core/chunks.js';
 
@@ -18,22 +19,8 @@ export async function humanAnalyser(baseUrl: string): Promise<FaceAnalyser> {
     debug: false,
     warmup: 'none',
     cacheModels: false,
-    face: {
-      enabled: true,
-      detector: { enabled: true, rotation: false, maxDetected: 2, minConfidence: 0.3, return: false },
-      mesh: { enabled: true },
-      iris: { enabled: false },
-      emotion: { enabled: false },
-      description: { enabled: false },
-      antispoof: { enabled: false },
-      liveness: { enabled: true },
-    } as Config['face'],
-    body: { enabled: false } as Config['body'],
-    hand: { enabled: false } as Config['hand'],
-    gesture: { enabled: false },
-    object: { enabled: false } as Config['object'],
-    segmentation: { enabled: false } as Config['segmentation'],
-    filter: { enabled: false } as Config['filter'],
+    face: HUMAN_FACE,
+    ...HUMAN_OTHERS_OFF,
   });
   await human.load();
   return {

@@ -1,3 +1,4 @@
+import { BROWSER_PATHS, EVENT_STREAM_PATH } from '../../server-mock/src/protocol/index.js';
 import { GuardError, type ProblemDetails } from './errors.js';
 import type {
   LoginAnswer,
@@ -57,55 +58,55 @@ export class ApiClient {
 
   /** Password login against the built-in user directory. */
   login(input: { login: string; password: string; metadata?: LoginMetadata }, options?: CallOptions): Promise<LoginAnswer> {
-    return this.post('/v1/login', { appId: this.appId, ...input }, options);
+    return this.post(BROWSER_PATHS.login, { appId: this.appId, ...input }, options);
   }
 
   /** Code login, step 1: a one-time code to the phone (E.164) or e-mail typed as the login. */
   sendLoginCode(input: { login: string; locale?: string }, options?: CallOptions): Promise<LoginCodeSent> {
-    return this.post('/v1/login/code/send', { appId: this.appId, ...input }, options);
+    return this.post(BROWSER_PATHS.loginCodeSend, { appId: this.appId, ...input }, options);
   }
 
   /** Code login, step 2. */
   verifyLoginCode(input: { login: string; challengeId: string; code: string; metadata?: LoginMetadata }, options?: CallOptions): Promise<LoginAnswer> {
-    return this.post('/v1/login/code/verify', { appId: this.appId, ...input }, options);
+    return this.post(BROWSER_PATHS.loginCodeVerify, { appId: this.appId, ...input }, options);
   }
 
   factors(stateToken: string, options?: CallOptions): Promise<StepUpFactors> {
-    return this.post('/v1/stepup/factors', { stateToken }, options);
+    return this.post(BROWSER_PATHS.stepUpFactors, { stateToken }, options);
   }
 
   enrolTotp(stateToken: string, options?: CallOptions): Promise<TotpEnrolment> {
-    return this.post('/v1/stepup/totp/enroll', { stateToken }, options);
+    return this.post(BROWSER_PATHS.totpEnrol, { stateToken }, options);
   }
 
   /** With `enrolmentId`: confirms a new enrolment with its first code. */
   verifyTotp(input: { stateToken: string; code: string; enrolmentId?: string } & TrustRequest, options?: CallOptions): Promise<StepUpSuccess> {
-    return this.post('/v1/stepup/totp/verify', input, options);
+    return this.post(BROWSER_PATHS.totpVerify, input, options);
   }
 
   /** `locale` picks the language of the SMS or e-mail. */
   sendCode(input: { stateToken: string; channel: OtpChannel; locale?: string }, options?: CallOptions): Promise<OtpSent> {
-    return this.post('/v1/stepup/otp/send', input, options);
+    return this.post(BROWSER_PATHS.otpSend, input, options);
   }
 
   resendCode(input: { stateToken: string; channel: OtpChannel; challengeId: string; locale?: string }, options?: CallOptions): Promise<OtpResent> {
-    return this.post('/v1/stepup/otp/resend', input, options);
+    return this.post(BROWSER_PATHS.otpResend, input, options);
   }
 
   verifyCode(
     input: { stateToken: string; channel: OtpChannel; challengeId: string; code: string } & TrustRequest,
     options?: CallOptions,
   ): Promise<StepUpSuccess> {
-    return this.post('/v1/stepup/otp/verify', input, options);
+    return this.post(BROWSER_PATHS.otpVerify, input, options);
   }
 
   verifyRecoveryCode(input: { stateToken: string; code: string } & TrustRequest, options?: CallOptions): Promise<StepUpSuccess> {
-    return this.post('/v1/stepup/recovery/verify', input, options);
+    return this.post(BROWSER_PATHS.recoveryVerify, input, options);
   }
 
   /** Passkey registration, step 1 (first factor only): options for `startRegistration()`. */
   passkeyRegistrationOptions(stateToken: string, options?: CallOptions): Promise<PasskeyChallenge<PublicKeyCredentialCreationOptionsJSON>> {
-    return this.post('/v1/stepup/webauthn/register/options', { stateToken }, options);
+    return this.post(BROWSER_PATHS.passkeyRegisterOptions, { stateToken }, options);
   }
 
   /** Passkey registration, step 2: the new passkey completes the step-up. */
@@ -113,24 +114,24 @@ export class ApiClient {
     input: { stateToken: string; challengeId: string; response: RegistrationResponseJSON } & TrustRequest,
     options?: CallOptions,
   ): Promise<StepUpSuccess> {
-    return this.post('/v1/stepup/webauthn/register/verify', input, options);
+    return this.post(BROWSER_PATHS.passkeyRegisterVerify, input, options);
   }
 
   /** Passkey step-up, step 1: options for `startAuthentication()` allowing the user's passkeys. */
   passkeyOptions(stateToken: string, options?: CallOptions): Promise<PasskeyChallenge<PublicKeyCredentialRequestOptionsJSON>> {
-    return this.post('/v1/stepup/webauthn/authenticate/options', { stateToken }, options);
+    return this.post(BROWSER_PATHS.passkeyAuthenticateOptions, { stateToken }, options);
   }
 
   verifyPasskey(
     input: { stateToken: string; challengeId: string; response: AuthenticationResponseJSON } & TrustRequest,
     options?: CallOptions,
   ): Promise<StepUpSuccess> {
-    return this.post('/v1/stepup/webauthn/authenticate/verify', input, options);
+    return this.post(BROWSER_PATHS.passkeyAuthenticateVerify, input, options);
   }
 
   /** Passkey login, step 1: options offering any discoverable passkey of the app (modal or autofill). */
   passkeyLoginOptions(options?: CallOptions): Promise<PasskeyChallenge<PublicKeyCredentialRequestOptionsJSON>> {
-    return this.post('/v1/login/passkey/options', { appId: this.appId }, options);
+    return this.post(BROWSER_PATHS.loginPasskeyOptions, { appId: this.appId }, options);
   }
 
   /** Passkey login, step 2: the passkey names the user. */
@@ -138,22 +139,22 @@ export class ApiClient {
     input: { challengeId: string; response: AuthenticationResponseJSON; metadata?: LoginMetadata },
     options?: CallOptions,
   ): Promise<LoginAnswer> {
-    return this.post('/v1/login/passkey/verify', { appId: this.appId, ...input }, options);
+    return this.post(BROWSER_PATHS.loginPasskeyVerify, { appId: this.appId, ...input }, options);
   }
 
   /** Face enrolment (first factor only) from 1-5 JPEG frames (data: URLs); the backend computes the template. */
   enrolFace(input: FaceFrames, options?: CallOptions): Promise<StepUpSuccess> {
-    return this.post('/v1/stepup/face/enroll', input, options);
+    return this.post(BROWSER_PATHS.faceEnrol, input, options);
   }
 
   /** Face verification: the backend computes the embeddings from the frames and compares them with the template. */
   verifyFace(input: FaceFrames, options?: CallOptions): Promise<StepUpSuccess> {
-    return this.post('/v1/stepup/face/verify', input, options);
+    return this.post(BROWSER_PATHS.faceVerify, input, options);
   }
 
   /** URL of one user's MFA event stream; EventSource cannot send headers, so the token rides in the query. */
   eventStreamUrl(accessToken: string, lastEventId?: string): string {
-    const url = new URL(`${this.host}/v1/events/stream`);
+    const url = new URL(`${this.host}${EVENT_STREAM_PATH}`);
     url.searchParams.set('access_token', accessToken);
     if (lastEventId) url.searchParams.set('lastEventId', lastEventId);
     return url.href;

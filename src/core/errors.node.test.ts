@@ -37,7 +37,7 @@ describe('GuardError codes', () => {
   });
 
   it('cover the codes of the shared request checks (identifiers, stored text)', () => {
-    const codes = [...read('server-mock/src/identifier.ts').matchAll(/export const [A-Z_]+ = '([a-z_]+)'/g)].map((match) => match[1]!);
+    const codes = [...read('server-mock/src/protocol/errors.ts').matchAll(/export const [A-Z_]+ = '([a-z_]+)'/g)].map((match) => match[1]!);
     expect(codes).toEqual(['invalid_identifier', 'invalid_text']);
     for (const code of codes) expect(GUARD_ERROR_CODES).toContain(code);
   });

@@ -1,77 +1,34 @@
+import {
+  BUSINESS_API_ERROR_CODES,
+  LOGIN_ERROR_CODES,
+  REQUEST_ERROR_CODES,
+  STEP_UP_ERROR_CODES,
+  TOKEN_ERROR_CODES,
+} from '../../server-mock/src/protocol/index.js';
+
 /**
- * Every `code` a {@link GuardError} can carry. Codes the backend answers are its stable problem+json `code`s
- * (`server-mock/src/stepup/service.ts`, `server-mock/src/http/routes/*.ts`); the rest arise in the browser.
- * Each code is also the i18n key `errors.<code>`, so every error a user can see has a translation.
+ * Every `code` a {@link GuardError} can carry: the outcomes that arise in the browser, then the groups of the
+ * protocol's codes (`server-mock/src/protocol/errors.ts`) the endpoints the browser calls answer. Each code is
+ * also the i18n key `errors.<code>`, so every error a user can see has a translation.
  */
 export const GUARD_ERROR_CODES = [
-  // Browser-side outcomes.
   'cancelled',
   'network',
   'timeout',
   'unknown',
   'unsupported_factor',
-  // Step-up state (any step-up endpoint).
-  'invalid_state_token',
-  'state_token_used',
-  'expired',
-  'factor_not_offered',
-  'enrolment_not_allowed',
-  // Codes and factors.
-  'invalid_code',
-  'code_expired',
-  'code_used',
-  'too_many_attempts',
-  'challenge_not_found',
-  'factor_not_enrolled',
-  'locked',
-  // SMS and e-mail delivery.
-  'no_destination',
-  'channel_unavailable',
-  'delivery_failed',
-  'cooldown',
-  'rate_limited',
-  // Login.
-  'invalid_credentials',
-  'invalid_login',
-  'unknown_app',
-  // Event stream and business APIs.
-  'invalid_token',
-  'forbidden',
-  'invalid_last_event_id',
-  'insufficient_user_authentication',
-  'backend_unavailable',
-  // Face (the backend's refusals of frames and comparisons; the camera's in the browser).
-  'face_frame_invalid',
-  'face_not_found',
-  'face_multiple',
-  'face_too_small',
-  'face_mismatch',
-  'face_not_live',
+  // The camera, before the face factor's frames reach the backend.
   'camera_unavailable',
   'camera_denied',
-  // Requests the browser library got wrong, or a backend that failed.
-  'invalid_request',
-  'invalid_identifier',
-  'invalid_text',
-  'invalid_json',
-  'unsupported_media_type',
-  'payload_too_large',
-  'origin_not_allowed',
-  'not_found',
-  'internal_error',
-  // Passkeys: the browser's refusal (user cancelled or timed out), then the backend's codes.
+  // Passkeys: the browser's refusal (the user cancelled or timed out).
   'passkey_cancelled',
-  'passkeys_unavailable',
-  'invalid_challenge',
-  'challenge_used',
-  'challenge_expired',
-  'origin_mismatch',
-  'rp_id_mismatch',
-  'user_not_verified',
-  'counter_regression',
-  'unknown_credential',
-  'passkey_exists',
-  'invalid_passkey',
+  ...STEP_UP_ERROR_CODES,
+  ...LOGIN_ERROR_CODES,
+  // The event stream's token, and business APIs behind the SDK's middleware (`guard.fetch`).
+  ...TOKEN_ERROR_CODES,
+  ...BUSINESS_API_ERROR_CODES,
+  // Requests the browser library got wrong, or a backend that failed.
+  ...REQUEST_ERROR_CODES,
 ] as const;
 
 export type GuardErrorCode = (typeof GUARD_ERROR_CODES)[number];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
 import { POSTGRES_SCHEMA_NAME } from '../storage/dialect.js';
-import { FACTOR_TYPES } from '../types.js';
+import { FACTOR_TYPES } from '../protocol/index.js';
 
 const cidr = z.string().refine((value) => {
   try {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import type { MfaEvent } from '../types.js';
+import type { MfaEvent } from '../protocol/index.js';
 
 /** What instances tell each other: a published MFA event, or that workflow documents changed. */
 export type BusMessage = { kind: 'mfa'; event: MfaEvent } | { kind: 'workflows-changed' };

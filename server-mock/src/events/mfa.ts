@@ -1,7 +1,8 @@
 import type { EventBus } from './bus.js';
 import type { MfaEventRecord, Storage, TriggerRecord } from '../storage/types.js';
 import { StateTokens } from '../tokens/state-token.js';
-import type { Clock, FactorType, MfaEvent, MfaTriggerData, MfaTriggerReason, UserMfaStatus } from '../types.js';
+import type { Clock } from '../types.js';
+import type { FactorType, MfaEvent, MfaTriggerData, MfaTriggerReason, UserMfaStatus } from '../protocol/index.js';
 
 /**
  * What a policy hit (or a passwordless start) asks for: a trigger before the backend stamps it, with the

@@ -11,7 +11,7 @@ import { AuthenticationClient, MetadataManagementClient } from '../sdk/index.js'
 import { APP, startTestBackend, type TestBackend } from '../test-support/backend.js';
 import { PLACES } from '../test-support/fixtures.js';
 import { readSse } from '../test-support/sse.js';
-import type { MfaEvent, MfaTriggerData } from '../types.js';
+import type { MfaEvent, MfaTriggerData } from '../protocol/index.js';
 
 const { DATABASE_URL, REDIS_URL } = process.env;
 const suite = DATABASE_URL && REDIS_URL ? describe : describe.skip;

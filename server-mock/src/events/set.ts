@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { SIGNING_ALG, type KeyStore } from '../tokens/keys.js';
-import type { MfaEvent } from '../types.js';
+import type { MfaEvent } from '../protocol/index.js';
 
 /** RFC 8417 Security Event Token header type. */
 export const SET_TYPE = 'secevent+jwt';

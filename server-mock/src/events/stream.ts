@@ -1,6 +1,7 @@
 import type { SSEStreamingApi } from 'hono/streaming';
 import type { KeyStore } from '../tokens/keys.js';
-import type { Clock, MfaEvent } from '../types.js';
+import type { Clock } from '../types.js';
+import type { MfaEvent } from '../protocol/index.js';
 import type { EventBus } from './bus.js';
 import type { MfaService } from './mfa.js';
 import { toSecurityEventToken } from './set.js';

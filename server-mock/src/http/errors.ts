@@ -2,7 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
-import { DomainError, type DomainErrorCode } from '../errors.js';
+import { DomainError } from '../errors.js';
+import type { DomainErrorCode, WireErrorCode } from '../protocol/index.js';
 
 /** A field-level validation problem, as listed in a 4xx problem's `errors`. */
 export interface FieldProblem {
@@ -17,7 +18,7 @@ export interface FieldProblem {
 export class HttpError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: WireErrorCode,
     readonly detail?: string,
     readonly extra: Record<string, unknown> = {},
     /** Seconds until a retry may succeed; answered as `Retry-After` (RFC 9110 §10.2.3). */
@@ -32,7 +33,7 @@ export class HttpError extends Error {
    * time, `Retry-After` in seconds for those that only read headers. `now` is the server's clock, not the
    * client's, so the two always agree.
    */
-  static retryLater(status: 423 | 429, code: string, detail: string, retry: { at: number; now: number }): HttpError {
+  static retryLater(status: 423 | 429, code: WireErrorCode, detail: string, retry: { at: number; now: number }): HttpError {
     const seconds = Math.max(0, Math.ceil((retry.at - retry.now) / 1000));
     return new HttpError(status, code, detail, { retryAt: new Date(retry.at).toISOString() }, seconds);
   }
@@ -41,13 +42,15 @@ export class HttpError extends Error {
    * A 400 listing the issues. Its `code` is `code`, unless an issue's refinement names a more precise one
    * in `params.code` (as `identifier` does): the first such wins, so one schema yields one stable code.
    */
-  static fromZod(error: ZodError, code = 'invalid_request'): HttpError {
+  static fromZod(error: ZodError, code: WireErrorCode = 'invalid_request'): HttpError {
     const errors: FieldProblem[] = error.issues.slice(0, 20).map((issue) => ({
       path: issue.path.join('.') || '(root)',
       message: issue.message,
     }));
     const first = errors[0];
-    const named = error.issues.map((issue) => (issue.code === 'custom' ? issue.params?.code : undefined)).find((value) => typeof value === 'string');
+    // The refinements of identifier.ts name protocol codes (`invalid_identifier`, `invalid_text`).
+    const named = error.issues.map((issue) => (issue.code === 'custom' ? issue.params?.code : undefined)).find((value) => typeof value === 'string') as
+      WireErrorCode | undefined;
     return new HttpError(400, named ?? code, first ? `${first.path}: ${first.message}` : 'Invalid request', { errors });
   }
 }
@@ -100,8 +103,10 @@ const DOMAIN_STATUS = {
   user_exists: 409,
   user_not_found: 404,
   user_conflict: 409,
+  factor_not_found: 404,
   workflow_not_found: 404,
   invalid_policy: 422,
+  invalid_query: 400,
 } as const satisfies Record<DomainErrorCode, ContentfulStatusCode>;
 
 /** The transport's view of a domain refusal: its status from the table, everything else as the service said. */

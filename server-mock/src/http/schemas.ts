@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FACTOR_TYPES } from '../types.js';
+import { FACTOR_TYPES } from '../protocol/index.js';
 import { triggerMetadataSchema } from '../ueba/schema.js';
 import { identifier, originalIdentity } from '../identifier.js';
 

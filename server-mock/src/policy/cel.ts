@@ -1,7 +1,7 @@
 import { Environment, type ASTNode } from '@marcbachmann/cel-js';
 import ipaddr from 'ipaddr.js';
 import { RE2JS } from 're2js';
-import { EVENT_FIELDS } from '../types.js';
+import { EVENT_FIELDS } from '../protocol/index.js';
 
 /**
  * The CEL dialect of workflow documents: four map variables, `now`, and the helpers below. One

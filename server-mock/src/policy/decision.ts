@@ -1,4 +1,4 @@
-import type { FactorType } from '../types.js';
+import type { FactorType } from '../protocol/index.js';
 import type { AggregateResult } from './statistics.js';
 
 /**

@@ -1,4 +1,4 @@
-import { FACTOR_TYPES, type CustomValue, type FactorType, type UebaEvent } from '../types.js';
+import { FACTOR_TYPES, type CustomValue, type FactorType, type UebaEvent } from '../protocol/index.js';
 import { fromCel, run, toCel, type CelContext } from './cel.js';
 import {
   carriesOtherAppsValues,

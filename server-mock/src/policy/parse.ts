@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import type { FactorType } from '../types.js';
+import type { FactorType } from '../protocol/index.js';
 import { compileExpression, type CelProgram, type CelVariable, type ReferenceRules } from './cel.js';
 import {
   DEFAULT_MESSAGE_KEY,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_FIELDS, FACTOR_TYPES } from '../types.js';
+import { EVENT_FIELDS, FACTOR_TYPES } from '../protocol/index.js';
 
 /**
  * The shape of a workflow document as written (YAML or JSON). Structure only: references, CEL and

@@ -1,4 +1,4 @@
-import type { CustomValue, UebaEvent } from '../types.js';
+import type { CustomValue, UebaEvent } from '../protocol/index.js';
 import type { AGGREGATE_OPS, FILTER_OPS } from './schema.js';
 
 /**

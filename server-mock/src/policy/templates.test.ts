@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import type { UebaEvent } from '../types.js';
+import type { UebaEvent } from '../protocol/index.js';
 import { judge, parseWorkflow, planStatistics, TEMPLATES, type Workflow } from './engine.js';
 import type { AggregateResult } from './statistics.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FactorType } from '../types.js';
+import type { FactorType } from '../protocol/index.js';
 import { isValidCidr } from './cel.js';
 import { durationText, factorList, LIMITS, messageSchema, type Message, type MESSAGE_LANGUAGES, type RuleBodyInput, type StatisticInput } from './schema.js';
 

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MfaEvent, MfaTriggerData } from '../types.js';
+import type { MfaEvent, MfaTriggerData } from '../protocol/index.js';
 import { AuthenticationClient, CamfaError } from './index.js';
 import type { CamfaClientOptions } from './http.js';
 import {

@@ -8,7 +8,8 @@ import {
   type MfaTokenErrorCode,
   type UsedTokenStore,
 } from '../tokens/mfa-token.js';
-import type { Clock, FactorType, MfaEvent, MfaTriggerData, UebaEventInput } from '../types.js';
+import type { Clock } from '../types.js';
+import { APP_PATHS, EVENT_STREAM_PATH, type FactorType, type MfaEvent, type MfaTriggerData, pathTo, type UebaEventInput } from '../protocol/index.js';
 import { CamfaError } from './errors.js';
 import { Transport, type CamfaClientOptions, type FailModeOptions } from './http.js';
 import { RemoteKeySet } from './jwks.js';
@@ -135,7 +136,7 @@ export class MfaApi {
     if (typeof workflowId !== 'string' || workflowId === '') throw new TypeError('workflowId must be a non-empty string');
     const failMode = options.failMode ?? this.transport.failMode;
     try {
-      const answer = await this.transport.post<{ trigger: MfaTriggerData | null }>(`/v1/workflows/${encodeURIComponent(workflowId)}/trigger`, { metadata });
+      const answer = await this.transport.post<{ trigger: MfaTriggerData | null }>(pathTo(APP_PATHS.workflowTrigger, { workflowId }), { metadata });
       return answer.trigger ?? null;
     } catch (error) {
       if (!(error instanceof CamfaError && error.unavailable) || failMode === 'closed') throw error;
@@ -151,7 +152,7 @@ export class MfaApi {
    * @throws {CamfaError} on any failure: a step-up that cannot start must not read as "no MFA needed".
    */
   startStepUp(input: StartStepUpInput): Promise<MfaTriggerData> {
-    return this.transport.post<MfaTriggerData>('/v1/stepup', { ...input, originalIdentity: identityOf(input) });
+    return this.transport.post<MfaTriggerData>(APP_PATHS.stepUp, { ...input, originalIdentity: identityOf(input) });
   }
 
   /**
@@ -161,7 +162,7 @@ export class MfaApi {
    */
   createSubscriptionToken(input: SubscriptionTokenInput): Promise<SubscriptionToken> {
     // JSON drops an undefined ttlSeconds, leaving the backend's default.
-    return this.transport.post<SubscriptionToken>('/v1/subscriptions', { originalIdentity: identityOf(input), ttlSeconds: input.ttlSeconds });
+    return this.transport.post<SubscriptionToken>(APP_PATHS.subscriptions, { originalIdentity: identityOf(input), ttlSeconds: input.ttlSeconds });
   }
 
   /**
@@ -190,7 +191,7 @@ export class MfaApi {
     const onError = options.onError ?? ((error, willRetry) => report(willRetry ? 'failed to connect, will retry' : 'refused, stopped', error));
     let stopped = false;
     const close = openEventStream({
-      url: this.transport.url('/v1/events/stream', { topic: MFA_TOPIC, originalIdentity: parseTopic(topic) }),
+      url: this.transport.url(EVENT_STREAM_PATH, { topic: MFA_TOPIC, originalIdentity: parseTopic(topic) }),
       headers: this.transport.headers(),
       fetch: this.transport.fetch,
       lastEventId: options.lastEventId,
@@ -277,7 +278,7 @@ export class AuthenticationClient {
    */
   async exchange(token: string): Promise<VerifyTokenResult> {
     try {
-      return await this.transport.post<VerifyTokenResult>('/v1/tokens/exchange', { mfaToken: token });
+      return await this.transport.post<VerifyTokenResult>(APP_PATHS.tokensExchange, { mfaToken: token });
     } catch (error) {
       if (!(error instanceof CamfaError && error.unavailable)) throw error;
       this.transport.logDegraded('exchange', error, 'closed');

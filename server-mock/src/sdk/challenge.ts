@@ -1,4 +1,4 @@
-import type { MfaTriggerData } from '../types.js';
+import type { MfaTriggerData } from '../protocol/index.js';
 
 /** Input of {@link stepUpChallenge}. */
 export interface StepUpChallengeInput {

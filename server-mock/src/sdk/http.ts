@@ -1,4 +1,5 @@
-import type { Clock, FailMode } from '../types.js';
+import type { Clock } from '../types.js';
+import type { FailMode } from '../protocol/index.js';
 import { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { CamfaError, unavailable } from './errors.js';
 import { consoleLogger, type CamfaLogger } from './logger.js';

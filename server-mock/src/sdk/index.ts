@@ -29,8 +29,8 @@ export type { CamfaErrorOptions, CamfaSdkErrorCode, UnavailableReason } from './
 export type { CamfaClientOptions, FailModeOptions } from './http.js';
 export type { BreakerOptions, BreakerState } from './breaker.js';
 export type { CamfaLogger } from './logger.js';
+export type { Clock } from '../types.js';
 export type {
-  Clock,
   CustomValue,
   FactorType,
   FailMode,
@@ -40,4 +40,4 @@ export type {
   MfaTriggerReason,
   UebaEventInput,
   UserMfaStatus,
-} from '../types.js';
+} from '../protocol/index.js';

@@ -1,9 +1,9 @@
 import type { JSONWebKeySet } from 'jose';
+import { APP_PATHS } from '../protocol/index.js';
 import type { Clock } from '../types.js';
 import { CamfaError, unavailable } from './errors.js';
 import type { Transport } from './http.js';
 
-export const JWKS_PATH = '/.well-known/jwks.json';
 /** Used when the backend sends no `max-age`. */
 export const DEFAULT_JWKS_MAX_AGE_MS = 5 * 60 * 1000;
 /**
@@ -57,14 +57,14 @@ export class RemoteKeySet {
   private async load(): Promise<JSONWebKeySet> {
     let answer: { body: unknown; headers: Headers };
     try {
-      answer = await this.transport.get<unknown>(JWKS_PATH);
+      answer = await this.transport.get<unknown>(APP_PATHS.jwks);
     } catch (error) {
       // Any refusal leaves the SDK without keys: for the caller that is the backend being unavailable.
-      if (error instanceof CamfaError && !error.unavailable) throw unavailable('invalid_response', `answered ${error.status} for ${JWKS_PATH}`, error);
+      if (error instanceof CamfaError && !error.unavailable) throw unavailable('invalid_response', `answered ${error.status} for ${APP_PATHS.jwks}`, error);
       throw error;
     }
     const { body, headers } = answer;
-    if (!isKeySet(body)) throw unavailable('invalid_response', `answered ${JWKS_PATH} with something that is not a JWKS`);
+    if (!isKeySet(body)) throw unavailable('invalid_response', `answered ${APP_PATHS.jwks} with something that is not a JWKS`);
     const now = this.clock();
     this.keys = body;
     this.fetchedAt = now;

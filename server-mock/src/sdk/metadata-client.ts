@@ -1,4 +1,4 @@
-import type { MfaEvent, UebaEventInput, UserMfaStatus } from '../types.js';
+import { APP_PATHS, type MfaEvent, type UebaEventInput, type UserMfaStatus } from '../protocol/index.js';
 import { CamfaError, unavailable } from './errors.js';
 import { Transport, type CamfaClientOptions, type FailModeOptions } from './http.js';
 import { UsersApi } from './users.js';
@@ -26,7 +26,7 @@ export class UebaApi {
    *   best-effort for you; any other code is a request the backend refused.
    */
   capture(event: UebaEventInput): Promise<CaptureResult> {
-    return this.transport.post<CaptureResult>('/v1/ueba/events', event);
+    return this.transport.post<CaptureResult>(APP_PATHS.uebaEvents, event);
   }
 
   /**
@@ -43,7 +43,7 @@ export class UebaApi {
     const originalIdentity = identityOf(user);
     const failMode = options.failMode ?? this.transport.failMode;
     try {
-      const status = await this.transport.post<UserMfaStatus>('/v1/mfa/status', { originalIdentity });
+      const status = await this.transport.post<UserMfaStatus>(APP_PATHS.mfaStatus, { originalIdentity });
       // The gate of every protected request: an answer without a boolean is no answer.
       if (typeof status?.mfaVerified !== 'boolean') throw unavailable('invalid_response', 'status answer without mfaVerified');
       return status.pending ? { mfaVerified: status.mfaVerified, pending: status.pending } : { mfaVerified: status.mfaVerified };
@@ -60,7 +60,7 @@ export class UebaApi {
    * @throws {CamfaError} on any failure; there is nothing to fail open to.
    */
   async clearUserStatus(user: UserSelector): Promise<{ mfaVerified: true }> {
-    return this.transport.post<{ mfaVerified: true }>('/v1/mfa/status/clear', { originalIdentity: identityOf(user) });
+    return this.transport.post<{ mfaVerified: true }>(APP_PATHS.mfaStatusClear, { originalIdentity: identityOf(user) });
   }
 }
 

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FailMode } from '../types.js';
+import type { FailMode } from '../protocol/index.js';
 import { CamfaError, MetadataManagementClient, mfaAuthMiddleware, stepUpChallenge } from './index.js';
 import { APP_ID, APP_SECRET, BASIC, TRIGGER, authorized, recordingLogger, refusedUrl, reply, startServer, type TestServer } from './test-support/servers.js';
 

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { FailMode, UserMfaStatus } from '../types.js';
+import type { FailMode, UserMfaStatus } from '../protocol/index.js';
 import { stepUpChallenge } from './challenge.js';
 import type { FailModeOptions } from './http.js';
 import type { CamfaLogger } from './logger.js';

@@ -15,7 +15,8 @@ import { issueDeviceToken } from '../tokens/device-token.js';
 import { issueMfaToken } from '../tokens/mfa-token.js';
 import type { StateTokens } from '../tokens/state-token.js';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import type { Clock, FactorType, StepUpFactor, StepUpSuccess, TrustRequest } from '../types.js';
+import type { Clock } from '../types.js';
+import type { FactorType, StepUpFactor, StepUpSuccess, TrustRequest } from '../protocol/index.js';
 
 export interface StepUpOptions {
   storage: Storage;

@@ -11,7 +11,7 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from '../f
 import { AuthenticationClient, MetadataManagementClient } from '../sdk/index.js';
 import { APP, OTHER_APP, startTestBackend, type TestBackend } from '../test-support/backend.js';
 import { CHROME_UA, PLACES, manualClock } from '../test-support/fixtures.js';
-import type { MfaTriggerData } from '../types.js';
+import type { MfaTriggerData } from '../protocol/index.js';
 
 const clock = manualClock();
 const WEBHOOK_SECRET = 'sms-webhook-secret-0123456789-abcdef';

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Expression, Kysely, RawBuilder, Selectable, SelectQueryBuilder, SqlBool } from 'kysely';
-import { EVENT_FIELDS } from '../types.js';
-import type { CustomValue, EventField } from '../types.js';
+import { type CustomValue, EVENT_FIELDS, type EventField } from '../protocol/index.js';
 import type { SqlDialect } from './dialect.js';
 import { decodeColumn, eventFromRow } from './rows.js';
 import { EVENT_COLUMNS } from './schema.js';

@@ -1,6 +1,6 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { AggregateResult } from '../policy/statistics.js';
-import type { UebaEvent } from '../types.js';
+import type { UebaEvent } from '../protocol/index.js';
 import { AggregateBuilder } from './aggregate-query.js';
 import { GroupCommit } from './group-commit.js';
 import type { SqlDialect } from './dialect.js';

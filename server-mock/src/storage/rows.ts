@@ -1,6 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import { EVENT_FIELDS } from '../types.js';
-import type { CustomValue, UebaEvent } from '../types.js';
+import { type CustomValue, EVENT_FIELDS, type UebaEvent } from '../protocol/index.js';
 import { EVENT_COLUMNS, GLOBAL_SCOPE } from './schema.js';
 import type {
   CounterTable,

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { EventField } from '../types.js';
+import type { EventField } from '../protocol/index.js';
 
 /**
  * Row shapes of the tables as Kysely sees them. Timestamps are epoch milliseconds in BIGINT columns,

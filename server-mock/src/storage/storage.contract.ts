@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { UebaEvent } from '../types.js';
+import type { UebaEvent } from '../protocol/index.js';
 import type {
   AggregateQuery,
   DecisionRecord,

@@ -1,5 +1,5 @@
 import type { AggregateResult, StatisticQuery } from '../policy/statistics.js';
-import type { FactorType, UebaEvent } from '../types.js';
+import type { FactorType, UebaEvent } from '../protocol/index.js';
 
 /**
  * The one storage interface of the backend. Adapters: SQLite (default, embedded file, WAL) and

@@ -1,6 +1,6 @@
 import Bowser from 'bowser';
 import ipaddr from 'ipaddr.js';
-import type { UebaEvent } from '../types.js';
+import type { UebaEvent } from '../protocol/index.js';
 import type { GeoProvider } from './geo.js';
 import type { UebaEventInputParsed } from './schema.js';
 

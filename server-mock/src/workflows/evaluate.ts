@@ -1,6 +1,6 @@
 import { judge, planStatistics, type AggregateResult, type Decision, type Workflow } from '../policy/engine.js';
 import type { Storage } from '../storage/types.js';
-import type { UebaEvent } from '../types.js';
+import type { UebaEvent } from '../protocol/index.js';
 
 /**
  * Runs a parsed workflow against storage: plans its statistics, queries them, and asks the pure engine

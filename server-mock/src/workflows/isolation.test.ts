@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, APP, OTHER_APP, startTestBackend, type TestBackend } from '../test-support/backend.js';
 import { PLACES, manualClock } from '../test-support/fixtures.js';
 import { readSse } from '../test-support/sse.js';
-import type { MfaEvent, MfaTriggerData } from '../types.js';
+import type { MfaEvent, MfaTriggerData } from '../protocol/index.js';
 
 const clock = manualClock();
 let backend: TestBackend;

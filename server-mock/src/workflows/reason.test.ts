@@ -8,7 +8,7 @@ import { AuthenticationClient, MetadataManagementClient } from '../sdk/index.js'
 import { APP, startTestBackend, type TestBackend } from '../test-support/backend.js';
 import { PLACES, manualClock } from '../test-support/fixtures.js';
 import { readSse } from '../test-support/sse.js';
-import type { MfaEvent, MfaTriggerData } from '../types.js';
+import type { MfaEvent, MfaTriggerData } from '../protocol/index.js';
 
 const clock = manualClock();
 let backend: TestBackend;

@@ -9,7 +9,8 @@ import { policyAttributes } from '../users/directory.js';
 import type { Metrics } from '../metrics.js';
 import { parseWorkflow, type Decision, type PolicyError, type Workflow } from '../policy/engine.js';
 import type { Storage } from '../storage/types.js';
-import type { Clock, MfaEvent, MfaTriggerData, UebaEvent } from '../types.js';
+import type { Clock } from '../types.js';
+import type { MfaEvent, MfaTriggerData, UebaEvent } from '../protocol/index.js';
 import { evaluateWorkflow } from './evaluate.js';
 import { readFolder, type WorkflowDocument } from './folder.js';
 

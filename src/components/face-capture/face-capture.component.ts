@@ -7,6 +7,7 @@ import { GuardFaceCaptureEvent } from '../../events/face-capture.js';
 import type { FaceAnalyser, ObservedFace } from '../../core/chunks.js';
 import type { TranslationKey } from '../../i18n/strings.js';
 import styles from './face-capture.styles.js';
+import { MAX_FRAME_SIDE } from '../../../server-mock/src/protocol/index.js';
 
 export type { FaceAnalyser, ObservedFace };
 
@@ -15,7 +16,6 @@ export const LIVE_OBSERVATIONS = 3;
 export const LIVE_THRESHOLD = 0.5;
 const FRAMES = 3;
 const FRAME_GAP_MS = 120;
-const MAX_SIDE = 640;
 const JPEG_QUALITY = 0.85;
 /** Guidance limits, as fractions of the video width: the face at least this wide, its centre this close to the middle, and this still. */
 const MIN_FACE = 0.25;
@@ -198,5 +198,5 @@ function brightness(video: HTMLVideoElement): number {
 
 /** The frame as the backend takes it: JPEG, at most 640 px on its longest side. */
 function jpegFrame(video: HTMLVideoElement): string {
-  return canvasOf(video, MAX_SIDE).canvas.toDataURL('image/jpeg', JPEG_QUALITY);
+  return canvasOf(video, MAX_FRAME_SIDE).canvas.toDataURL('image/jpeg', JPEG_QUALITY);
 }

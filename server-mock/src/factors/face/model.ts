@@ -4,15 +4,13 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config, Human } from '@vladmandic/human';
 import jpeg from 'jpeg-js';
+import { HUMAN_FACE, HUMAN_OTHERS_OFF, MAX_FRAME_SIDE } from '../../protocol/index.js';
 
 const require = createRequire(import.meta.url);
 
 /** Where the installed packages keep what both the server and the browser chunk load. */
 export const HUMAN_MODELS_DIR = join(dirname(require.resolve('@vladmandic/human')), '..', 'models');
 export const TFJS_WASM_DIR = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
-
-/** Frames larger than this are refused before decoding (the browser captures ≤ 640 px). */
-export const MAX_FRAME_SIDE = 640;
 
 /** One face Human found in a frame: its box in pixels, detector confidence, liveness score and embedding. */
 export interface DetectedFace {
@@ -43,24 +41,9 @@ async function createHuman(): Promise<Human> {
     modelBasePath: `${pathToFileURL(HUMAN_MODELS_DIR).href}/`,
     debug: false,
     async: false,
-    face: {
-      enabled: true,
-      // Two, so a second face in the frame is seen and refused instead of silently ignored.
-      detector: { enabled: true, rotation: true, maxDetected: 2, minConfidence: 0.3, return: false },
-      mesh: { enabled: true },
-      iris: { enabled: false },
-      emotion: { enabled: false },
-      description: { enabled: true },
-      // Antispoof scores ordinary photos as low as 0.24 "real": too noisy to decide on; liveness decides.
-      antispoof: { enabled: false },
-      liveness: { enabled: true },
-    } as Config['face'],
-    body: { enabled: false } as Config['body'],
-    hand: { enabled: false } as Config['hand'],
-    gesture: { enabled: false },
-    object: { enabled: false } as Config['object'],
-    segmentation: { enabled: false } as Config['segmentation'],
-    filter: { enabled: false } as Config['filter'],
+    // The browser's settings plus what only the decision needs: rotation to align faces, descriptions (embeddings).
+    face: { ...HUMAN_FACE, detector: { ...HUMAN_FACE.detector, rotation: true }, description: { enabled: true } },
+    ...HUMAN_OTHERS_OFF,
   });
   human.tf.io.registerLoadRouter((url: string | string[]) =>
     typeof url === 'string' && url.startsWith('file://') ? { load: async () => readModel(url) } : null,

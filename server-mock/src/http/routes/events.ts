@@ -8,6 +8,7 @@ import { parseQuery, type AppContext, type Env, type Guards, type Principal, typ
 import { HttpError } from '../errors.js';
 import * as schemas from '../schemas.js';
 import { originNotAllowed } from './stepup.js';
+import { APP_PATHS, EVENT_STREAM_PATH } from '../../protocol/index.js';
 
 /** Subscription tokens and the SSE stream of MFA events (JSON or CAEP SETs). */
 export type EventRoutesOptions = Pick<AppContext, 'apps' | 'config' | 'subscriptions' | 'mfa' | 'bus' | 'keys' | 'publicUrl' | 'clock' | 'heartbeatMs'>;
@@ -28,7 +29,7 @@ export function eventRoutes(options: EventRoutesOptions, { requireApp, appOf }: 
   return [
     {
       method: 'post',
-      path: '/v1/subscriptions',
+      path: APP_PATHS.subscriptions,
       summary: "Mint a short-lived token for one user's MFA event stream (for the browser)",
       tag: 'events',
       security: 'app',
@@ -44,7 +45,7 @@ export function eventRoutes(options: EventRoutesOptions, { requireApp, appOf }: 
     },
     {
       method: 'get',
-      path: '/v1/events/stream',
+      path: EVENT_STREAM_PATH,
       summary: 'MFA events as Server-Sent Events; Last-Event-ID replays what was missed',
       tag: 'events',
       security: 'app-or-subscription',
@@ -94,7 +95,7 @@ function allowOrigin(c: Context<Env>, app: AppConfig): void {
 
 /** Preflight for browsers that send the subscription token in a header rather than the query. */
 export function mountStreamPreflight(app: Hono<Env>, context: Pick<AppContext, 'apps'>): void {
-  app.options('/v1/events/stream', (c) => {
+  app.options(EVENT_STREAM_PATH, (c) => {
     const origin = c.req.header('origin');
     if (!origin || ![...context.apps.values()].some((candidate) => candidate.origins.includes(origin))) throw originNotAllowed();
     return c.body(null, 204, {

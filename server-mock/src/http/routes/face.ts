@@ -1,17 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HUMAN_MODELS_DIR, TFJS_WASM_DIR } from '../../factors/face/model.js';
+import { BROWSER_FACE_MODELS, FACE_ASSET_PATHS } from '../../protocol/index.js';
 import type { Route } from '../context.js';
 import { HttpError } from '../errors.js';
 
 /**
- * What the browser's face chunk loads, served from the installed packages: the detector, mesh and
- * liveness models (never `faceres`: embeddings are computed here, not in the browser) and
- * the tfjs WebAssembly binaries. Allow-listed names only, so no path ever reaches the file system.
+ * What the browser's face chunk loads, served from the installed packages: the models its Human settings
+ * enable (`BROWSER_FACE_MODELS`, beside those settings in the protocol) and the tfjs WebAssembly binaries.
+ * Allow-listed names only, so no path ever reaches the file system.
  */
 export const BROWSER_FACE_FILES = {
   models: new Map(
-    ['blazeface', 'facemesh', 'liveness'].flatMap((model) => [
+    BROWSER_FACE_MODELS.flatMap((model) => [
       [`${model}.json`, 'application/json'],
       [`${model}.bin`, 'application/octet-stream'],
     ]),
@@ -24,7 +25,7 @@ const DIRECTORIES = { models: HUMAN_MODELS_DIR, wasm: TFJS_WASM_DIR };
 export function faceAssetRoutes(): Route[] {
   return (['models', 'wasm'] as const).map((kind): Route => ({
     method: 'get',
-    path: `/v1/face/${kind}/:file`,
+    path: FACE_ASSET_PATHS[kind],
     summary: kind === 'models' ? 'A face model file for the browser chunk (Human, MIT)' : 'A tfjs WebAssembly binary for the browser chunk (Apache-2.0)',
     tag: 'face',
     security: 'none',

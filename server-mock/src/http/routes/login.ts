@@ -7,6 +7,7 @@ import { clientIp } from '../client-ip.js';
 import { allowAppOrigins } from '../cors.js';
 import type { AppContext, Env, Route } from '../context.js';
 import { identifier, storableText } from '../../identifier.js';
+import { BROWSER_PATHS } from '../../protocol/index.js';
 
 const appId = identifier(64).min(1);
 /** Username, e-mail or phone (E.164). */
@@ -55,7 +56,7 @@ export function loginRoutes({ login: service, trustedProxies, browserOrigins }: 
   return [
     {
       method: 'post',
-      path: '/v1/login',
+      path: BROWSER_PATHS.login,
       summary: 'Sign in to the built-in user directory with a password; a token, or trigger data when the login workflow asks for a step-up',
       tag: 'login',
       security: 'none',
@@ -69,7 +70,7 @@ export function loginRoutes({ login: service, trustedProxies, browserOrigins }: 
     },
     {
       method: 'post',
-      path: '/v1/login/code/send',
+      path: BROWSER_PATHS.loginCodeSend,
       summary: 'Code login, step 1: send a one-time code to the phone or e-mail typed as the login',
       tag: 'login',
       security: 'none',
@@ -86,7 +87,7 @@ export function loginRoutes({ login: service, trustedProxies, browserOrigins }: 
     },
     {
       method: 'post',
-      path: '/v1/login/code/verify',
+      path: BROWSER_PATHS.loginCodeVerify,
       summary: 'Code login, step 2: check the code; a token, or trigger data when the login workflow asks for a step-up',
       tag: 'login',
       security: 'none',
@@ -100,7 +101,7 @@ export function loginRoutes({ login: service, trustedProxies, browserOrigins }: 
     },
     {
       method: 'post',
-      path: '/v1/login/passkey/options',
+      path: BROWSER_PATHS.loginPasskeyOptions,
       summary: 'Passkey login, step 1: options for startAuthentication() offering any discoverable passkey of the app',
       tag: 'login',
       security: 'none',
@@ -114,7 +115,7 @@ export function loginRoutes({ login: service, trustedProxies, browserOrigins }: 
     },
     {
       method: 'post',
-      path: '/v1/login/passkey/verify',
+      path: BROWSER_PATHS.loginPasskeyVerify,
       summary: 'Passkey login, step 2: check the assertion; the passkey names the user. A token, or trigger data when the login workflow asks for a step-up',
       tag: 'login',
       security: 'none',

@@ -1,4 +1,5 @@
 import type { AppContext, Route } from '../context.js';
+import { APP_PATHS } from '../../protocol/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -44,7 +45,7 @@ export function operationsRoutes({ storage, logger, metrics, keys }: OperationsR
     },
     {
       method: 'get',
-      path: '/.well-known/jwks.json',
+      path: APP_PATHS.jwks,
       summary: 'Public keys of every token this backend signs',
       tag: 'tokens',
       security: 'none',

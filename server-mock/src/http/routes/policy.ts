@@ -3,6 +3,7 @@ import { readBody, readJson } from '../body.js';
 import { pathIdentifier } from '../identifier.js';
 import { parseQuery, type AppContext, type Guards, type Route } from '../context.js';
 import * as schemas from '../schemas.js';
+import { ADMIN_PATHS, APP_PATHS } from '../../protocol/index.js';
 
 /** Running workflows (API mode), the decision audit trail, and managing workflow documents. */
 export type PolicyRoutesOptions = Pick<AppContext, 'storage' | 'policies' | 'capture'>;
@@ -11,7 +12,7 @@ export function policyRoutes({ storage, policies, capture }: PolicyRoutesOptions
   return [
     {
       method: 'post',
-      path: '/v1/workflows/:workflowId/trigger',
+      path: APP_PATHS.workflowTrigger,
       summary: 'Run an API-mode workflow (triggerWorkflow)',
       tag: 'policy',
       security: 'app',
@@ -27,7 +28,7 @@ export function policyRoutes({ storage, policies, capture }: PolicyRoutesOptions
     },
     {
       method: 'get',
-      path: '/v1/decisions',
+      path: APP_PATHS.decisions,
       summary: 'Audit trail: every policy decision with its explanation, newest first',
       tag: 'policy',
       security: 'app',
@@ -38,7 +39,7 @@ export function policyRoutes({ storage, policies, capture }: PolicyRoutesOptions
     },
     {
       method: 'get',
-      path: '/v1/admin/workflows',
+      path: ADMIN_PATHS.workflows,
       summary: 'Active workflow documents of a scope',
       tag: 'policy',
       security: 'app-or-admin',
@@ -49,7 +50,7 @@ export function policyRoutes({ storage, policies, capture }: PolicyRoutesOptions
     },
     {
       method: 'put',
-      path: '/v1/admin/workflows/:workflowId',
+      path: ADMIN_PATHS.workflow,
       summary: 'Create or replace a workflow document (YAML or JSON body); invalid documents change nothing',
       tag: 'policy',
       security: 'app-or-admin',
@@ -63,7 +64,7 @@ export function policyRoutes({ storage, policies, capture }: PolicyRoutesOptions
     },
     {
       method: 'delete',
-      path: '/v1/admin/workflows/:workflowId',
+      path: ADMIN_PATHS.workflow,
       summary: 'Deactivate a workflow',
       tag: 'policy',
       security: 'app-or-admin',

@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { authenticationResponseSchema, registrationResponseSchema } from '../../factors/webauthn.js';
-import { FACTOR_TYPES } from '../../types.js';
+import { APP_PATHS, BROWSER_PATHS, FACTOR_TYPES } from '../../protocol/index.js';
 import { exchangeMfaToken } from '../../tokens/mfa-token.js';
 import { triggerMetadataSchema } from '../../ueba/schema.js';
 import { MAX_FRAME_BYTES, MAX_FRAMES } from '../../factors/face/face.js';
@@ -117,7 +117,7 @@ export function stepUpRoutes(options: StepUpRoutesOptions, guards: Guards): Rout
 function codeRoutes({ stepUp, ip, appName, browserRoute }: Ceremony): Route[] {
   return [
     browserRoute(
-      '/v1/stepup/factors',
+      BROWSER_PATHS.stepUpFactors,
       'The factors this step-up offers, in policy order, with what the user has set up',
       bodies.state,
       async (_c, input: z.output<typeof bodies.state>) => {
@@ -134,7 +134,7 @@ function codeRoutes({ stepUp, ip, appName, browserRoute }: Ceremony): Route[] {
       z.object({ factors: z.array(z.object({ type: z.enum(FACTOR_TYPES), enrolled: z.boolean(), enrollable: z.boolean(), hint: z.string().optional() })) }),
     ),
     browserRoute(
-      '/v1/stepup/totp/enroll',
+      BROWSER_PATHS.totpEnrol,
       'Start a TOTP enrolment (first factor only): the otpauth URI for the QR code and the secret',
       bodies.state,
       async (_c, input: z.output<typeof bodies.state>) => {
@@ -144,26 +144,26 @@ function codeRoutes({ stepUp, ip, appName, browserRoute }: Ceremony): Route[] {
       z.object({ enrolmentId: z.string(), secret: z.string(), uri: z.string() }),
     ),
     browserRoute(
-      '/v1/stepup/totp/verify',
+      BROWSER_PATHS.totpVerify,
       'Check a TOTP code (with enrolmentId: activate the new enrolment)',
       bodies.totpVerify,
       async (c, input: z.output<typeof bodies.totpVerify>) => stepUp.verifyTotp(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
     ),
     browserRoute(
-      '/v1/stepup/otp/send',
+      BROWSER_PATHS.otpSend,
       'Send a one-time code by SMS or e-mail',
       bodies.send,
       async (c, input: z.output<typeof bodies.send>) => stepUp.sendCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
       z.object({ challengeId: z.string(), expiresAt: z.string(), resendAvailableAt: z.string(), sentTo: z.string() }),
     ),
     browserRoute(
-      '/v1/stepup/otp/resend',
+      BROWSER_PATHS.otpResend,
       'Send a new code for the same challenge (its attempt counter is kept)',
       bodies.resend,
       async (c, input: z.output<typeof bodies.resend>) => stepUp.resendCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
       z.object({ challengeId: z.string(), expiresAt: z.string(), resendAvailableAt: z.string() }),
     ),
-    browserRoute('/v1/stepup/otp/verify', 'Check an SMS or e-mail code', bodies.verifyCode, async (c, input: z.output<typeof bodies.verifyCode>) =>
+    browserRoute(BROWSER_PATHS.otpVerify, 'Check an SMS or e-mail code', bodies.verifyCode, async (c, input: z.output<typeof bodies.verifyCode>) =>
       stepUp.verifyCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
     ),
   ];
@@ -173,7 +173,7 @@ function codeRoutes({ stepUp, ip, appName, browserRoute }: Ceremony): Route[] {
 function faceAndPasskeyRoutes({ stepUp, ip, browserRoute }: Ceremony): Route[] {
   return [
     browserRoute(
-      '/v1/stepup/face/enroll',
+      BROWSER_PATHS.faceEnrol,
       'Enrol a face (first factor only) from 1-5 JPEG frames; completes the step-up',
       bodies.face,
       async (c, input: z.output<typeof bodies.face>) => stepUp.enrolFace(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
@@ -181,39 +181,39 @@ function faceAndPasskeyRoutes({ stepUp, ip, browserRoute }: Ceremony): Route[] {
       FACE_BODY_BYTES,
     ),
     browserRoute(
-      '/v1/stepup/face/verify',
+      BROWSER_PATHS.faceVerify,
       'Verify a face from 1-5 JPEG frames against the enrolled template',
       bodies.face,
       async (c, input: z.output<typeof bodies.face>) => stepUp.verifyFace(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
       success,
       FACE_BODY_BYTES,
     ),
-    browserRoute('/v1/stepup/recovery/verify', 'Use a recovery code (each works once)', bodies.recovery, async (c, input: z.output<typeof bodies.recovery>) =>
+    browserRoute(BROWSER_PATHS.recoveryVerify, 'Use a recovery code (each works once)', bodies.recovery, async (c, input: z.output<typeof bodies.recovery>) =>
       stepUp.verifyRecoveryCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
     ),
     browserRoute(
-      '/v1/stepup/webauthn/register/options',
+      BROWSER_PATHS.passkeyRegisterOptions,
       'Start a passkey registration (first factor only): options for startRegistration()',
       bodies.state,
       async (c, input: z.output<typeof bodies.state>) => stepUp.passkeyRegistrationOptions(await stepUp.open(input.stateToken), ip(c)),
       passkeyOptions,
     ),
     browserRoute(
-      '/v1/stepup/webauthn/register/verify',
+      BROWSER_PATHS.passkeyRegisterVerify,
       'Register the passkey (user verification required); this also completes the step-up',
       bodies.passkeyRegister,
       async (c, input: z.output<typeof bodies.passkeyRegister>) =>
         stepUp.verifyPasskeyRegistration(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
     ),
     browserRoute(
-      '/v1/stepup/webauthn/authenticate/options',
+      BROWSER_PATHS.passkeyAuthenticateOptions,
       "Options for startAuthentication(), allowing the user's passkeys",
       bodies.state,
       async (c, input: z.output<typeof bodies.state>) => stepUp.passkeyAuthenticationOptions(await stepUp.open(input.stateToken), ip(c)),
       passkeyOptions,
     ),
     browserRoute(
-      '/v1/stepup/webauthn/authenticate/verify',
+      BROWSER_PATHS.passkeyAuthenticateVerify,
       'Check a passkey assertion (user verification required); amr hwk or swk',
       bodies.passkeyAuthenticate,
       async (c, input: z.output<typeof bodies.passkeyAuthenticate>) => stepUp.verifyPasskey(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
@@ -226,7 +226,7 @@ function backendRoutes({ mfa, keys, publicUrl, clock, storage, config, capture }
   return [
     {
       method: 'post',
-      path: '/v1/stepup',
+      path: APP_PATHS.stepUp,
       summary: 'Start a passwordless step-up for a user (the business system authenticated them its own way)',
       tag: 'step-up',
       security: 'app',
@@ -256,7 +256,7 @@ function backendRoutes({ mfa, keys, publicUrl, clock, storage, config, capture }
     },
     {
       method: 'post',
-      path: '/v1/tokens/exchange',
+      path: APP_PATHS.tokensExchange,
       summary: 'Verify an mfaToken and mark it used (seed step 3.2.5: exchange it once for your own session)',
       tag: 'tokens',
       security: 'app',
@@ -293,28 +293,6 @@ function backendRoutes({ mfa, keys, publicUrl, clock, storage, config, capture }
     },
   ];
 }
-
-/** Browser-facing JSON endpoints: CORS for the apps' declared origins. */
-export const BROWSER_PATHS = [
-  '/v1/login',
-  '/v1/login/code/send',
-  '/v1/login/code/verify',
-  '/v1/login/passkey/options',
-  '/v1/login/passkey/verify',
-  '/v1/stepup/factors',
-  '/v1/stepup/totp/enroll',
-  '/v1/stepup/totp/verify',
-  '/v1/stepup/otp/send',
-  '/v1/stepup/otp/resend',
-  '/v1/stepup/otp/verify',
-  '/v1/stepup/recovery/verify',
-  '/v1/stepup/webauthn/register/options',
-  '/v1/stepup/webauthn/register/verify',
-  '/v1/stepup/webauthn/authenticate/options',
-  '/v1/stepup/webauthn/authenticate/verify',
-  '/v1/stepup/face/enroll',
-  '/v1/stepup/face/verify',
-];
 
 /**
  * A preflight from an origin no app declared: a problem like every other refusal, so a developer who

@@ -2,6 +2,7 @@ import { uebaEventInputSchema } from '../../ueba/schema.js';
 import { readJson } from '../body.js';
 import { parseQuery, type AppContext, type Guards, type Route } from '../context.js';
 import * as schemas from '../schemas.js';
+import { APP_PATHS } from '../../protocol/index.js';
 
 /** Capturing behaviour and reading a user's MFA status: the business backend's side of the seed. */
 export type UebaRoutesOptions = Pick<AppContext, 'storage' | 'capture' | 'mfa' | 'logger'>;
@@ -10,7 +11,7 @@ export function uebaRoutes({ storage, capture, mfa, logger }: UebaRoutesOptions,
   return [
     {
       method: 'post',
-      path: '/v1/ueba/events',
+      path: APP_PATHS.uebaEvents,
       summary: 'Capture a UEBA event (durable before the answer); runs event-mode workflows',
       tag: 'ueba',
       security: 'app',
@@ -24,7 +25,7 @@ export function uebaRoutes({ storage, capture, mfa, logger }: UebaRoutesOptions,
     },
     {
       method: 'get',
-      path: '/v1/ueba/events',
+      path: APP_PATHS.uebaEvents,
       summary: 'Stored events of this app, newest first',
       tag: 'ueba',
       security: 'app',
@@ -35,7 +36,7 @@ export function uebaRoutes({ storage, capture, mfa, logger }: UebaRoutesOptions,
     },
     {
       method: 'post',
-      path: '/v1/mfa/status',
+      path: APP_PATHS.mfaStatus,
       summary: "A user's MFA status (checkUserStatus)",
       tag: 'mfa',
       security: 'app',
@@ -49,7 +50,7 @@ export function uebaRoutes({ storage, capture, mfa, logger }: UebaRoutesOptions,
     },
     {
       method: 'post',
-      path: '/v1/mfa/status/clear',
+      path: APP_PATHS.mfaStatusClear,
       summary: "Clear a user's pending step-up (administrative)",
       tag: 'mfa',
       security: 'app',

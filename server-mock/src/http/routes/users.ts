@@ -5,6 +5,7 @@ import { parseQuery, type AppContext, type Guards, type Route } from '../context
 import { HttpError } from '../errors.js';
 import { identifier } from '../../identifier.js';
 import { pathIdentifier } from '../identifier.js';
+import { APP_PATHS } from '../../protocol/index.js';
 
 const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), after: identifier(256).optional() });
 
@@ -23,7 +24,7 @@ function accountRoutes({ directory, storage }: UserRoutesOptions, { requireApp, 
   return [
     {
       method: 'post',
-      path: '/v1/users',
+      path: APP_PATHS.users,
       summary: 'Create a user (password hashed with scrypt; never returned)',
       tag: 'users',
       security: 'app',
@@ -34,7 +35,7 @@ function accountRoutes({ directory, storage }: UserRoutesOptions, { requireApp, 
     },
     {
       method: 'get',
-      path: '/v1/users',
+      path: APP_PATHS.users,
       summary: 'List users, ordered by originalIdentity',
       tag: 'users',
       security: 'app',
@@ -45,7 +46,7 @@ function accountRoutes({ directory, storage }: UserRoutesOptions, { requireApp, 
     },
     {
       method: 'get',
-      path: '/v1/users/:originalIdentity',
+      path: APP_PATHS.user,
       summary: 'A user',
       tag: 'users',
       security: 'app',
@@ -55,7 +56,7 @@ function accountRoutes({ directory, storage }: UserRoutesOptions, { requireApp, 
     },
     {
       method: 'patch',
-      path: '/v1/users/:originalIdentity',
+      path: APP_PATHS.user,
       summary: 'Change a user (password: null removes it)',
       tag: 'users',
       security: 'app',
@@ -66,7 +67,7 @@ function accountRoutes({ directory, storage }: UserRoutesOptions, { requireApp, 
     },
     {
       method: 'delete',
-      path: '/v1/users/:originalIdentity',
+      path: APP_PATHS.user,
       summary: 'Delete a user',
       tag: 'users',
       security: 'app',
@@ -86,7 +87,7 @@ function userFactorRoutes({ storage, recovery, lockout, passkeys: passkeyFactor 
   return [
     {
       method: 'post',
-      path: '/v1/users/:originalIdentity/recovery-codes',
+      path: APP_PATHS.userRecoveryCodes,
       summary: "Replace the user's recovery codes; the 10 new codes are shown only in this answer",
       tag: 'users',
       security: 'app',
@@ -96,7 +97,7 @@ function userFactorRoutes({ storage, recovery, lockout, passkeys: passkeyFactor 
     },
     {
       method: 'get',
-      path: '/v1/users/:originalIdentity/factors',
+      path: APP_PATHS.userFactors,
       summary: "The user's factor enrolments and passkeys (no secrets)",
       tag: 'users',
       security: 'app',
@@ -126,7 +127,7 @@ function userFactorRoutes({ storage, recovery, lockout, passkeys: passkeyFactor 
     },
     {
       method: 'delete',
-      path: '/v1/users/:originalIdentity/factors/:enrolmentId',
+      path: APP_PATHS.userFactor,
       summary: "Remove one of the user's factors or passkeys (and clear its lockout)",
       tag: 'users',
       security: 'app',

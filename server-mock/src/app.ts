@@ -6,6 +6,7 @@ import type { EventBus } from './events/bus.js';
 import { MfaService } from './events/mfa.js';
 import { guards, type AppContext, type Env } from './http/context.js';
 import { HttpError, problem } from './http/errors.js';
+import { mountBrowserPreflight } from './http/cors.js';
 import { RouteBook } from './http/routes.js';
 import { eventRoutes, mountStreamPreflight } from './http/routes/events.js';
 import { operationsRoutes, VERSION } from './http/routes/operations.js';
@@ -18,9 +19,9 @@ import { DEFAULT_RETIRED_KEY_GRACE_MS, KEY_RELOAD_INTERVAL_MS, KeyStore } from '
 import { loadStateTokens } from './tokens/state-token.js';
 import { SubscriptionTokens } from './tokens/subscription.js';
 import type { Clock } from './types.js';
-import { BROWSER_PATHS, type FactorType } from './protocol/index.js';
+import type { FactorType } from './protocol/index.js';
 import { createStepUp, loadConfiguredFactorSecrets } from './stepup/setup.js';
-import { mountBrowserPreflight, stepUpRoutes } from './http/routes/stepup.js';
+import { stepUpRoutes } from './http/routes/stepup.js';
 import { userRoutes } from './http/routes/users.js';
 import { loginRoutes } from './http/routes/login.js';
 import { LoginService } from './login/service.js';
@@ -160,7 +161,7 @@ function httpApp(context: AppContext, routes: RouteBook<Env>): Hono<Env> {
     metrics.httpDuration.observe({ route: c.req.routePath, method: c.req.method, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
   mountStreamPreflight(app, context);
-  mountBrowserPreflight(app, context, Object.values(BROWSER_PATHS));
+  mountBrowserPreflight(app, context.browserOrigins);
   routes.mount(app);
   app.notFound((c) => problem(c, new HttpError(404, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`)));
   app.onError((error, c) => {

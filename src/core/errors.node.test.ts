@@ -12,6 +12,7 @@ const BROWSER_FACING = [
   'server-mock/src/http/routes/login.ts',
   'server-mock/src/login/service.ts',
   'server-mock/src/http/routes/events.ts',
+  'server-mock/src/http/cors.ts',
   'server-mock/src/http/body.ts',
   'server-mock/src/http/errors.ts',
   'server-mock/src/app.ts',

@@ -7,7 +7,7 @@ import { readJson } from '../body.js';
 import { parseQuery, type AppContext, type Env, type Guards, type Principal, type Route } from '../context.js';
 import { HttpError } from '../errors.js';
 import * as schemas from '../schemas.js';
-import { originNotAllowed } from './stepup.js';
+import { originNotAllowed } from '../cors.js';
 import { APP_PATHS, EVENT_STREAM_PATH } from '../../protocol/index.js';
 
 /** Subscription tokens and the SSE stream of MFA events (JSON or CAEP SETs). */

@@ -1,4 +1,4 @@
-import type { Context, Hono } from 'hono';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import { authenticationResponseSchema, registrationResponseSchema } from '../../factors/webauthn.js';
 import { APP_PATHS, BROWSER_PATHS, FACTOR_TYPES } from '../../protocol/index.js';
@@ -10,7 +10,6 @@ import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
 import { allowAppOrigins } from '../cors.js';
 import type { AppContext, Env, Guards, Route } from '../context.js';
-import { HttpError } from '../errors.js';
 import { identifier, originalIdentity, storableText } from '../../identifier.js';
 
 const stateToken = z.string().min(1).max(256);
@@ -292,27 +291,4 @@ function backendRoutes({ mfa, keys, publicUrl, clock, storage, config, capture }
       },
     },
   ];
-}
-
-/**
- * A preflight from an origin no app declared: a problem like every other refusal, so a developer who
- * forgot to declare their origin reads why in the network panel (the browser itself only sees the 403).
- */
-export const originNotAllowed = () => new HttpError(403, 'origin_not_allowed', 'This origin is not declared by any app');
-
-/** Preflight for the browser-facing JSON endpoints. */
-export function mountBrowserPreflight(app: Hono<Env>, context: Pick<AppContext, 'browserOrigins'>, paths: string[]): void {
-  for (const path of paths) {
-    app.options(path, (c) => {
-      const origin = c.req.header('origin');
-      if (!origin || !context.browserOrigins.has(origin)) throw originNotAllowed();
-      return c.body(null, 204, {
-        'access-control-allow-origin': origin,
-        'access-control-allow-headers': 'content-type',
-        'access-control-allow-methods': 'POST',
-        'access-control-max-age': '600',
-        vary: 'Origin',
-      });
-    });
-  }
 }

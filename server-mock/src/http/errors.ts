@@ -107,6 +107,7 @@ const DOMAIN_STATUS = {
   workflow_not_found: 404,
   invalid_policy: 422,
   invalid_query: 400,
+  edit_conflict: 409,
 } as const satisfies Record<DomainErrorCode, ContentfulStatusCode>;
 
 /** The transport's view of a domain refusal: its status from the table, everything else as the service said. */

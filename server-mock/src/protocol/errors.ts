@@ -62,8 +62,14 @@ export const ADMIN_ERROR_CODES = [
   'invalid_query',
 ] as const;
 
+/** The console's sessions and edits. */
+export const CONSOLE_ERROR_CODES = [
+  // Someone else published or changed it since the version this edit started from: nothing was overwritten.
+  'edit_conflict',
+] as const;
+
 /** What the services refuse (`DomainError`): every group above. */
-export const DOMAIN_ERROR_CODES = [...STEP_UP_ERROR_CODES, ...LOGIN_ERROR_CODES, ...ADMIN_ERROR_CODES] as const;
+export const DOMAIN_ERROR_CODES = [...STEP_UP_ERROR_CODES, ...LOGIN_ERROR_CODES, ...ADMIN_ERROR_CODES, ...CONSOLE_ERROR_CODES] as const;
 
 /** The problem `code` of an identifier that fails the shared check (`server-mock/src/identifier.ts`). */
 export const INVALID_IDENTIFIER = 'invalid_identifier';

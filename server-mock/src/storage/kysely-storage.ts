@@ -29,6 +29,7 @@ import {
   webAuthnChallengeToRow,
   webAuthnCredentialFromRow,
   webAuthnCredentialToRow,
+  draftFromRow,
   workflowFromRow,
 } from './rows.js';
 import { GLOBAL_SCOPE } from './schema.js';
@@ -51,9 +52,10 @@ import type {
   WebAuthnChallengeRecord,
   WebAuthnCredentialRecord,
   WebAuthnPurpose,
+  WorkflowDraftRecord,
   WorkflowVersionRecord,
 } from './types.js';
-import { UniqueViolation } from './types.js';
+import { UniqueViolation, VersionConflict } from './types.js';
 
 /**
  * `Storage` over Kysely, one code path for SQLite and PostgreSQL; the differences live in
@@ -96,6 +98,11 @@ export class KyselyStorage implements Storage {
     if (query.originalIdentity !== undefined) select = select.where('original_identity', '=', query.originalIdentity);
     const rows = await select.orderBy('request_date', 'desc').orderBy('seq', 'desc').limit(query.limit).execute();
     return rows.map(eventFromRow);
+  }
+
+  async getEvent(appId: string, id: string): Promise<UebaEvent | null> {
+    const row = await this.db.selectFrom('ueba_events').selectAll().where('app_id', '=', appId).where('id', '=', id).executeTakeFirst();
+    return row ? eventFromRow(row) : null;
   }
 
   aggregate(query: AggregateQuery): Promise<AggregateResult> {
@@ -204,7 +211,7 @@ export class KyselyStorage implements Storage {
    * Deactivating first takes SQLite's write lock before the version is read; the PostgreSQL table
    * lock keeps two instances from both reading the same highest version.
    */
-  async saveWorkflowVersion(input: { workflowId: string; appId: string | null; source: string; createdAt: number }): Promise<number> {
+  async saveWorkflowVersion(input: { workflowId: string; appId: string | null; source: string; createdAt: number; expectedVersion?: number }): Promise<number> {
     if (input.appId === GLOBAL_SCOPE) throw new Error('appId must be null or a non-empty string');
     return this.db.transaction().execute(async (trx) => {
       await this.sqlDialect.lockTable(trx, 'workflow_versions');
@@ -215,7 +222,10 @@ export class KyselyStorage implements Storage {
         .select((eb) => eb.fn.max('version').as('highest'))
         .where(whereScope(scope))
         .executeTakeFirstOrThrow();
-      const version = Number(highest ?? 0) + 1;
+      const current = Number(highest ?? 0);
+      // Thrown inside the transaction, so the deactivation above rolls back with it.
+      if (input.expectedVersion !== undefined && input.expectedVersion !== current) throw new VersionConflict(input.expectedVersion, current);
+      const version = current + 1;
       await trx
         .insertInto('workflow_versions')
         .values({ ...scope, version, source: input.source, created_at: input.createdAt, active: 1 })
@@ -232,6 +242,60 @@ export class KyselyStorage implements Storage {
       .where('active', '=', 1)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  async listWorkflowVersions(workflowId: string, appId: string | null): Promise<(WorkflowVersionRecord & { active: boolean })[]> {
+    const rows = await this.db
+      .selectFrom('workflow_versions')
+      .selectAll()
+      .where(whereScope({ workflow_id: workflowId, app_scope: appScope(appId) }))
+      .orderBy('version', 'desc')
+      .execute();
+    return rows.map((row) => ({ ...workflowFromRow(row), active: Number(row.active) === 1 }));
+  }
+
+  async saveWorkflowDraft(draft: WorkflowDraftRecord): Promise<void> {
+    const row = {
+      workflow_id: draft.workflowId,
+      app_scope: appScope(draft.appId),
+      source: draft.source,
+      base_version: draft.baseVersion,
+      updated_at: draft.updatedAt,
+      updated_by: draft.updatedBy,
+    };
+    await this.db
+      .insertInto('workflow_drafts')
+      .values(row)
+      .onConflict((conflict) =>
+        conflict
+          .columns(['workflow_id', 'app_scope'])
+          .doUpdateSet({ source: row.source, base_version: row.base_version, updated_at: row.updated_at, updated_by: row.updated_by }),
+      )
+      .execute();
+  }
+
+  async getWorkflowDraft(workflowId: string, appId: string | null): Promise<WorkflowDraftRecord | null> {
+    const row = await this.db
+      .selectFrom('workflow_drafts')
+      .selectAll()
+      .where('workflow_id', '=', workflowId)
+      .where('app_scope', '=', appScope(appId))
+      .executeTakeFirst();
+    return row ? draftFromRow(row) : null;
+  }
+
+  async listWorkflowDrafts(appId: string | null): Promise<WorkflowDraftRecord[]> {
+    const rows = await this.db.selectFrom('workflow_drafts').selectAll().where('app_scope', '=', appScope(appId)).orderBy('workflow_id').execute();
+    return rows.map(draftFromRow);
+  }
+
+  async deleteWorkflowDraft(workflowId: string, appId: string | null): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('workflow_drafts')
+      .where('workflow_id', '=', workflowId)
+      .where('app_scope', '=', appScope(appId))
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 
   /** Ordered by workflow id, the global version before the per-app ones. */

@@ -21,6 +21,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     },
     '0005_webauthn': { up: (db) => createWebAuthnTables(db) },
     '0006_sealed_secrets': { up: (db) => addSealedByColumns(db) },
+    '0009_workflow_drafts': { up: (db) => createWorkflowDraftTable(db) },
   };
 }
 
@@ -306,6 +307,20 @@ async function addSealedByColumns(db: Kysely<any>): Promise<void> {
   for (const table of ['signing_keys', 'settings']) {
     await db.schema.alterTable(table).addColumn('sealed_by', 'text').execute();
   }
+}
+
+/** The console's unpublished workflow edits: one per workflow and scope, shared by every instance. */
+async function createWorkflowDraftTable(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('workflow_drafts')
+    .addColumn('workflow_id', 'text', (column) => column.notNull())
+    .addColumn('app_scope', 'text', (column) => column.notNull())
+    .addColumn('source', 'text', (column) => column.notNull())
+    .addColumn('base_version', 'integer', (column) => column.notNull())
+    .addColumn('updated_at', 'bigint', (column) => column.notNull())
+    .addColumn('updated_by', 'text', (column) => column.notNull())
+    .addPrimaryKeyConstraint('workflow_drafts_pk', ['workflow_id', 'app_scope'])
+    .execute();
 }
 
 /**

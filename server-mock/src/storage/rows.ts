@@ -15,6 +15,7 @@ import type {
   UserTable,
   WebAuthnChallengeTable,
   WebAuthnCredentialTable,
+  WorkflowDraftTable,
   WorkflowVersionTable,
 } from './schema.js';
 import type {
@@ -30,6 +31,7 @@ import type {
   UserStatusRecord,
   WebAuthnChallengeRecord,
   WebAuthnCredentialRecord,
+  WorkflowDraftRecord,
   WorkflowVersionRecord,
 } from './types.js';
 
@@ -183,6 +185,17 @@ export function workflowFromRow(row: Selectable<WorkflowVersionTable>): Workflow
     version: row.version,
     source: row.source,
     createdAt: millis(row.created_at),
+  };
+}
+
+export function draftFromRow(row: Selectable<WorkflowDraftTable>): WorkflowDraftRecord {
+  return {
+    workflowId: row.workflow_id,
+    appId: row.app_scope === GLOBAL_SCOPE ? null : row.app_scope,
+    source: row.source,
+    baseVersion: Number(row.base_version),
+    updatedAt: millis(row.updated_at),
+    updatedBy: row.updated_by,
   };
 }
 

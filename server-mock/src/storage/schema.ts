@@ -96,6 +96,16 @@ export interface WorkflowVersionTable {
   active: Flag;
 }
 
+export interface WorkflowDraftTable {
+  workflow_id: string;
+  /** `GLOBAL_SCOPE` as in `workflow_versions`. */
+  app_scope: string;
+  source: string;
+  base_version: number;
+  updated_at: Millis;
+  updated_by: string;
+}
+
 export interface SigningKeyTable {
   kid: string;
   alg: string;
@@ -170,6 +180,7 @@ export interface Database {
   user_status: UserStatusTable;
   decisions: DecisionTable;
   workflow_versions: WorkflowVersionTable;
+  workflow_drafts: WorkflowDraftTable;
   signing_keys: SigningKeyTable;
   settings: SettingTable;
   factor_enrolments: FactorEnrolmentTable;

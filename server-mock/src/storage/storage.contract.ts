@@ -11,7 +11,9 @@ import type {
   UserRecord,
   WebAuthnChallengeRecord,
   WebAuthnCredentialRecord,
+  WorkflowDraftRecord,
 } from './types.js';
+import { VersionConflict } from './types.js';
 
 /**
  * The behaviour every `Storage` adapter must show. `open` returns an empty, migrated storage of its
@@ -170,6 +172,13 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
     });
 
     describe('events', () => {
+      it('finds one event by its app and id only', async () => {
+        await storage.insertEvent(event({ id: 'one', city: 'Lyon' }));
+        expect(await storage.getEvent('app-1', 'one')).toMatchObject({ id: 'one', appId: 'app-1', city: 'Lyon' });
+        expect(await storage.getEvent('app-2', 'one')).toBeNull();
+        expect(await storage.getEvent('app-1', 'none')).toBeNull();
+      });
+
       it('stores concurrent inserts together, and a bad one fails alone', async () => {
         await storage.insertEvent(event({ id: 'taken' }));
         const results = await Promise.allSettled([
@@ -664,6 +673,51 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
       it('refuses an empty app id, which would collide with the global scope', async () => {
         await expect(save('login', '', 'x')).rejects.toThrow();
         expect(await storage.listActiveWorkflows()).toEqual([]);
+      });
+
+      it('saves against an expected version only while it is still the highest, changing nothing otherwise', async () => {
+        const guarded = (source: string, expectedVersion: number) =>
+          storage.saveWorkflowVersion({ workflowId: 'login', appId: 'app-1', source, createdAt: NOW, expectedVersion });
+        expect(await guarded('first', 0)).toBe(1);
+        expect(await guarded('second', 1)).toBe(2);
+        const stale = await guarded('stale', 1).catch((error: unknown) => error);
+        expect(stale).toBeInstanceOf(VersionConflict);
+        expect(stale).toMatchObject({ expected: 1, current: 2 });
+        const racing = await Promise.allSettled([guarded('a', 2), guarded('b', 2)]);
+        expect(racing.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+        const versions = await storage.listWorkflowVersions('login', 'app-1');
+        expect(versions.map((version) => [version.version, version.active])).toEqual([
+          [3, true],
+          [2, false],
+          [1, false],
+        ]);
+        expect(versions.map((version) => version.source).slice(1)).toEqual(['second', 'first']);
+        expect(await storage.listWorkflowVersions('login', null)).toEqual([]);
+      });
+    });
+
+    describe('workflow drafts', () => {
+      const draft = (overrides: Partial<WorkflowDraftRecord> = {}): WorkflowDraftRecord => ({
+        workflowId: 'login',
+        appId: 'app-1',
+        source: 'id: login',
+        baseVersion: 0,
+        updatedAt: NOW,
+        updatedBy: 'alice',
+        ...overrides,
+      });
+
+      it('keeps one draft per workflow and scope, replaced by the next save, until deleted', async () => {
+        await storage.saveWorkflowDraft(draft());
+        await storage.saveWorkflowDraft(draft({ appId: null, source: 'global' }));
+        await storage.saveWorkflowDraft(draft({ source: 'edited', baseVersion: 3, updatedAt: NOW + 1, updatedBy: 'bob' }));
+        expect(await storage.getWorkflowDraft('login', 'app-1')).toEqual(draft({ source: 'edited', baseVersion: 3, updatedAt: NOW + 1, updatedBy: 'bob' }));
+        expect(await storage.getWorkflowDraft('login', null)).toEqual(draft({ appId: null, source: 'global' }));
+        expect((await storage.listWorkflowDrafts('app-1')).map((item) => item.source)).toEqual(['edited']);
+        expect(await storage.deleteWorkflowDraft('login', 'app-1')).toBe(true);
+        expect(await storage.deleteWorkflowDraft('login', 'app-1')).toBe(false);
+        expect(await storage.getWorkflowDraft('login', 'app-1')).toBeNull();
+        expect(await storage.getWorkflowDraft('login', null)).not.toBeNull();
       });
     });
 

@@ -37,8 +37,21 @@ export interface Storage extends FactorStorage, UserStorage, WebAuthnStorage {
   /** Newest first. */
   listDecisions(query: { appId: string; originalIdentity?: string; limit: number }): Promise<DecisionRecord[]>;
 
-  /** Stores a new version of a workflow document and makes it the active one; returns the version number (1, 2, …). */
-  saveWorkflowVersion(input: { workflowId: string; appId: string | null; source: string; createdAt: number }): Promise<number>;
+  /**
+   * Stores a new version of a workflow document and makes it the active one; returns the version number (1, 2, …).
+   * With `expectedVersion` (0: none yet) it throws `VersionConflict` unless that is still the highest version.
+   */
+  saveWorkflowVersion(input: { workflowId: string; appId: string | null; source: string; createdAt: number; expectedVersion?: number }): Promise<number>;
+  /** Every stored version of one workflow in its scope, newest first; `active` marks the one in force. */
+  listWorkflowVersions(workflowId: string, appId: string | null): Promise<(WorkflowVersionRecord & { active: boolean })[]>;
+  /** Creates or replaces the scope's one draft of a workflow. */
+  saveWorkflowDraft(draft: WorkflowDraftRecord): Promise<void>;
+  getWorkflowDraft(workflowId: string, appId: string | null): Promise<WorkflowDraftRecord | null>;
+  /** Every draft of a scope (`appId: null`: the global ones), by workflow id. */
+  listWorkflowDrafts(appId: string | null): Promise<WorkflowDraftRecord[]>;
+  deleteWorkflowDraft(workflowId: string, appId: string | null): Promise<boolean>;
+  /** One stored event of an app, or null. */
+  getEvent(appId: string, id: string): Promise<UebaEvent | null>;
   /** Marks the workflow inactive (a later save re-activates it with a new version). */
   deactivateWorkflow(workflowId: string, appId: string | null): Promise<boolean>;
   /** The active version of every workflow, global (`appId: null`) and per app. */
@@ -127,6 +140,16 @@ export interface WorkflowVersionRecord {
   version: number;
   source: string;
   createdAt: number;
+}
+
+/** An unpublished edit of a workflow: its text (valid or not yet), and the version it started from (0: none). */
+export interface WorkflowDraftRecord {
+  workflowId: string;
+  appId: string | null;
+  source: string;
+  baseVersion: number;
+  updatedAt: number;
+  updatedBy: string;
 }
 
 /**
@@ -359,6 +382,17 @@ export interface UserStorage {
   deleteUser(appId: string, originalIdentity: string): Promise<boolean>;
   /** Ordered by originalIdentity, after `after` when given. */
   listUsers(query: { appId: string; limit: number; after?: string }): Promise<UserRecord[]>;
+}
+
+/** A compare-and-set write found another version than the one it expected: someone else wrote first. */
+export class VersionConflict extends Error {
+  constructor(
+    readonly expected: number,
+    readonly current: number,
+  ) {
+    super(`expected version ${expected}, found ${current}`);
+    this.name = 'VersionConflict';
+  }
 }
 
 /** A unique constraint refused a write; `field` names which value was taken. */

@@ -7,8 +7,8 @@ import { DomainError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
 import { policyAttributes } from '../users/directory.js';
 import type { Metrics } from '../metrics.js';
-import { parseWorkflow, type Decision, type PolicyError, type Workflow } from '../policy/engine.js';
-import type { Storage } from '../storage/types.js';
+import { parseWorkflow, type Decision, type ParseResult, type PolicyError, type Workflow } from '../policy/engine.js';
+import { VersionConflict, type Storage } from '../storage/types.js';
 import type { Clock } from '../types.js';
 import type { MfaEvent, MfaTriggerData, UebaEvent } from '../protocol/index.js';
 import { evaluateWorkflow } from './evaluate.js';
@@ -130,15 +130,19 @@ export class PolicyService {
       .map(({ workflow, version }) => ({ id: workflow.id, app: appId, version, name: workflow.name, modes: workflow.modes }));
   }
 
-  /** Admin API: validates, stores a new version, tells every instance. */
-  async put(appId: string | null, workflowId: string, source: string): Promise<ReturnType<PolicyService['list']>[number]> {
-    const documentName = `${appId ?? 'global'}/${workflowId}`;
-    const parsed = parseWorkflow(source, documentName, { appId });
+  /**
+   * Admin API and console: validates, stores a new version, tells every instance. With `expectedVersion` (0: none
+   * yet) a version stored meanwhile by someone else is refused as `edit_conflict`, and nothing is overwritten.
+   */
+  async put(appId: string | null, workflowId: string, source: string, expectedVersion?: number): Promise<ReturnType<PolicyService['list']>[number]> {
+    const parsed = checkWorkflow(appId, workflowId, source);
     if (!parsed.ok) throw invalidPolicy(parsed.errors);
-    if (parsed.workflow.id !== workflowId) {
-      throw invalidPolicy([{ document: documentName, node: 'document', field: 'id', message: `must equal the id in the URL ("${workflowId}")` }]);
-    }
-    const version = await this.options.storage.saveWorkflowVersion({ workflowId, appId, source, createdAt: this.options.clock() });
+    const version = await this.options.storage
+      .saveWorkflowVersion({ workflowId, appId, source, createdAt: this.options.clock(), expectedVersion })
+      .catch((error: unknown) => {
+        if (!(error instanceof VersionConflict)) throw error;
+        throw new DomainError('edit_conflict', `Version ${error.current} was published since version ${error.expected}`, { currentVersion: error.current });
+      });
     this.active.set(key(appId, workflowId), { workflow: parsed.workflow, appId, version });
     await this.options.bus.publish({ kind: 'workflows-changed' });
     this.options.logger.info({ workflowId, appId, version }, 'workflow stored');
@@ -273,6 +277,16 @@ export class PolicyService {
   }
 }
 
-function invalidPolicy(errors: PolicyError[]): DomainError {
+/** The document parsed for its scope, and its id the one it is stored under. */
+export function checkWorkflow(appId: string | null, workflowId: string, source: string): ParseResult {
+  const documentName = `${appId ?? 'global'}/${workflowId}`;
+  const parsed = parseWorkflow(source, documentName, { appId });
+  if (parsed.ok && parsed.workflow.id !== workflowId) {
+    return { ok: false, errors: [{ document: documentName, node: 'document', field: 'id', message: `must equal the workflow's id ("${workflowId}")` }] };
+  }
+  return parsed;
+}
+
+export function invalidPolicy(errors: PolicyError[]): DomainError {
   return new DomainError('invalid_policy', errors.map((error) => `${error.document} ${error.node}.${error.field}: ${error.message}`).join('; '), { errors });
 }

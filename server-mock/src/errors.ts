@@ -1,5 +1,5 @@
 /**
- * What the domain (step-up, login, users, workflows) refuses, without saying how it is answered: no status, no
+ * What the domain (step-up, login, users, workflows, console) refuses, without saying how it is answered: no status, no
  * header. `http/errors.ts` maps each code to its status in one table, so a service never imports the
  * transport and a new code cannot ship without an answer (the table is keyed by this union).
  */
@@ -54,7 +54,14 @@ export type DomainErrorCode =
   | 'user_conflict'
   // Workflows and policy documents.
   | 'workflow_not_found'
-  | 'invalid_policy';
+  | 'invalid_policy'
+  // The admin console: its administrators, sessions and the protection of every change.
+  | 'invalid_admin'
+  | 'admin_exists'
+  | 'console_sign_in_refused'
+  | 'console_session_required'
+  | 'csrf_token_invalid'
+  | 'console_role_forbidden';
 
 /** The codes whose refusal ends at a known time, so they can say when to come back. */
 export type RetryableCode = Extract<DomainErrorCode, 'locked' | 'cooldown' | 'rate_limited'>;

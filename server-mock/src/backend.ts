@@ -211,7 +211,14 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<R
     handle = (request, env) => camfa.app.fetch(request, env);
     const consoleUrl = `${(config.publicUrl ?? url).replace(/\/$/, '')}/console/`;
     logger.info(
-      { url, console: consoleUrl, storage: storage.dialect, schema: deployment.databaseSchema, redis: Boolean(redisUrl), apps: config.apps.map((entry) => entry.id) },
+      {
+        url,
+        console: consoleUrl,
+        storage: storage.dialect,
+        schema: deployment.databaseSchema,
+        redis: Boolean(redisUrl),
+        apps: config.apps.map((entry) => entry.id),
+      },
       'camfa-guard backend listening',
     );
     return {

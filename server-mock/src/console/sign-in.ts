@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { DomainError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import { exchangeMfaToken, type KeySource } from '../tokens/mfa-token.js';
@@ -14,9 +15,10 @@ export interface ConsoleSignInOptions {
   /** The issuer of mfaTokens. */
   publicUrl: string;
   clock: Clock;
+  logger: Logger;
 }
 
-const refused = () => new DomainError('console_sign_in_refused', 'This token does not sign an administrator in to the console');
+const REFUSAL = 'This token does not sign an administrator in to the console';
 
 /**
  * Trades an mfaToken from the console's own login for the administrator it names. The token must be for the
@@ -25,7 +27,12 @@ const refused = () => new DomainError('console_sign_in_refused', 'This token doe
  * token is tried once. Every refusal reads the same: which check failed is for the log, not the caller.
  */
 export async function signInWithMfaToken(options: ConsoleSignInOptions, token: string): Promise<ConsoleAdmin> {
-  const { storage, keys, publicUrl, clock } = options;
+  const { storage, keys, publicUrl, clock, logger } = options;
+  // The token itself is a credential until it expires: only why it was refused is logged.
+  const refused = (reason: string, originalIdentity?: string) => {
+    logger.warn({ reason, ...(originalIdentity ? { originalIdentity } : {}) }, 'console sign-in refused');
+    return new DomainError('console_sign_in_refused', REFUSAL);
+  };
   const result = await exchangeMfaToken({
     token,
     keys,
@@ -34,11 +41,11 @@ export async function signInWithMfaToken(options: ConsoleSignInOptions, token: s
     clock,
     usedTokens: { consume: (jti, expiresAt) => storage.consumeTokenId(jti, expiresAt) },
   });
-  if (!result.verified) throw refused();
+  if (!result.verified) throw refused(result.code);
   const { claims } = result;
   const steppedUp = claims.workflowId === CONSOLE_LOGIN_WORKFLOW_ID && claims.amr.includes('mfa') && claims.amr.some((method) => CONSOLE_AMR.includes(method));
-  if (!steppedUp) throw refused();
+  if (!steppedUp) throw refused('no_console_step_up', claims.originalIdentity);
   const admin = adminOf(await storage.getUser(CONSOLE_APP_ID, claims.originalIdentity));
-  if (!admin) throw refused();
+  if (!admin) throw refused('not_an_administrator', claims.originalIdentity);
   return admin;
 }

@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { Hono } from 'hono';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,6 +189,9 @@ describe('sign-in', () => {
     expect((await post('/console/api/session', { token: await forged('root', ['pwd']) })).body.code).toBe('console_sign_in_refused');
     expect((await post('/console/api/session', { token: await forged('root', ['otp']) })).body.code).toBe('console_sign_in_refused');
     expect((await post('/console/api/session', { token: await forged('nobody', ['pwd', 'otp', 'mfa']) })).body.code).toBe('console_sign_in_refused');
+    // Why is logged; the token, a credential until it expires, is not.
+    expect(backend.logs.some((line) => line.includes('not_an_administrator'))).toBe(true);
+    expect(backend.logs.some((line) => line.includes(token))).toBe(false);
     // The same checks pass a token that has what a console step-up adds: the refusals above are those checks.
     expect((await post('/console/api/session', { token: await forged('root', ['pwd', 'otp', 'mfa']) })).status).toBe(200);
   });
@@ -295,6 +299,21 @@ describe('bad input', () => {
       expect(response.status, body).toBeLessThan(500);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
     }
+    // Generated tokens: junk of every JSON type, and strings shaped like a compact JWS.
+    const segment = fc.string({ unit: fc.constantFrom(...'ABCabc019-_=.'.split('')), maxLength: 40 });
+    const token = fc.oneof(
+      fc.anything(),
+      fc.tuple(segment, segment, segment).map((parts) => parts.join('.')),
+    );
+    await fc.assert(
+      fc.asyncProperty(token, async (value) => {
+        const response = await request('/console/api/session', json('POST', JSON.stringify({ token: value }) ?? 'undefined'));
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+        expect(response.headers.get('content-type')).toBe('application/problem+json');
+      }),
+      { numRuns: 300 },
+    );
     const { cookie } = await signIn('root', editorPassword);
     for (const query of ['limit=abc', 'limit=0', 'limit=100000', 'before=-1', 'before=1.5', 'before=%00']) {
       await expectProblem(await request(`/console/api/audit?${query}`, { headers: { cookie } }), 400, 'invalid_query');

@@ -249,6 +249,12 @@ describe('changes', () => {
     expect(out.status).toBe(204);
     expect(out.headers.get('set-cookie')).toMatch(/camfa_console=;.*Max-Age=0/);
     await expectProblem(await request('/console/api/session', { headers: { cookie: session.cookie } }), 401, 'console_session_required');
+    // Another instance over the same store (the probe's guards) no longer knows the session either.
+    const elsewhere = await probeApp().request('http://backend/console/api/probe', {
+      method: 'POST',
+      headers: { cookie: session.cookie, 'x-csrf-token': session.csrfToken },
+    });
+    await expectProblem(elsewhere, 401, 'console_session_required');
   });
 });
 

@@ -11,6 +11,7 @@ const port = Number(process.env.PORT ?? 8787);
 const backendPort = Number(process.env.BACKEND_PORT ?? port + 1);
 const demoOrigins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
 const config = demoBackendConfig({ demoOrigins });
+const dataDir = resolve(process.env.DEMO_DATA_DIR ?? '.data/demo');
 const app = (config.apps ?? [])[0]!;
 
 // BACKEND_URL (+ DEMO_APP_SECRET) points the demo at a backend running elsewhere, e.g. one a test can kill.
@@ -21,7 +22,7 @@ const backend = external
       config: { ...config, publicUrl: `http://localhost:${backendPort}` },
       port: backendPort,
       hostname: '127.0.0.1',
-      dataDir: resolve(process.env.DEMO_DATA_DIR ?? '.data/demo'),
+      dataDir,
       logLevel: process.env.LOG_LEVEL ?? 'warn',
     });
 const backendUrl = external ?? `http://127.0.0.1:${backendPort}`;
@@ -39,6 +40,7 @@ process.stdout.write(
     '',
     `  Northwind Bank demo   ${demo.url}/`,
     `  camfa-guard backend   ${publicBackendUrl}  (dev outbox: ${publicBackendUrl}/dev/outbox)`,
+    `  admin console         ${publicBackendUrl}/console/  (first admin: npx camfa-guard admin create NAME --role editor --data ${dataDir})`,
     `  sign in as            ${DEMO_USERS.map((user) => `${user.username} / ${user.password}`).join(',  ')}`,
     '',
     '',

@@ -222,3 +222,19 @@ describe('camfa-guard policy', () => {
     expect(fromHome.stdout).not.toBe(abroad.stdout);
   });
 });
+
+describe('camfa-guard admin', () => {
+  it('creates a console administrator once, prints its password once, and refuses a duplicate in one line', async () => {
+    const dataDir = join(dir, 'admins');
+    const created = await cli(['admin', 'create', 'ops', '--role', 'editor', '--data', dataDir]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/Created console administrator "ops" \(editor\)\.\nPassword \(shown once[^)]*\): \S{24}\n/);
+    expect(created.stdout).toMatch(/Sign in at http:\/\/localhost:\d+\/console\//);
+    const again = await cli(['admin', 'create', 'ops', '--role', 'viewer', '--data', dataDir]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe('camfa-guard: An administrator named "ops" already exists\n');
+    const wrong = await cli(['admin', 'create', 'ops', '--role', 'root', '--data', dataDir]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--role must be editor or viewer');
+  });
+});

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { inspect, parseArgs } from 'node:util';
 import { startBackend } from './src/backend.js';
+import { ADMIN_USAGE, runAdminCommand, UsageError } from './src/console/admin-command.js';
 import { formatExplanation, parseWorkflow } from './src/policy/engine.js';
 import { evaluateWorkflow } from './src/workflows/evaluate.js';
 import { openStorage } from './src/storage/index.js';
@@ -15,6 +16,7 @@ Usage:
   camfa-guard serve [--port N] [--data DIR] [--config FILE] [--verbose]
   camfa-guard policy validate FILE... [--app ID]
   camfa-guard policy simulate FILE --event EVENT.json [--history EVENTS.json] [--app ID] [--intranet CIDR]...
+${ADMIN_USAGE}
 
   serve      Start the backend. Without --config a dev config with a demo app is written to DIR and printed.
              A refusal to start is one line naming the field or the fix; --verbose adds the stack.
@@ -22,7 +24,10 @@ Usage:
              --app, as that app's own workflows (policies/<ID>/…), which may not read other apps' events.
   simulate   Judge one event (EVENT.json, the fields of meta.ueba.capture) against a workflow, with an
              optional history (a JSON array of events, oldest first, each with an optional "ageSeconds"),
-             and print the decision and why. Nothing is stored.`;
+             and print the decision and why. Nothing is stored.
+  admin      Create an administrator of the admin console (/console/) in the store serve uses with the same
+             --data / --config. The password is printed once, or read from standard input with
+             --password-stdin; TOTP or a passkey is set up at the first sign-in. A taken name is refused.`;
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -34,9 +39,10 @@ async function serve(args: string[]): Promise<void> {
   if (backend.devConfigFile) {
     const app = backend.config.apps[0]!;
     process.stdout.write(
-      `\ncamfa-guard dev backend on ${backend.url}\n  config:     ${backend.devConfigFile}\n  app id:     ${app.id}\n  app secret: ${app.secret}\n  admin token:${' '}${backend.config.adminToken}\n  (dev config: do not use these secrets in production)\n\n`,
+      `\ncamfa-guard dev backend on ${backend.url}\n  config:     ${backend.devConfigFile}\n  app id:     ${app.id}\n  app secret: ${app.secret}\n  admin token:${' '}${backend.config.adminToken}\n  (dev config: do not use these secrets in production)\n`,
     );
   }
+  process.stdout.write(`  console:    ${backend.consoleUrl} (camfa-guard admin create NAME --role editor)\n\n`);
   const stop = async () => {
     await backend.close();
     process.exit(0);
@@ -108,8 +114,6 @@ async function simulate(args: string[]): Promise<number> {
   }
 }
 
-class UsageError extends Error {}
-
 async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
   if (command === 'serve') {
@@ -118,8 +122,15 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'policy' && sub === 'validate') return validate(rest);
   if (command === 'policy' && sub === 'simulate') return simulate(rest);
+  if (command === 'admin') return runAdminCommand(argv.slice(1), { stdout: (text) => process.stdout.write(text), readStdin, env: process.env });
   process.stdout.write(`${USAGE}\n`);
   return command === undefined || command === '--help' || command === 'help' ? 0 : 2;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The command line itself is wrong (exit 2), as opposed to a refusal to start or a failed command (exit 1). */

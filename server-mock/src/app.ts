@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
@@ -30,6 +32,11 @@ import { faceAssetRoutes } from './http/routes/face.js';
 import { CaptureService } from './ueba/capture.js';
 import { parseCidrs } from './ueba/enrich.js';
 import type { GeoProvider } from './ueba/geo.js';
+import { AuditLog } from './console/audit.js';
+import { withConsoleApp } from './console/definition.js';
+import { ConsoleSessions } from './console/sessions.js';
+import { consoleGuards, consoleRoutes, noStore } from './http/routes/console.js';
+import { mountConsoleStatic } from './http/routes/console-static.js';
 
 export interface AppDependencies {
   config: Config;
@@ -40,7 +47,12 @@ export interface AppDependencies {
   clock?: Clock;
   /** Interval of SSE keep-alive comments; proxies drop idle connections after ~60 s. */
   heartbeatMs?: number;
+  /** The built admin console served at `/console/`; default the package's `dist/console/`. */
+  consoleDir?: string;
 }
+
+/** `dist/console/` of this package, found from the package root whether this runs from source or from `dist/`. */
+const DEFAULT_CONSOLE_DIR = join(dirname(createRequire(import.meta.url).resolve('camfa-guard/package.json')), 'dist', 'console');
 
 export interface CamfaApp {
   app: Hono<Env>;
@@ -56,9 +68,11 @@ const PURGE_INTERVAL_MS = 10 * 60_000;
 
 /** Builds the backend from its parts. No port is bound here: tests call `app.request()`. */
 export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
-  const { config, storage, geo, bus, logger } = deps;
+  const { storage, geo, bus, logger } = deps;
   const clock = deps.clock ?? Date.now;
-  const publicUrl = (config.publicUrl ?? `http://localhost:${config.port ?? 8787}`).replace(/\/$/, '');
+  const publicUrl = (deps.config.publicUrl ?? `http://localhost:${deps.config.port ?? 8787}`).replace(/\/$/, '');
+  // The console signs its administrators in through the same login and step-up as any app.
+  const config = withConsoleApp(deps.config, publicUrl);
   const apps = new Map(config.apps.map((app) => [app.id, app]));
 
   const secrets = await loadConfiguredFactorSecrets(config, storage);
@@ -106,8 +120,10 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     trustedProxies: parseCidrs(config.trustedProxies),
     browserOrigins: new Set(config.apps.flatMap((app) => app.origins)),
     capture: new CaptureService({ config, storage, geo, keys, publicUrl, clock, metrics, policies }),
+    consoleSessions: new ConsoleSessions({ storage, clock }),
+    audit: new AuditLog({ storage, clock }),
   };
-  const app = httpApp(context, routeBook(context, stepUpParts));
+  const app = httpApp(context, routeBook(context, stepUpParts), deps.consoleDir ?? DEFAULT_CONSOLE_DIR);
 
   // Spent codes, used token ids and stale counters are only dead weight once expired.
   const purge = setInterval(() => {
@@ -133,6 +149,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
 function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof createStepUp>>): RouteBook<Env> {
   const { publicUrl } = context;
   const routeGuards = guards(context);
+  const consoleAccess = consoleGuards({ sessions: context.consoleSessions });
   const routes = new RouteBook<Env>();
   const openapi = () => routes.openapi({ title: 'camfa-guard reference backend', version: VERSION, serverUrl: publicUrl });
   for (const route of [
@@ -144,6 +161,7 @@ function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof c
     ...userRoutes(context, routeGuards),
     ...loginRoutes({ ...context, login: new LoginService({ ...context, otp: stepUpParts.otp }) }),
     ...faceAssetRoutes(),
+    ...consoleRoutes({ ...context, sessions: context.consoleSessions }, consoleAccess),
     ...(stepUpParts.outbox ? [outboxRoute(stepUpParts.outbox)] : []),
   ]) {
     routes.add(route);
@@ -151,8 +169,8 @@ function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof c
   return routes;
 }
 
-/** The Hono app: request metrics, the preflights, the routes, and a problem for whatever they refuse or throw. */
-function httpApp(context: AppContext, routes: RouteBook<Env>): Hono<Env> {
+/** The Hono app: request metrics, the preflights, the routes, the console's files, and a problem for whatever they refuse or throw. */
+function httpApp(context: AppContext, routes: RouteBook<Env>, consoleDir: string): Hono<Env> {
   const { metrics, logger } = context;
   const app = new Hono<Env>();
   app.use('*', async (c, next) => {
@@ -162,7 +180,9 @@ function httpApp(context: AppContext, routes: RouteBook<Env>): Hono<Env> {
   });
   mountStreamPreflight(app, context);
   mountBrowserPreflight(app, context.browserOrigins);
+  app.use('/console/api/*', noStore);
   routes.mount(app);
+  mountConsoleStatic(app, consoleDir);
   app.notFound((c) => problem(c, new HttpError(404, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`)));
   app.onError((error, c) => {
     if (error instanceof HttpError || error instanceof DomainError) return problem(c, error);

@@ -34,6 +34,8 @@ export interface StartBackendOptions {
   /** Where JSON logs go (default stdout). */
   logDestination?: DestinationStream;
   logLevel?: string;
+  /** The built admin console; default the package's `dist/console/`. */
+  consoleDir?: string;
 }
 
 export interface RunningBackend {
@@ -42,6 +44,8 @@ export interface RunningBackend {
   config: Config;
   /** The generated dev config file, when one was used. */
   devConfigFile?: string;
+  /** Where administrators sign in to the admin console. */
+  consoleUrl: string;
   logger: Logger;
   camfa: CamfaApp;
   storage: Storage;
@@ -124,35 +128,54 @@ function geoProvider(config: Config, override: StartBackendOptions['geo']): GeoP
   }
 }
 
-/** Starts the reference backend on a port: what `camfa-guard serve` and tests use. */
-export async function startBackend(options: StartBackendOptions = {}): Promise<RunningBackend> {
-  const requestedPort = options.port ?? portFromEnvironment(process.env.PORT) ?? 8787;
+/** The config, logger and deployment a start or a one-off command works with; refuses a setup that cannot work. */
+function resolveSetup(options: StartBackendOptions, requestedPort: number, env: NodeJS.ProcessEnv) {
   const dataDir = resolve(options.dataDir ?? '.data');
   const { config, source, devConfigFile } = resolveConfig(options, dataDir, requestedPort);
   const logger = createLogger(options.logLevel ?? config.log.level, options.logDestination);
   // The generated dev config is one throw-away instance with demo secrets: a shell that exports the team's
   // DATABASE_URL / REDIS_URL must not make it write into shared infrastructure. A real config opts in.
-  const ignoredEnv = devConfigFile ? Object.values(DEPLOYMENT_ENV).filter((name) => process.env[name]) : [];
+  const ignoredEnv = devConfigFile ? Object.values(DEPLOYMENT_ENV).filter((name) => env[name]) : [];
   if (ignoredEnv.length > 0) logger.warn({ ignored: ignoredEnv }, 'dev config: single instance on its own SQLite file; pass --config FILE to use these');
   const deployment = resolveDeployment({
     config,
-    env: devConfigFile ? {} : process.env,
+    env: devConfigFile ? {} : env,
     overrides: { databaseUrl: options.databaseUrl, databaseSchema: options.databaseSchema, redisUrl: options.redisUrl },
   });
   requireSharedIssuer(config, deployment, source);
+  return { config, devConfigFile, logger, deployment, storageDir: config.dataDir ? resolve(config.dataDir) : dataDir };
+}
+
+function openConfiguredStorage({ deployment, storageDir, logger }: ReturnType<typeof resolveSetup>): Promise<Storage> {
+  return opening(
+    isPostgresUrl(deployment.databaseUrl)
+      ? `PostgreSQL at ${describeUrl(deployment.databaseUrl!)} (databaseUrl or DATABASE_URL)`
+      : `SQLite store in ${storageDir}`,
+    () => openStorage({ url: deployment.databaseUrl, dataDir: storageDir, schema: deployment.databaseSchema, logger }),
+  );
+}
+
+/**
+ * The config and the migrated storage `serve` would use with the same options, without a port or an app: for
+ * one-off commands such as `camfa-guard admin create`. The caller closes the storage.
+ */
+export async function openBackendStorage(options: StartBackendOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<{ config: Config; storage: Storage }> {
+  const setup = resolveSetup(options, options.port ?? 8787, options.env ?? process.env);
+  return { config: setup.config, storage: await openConfiguredStorage(setup) };
+}
+
+/** Starts the reference backend on a port: what `camfa-guard serve` and tests use. */
+export async function startBackend(options: StartBackendOptions = {}): Promise<RunningBackend> {
+  const requestedPort = options.port ?? portFromEnvironment(process.env.PORT) ?? 8787;
+  const setup = resolveSetup(options, requestedPort, process.env);
+  const { config, devConfigFile, logger, deployment } = setup;
 
   // Whatever opened is closed again if a later step refuses to start, so a refusal never leaves the process hanging.
   const opened: { close(): Promise<void> }[] = [];
   // allSettled: a part failing to close must not hide why the start failed.
   const closeOpened = () => Promise.allSettled(opened.splice(0).map((part) => part.close()));
   try {
-    const storageDir = config.dataDir ? resolve(config.dataDir) : dataDir;
-    const storage = await opening(
-      isPostgresUrl(deployment.databaseUrl)
-        ? `PostgreSQL at ${describeUrl(deployment.databaseUrl!)} (databaseUrl or DATABASE_URL)`
-        : `SQLite store in ${storageDir}`,
-      () => openStorage({ url: deployment.databaseUrl, dataDir: storageDir, schema: deployment.databaseSchema, logger }),
-    );
+    const storage = await openConfiguredStorage(setup);
     opened.push(storage);
     const { redisUrl } = deployment;
     const bus: EventBus = redisUrl
@@ -183,10 +206,19 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<R
       logger,
       clock: options.clock,
       heartbeatMs: options.heartbeatMs,
+      ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
     });
     handle = (request, env) => camfa.app.fetch(request, env);
+    const consoleUrl = `${(config.publicUrl ?? url).replace(/\/$/, '')}/console/`;
     logger.info(
-      { url, storage: storage.dialect, schema: deployment.databaseSchema, redis: Boolean(redisUrl), apps: config.apps.map((entry) => entry.id) },
+      {
+        url,
+        console: consoleUrl,
+        storage: storage.dialect,
+        schema: deployment.databaseSchema,
+        redis: Boolean(redisUrl),
+        apps: config.apps.map((entry) => entry.id),
+      },
       'camfa-guard backend listening',
     );
     return {
@@ -194,6 +226,7 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<R
       port: bound,
       config,
       devConfigFile,
+      consoleUrl,
       logger,
       camfa,
       storage,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { CONSOLE_APP_ID } from '../console/definition.js';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
 
 /** A refused config, as one line: where it came from (a file, or `environment`), then every problem with its field. */
@@ -27,7 +28,12 @@ export function parseConfig(input: unknown, file = '(inline config)'): Config {
   const ids = new Set<string>();
   for (const app of result.data.apps) {
     if (ids.has(app.id)) throw new ConfigError(file, [`apps: duplicate app id "${app.id}"`]);
+    if (app.id === CONSOLE_APP_ID) throw new ConfigError(file, [`apps: "${CONSOLE_APP_ID}" is the built-in admin console's app id; choose another`]);
     ids.add(app.id);
+  }
+  // Its login workflow is built in (console/definition.ts): a config document must not replace the step-up.
+  if (result.data.policies.documents.some((entry) => entry.app === CONSOLE_APP_ID)) {
+    throw new ConfigError(file, [`policies.documents: the workflows of "${CONSOLE_APP_ID}" are built in and cannot be configured`]);
   }
   return result.data;
 }

@@ -11,6 +11,9 @@ import type { KeyStore } from '../tokens/keys.js';
 import type { SubscriptionTokens } from '../tokens/subscription.js';
 import type { Clock } from '../types.js';
 import type { CaptureService } from '../ueba/capture.js';
+import type { AuditLog } from '../console/audit.js';
+import { CONSOLE_APP_ID } from '../console/definition.js';
+import type { ConsoleSessions, ResumedSession } from '../console/sessions.js';
 import type { parseCidrs } from '../ueba/enrich.js';
 import type { FactorLockout } from '../factors/lockout.js';
 import type { RecoveryCodes } from '../factors/recovery-codes.js';
@@ -23,7 +26,8 @@ import type { RouteSpec } from './routes.js';
 
 /** Who called: an app by its secret, the operator by the admin token, or a browser by a subscription token. */
 export type Principal = { kind: 'app'; app: AppConfig } | { kind: 'admin' } | { kind: 'subscription'; app: AppConfig; originalIdentity: string };
-export type Env = { Variables: { principal: Principal } };
+/** `consoleSession`: set by the console's `requireConsoleSession` on `/console/api/*` (`http/routes/console.ts`). */
+export type Env = { Variables: { principal: Principal; consoleSession: ResumedSession } };
 export type Route = RouteSpec<Env>;
 
 /**
@@ -55,6 +59,10 @@ export interface AppContext {
   browserOrigins: ReadonlySet<string>;
   /** Client input into stored UEBA events (enriched, recorded, judged in event mode). */
   capture: CaptureService;
+  /** Console administrators' sessions (`/console/api/*`, guarded by `consoleGuards`). */
+  consoleSessions: ConsoleSessions;
+  /** Where every change made through the console is recorded. */
+  audit: AuditLog;
 }
 
 /** Authentication middleware and the helpers that read its result. */
@@ -84,7 +92,8 @@ export function guards(context: Pick<AppContext, 'apps' | 'config'>) {
     const principal = c.get('principal');
     const requested = c.req.query('app') ?? null;
     if (principal.kind === 'admin') {
-      if (requested !== null && !apps.has(requested)) throw new HttpError(404, 'unknown_app', `No app "${requested}"`);
+      // The console's login workflow is built in: the admin token must not be a way to switch off its step-up.
+      if (requested !== null && (!apps.has(requested) || requested === CONSOLE_APP_ID)) throw new HttpError(404, 'unknown_app', `No app "${requested}"`);
       return requested;
     }
     const own = appOf(c).id;

@@ -108,6 +108,13 @@ const DOMAIN_STATUS = {
   invalid_policy: 422,
   invalid_query: 400,
   edit_conflict: 409,
+  invalid_admin: 400,
+  admin_exists: 409,
+  // The same for every refused token, so the answer does not say which check failed.
+  console_sign_in_refused: 401,
+  console_session_required: 401,
+  csrf_token_invalid: 403,
+  console_role_forbidden: 403,
 } as const satisfies Record<DomainErrorCode, ContentfulStatusCode>;
 
 /** The transport's view of a domain refusal: its status from the table, everything else as the service said. */

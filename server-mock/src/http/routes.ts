@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export type Security = 'none' | 'app' | 'app-or-admin' | 'app-or-subscription';
+export type Security = 'none' | 'app' | 'app-or-admin' | 'app-or-subscription' | 'console';
 
 /** One endpoint: its handler and what `/openapi.json` says about it. Both come from the same record. */
 export interface RouteSpec<E extends object = object> {
@@ -99,6 +99,12 @@ export class RouteBook<E extends object> {
           app: { type: 'http', scheme: 'basic', description: 'appId as user name, appSecret as password (server to server only).' },
           admin: { type: 'http', scheme: 'bearer', description: 'The adminToken from the config.' },
           subscription: { type: 'apiKey', in: 'query', name: 'access_token', description: 'A subscription token minted by POST /v1/subscriptions.' },
+          console: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'camfa_console',
+            description: 'The session cookie set by POST /console/api/session; every other method than GET also needs X-CSRF-Token.',
+          },
         },
       },
     };
@@ -110,4 +116,5 @@ const SECURITY: Record<Security, unknown[]> = {
   app: [{ app: [] }],
   'app-or-admin': [{ app: [] }, { admin: [] }],
   'app-or-subscription': [{ app: [] }, { subscription: [] }],
+  console: [{ console: [] }],
 };

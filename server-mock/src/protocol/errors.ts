@@ -64,6 +64,13 @@ export const ADMIN_ERROR_CODES = [
 
 /** The console's sessions and edits. */
 export const CONSOLE_ERROR_CODES = [
+  // Its administrators, sessions and the protection of every change.
+  'invalid_admin',
+  'admin_exists',
+  'console_sign_in_refused',
+  'console_session_required',
+  'csrf_token_invalid',
+  'console_role_forbidden',
   // Someone else published or changed it since the version this edit started from: nothing was overwritten.
   'edit_conflict',
 ] as const;

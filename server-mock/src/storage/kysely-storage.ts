@@ -7,8 +7,11 @@ import type { SqlDialect } from './dialect.js';
 import { migrateToLatest, USER_UNIQUE_FIELDS } from './migrations.js';
 import {
   appScope,
+  auditEntryFromRow,
   challengeFromRow,
   challengeToRow,
+  consoleSessionFromRow,
+  consoleSessionToRow,
   counterFromRow,
   decisionFromRow,
   decisionToRow,
@@ -36,6 +39,9 @@ import { GLOBAL_SCOPE } from './schema.js';
 import type { Database } from './schema.js';
 import type {
   AggregateQuery,
+  AuditEntryInput,
+  AuditEntryRecord,
+  ConsoleSessionRecord,
   CounterRecord,
   DecisionRecord,
   FactorEnrolmentRecord,
@@ -554,6 +560,10 @@ export class KyselyStorage implements Storage {
     await this.db.deleteFrom('otp_challenges').where('expires_at', '<=', now).execute();
     await this.db.deleteFrom('webauthn_challenges').where('expires_at', '<=', now).execute();
     await this.db
+      .deleteFrom('console_sessions')
+      .where((eb) => eb.or([eb('idle_expires_at', '<=', now), eb('expires_at', '<=', now)]))
+      .execute();
+    await this.db
       .deleteFrom('counters')
       .where('window_ends_at', '<=', now)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
@@ -683,6 +693,40 @@ export class KyselyStorage implements Storage {
       .returningAll()
       .executeTakeFirst();
     return row === undefined ? null : webAuthnChallengeFromRow(row);
+  }
+
+  async insertConsoleSession(session: ConsoleSessionRecord): Promise<void> {
+    await this.db.insertInto('console_sessions').values(consoleSessionToRow(session)).execute();
+  }
+
+  async getConsoleSession(idHash: string): Promise<ConsoleSessionRecord | null> {
+    const row = await this.db.selectFrom('console_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    return row === undefined ? null : consoleSessionFromRow(row);
+  }
+
+  async touchConsoleSession(idHash: string, idleExpiresAt: number): Promise<void> {
+    await this.db.updateTable('console_sessions').set({ idle_expires_at: idleExpiresAt }).where('id_hash', '=', idHash).execute();
+  }
+
+  async deleteConsoleSession(idHash: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('console_sessions').where('id_hash', '=', idHash).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async insertAuditEntry(entry: AuditEntryInput): Promise<AuditEntryRecord> {
+    const row = await this.db
+      .insertInto('console_audit')
+      .values({ ...entry, before: JSON.stringify(entry.before ?? null), after: JSON.stringify(entry.after ?? null) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return auditEntryFromRow(row);
+  }
+
+  async listAuditEntries(query: { limit: number; before?: number }): Promise<AuditEntryRecord[]> {
+    let select = this.db.selectFrom('console_audit').selectAll();
+    if (query.before !== undefined) select = select.where('seq', '<', query.before);
+    const rows = await select.orderBy('seq', 'desc').limit(query.limit).execute();
+    return rows.map(auditEntryFromRow);
   }
 }
 

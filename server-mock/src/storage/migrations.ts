@@ -21,6 +21,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     },
     '0005_webauthn': { up: (db) => createWebAuthnTables(db) },
     '0006_sealed_secrets': { up: (db) => addSealedByColumns(db) },
+    '0007_console': { up: (db) => createConsoleTables(db, dialect) },
     '0009_workflow_drafts': { up: (db) => createWorkflowDraftTable(db) },
   };
 }
@@ -307,6 +308,29 @@ async function addSealedByColumns(db: Kysely<any>): Promise<void> {
   for (const table of ['signing_keys', 'settings']) {
     await db.schema.alterTable(table).addColumn('sealed_by', 'text').execute();
   }
+}
+
+/** The admin console's sessions (hashed cookie values) and its audit log. */
+async function createConsoleTables(db: Kysely<any>, dialect: SqlDialect): Promise<void> {
+  await db.schema
+    .createTable('console_sessions')
+    .addColumn('id_hash', 'text', (column) => column.primaryKey())
+    .addColumn('admin_name', 'text', (column) => column.notNull())
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('idle_expires_at', 'bigint', (column) => column.notNull())
+    .addColumn('expires_at', 'bigint', (column) => column.notNull())
+    .execute();
+  await db.schema.createIndex('console_sessions_expiry').on('console_sessions').column('idle_expires_at').execute();
+  await db.schema
+    .createTable('console_audit')
+    .addColumn('seq', dialect.serialType, (column) => dialect.serialColumn(column))
+    .addColumn('at', 'bigint', (column) => column.notNull())
+    .addColumn('actor', 'text', (column) => column.notNull())
+    .addColumn('action', 'text', (column) => column.notNull())
+    .addColumn('target', 'text', (column) => column.notNull())
+    .addColumn('before', 'text', (column) => column.notNull())
+    .addColumn('after', 'text', (column) => column.notNull())
+    .execute();
 }
 
 /** The console's unpublished workflow edits: one per workflow and scope, shared by every instance. */

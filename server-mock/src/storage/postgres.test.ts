@@ -71,6 +71,7 @@ function postgresSuite(url: string): void {
           '0004_trusted_device',
           '0005_webauthn',
           '0006_sealed_secrets',
+          '0007_console',
           '0009_workflow_drafts',
         ]);
       } finally {

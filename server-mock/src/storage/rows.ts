@@ -2,6 +2,8 @@ import type { Insertable, Selectable } from 'kysely';
 import { type CustomValue, EVENT_FIELDS, type UebaEvent } from '../protocol/index.js';
 import { EVENT_COLUMNS, GLOBAL_SCOPE } from './schema.js';
 import type {
+  ConsoleAuditTable,
+  ConsoleSessionTable,
   CounterTable,
   DecisionTable,
   FactorEnrolmentTable,
@@ -19,6 +21,8 @@ import type {
   WorkflowVersionTable,
 } from './schema.js';
 import type {
+  AuditEntryRecord,
+  ConsoleSessionRecord,
   CounterRecord,
   DecisionRecord,
   FactorEnrolmentRecord,
@@ -390,5 +394,37 @@ export function webAuthnChallengeFromRow(row: Selectable<WebAuthnChallengeTable>
     expiresAt: millis(row.expires_at),
     consumedAt: optionalMillis(row.consumed_at),
     createdAt: millis(row.created_at),
+  };
+}
+
+export function consoleSessionToRow(session: ConsoleSessionRecord): Insertable<ConsoleSessionTable> {
+  return {
+    id_hash: session.idHash,
+    admin_name: session.adminName,
+    created_at: session.createdAt,
+    idle_expires_at: session.idleExpiresAt,
+    expires_at: session.expiresAt,
+  };
+}
+
+export function consoleSessionFromRow(row: Selectable<ConsoleSessionTable>): ConsoleSessionRecord {
+  return {
+    idHash: row.id_hash,
+    adminName: row.admin_name,
+    createdAt: millis(row.created_at),
+    idleExpiresAt: millis(row.idle_expires_at),
+    expiresAt: millis(row.expires_at),
+  };
+}
+
+export function auditEntryFromRow(row: Selectable<ConsoleAuditTable>): AuditEntryRecord {
+  return {
+    id: Number(row.seq),
+    at: millis(row.at),
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    before: parseJson(row.before),
+    after: parseJson(row.after),
   };
 }

@@ -191,6 +191,8 @@ export interface Database {
   users: UserTable;
   webauthn_credentials: WebAuthnCredentialTable;
   webauthn_challenges: WebAuthnChallengeTable;
+  console_sessions: ConsoleSessionTable;
+  console_audit: ConsoleAuditTable;
 }
 
 /** App ids are never empty, so the empty string can stand for "every app" in `workflow_versions`. */
@@ -270,4 +272,22 @@ export interface WebAuthnChallengeTable {
   expires_at: Millis;
   consumed_at: Millis | null;
   created_at: Millis;
+}
+
+export interface ConsoleSessionTable {
+  id_hash: string;
+  admin_name: string;
+  created_at: Millis;
+  idle_expires_at: Millis;
+  expires_at: Millis;
+}
+
+export interface ConsoleAuditTable {
+  seq: Generated<number | string>;
+  at: Millis;
+  actor: string;
+  action: string;
+  target: string;
+  before: Json;
+  after: Json;
 }

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UebaEvent } from '../protocol/index.js';
 import type {
   AggregateQuery,
+  AuditEntryInput,
+  ConsoleSessionRecord,
   DecisionRecord,
   FactorEnrolmentRecord,
   KeyRecord,
@@ -1070,6 +1072,77 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
         expect(await storage.deleteUser('app-1', 'b')).toBe(true);
         expect(await storage.deleteUser('app-1', 'b')).toBe(false);
         expect(await storage.getUser('app-1', 'b')).toBeNull();
+      });
+    });
+
+    describe('console sessions', () => {
+      const session = (overrides: Partial<ConsoleSessionRecord> = {}): ConsoleSessionRecord => ({
+        idHash: 'hash-1',
+        adminName: 'root',
+        createdAt: NOW,
+        idleExpiresAt: NOW + 30 * MINUTE,
+        expiresAt: NOW + 12 * HOUR,
+        ...overrides,
+      });
+
+      it('round-trips a session, moves its idle end and deletes it once', async () => {
+        await storage.insertConsoleSession(session());
+        expect(await storage.getConsoleSession('hash-1')).toEqual(session());
+        expect(await storage.getConsoleSession('hash-2')).toBeNull();
+        await storage.touchConsoleSession('hash-1', NOW + HOUR);
+        await storage.touchConsoleSession('no-such-session', NOW + HOUR);
+        expect(await storage.getConsoleSession('hash-1')).toEqual(session({ idleExpiresAt: NOW + HOUR }));
+        expect(await storage.deleteConsoleSession('hash-1')).toBe(true);
+        expect(await storage.deleteConsoleSession('hash-1')).toBe(false);
+        expect(await storage.getConsoleSession('hash-1')).toBeNull();
+      });
+
+      it('refuses a second session with the same hash', async () => {
+        await storage.insertConsoleSession(session());
+        await expect(storage.insertConsoleSession(session({ adminName: 'other' }))).rejects.toThrow();
+        expect((await storage.getConsoleSession('hash-1'))?.adminName).toBe('root');
+      });
+
+      it('purges sessions past their idle or absolute end only', async () => {
+        await storage.insertConsoleSession(session({ idHash: 'idle', idleExpiresAt: NOW }));
+        await storage.insertConsoleSession(session({ idHash: 'absolute', expiresAt: NOW }));
+        await storage.insertConsoleSession(session({ idHash: 'live', idleExpiresAt: NOW + 1, expiresAt: NOW + 1 }));
+        await storage.purgeExpired(NOW);
+        expect(await storage.getConsoleSession('idle')).toBeNull();
+        expect(await storage.getConsoleSession('absolute')).toBeNull();
+        expect(await storage.getConsoleSession('live')).not.toBeNull();
+      });
+    });
+
+    describe('console audit log', () => {
+      const entry = (action: string, overrides: Partial<AuditEntryInput> = {}): AuditEntryInput => ({
+        at: NOW,
+        actor: 'root',
+        action,
+        target: 'app:shop',
+        before: null,
+        after: { name: 'Shop', origins: ['https://shop.example'], nested: { list: [1, 'two', null] } },
+        ...overrides,
+      });
+
+      it('appends entries with growing ids and lists them newest first, in pages', async () => {
+        const first = await storage.insertAuditEntry(entry('app.create'));
+        const second = await storage.insertAuditEntry(entry('app.update', { before: { name: 'Shop' }, after: { name: 'Shop 2' }, at: NOW + 1 }));
+        const third = await storage.insertAuditEntry(entry('app.delete', { before: { name: 'Shop 2' }, after: null, at: NOW + 2 }));
+        expect(first).toEqual({ id: first.id, ...entry('app.create') });
+        expect(second.id).toBeGreaterThan(first.id);
+        expect(third.id).toBeGreaterThan(second.id);
+        expect(await storage.listAuditEntries({ limit: 10 })).toEqual([third, second, first]);
+        expect(await storage.listAuditEntries({ limit: 2 })).toEqual([third, second]);
+        expect(await storage.listAuditEntries({ limit: 10, before: second.id })).toEqual([first]);
+        expect(await storage.listAuditEntries({ limit: 10, before: first.id })).toEqual([]);
+      });
+
+      it('gives entries written at once distinct ids and lists them by id', async () => {
+        const written = await Promise.all(Array.from({ length: 8 }, (_, index) => storage.insertAuditEntry(entry(`action-${index}`))));
+        expect(new Set(written.map((item) => item.id)).size).toBe(8);
+        const listed = await storage.listAuditEntries({ limit: 8 });
+        expect(listed.map((item) => item.id)).toEqual([...written.map((item) => item.id)].sort((a, b) => b - a));
       });
     });
 

@@ -6,7 +6,7 @@ import type { FactorType, UebaEvent } from '../protocol/index.js';
  * PostgreSQL, both through Kysely; `storage.contract.ts` is the shared suite every adapter passes.
  * Every write resolves only once it is durable, so an acknowledged request survives a crash.
  */
-export interface Storage extends FactorStorage, UserStorage, WebAuthnStorage {
+export interface Storage extends FactorStorage, UserStorage, WebAuthnStorage, ConsoleStorage {
   readonly dialect: 'sqlite' | 'postgres';
   /** Creates or upgrades the schema; idempotent and safe to run from several instances. */
   migrate(): Promise<void>;
@@ -401,4 +401,50 @@ export class UniqueViolation extends Error {
     super(`${field} is already taken`);
     this.name = 'UniqueViolation';
   }
+}
+
+/**
+ * A signed-in console administrator's session. Only a hash of the cookie value is stored, so a database
+ * reader cannot replay a session; every instance sees the same sessions.
+ */
+export interface ConsoleSessionRecord {
+  /** SHA-256 of the cookie value, base64url. */
+  idHash: string;
+  /** The administrator: a user of the console app in the directory. */
+  adminName: string;
+  createdAt: number;
+  /** The session ends here unless used again before (idle timeout). */
+  idleExpiresAt: number;
+  /** The session ends here whatever happens (absolute timeout). */
+  expiresAt: number;
+}
+
+/** One change made through the console: who, what, on which thing, and the thing before and after. */
+export interface AuditEntryInput {
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  /** JSON values; null when the thing did not exist before (a creation) or after (a deletion). */
+  before: unknown;
+  after: unknown;
+}
+
+export interface AuditEntryRecord extends AuditEntryInput {
+  /** Grows with every entry, across instances: the order and the page cursor. */
+  id: number;
+}
+
+/** Storage for the admin console (`server-mock/src/console/`); part of `Storage`. */
+export interface ConsoleStorage {
+  insertConsoleSession(session: ConsoleSessionRecord): Promise<void>;
+  getConsoleSession(idHash: string): Promise<ConsoleSessionRecord | null>;
+  /** Moves the idle end of a session; no-op for a session that does not exist. */
+  touchConsoleSession(idHash: string, idleExpiresAt: number): Promise<void>;
+  deleteConsoleSession(idHash: string): Promise<boolean>;
+
+  /** Appends an entry and returns it with its id. */
+  insertAuditEntry(entry: AuditEntryInput): Promise<AuditEntryRecord>;
+  /** Newest first; with `before`, only entries older than that id. */
+  listAuditEntries(query: { limit: number; before?: number }): Promise<AuditEntryRecord[]>;
 }

@@ -196,16 +196,16 @@ function sealedAtRestSuite(name: string, fresh: () => TestDatabase): void {
       const privateJwk = await exportJWK(privateKey);
       const clearSecret = randomBytes(32).toString('base64url');
       const quoted = (value: string) => `'${value.replaceAll("'", "''")}'`;
-      // Back to the schema and rows of the version before: clear values, no sealed_by, 0006 and later not applied.
+      // Back to the schema and rows of the version before: clear values, no sealed_by, 0006 and what came after not applied.
       await database.exec([
         `insert into signing_keys (kid, alg, private_jwk, public_jwk, created_at) values ('legacy', 'ES256', ${quoted(JSON.stringify(privateJwk))}, ${quoted(JSON.stringify(await exportJWK(publicKey)))}, ${clock()})`,
         `insert into settings (name, value) values ('state-token-secret', ${quoted(clearSecret)})`,
         'alter table signing_keys drop column sealed_by',
         'alter table settings drop column sealed_by',
-        `delete from camfa_migration where name = '0006_sealed_secrets'`,
-        // Migrations after 0006 go too: Kysely applies them in order, never one before an applied one.
+        'drop table console_sessions',
+        'drop table console_audit',
         'drop table workflow_drafts',
-        `delete from camfa_migration where name = '0009_workflow_drafts'`,
+        `delete from camfa_migration where name >= '0006_sealed_secrets'`,
       ]);
 
       const upgraded = await database.start(K1);

@@ -4,7 +4,10 @@ import type { Config } from './config/schema.js';
 import { DomainError } from './errors.js';
 import type { EventBus } from './events/bus.js';
 import { MfaService } from './events/mfa.js';
-import { guards, type AppContext, type Env } from './http/context.js';
+import { AppRegistry, offeredFactors } from './apps/registry.js';
+import { AppService } from './apps/service.js';
+import { guards, type AppContext, type Env, type Guards, type Route } from './http/context.js';
+import { appRoutes } from './http/routes/apps.js';
 import { HttpError, problem } from './http/errors.js';
 import { RouteBook } from './http/routes.js';
 import { eventRoutes, mountStreamPreflight } from './http/routes/events.js';
@@ -57,7 +60,8 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
   const { config, storage, geo, bus, logger } = deps;
   const clock = deps.clock ?? Date.now;
   const publicUrl = (config.publicUrl ?? `http://localhost:${config.port ?? 8787}`).replace(/\/$/, '');
-  const apps = new Map(config.apps.map((app) => [app.id, app]));
+  const registry = await AppRegistry.create({ apps: config.apps, storage, bus, logger });
+  const { apps } = registry;
 
   const secrets = await loadConfiguredFactorSecrets(config, storage);
   const keys = new KeyStore(storage, clock, {
@@ -77,14 +81,16 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     publicUrl,
     triggerTtlMs: config.triggerTtlSeconds * 1000,
     enrolledFactors: async (appId, originalIdentity) => new Set((await stepUpParts.stepUp.enrolledTypes(appId, originalIdentity)) as FactorType[]),
+    offeredFactors: (appId, requested) => offeredFactors(apps.get(appId), requested),
   });
-  const stepUpParts = await createStepUp({ config, storage, clock, keys, publicUrl, stateTokens, mfa, logger, secrets });
+  const stepUpParts = await createStepUp({ config, apps, storage, clock, keys, publicUrl, stateTokens, mfa, logger, secrets });
   const metrics = new Metrics();
   const policies = await PolicyService.create({ config, storage, mfa, bus, clock, logger, metrics });
 
   const context: AppContext = {
     config,
     apps,
+    appService: new AppService({ registry, storage, clock, failMode: config.failMode }),
     publicUrl,
     storage,
     bus,
@@ -102,8 +108,8 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     lockout: stepUpParts.lockout,
     passkeys: stepUpParts.passkeys,
     trustedProxies: parseCidrs(config.trustedProxies),
-    browserOrigins: new Set(config.apps.flatMap((app) => app.origins)),
-    capture: new CaptureService({ config, storage, geo, keys, publicUrl, clock, metrics, policies }),
+    browserOrigins: registry.browserOrigins,
+    capture: new CaptureService({ config, apps, storage, geo, keys, publicUrl, clock, metrics, policies }),
   };
   const app = httpApp(context, routeBook(context, stepUpParts));
 
@@ -122,6 +128,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     close: async () => {
       clearInterval(purge);
       stepUpParts.close();
+      registry.close();
       await policies.close();
     },
   };
@@ -137,6 +144,7 @@ function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof c
     ...operationsRoutes(context, openapi),
     ...uebaRoutes(context, routeGuards),
     ...policyRoutes(context, routeGuards),
+    ...adminAppRoutes(context, routeGuards),
     ...eventRoutes(context, routeGuards),
     ...stepUpRoutes(context, routeGuards),
     ...userRoutes(context, routeGuards),
@@ -147,6 +155,22 @@ function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof c
     routes.add(route);
   }
   return routes;
+}
+
+/**
+ * The apps endpoints on the admin token, for automation. Changes are audited to the log: the admin token
+ * names no person, and the console mounts the same routes with its own session, roles and audit log.
+ */
+function adminAppRoutes({ appService, logger }: AppContext, { requireAdmin }: Guards): Route[] {
+  return appRoutes({
+    apps: appService,
+    guard: requireAdmin,
+    editorGuard: async (_c, next) => next(),
+    audit: { record: async (entry) => logger.info({ audit: entry }, 'app changed through the admin API') },
+    actor: () => 'admin-token',
+    prefix: '/v1/admin/apps',
+    security: 'admin',
+  });
 }
 
 /** The Hono app: request metrics, the preflights, the routes, and a problem for whatever they refuse or throw. */

@@ -54,7 +54,11 @@ export type DomainErrorCode =
   | 'user_conflict'
   // Workflows and policy documents.
   | 'workflow_not_found'
-  | 'invalid_policy';
+  | 'invalid_policy'
+  // Apps created at run time (console, admin API).
+  | 'app_exists'
+  | 'app_read_only'
+  | 'edit_conflict';
 
 /** The codes whose refusal ends at a known time, so they can say when to come back. */
 export type RetryableCode = Extract<DomainErrorCode, 'locked' | 'cooldown' | 'rate_limited'>;

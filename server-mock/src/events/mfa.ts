@@ -33,6 +33,8 @@ export interface MfaServiceOptions {
   triggerTtlMs: number;
   /** Which of the offered factors the user has already enrolled. */
   enrolledFactors: (appId: string, originalIdentity: string) => Promise<ReadonlySet<FactorType>>;
+  /** The factors a step-up of the app may offer for those asked (the app's factor switches, `offeredFactors`). */
+  offeredFactors: (appId: string, requested: readonly FactorType[]) => FactorType[];
 }
 
 /**
@@ -48,6 +50,7 @@ export class MfaService {
     const now = this.options.clock();
     const trigger: TriggerRecord = {
       ...request,
+      factors: this.options.offeredFactors(request.appId, request.factors),
       custom: messages && Object.keys(messages).length > 0 ? { ...request.custom, [MESSAGES_KEY]: messages } : request.custom,
       id: StateTokens.newTriggerId(),
       createdAt: now,

@@ -102,6 +102,10 @@ const DOMAIN_STATUS = {
   user_conflict: 409,
   workflow_not_found: 404,
   invalid_policy: 422,
+  app_exists: 409,
+  // Config apps change only in the config file.
+  app_read_only: 409,
+  edit_conflict: 409,
 } as const satisfies Record<DomainErrorCode, ContentfulStatusCode>;
 
 /** The transport's view of a domain refusal: its status from the table, everything else as the service said. */

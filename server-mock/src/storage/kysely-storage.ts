@@ -7,6 +7,8 @@ import type { SqlDialect } from './dialect.js';
 import { migrateToLatest, USER_UNIQUE_FIELDS } from './migrations.js';
 import {
   appScope,
+  appFromRow,
+  appToRow,
   challengeFromRow,
   challengeToRow,
   counterFromRow,
@@ -44,6 +46,7 @@ import type {
   PublishMfaEventInput,
   RecoveryCodeRecord,
   Storage,
+  StoredAppRecord,
   StoredSecret,
   TriggerRecord,
   UserRecord,
@@ -619,6 +622,37 @@ export class KyselyStorage implements Storage {
       .returningAll()
       .executeTakeFirst();
     return row === undefined ? null : webAuthnChallengeFromRow(row);
+  }
+
+  async insertApp(app: StoredAppRecord): Promise<boolean> {
+    const row = await this.db
+      .insertInto('apps')
+      .values(appToRow(app))
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async getApp(id: string): Promise<StoredAppRecord | null> {
+    const row = await this.db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : appFromRow(row);
+  }
+
+  async listApps(): Promise<StoredAppRecord[]> {
+    const rows = await this.db.selectFrom('apps').selectAll().orderBy('id').execute();
+    return rows.map(appFromRow);
+  }
+
+  async replaceApp(app: StoredAppRecord, expectedVersion: number): Promise<boolean> {
+    const { id: _id, created_at: _created, ...changes } = appToRow(app);
+    const result = await this.db.updateTable('apps').set(changes).where('id', '=', app.id).where('version', '=', expectedVersion).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async deleteApp(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('apps').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 }
 

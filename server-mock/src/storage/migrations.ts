@@ -21,6 +21,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     },
     '0005_webauthn': { up: (db) => createWebAuthnTables(db) },
     '0006_sealed_secrets': { up: (db) => addSealedByColumns(db) },
+    '0008_apps': { up: (db) => createAppTable(db) },
   };
 }
 
@@ -309,6 +310,26 @@ async function addSealedByColumns(db: Kysely<any>): Promise<void> {
 }
 
 /**
+ * Apps created through the console. A table of its own that no other migration touches, so it applies the
+ * same before or after `0007_console`.
+ */
+async function createAppTable(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('apps')
+    .addColumn('id', 'text', (column) => column.primaryKey())
+    .addColumn('name', 'text', (column) => column.notNull())
+    .addColumn('origins', 'text', (column) => column.notNull())
+    .addColumn('factors', 'text')
+    .addColumn('trust_device_days', 'integer')
+    .addColumn('fail_mode', 'text')
+    .addColumn('secret_hash', 'text', (column) => column.notNull())
+    .addColumn('version', 'integer', (column) => column.notNull())
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('updated_at', 'bigint', (column) => column.notNull())
+    .execute();
+}
+
+/**
  * Applies pending migrations, one instance at a time (see `SqlDialect.exclusiveMigration`), so
  * instances starting together apply each migration once. The bookkeeping tables are pinned to the
  * current schema because Kysely's existence check would otherwise see another schema's copy.
@@ -322,6 +343,9 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: SqlDialect)
       migrationTableName: 'camfa_migration',
       migrationLockTableName: 'camfa_migration_lock',
       disableTransactions: inTransaction,
+      // Branches add migrations side by side (0007_console, 0008_apps) that touch different tables: a database
+      // that already has the later one must still take the earlier one.
+      allowUnorderedMigrations: true,
       ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
     });
     const { error, results = [] } = await migrator.migrateToLatest();

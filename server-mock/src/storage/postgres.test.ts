@@ -71,6 +71,7 @@ function postgresSuite(url: string): void {
           '0004_trusted_device',
           '0005_webauthn',
           '0006_sealed_secrets',
+          '0008_apps',
         ]);
       } finally {
         await Promise.all(instances.map((storage) => storage.close()));

@@ -3,6 +3,7 @@ import { EVENT_FIELDS } from '../types.js';
 import type { CustomValue, UebaEvent } from '../types.js';
 import { EVENT_COLUMNS, GLOBAL_SCOPE } from './schema.js';
 import type {
+  AppTable,
   CounterTable,
   DecisionTable,
   FactorEnrolmentTable,
@@ -20,6 +21,7 @@ import type {
 } from './schema.js';
 import type {
   CounterRecord,
+  StoredAppRecord,
   DecisionRecord,
   FactorEnrolmentRecord,
   KeyRecord,
@@ -378,5 +380,35 @@ export function webAuthnChallengeFromRow(row: Selectable<WebAuthnChallengeTable>
     expiresAt: millis(row.expires_at),
     consumedAt: optionalMillis(row.consumed_at),
     createdAt: millis(row.created_at),
+  };
+}
+
+export function appToRow(app: StoredAppRecord): Insertable<AppTable> {
+  return {
+    id: app.id,
+    name: app.name,
+    origins: JSON.stringify(app.origins),
+    factors: app.factors === null ? null : JSON.stringify(app.factors),
+    trust_device_days: app.trustDeviceDays,
+    fail_mode: app.failMode,
+    secret_hash: app.secretHash,
+    version: app.version,
+    created_at: app.createdAt,
+    updated_at: app.updatedAt,
+  };
+}
+
+export function appFromRow(row: Selectable<AppTable>): StoredAppRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    origins: parseJson(row.origins) as string[],
+    factors: row.factors === null ? null : (parseJson(row.factors) as StoredAppRecord['factors']),
+    trustDeviceDays: row.trust_device_days,
+    failMode: row.fail_mode,
+    secretHash: row.secret_hash,
+    version: Number(row.version),
+    createdAt: millis(row.created_at),
+    updatedAt: millis(row.updated_at),
   };
 }

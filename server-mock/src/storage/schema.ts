@@ -180,6 +180,7 @@ export interface Database {
   users: UserTable;
   webauthn_credentials: WebAuthnCredentialTable;
   webauthn_challenges: WebAuthnChallengeTable;
+  apps: AppTable;
 }
 
 /** App ids are never empty, so the empty string can stand for "every app" in `workflow_versions`. */
@@ -259,4 +260,18 @@ export interface WebAuthnChallengeTable {
   expires_at: Millis;
   consumed_at: Millis | null;
   created_at: Millis;
+}
+
+export interface AppTable {
+  id: string;
+  name: string;
+  origins: Json;
+  /** null: every factor. */
+  factors: Json | null;
+  trust_device_days: number | null;
+  fail_mode: 'open' | 'closed' | null;
+  secret_hash: string;
+  version: number;
+  created_at: Millis;
+  updated_at: Millis;
 }

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type RunningBackend } from '../backend.js';
 import type { ConfigInput } from '../config/schema.js';
@@ -185,6 +186,45 @@ describe('apps created at run time', () => {
     }
     const unauthenticated = await fetch(`${backend.url}/v1/admin/apps`, { headers: { authorization: basic(APP.id, APP.secret) } });
     expect(unauthenticated.status).toBe(401);
+  });
+
+  it('survives generated bad bodies on create and edit', async () => {
+    const junk = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string(), { maxLength: 3 }),
+      fc.object({ maxDepth: 1 }),
+    );
+    const body = fc.oneof(
+      fc
+        .record({ id: junk, name: junk, origins: junk, factors: junk, trustDeviceDays: junk, failMode: junk }, { requiredKeys: [] })
+        .map((value) => JSON.stringify(value)),
+      fc.anything().map((value) => JSON.stringify(value) ?? 'undefined'),
+      fc.string(),
+    );
+    // Its own app: a generated body that happens to be a valid edit changes nothing the other cases rely on.
+    expect((await admin('POST', '', { id: 'fuzzed', name: 'Fuzzed' })).status).toBe(201);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('POST', 'PATCH'), body, fc.option(fc.string({ maxLength: 12 })), async (method, text, ifMatch) => {
+        const answer = await admin(method, method === 'POST' ? '' : '/fuzzed', text, ifMatch === null ? {} : { 'if-match': ifMatch });
+        // A body that happens to be valid is fine; anything else must be a 4xx problem.
+        if (answer.status < 300) return;
+        expect(answer.status).toBeGreaterThanOrEqual(400);
+        expect(answer.status).toBeLessThan(500);
+        expect(answer.type).toBe('application/problem+json');
+      }),
+      { numRuns: 300 },
+    );
+  }, 60_000);
+
+  it('documents the apps endpoints in /openapi.json', async () => {
+    const { paths } = (await (await fetch(`${backend.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, object>> };
+    expect(Object.keys(paths['/v1/admin/apps'] ?? {})).toEqual(['get', 'post']);
+    expect(Object.keys(paths['/v1/admin/apps/{id}'] ?? {})).toEqual(['get', 'patch', 'delete']);
+    expect(Object.keys(paths['/v1/admin/apps/{id}/secret'] ?? {})).toEqual(['post']);
   });
 
   it('refuses the old secret from the moment it is rotated', async () => {

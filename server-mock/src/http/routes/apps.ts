@@ -61,15 +61,14 @@ function ifMatch(c: Context, required: boolean): number | undefined {
 
 /** The `/…/apps` endpoints: list, create, edit (optimistic), rotate the secret, remove; every change audited. */
 export function appRoutes(options: AppRoutesOptions): Route[] {
-  const { apps, guard, editorGuard, audit, actor, prefix, security } = options;
-  const change = [guard, editorGuard];
-  const record = (c: Context, action: AppAuditEntry['action'], target: string, { before, after }: AppChange) =>
-    audit.record({ actor: actor(c), action, target, before, after });
-  const tagged = { tag: 'apps', security } as const;
-  const appPath = `${prefix}/:id`;
+  return [...readRoutes(options), ...changeRoutes(options)];
+}
+
+function readRoutes({ apps, guard, prefix, security }: AppRoutesOptions): Route[] {
   return [
     {
-      ...tagged,
+      tag: 'apps',
+      security,
       method: 'get',
       path: prefix,
       summary: 'Every app: from the config file (read-only) and created at run time',
@@ -78,24 +77,10 @@ export function appRoutes(options: AppRoutesOptions): Route[] {
       handler: (c) => c.json({ apps: apps.list() }),
     },
     {
-      ...tagged,
-      method: 'post',
-      path: prefix,
-      summary: 'Create an app; its secret is in this answer only',
-      body: createAppInput,
-      middleware: change,
-      responses: { 201: { description: 'Created', schema: withSecret }, 409: { description: 'The id is taken (app_exists)' } },
-      handler: async (c) => {
-        const created = await apps.create(await readJson(c, createAppInput));
-        await record(c, 'app.create', created.after.id, created);
-        c.header('etag', `"${created.after.version}"`);
-        return c.json({ app: created.after, secret: created.secret }, 201);
-      },
-    },
-    {
-      ...tagged,
+      tag: 'apps',
+      security,
       method: 'get',
-      path: appPath,
+      path: `${prefix}/:id`,
       summary: 'One app, its version as the ETag',
       middleware: [guard],
       responses: { 200: { description: 'The app', schema: z.object({ app: consoleApp }) } },
@@ -105,13 +90,35 @@ export function appRoutes(options: AppRoutesOptions): Route[] {
         return c.json({ app });
       },
     },
+  ];
+}
+
+function changeRoutes({ apps, guard, editorGuard, audit, actor, prefix, security }: AppRoutesOptions): Route[] {
+  const record = (c: Context, action: AppAuditEntry['action'], target: string, { before, after }: AppChange) =>
+    audit.record({ actor: actor(c), action, target, before, after });
+  const common = { tag: 'apps', security, middleware: [guard, editorGuard] };
+  const appPath = `${prefix}/:id`;
+  return [
     {
-      ...tagged,
+      ...common,
+      method: 'post',
+      path: prefix,
+      summary: 'Create an app; its secret is in this answer only',
+      body: createAppInput,
+      responses: { 201: { description: 'Created', schema: withSecret }, 409: { description: 'The id is taken (app_exists)' } },
+      handler: async (c) => {
+        const created = await apps.create(await readJson(c, createAppInput));
+        await record(c, 'app.create', created.after.id, created);
+        c.header('etag', `"${created.after.version}"`);
+        return c.json({ app: created.after, secret: created.secret }, 201);
+      },
+    },
+    {
+      ...common,
       method: 'patch',
       path: appPath,
       summary: 'Change an app\'s name, origins, factor switches, trust-device lifetime or fail mode (If-Match: "<version>")',
       body: updateAppInput,
-      middleware: change,
       responses: {
         200: { description: 'Changed', schema: z.object({ app: consoleApp }) },
         409: { description: 'A config app (app_read_only), or changed meanwhile (edit_conflict)' },
@@ -127,11 +134,10 @@ export function appRoutes(options: AppRoutesOptions): Route[] {
       },
     },
     {
-      ...tagged,
+      ...common,
       method: 'post',
       path: `${appPath}/secret`,
       summary: 'Rotate the secret: the old one is refused at once; the new one is in this answer only',
-      middleware: change,
       responses: { 200: { description: 'Rotated', schema: withSecret }, 409: { description: 'A config app, or changed meanwhile' } },
       handler: async (c) => {
         const id = pathIdentifier(c, 'id', 64);
@@ -142,11 +148,10 @@ export function appRoutes(options: AppRoutesOptions): Route[] {
       },
     },
     {
-      ...tagged,
+      ...common,
       method: 'delete',
       path: appPath,
       summary: 'Remove an app: its secret stops authenticating at once',
-      middleware: change,
       responses: { 204: { description: 'Removed' }, 409: { description: 'A config app, or changed meanwhile' } },
       handler: async (c) => {
         const id = pathIdentifier(c, 'id', 64);

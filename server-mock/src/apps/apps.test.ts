@@ -68,6 +68,11 @@ const statusWith = (id: string, secret: string) =>
     headers: { authorization: basic(id, secret), 'content-type': 'application/json' },
     body: JSON.stringify({ originalIdentity: 'nobody' }),
   }).then((response) => response.status);
+/** The origin a step-up preflight from `origin` is allowed for, or null. */
+const corsOrigin = async (origin: string) =>
+  (await fetch(`${backend.url}/v1/stepup/factors`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } })).headers.get(
+    'access-control-allow-origin',
+  );
 const browserPost = (path: string, body: unknown) =>
   fetch(`${backend.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const sdk = (id: string, secret: string) => ({
@@ -98,6 +103,8 @@ describe('apps created at run time', () => {
     } satisfies ConsoleApp);
     secret = created.body.secret as string;
     expect(secret.length).toBeGreaterThanOrEqual(32);
+    // Its browsers may call the step-up from the origin it declared.
+    expect(await corsOrigin('https://payroll.example.com')).toBe('https://payroll.example.com');
 
     const { meta, auth } = sdk('payroll', secret);
     const { published } = await meta.ueba.capture({ originalIdentity: 'pat', ip: PLACES.newYork.ip });
@@ -254,5 +261,6 @@ describe('apps created at run time', () => {
     expect((await admin('DELETE', '/payroll')).status).toBe(204);
     expect(await statusWith('payroll', secret)).toBe(401);
     expect((await admin('GET', '/payroll')).status).toBe(404);
+    expect(await corsOrigin('https://payroll.example.com')).toBeNull();
   });
 });

@@ -66,6 +66,13 @@ export function storedApp(record: StoredAppRecord): RegisteredApp {
   };
 }
 
+/**
+ * How often an instance re-reads the stored apps whatever the bus says: pub/sub drops messages while a
+ * Redis connection is re-established, and a rotated secret must not keep working on one instance until
+ * the next change happens to be announced.
+ */
+export const APP_RELOAD_INTERVAL_MS = 30_000;
+
 export interface AppRegistryOptions {
   apps: readonly AppConfig[];
   storage: Storage;
@@ -78,7 +85,8 @@ export interface AppRegistryOptions {
  * the rest of the backend reads as before. The map and the origin set are the same objects for the life of
  * the registry and change in place, so whoever holds them sees a change at once; a changed app is a new
  * object (which is how `http/auth.ts` knows a proven secret is stale). Instances tell each other on the bus
- * and each re-reads storage, the source of truth: a lost message only delays a change until the next one.
+ * and each re-reads storage, the source of truth; a lost message delays a change by APP_RELOAD_INTERVAL_MS
+ * at most.
  */
 export class AppRegistry {
   private readonly live = new Map<string, RegisteredApp>();
@@ -86,6 +94,7 @@ export class AppRegistry {
   private readonly configured: ReadonlyMap<string, RegisteredApp>;
   private loads = 0;
   private unsubscribe: () => void = () => {};
+  private timer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly options: AppRegistryOptions) {
     this.configured = new Map(options.apps.map((app) => [app.id, fromConfig(app)]));
@@ -95,10 +104,14 @@ export class AppRegistry {
   static async create(options: AppRegistryOptions): Promise<AppRegistry> {
     const registry = new AppRegistry(options);
     await registry.reload();
-    registry.unsubscribe = options.bus.subscribe((message) => {
-      if (message.kind !== 'apps-changed') return;
+    const reload = () => {
       registry.reload().catch((error: unknown) => options.logger.error({ err: error }, 'reloading apps failed; the previous ones stay in force'));
+    };
+    registry.unsubscribe = options.bus.subscribe((message) => {
+      if (message.kind === 'apps-changed') reload();
     });
+    registry.timer = setInterval(reload, APP_RELOAD_INTERVAL_MS);
+    registry.timer.unref();
     return registry;
   }
 
@@ -120,6 +133,7 @@ export class AppRegistry {
 
   close(): void {
     this.unsubscribe();
+    clearInterval(this.timer);
   }
 
   private async reload(): Promise<void> {

@@ -143,6 +143,9 @@ describe('apps created at run time', () => {
     expect(await stepUpFactors(after!.stateToken)).toEqual(['totp', 'email']);
     // The step-up opened before the change no longer offers SMS, and refuses to send one.
     expect(await stepUpFactors(before!.stateToken)).toEqual(['email']);
+    // checkUserStatus's pending step-up (published in event mode before the change) says the same.
+    const pending = await sdk('payroll', secret).meta.ueba.checkUserStatus({ originalIdentity: 'pat' });
+    expect(pending.pending?.factors.map((factor) => factor.type)).toEqual(['email']);
     const send = await browserPost('/v1/stepup/otp/send', { stateToken: before!.stateToken, channel: 'sms' });
     expect(((await send.json()) as { code: string }).code).toBe('factor_not_offered');
   });

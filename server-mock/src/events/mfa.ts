@@ -110,7 +110,8 @@ export class MfaService {
     return {
       stateToken: this.options.stateTokens.tokenFor(trigger.id),
       originalIdentity: trigger.originalIdentity,
-      factors: trigger.factors.map((type) => ({ type, enrolled: enrolled.has(type) })),
+      // Asked again: a factor switched off since the trigger was stored is no longer offered.
+      factors: this.options.offeredFactors(trigger.appId, trigger.factors).map((type) => ({ type, enrolled: enrolled.has(type) })),
       reason: triggerReason(trigger),
       acr: trigger.acr,
       expiresAt: new Date(trigger.expiresAt).toISOString(),

@@ -79,6 +79,8 @@ const sdk = (id: string, secret: string) => ({
   meta: new MetadataManagementClient({ host: backend.url, appId: id, appSecret: secret }),
   auth: new AuthenticationClient({ host: backend.url, appId: id, appSecret: secret }),
 });
+const offersTrustDevice = async (stateToken: string) =>
+  ((await (await browserPost('/v1/stepup/factors', { stateToken })).json()) as { trustDevice: boolean }).trustDevice;
 const stepUpFactors = async (stateToken: string) => {
   const response = await browserPost('/v1/stepup/factors', { stateToken });
   return ((await response.json()) as { factors: { type: string }[] }).factors.map((factor) => factor.type);
@@ -131,6 +133,7 @@ describe('apps created at run time', () => {
     const { auth } = sdk('payroll', secret);
     const before = await auth.mfa.triggerWorkflow({ workflowId: 'outside', metadata: { originalIdentity: 'sam', ip: PLACES.newYork.ip } });
     expect(await stepUpFactors(before!.stateToken)).toEqual(['sms', 'email']);
+    expect(await offersTrustDevice(before!.stateToken)).toBe(false);
 
     const patched = await admin('PATCH', '/payroll', { factors: ['totp', 'email'], trustDeviceDays: 30, failMode: 'closed' }, { 'if-match': '"1"' });
     expect(patched.status).toBe(200);
@@ -141,6 +144,7 @@ describe('apps created at run time', () => {
     const after = await auth.mfa.triggerWorkflow({ workflowId: 'outside', metadata: { originalIdentity: 'sam', ip: PLACES.newYork.ip } });
     expect(after?.factors.map((factor) => factor.type)).toEqual(['totp', 'email']);
     expect(await stepUpFactors(after!.stateToken)).toEqual(['totp', 'email']);
+    expect(await offersTrustDevice(after!.stateToken)).toBe(true);
     // The step-up opened before the change no longer offers SMS, and refuses to send one.
     expect(await stepUpFactors(before!.stateToken)).toEqual(['email']);
     // checkUserStatus's pending step-up (published in event mode before the change) says the same.

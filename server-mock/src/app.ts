@@ -6,7 +6,10 @@ import type { Config } from './config/schema.js';
 import { DomainError } from './errors.js';
 import type { EventBus } from './events/bus.js';
 import { MfaService } from './events/mfa.js';
-import { guards, type AppContext, type Env } from './http/context.js';
+import { AppRegistry, offeredFactors } from './apps/registry.js';
+import { AppService } from './apps/service.js';
+import { guards, type AppContext, type Env, type Guards, type Route } from './http/context.js';
+import { appRoutes } from './http/routes/apps.js';
 import { HttpError, problem } from './http/errors.js';
 import { mountBrowserPreflight } from './http/cors.js';
 import { RouteBook } from './http/routes.js';
@@ -21,7 +24,7 @@ import { DEFAULT_RETIRED_KEY_GRACE_MS, KEY_RELOAD_INTERVAL_MS, KeyStore } from '
 import { loadStateTokens } from './tokens/state-token.js';
 import { SubscriptionTokens } from './tokens/subscription.js';
 import type { Clock } from './types.js';
-import type { FactorType } from './protocol/index.js';
+import { ADMIN_PATHS, CONSOLE_PATHS, type FactorType } from './protocol/index.js';
 import { createStepUp, loadConfiguredFactorSecrets } from './stepup/setup.js';
 import { stepUpRoutes } from './http/routes/stepup.js';
 import { userRoutes } from './http/routes/users.js';
@@ -35,7 +38,7 @@ import type { GeoProvider } from './ueba/geo.js';
 import { AuditLog } from './console/audit.js';
 import { withConsoleApp } from './console/definition.js';
 import { ConsoleSessions } from './console/sessions.js';
-import { consoleGuards, consoleRoutes, noStore } from './http/routes/console.js';
+import { consoleGuards, consoleRoutes, noStore, type ConsoleGuards } from './http/routes/console.js';
 import { mountConsoleStatic } from './http/routes/console-static.js';
 
 export interface AppDependencies {
@@ -73,7 +76,8 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
   const publicUrl = (deps.config.publicUrl ?? `http://localhost:${deps.config.port ?? 8787}`).replace(/\/$/, '');
   // The console signs its administrators in through the same login and step-up as any app.
   const config = withConsoleApp(deps.config, publicUrl);
-  const apps = new Map(config.apps.map((app) => [app.id, app]));
+  const registry = await AppRegistry.create({ apps: config.apps, storage, bus, logger });
+  const { apps } = registry;
 
   const secrets = await loadConfiguredFactorSecrets(config, storage);
   const keys = new KeyStore(storage, clock, {
@@ -93,14 +97,16 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     publicUrl,
     triggerTtlMs: config.triggerTtlSeconds * 1000,
     enrolledFactors: async (appId, originalIdentity) => new Set((await stepUpParts.stepUp.enrolledTypes(appId, originalIdentity)) as FactorType[]),
+    offeredFactors: (appId, requested) => offeredFactors(apps.get(appId), requested),
   });
-  const stepUpParts = await createStepUp({ config, storage, clock, keys, publicUrl, stateTokens, mfa, logger, secrets });
+  const stepUpParts = await createStepUp({ config, apps, storage, clock, keys, publicUrl, stateTokens, mfa, logger, secrets });
   const metrics = new Metrics();
   const policies = await PolicyService.create({ config, storage, mfa, bus, clock, logger, metrics });
 
   const context: AppContext = {
     config,
     apps,
+    appService: new AppService({ registry, storage, clock, failMode: config.failMode }),
     publicUrl,
     storage,
     bus,
@@ -118,8 +124,8 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     lockout: stepUpParts.lockout,
     passkeys: stepUpParts.passkeys,
     trustedProxies: parseCidrs(config.trustedProxies),
-    browserOrigins: new Set(config.apps.flatMap((app) => app.origins)),
-    capture: new CaptureService({ config, storage, geo, keys, publicUrl, clock, metrics, policies }),
+    browserOrigins: registry.browserOrigins,
+    capture: new CaptureService({ config, apps, storage, geo, keys, publicUrl, clock, metrics, policies }),
     consoleSessions: new ConsoleSessions({ storage, clock }),
     audit: new AuditLog({ storage, clock }),
   };
@@ -140,6 +146,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     close: async () => {
       clearInterval(purge);
       stepUpParts.close();
+      registry.close();
       await policies.close();
     },
   };
@@ -156,6 +163,7 @@ function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof c
     ...operationsRoutes(context, openapi),
     ...uebaRoutes(context, routeGuards),
     ...policyRoutes(context, routeGuards),
+    ...appsRoutes(context, routeGuards, consoleAccess),
     ...eventRoutes(context, routeGuards),
     ...stepUpRoutes(context, routeGuards),
     ...userRoutes(context, routeGuards),
@@ -167,6 +175,33 @@ function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof c
     routes.add(route);
   }
   return routes;
+}
+
+/**
+ * The apps endpoints twice: on the admin token for automation (the token names no person: its changes are
+ * audited as `admin-token`), and in the console behind the administrator's session, role and CSRF check.
+ */
+function appsRoutes({ appService, audit }: AppContext, { requireAdmin }: Guards, consoleAccess: ConsoleGuards): Route[] {
+  return [
+    ...appRoutes({
+      apps: appService,
+      guard: requireAdmin,
+      editorGuard: async (_c, next) => next(),
+      audit,
+      actor: () => 'admin-token',
+      prefix: ADMIN_PATHS.apps,
+      security: 'admin',
+    }),
+    ...appRoutes({
+      apps: appService,
+      guard: consoleAccess.requireConsoleSession,
+      editorGuard: consoleAccess.requireEditor,
+      audit,
+      actor: (c) => consoleAccess.consoleAdmin(c).name,
+      prefix: CONSOLE_PATHS.apps,
+      security: 'console',
+    }),
+  ];
 }
 
 /** The Hono app: request metrics, the preflights, the routes, the console's files, and a problem for whatever they refuse or throw. */

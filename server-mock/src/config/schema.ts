@@ -28,6 +28,15 @@ export const redisPrefixName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'lett
 
 export const DEFAULT_REDIS_PREFIX = 'camfa-guard';
 
+/** What SDK clients do when the backend cannot be reached. */
+export const failModeSchema = z.enum(['open', 'closed']);
+
+/** An app's factor switches: the factors its step-ups may offer, each once. */
+export const appFactorsSchema = z
+  .array(z.enum(FACTOR_TYPES))
+  .min(1, 'switch on at least one factor')
+  .refine((factors) => new Set(factors).size === factors.length, 'name each factor once');
+
 export const appSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64'),
   name: z.string().min(1).max(128).optional(),
@@ -40,6 +49,10 @@ export const appSchema = z.strictObject({
    * offered. A workflow can still refuse it for its step-ups (`then.custom.trustDevice: false`).
    */
   trustDevice: z.strictObject({ ttlDays: z.number().int().min(1).max(400) }).optional(),
+  /** The factors switched on: a step-up offers only these, whatever a workflow names. Absent: every factor. */
+  factors: appFactorsSchema.optional(),
+  /** What this app's SDK clients should do when the backend is unreachable; absent: the global `failMode`. */
+  failMode: failModeSchema.optional(),
   /** The API-mode workflow that judges logins to the built-in user directory; absent: no step-up at login. */
   loginWorkflow: z.string().max(64).default('login'),
   /**
@@ -77,7 +90,7 @@ export const configSchema = z.strictObject({
   /** Bearer token for global admin endpoints (global workflows). 32+ characters. */
   adminToken: z.string().min(32, 'must be at least 32 characters').optional(),
   /** What SDK clients configured from this file do when the backend cannot be reached. */
-  failMode: z.enum(['open', 'closed']).default('open'),
+  failMode: failModeSchema.default('open'),
   intranetCidrs: z.array(cidr).default([]),
   /**
    * Reverse proxies whose X-Forwarded-For is believed for browser-facing endpoints (login, step-up).

@@ -46,6 +46,8 @@ export function consoleApp(publicUrl: string): AppConfig {
     secret: randomBytes(32).toString('base64url'),
     origins: [new URL(publicUrl).origin],
     loginWorkflow: CONSOLE_LOGIN_WORKFLOW_ID,
+    // Switched on for the app too, so no step-up of the console (whatever a workflow names) offers another factor.
+    factors: [...CONSOLE_FACTORS],
   };
 }
 

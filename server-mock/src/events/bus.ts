@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { MfaEvent } from '../protocol/index.js';
 
-/** What instances tell each other: a published MFA event, or that workflow documents changed. */
-export type BusMessage = { kind: 'mfa'; event: MfaEvent } | { kind: 'workflows-changed' };
+/** What instances tell each other: a published MFA event, or that workflow documents or stored apps changed. */
+export type BusMessage = { kind: 'mfa'; event: MfaEvent } | { kind: 'workflows-changed' } | { kind: 'apps-changed' };
 
 /**
  * Fan-out of published events to every SSE connection and instance. The event log in storage is the

@@ -34,6 +34,8 @@ export interface MfaServiceOptions {
   triggerTtlMs: number;
   /** Which of the offered factors the user has already enrolled. */
   enrolledFactors: (appId: string, originalIdentity: string) => Promise<ReadonlySet<FactorType>>;
+  /** The factors a step-up of the app may offer for those asked (the app's factor switches, `offeredFactors`). */
+  offeredFactors: (appId: string, requested: readonly FactorType[]) => FactorType[];
 }
 
 /**
@@ -49,6 +51,7 @@ export class MfaService {
     const now = this.options.clock();
     const trigger: TriggerRecord = {
       ...request,
+      factors: this.options.offeredFactors(request.appId, request.factors),
       custom: messages && Object.keys(messages).length > 0 ? { ...request.custom, [MESSAGES_KEY]: messages } : request.custom,
       id: StateTokens.newTriggerId(),
       createdAt: now,
@@ -108,7 +111,8 @@ export class MfaService {
     return {
       stateToken: this.options.stateTokens.tokenFor(trigger.id),
       originalIdentity: trigger.originalIdentity,
-      factors: trigger.factors.map((type) => ({ type, enrolled: enrolled.has(type) })),
+      // Asked again: a factor switched off since the trigger was stored is no longer offered.
+      factors: this.options.offeredFactors(trigger.appId, trigger.factors).map((type) => ({ type, enrolled: enrolled.has(type) })),
       reason: triggerReason(trigger),
       acr: trigger.acr,
       expiresAt: new Date(trigger.expiresAt).toISOString(),

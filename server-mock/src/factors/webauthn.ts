@@ -23,7 +23,7 @@ export interface RelyingParty {
 }
 
 /** The app's `webauthn` settings with their defaults; null when the app declares neither origins nor an RP ID. */
-export function relyingPartyOf(app: AppConfig): RelyingParty | null {
+export function relyingPartyOf(app: Pick<AppConfig, 'id' | 'name' | 'origins' | 'webauthn'>): RelyingParty | null {
   const origins = app.webauthn?.origins ?? app.origins;
   const first = origins[0];
   const rpId = app.webauthn?.rpId ?? (first === undefined ? undefined : new URL(first).hostname);

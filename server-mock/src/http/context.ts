@@ -1,7 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { AppConfig, Config } from '../config/schema.js';
+import type { RegisteredApp } from '../apps/registry.js';
+import type { AppService } from '../apps/service.js';
+import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import type { MfaService } from '../events/mfa.js';
 import type { Metrics } from '../metrics.js';
@@ -25,7 +27,7 @@ import { HttpError } from './errors.js';
 import type { RouteSpec } from './routes.js';
 
 /** Who called: an app by its secret, the operator by the admin token, or a browser by a subscription token. */
-export type Principal = { kind: 'app'; app: AppConfig } | { kind: 'admin' } | { kind: 'subscription'; app: AppConfig; originalIdentity: string };
+export type Principal = { kind: 'app'; app: RegisteredApp } | { kind: 'admin' } | { kind: 'subscription'; app: RegisteredApp; originalIdentity: string };
 /** `consoleSession`: set by the console's `requireConsoleSession` on `/console/api/*` (`http/routes/console.ts`). */
 export type Env = { Variables: { principal: Principal; consoleSession: ResumedSession } };
 export type Route = RouteSpec<Env>;
@@ -36,7 +38,10 @@ export type Route = RouteSpec<Env>;
  */
 export interface AppContext {
   config: Config;
-  apps: ReadonlyMap<string, AppConfig>;
+  /** Every app, live (`AppRegistry`): config apps and those created at run time. */
+  apps: ReadonlyMap<string, RegisteredApp>;
+  /** Creating and changing apps at run time (the console's and the admin API's apps endpoints). */
+  appService: AppService;
   publicUrl: string;
   storage: Storage;
   bus: EventBus;
@@ -72,17 +77,27 @@ export function guards(context: Pick<AppContext, 'apps' | 'config'>) {
     c.set('principal', { kind: 'app', app: authenticateApp(c.req.header('authorization'), apps) });
     await next();
   };
+  const checkAdmin = (token: string) => {
+    if (!config.adminToken || !secretsEqual(token, config.adminToken)) throw unauthorized('Wrong admin token');
+  };
+  const requireAdmin: MiddlewareHandler<Env> = async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    if (token === null) throw unauthorized('Authenticate with the admin token: Authorization: Bearer <adminToken>');
+    checkAdmin(token);
+    c.set('principal', { kind: 'admin' });
+    await next();
+  };
   const requireAppOrAdmin: MiddlewareHandler<Env> = async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
     if (token !== null) {
-      if (!config.adminToken || !secretsEqual(token, config.adminToken)) throw unauthorized('Wrong admin token');
+      checkAdmin(token);
       c.set('principal', { kind: 'admin' });
     } else {
       c.set('principal', { kind: 'app', app: authenticateApp(c.req.header('authorization'), apps) });
     }
     await next();
   };
-  const appOf = (c: Context<Env>): AppConfig => {
+  const appOf = (c: Context<Env>): RegisteredApp => {
     const principal = c.get('principal');
     if (principal.kind === 'admin') throw new HttpError(403, 'forbidden', 'This endpoint needs app credentials');
     return principal.app;
@@ -100,7 +115,7 @@ export function guards(context: Pick<AppContext, 'apps' | 'config'>) {
     if (requested !== null && requested !== own) throw new HttpError(403, 'forbidden', 'App credentials manage only their own app');
     return own;
   };
-  return { requireApp, requireAppOrAdmin, appOf, scopeOf };
+  return { requireApp, requireAdmin, requireAppOrAdmin, appOf, scopeOf };
 }
 export type Guards = ReturnType<typeof guards>;
 

@@ -115,6 +115,9 @@ const DOMAIN_STATUS = {
   console_session_required: 401,
   csrf_token_invalid: 403,
   console_role_forbidden: 403,
+  app_exists: 409,
+  // Config apps change only in the config file.
+  app_read_only: 409,
 } as const satisfies Record<DomainErrorCode, ContentfulStatusCode>;
 
 /** The transport's view of a domain refusal: its status from the table, everything else as the service said. */

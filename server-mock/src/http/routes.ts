@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export type Security = 'none' | 'app' | 'app-or-admin' | 'app-or-subscription' | 'console';
+export type Security = 'none' | 'app' | 'admin' | 'app-or-admin' | 'app-or-subscription' | 'console';
 
 /** One endpoint: its handler and what `/openapi.json` says about it. Both come from the same record. */
 export interface RouteSpec<E extends object = object> {
@@ -114,6 +114,7 @@ export class RouteBook<E extends object> {
 const SECURITY: Record<Security, unknown[]> = {
   none: [],
   app: [{ app: [] }],
+  admin: [{ admin: [] }],
   'app-or-admin': [{ app: [] }, { admin: [] }],
   'app-or-subscription': [{ app: [] }, { subscription: [] }],
   console: [{ console: [] }],

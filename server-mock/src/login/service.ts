@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { Logger } from 'pino';
-import type { AppConfig } from '../config/schema.js';
+import type { RegisteredApp } from '../apps/registry.js';
 import { DomainError } from '../errors.js';
 import type { AttemptSubject, FactorLockout, LockedResult } from '../factors/lockout.js';
 import type { OtpChallenges } from '../factors/otp-challenge.js';
@@ -24,7 +24,7 @@ export const CODE_ACR = 'urn:camfa:acr:otp';
 export const PASSKEY_ACR = 'urn:camfa:acr:mfa';
 
 export interface LoginServiceOptions {
-  apps: ReadonlyMap<string, AppConfig>;
+  apps: ReadonlyMap<string, RegisteredApp>;
   directory: UserDirectory;
   lockout: FactorLockout;
   storage: Storage;
@@ -59,7 +59,7 @@ type LoginOutcome = { verified: true; user: UserRecord } | { verified: false; re
 
 /** An attempt's outcome and what a success carries into the token. */
 interface Attempt {
-  app: AppConfig;
+  app: RegisteredApp;
   subject: AttemptSubject & { originalIdentity: string };
   outcome: LoginOutcome;
   loginType: string;
@@ -163,7 +163,7 @@ export class LoginService {
     return this.finish({ app, subject, outcome, loginType: 'passkey', amr, acr: PASSKEY_ACR, origin: input, metadata: input.metadata, refusal: refusalOf });
   }
 
-  private app(id: string): AppConfig {
+  private app(id: string): RegisteredApp {
     const app = this.options.apps.get(id);
     if (!app) throw new DomainError('unknown_app', 'No such app');
     return app;
@@ -173,7 +173,7 @@ export class LoginService {
    * Failures are counted per login name (which may not be a user), so guessing is throttled either way.
    * `trustedDevice`: the login came with a trusted-device token of the user it names (`fromTrustedDevice`).
    */
-  private subject(app: AppConfig, input: LoginOrigin & { login: string }, factor: string, trustedDevice = false) {
+  private subject(app: RegisteredApp, input: LoginOrigin & { login: string }, factor: string, trustedDevice = false) {
     return { appId: app.id, originalIdentity: `login:${input.login.trim().toLowerCase()}`, factor, ip: input.ip, trustedDevice };
   }
 
@@ -182,7 +182,7 @@ export class LoginService {
    * user and the deviceId it names. Such a login is exempt from its IP's lock (`AttemptSubject.trustedDevice`):
    * an attacker spraying passwords from a shared address does not lock out the users behind it.
    */
-  private async fromTrustedDevice(app: AppConfig, originalIdentity: string | undefined, meta: LoginMetadata | undefined): Promise<boolean> {
+  private async fromTrustedDevice(app: RegisteredApp, originalIdentity: string | undefined, meta: LoginMetadata | undefined): Promise<boolean> {
     const { keys, publicUrl, clock } = this.options;
     return (
       originalIdentity !== undefined &&

@@ -71,6 +71,9 @@ export const CONSOLE_ERROR_CODES = [
   'console_session_required',
   'csrf_token_invalid',
   'console_role_forbidden',
+  // Apps: an id taken, an app from the config file (it changes only there).
+  'app_exists',
+  'app_read_only',
   // Someone else published or changed it since the version this edit started from: nothing was overwritten.
   'edit_conflict',
 ] as const;
@@ -96,6 +99,9 @@ export const REQUEST_ERROR_CODES = [
   'internal_error',
 ] as const;
 
+/** Optimistic concurrency on the admin API: a change must say which version it edited (`If-Match`). */
+export const PRECONDITION_ERROR_CODES = ['if_match_required', 'invalid_if_match'] as const;
+
 /** The event stream's and the admin API's credentials (a subscription token, the admin token) and the stream's resume point. */
 export const TOKEN_ERROR_CODES = ['invalid_token', 'forbidden', 'invalid_last_event_id'] as const;
 
@@ -107,9 +113,10 @@ export const BUSINESS_API_ERROR_CODES = ['insufficient_user_authentication', 'ba
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
+export type PreconditionErrorCode = (typeof PRECONDITION_ERROR_CODES)[number];
 export type TokenErrorCode = (typeof TOKEN_ERROR_CODES)[number];
 export type AppAuthErrorCode = (typeof APP_AUTH_ERROR_CODES)[number];
 export type BusinessApiErrorCode = (typeof BUSINESS_API_ERROR_CODES)[number];
 
 /** Every code the backend and the SDK's middleware can answer. */
-export type WireErrorCode = DomainErrorCode | RequestErrorCode | TokenErrorCode | AppAuthErrorCode | BusinessApiErrorCode;
+export type WireErrorCode = DomainErrorCode | RequestErrorCode | PreconditionErrorCode | TokenErrorCode | AppAuthErrorCode | BusinessApiErrorCode;

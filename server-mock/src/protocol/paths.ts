@@ -53,6 +53,17 @@ export const APP_PATHS = {
 export const ADMIN_PATHS = {
   workflows: '/v1/admin/workflows',
   workflow: '/v1/admin/workflows/:workflowId',
+  /** `apps`, `apps/:id`, `apps/:id/secret`. */
+  apps: '/v1/admin/apps',
+} as const;
+
+/** The admin console's API (a session cookie, CSRF token on changes), called by the console served at `/console/`. */
+export const CONSOLE_PATHS = {
+  session: '/console/api/session',
+  audit: '/console/api/audit',
+  /** `apps`, `apps/:id`, `apps/:id/secret`, as `ADMIN_PATHS.apps`. */
+  apps: '/console/api/apps',
+  workflows: '/console/api/workflows',
 } as const;
 
 type Params<Path extends string> = Path extends `${string}:${infer Name}/${infer Rest}`

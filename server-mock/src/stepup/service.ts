@@ -37,6 +37,11 @@ export interface StepUpOptions {
   trustDeviceDays: (appId: string) => number | null;
   /** Channels with a configured sender; SMS and e-mail are usable only through these. */
   channels: ReadonlySet<OtpChannel>;
+  /**
+   * The factors a step-up of the app may offer for those its trigger names (the app's factor switches). Asked
+   * again on every call, so a factor switched off after the trigger was created stops working at once.
+   */
+  offeredFactors: (appId: string, requested: readonly FactorType[]) => FactorType[];
 }
 
 /** Authentication methods (RFC 8176) each factor adds to the mfaToken's `amr`. */
@@ -87,7 +92,7 @@ export class StepUpService {
     ]);
     const active = new Set(enrolments.filter((enrolment) => enrolment.status === 'active').map((enrolment) => enrolment.type));
     const firstEnrolment = active.size === 0 && passkeys.length === 0;
-    return trigger.factors.map((type): StepUpFactor => {
+    return this.offered(trigger).map((type): StepUpFactor => {
       switch (type) {
         case 'totp':
           return { type, enrolled: active.has('totp'), enrollable: firstEnrolment };
@@ -332,8 +337,12 @@ export class StepUpService {
     return refusal(result, this.options.clock(), problemOf);
   }
 
+  private offered(trigger: TriggerRecord): FactorType[] {
+    return this.options.offeredFactors(trigger.appId, trigger.factors);
+  }
+
   private requireOffered(trigger: TriggerRecord, type: FactorType): void {
-    if (!trigger.factors.includes(type)) throw new DomainError('factor_not_offered', 'This step-up does not offer that factor');
+    if (!this.offered(trigger).includes(type)) throw new DomainError('factor_not_offered', 'This step-up does not offer that factor');
   }
 
   private sendAnswer(sent: OtpSendResult, sentTo: string) {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { offeredFactors, type RegisteredApp } from '../apps/registry.js';
 import type { Config } from '../config/schema.js';
 import type { MfaService } from '../events/mfa.js';
 import { FACTOR_KEYS_ENV, FACTOR_PEPPER_ENV, loadFactorSecrets, type FactorSecrets } from '../factors/crypto.js';
@@ -50,6 +51,8 @@ export function loadConfiguredFactorSecrets(config: Config, storage: Storage): P
  */
 export async function createStepUp(options: {
   config: Config;
+  /** The live apps (`AppRegistry`): passkey origins, trust-device lifetimes and factor switches follow their changes. */
+  apps: ReadonlyMap<string, RegisteredApp>;
   storage: Storage;
   clock: Clock;
   keys: KeyStore;
@@ -59,7 +62,7 @@ export async function createStepUp(options: {
   logger: Logger;
   secrets: FactorSecrets & { generated: boolean };
 }): Promise<StepUpParts> {
-  const { config, storage, clock, logger, secrets } = options;
+  const { config, apps, storage, clock, logger, secrets } = options;
   const outbox = config.dev ? outboxSender({ clock }) : null;
   const smtp = config.factors.smtp
     ? smtpSender({
@@ -97,14 +100,18 @@ export async function createStepUp(options: {
     );
   }
   const otp = new OtpChallenges({ storage, secrets, sender: channelSender(senders), clock, appName, ttlMs: config.factors.codeTtlSeconds * 1000 });
-  const relyingParties = new Map(config.apps.map((app) => [app.id, relyingPartyOf(app)]));
-  const passkeys = new PasskeyFactor({ storage, clock, logger, pepper: secrets.pepper, relyingParty: (appId) => relyingParties.get(appId) ?? null });
+  const relyingParty = (appId: string) => {
+    const app = apps.get(appId);
+    return app ? relyingPartyOf(app) : null;
+  };
+  const passkeys = new PasskeyFactor({ storage, clock, logger, pepper: secrets.pepper, relyingParty });
   const stepUp = new StepUpService({
     ...options,
     issuer: options.publicUrl,
     secrets,
     channels: new Set(Object.keys(senders) as OtpChannel[]),
-    trustDeviceDays: (appId) => config.apps.find((app) => app.id === appId)?.trustDevice?.ttlDays ?? null,
+    trustDeviceDays: (appId) => apps.get(appId)?.trustDevice?.ttlDays ?? null,
+    offeredFactors: (appId, requested) => offeredFactors(apps.get(appId), requested),
     totp: new TotpFactor({ storage, keyring: secrets.keyring, clock, issuer: appName }),
     otp,
     recovery,

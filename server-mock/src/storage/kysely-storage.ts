@@ -8,6 +8,8 @@ import { migrateToLatest, USER_UNIQUE_FIELDS } from './migrations.js';
 import {
   appScope,
   auditEntryFromRow,
+  appFromRow,
+  appToRow,
   challengeFromRow,
   challengeToRow,
   consoleSessionFromRow,
@@ -51,6 +53,7 @@ import type {
   PublishMfaEventInput,
   RecoveryCodeRecord,
   Storage,
+  StoredAppRecord,
   StoredSecret,
   TriggerRecord,
   UserRecord,
@@ -727,6 +730,36 @@ export class KyselyStorage implements Storage {
     if (query.before !== undefined) select = select.where('seq', '<', query.before);
     const rows = await select.orderBy('seq', 'desc').limit(query.limit).execute();
     return rows.map(auditEntryFromRow);
+  }
+  async insertApp(app: StoredAppRecord): Promise<boolean> {
+    const row = await this.db
+      .insertInto('apps')
+      .values(appToRow(app))
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async getApp(id: string): Promise<StoredAppRecord | null> {
+    const row = await this.db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : appFromRow(row);
+  }
+
+  async listApps(): Promise<StoredAppRecord[]> {
+    const rows = await this.db.selectFrom('apps').selectAll().orderBy('id').execute();
+    return rows.map(appFromRow);
+  }
+
+  async replaceApp(app: StoredAppRecord, expectedVersion: number): Promise<boolean> {
+    const { id: _id, created_at: _created, ...changes } = appToRow(app);
+    const result = await this.db.updateTable('apps').set(changes).where('id', '=', app.id).where('version', '=', expectedVersion).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async deleteApp(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('apps').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
   }
 }
 

@@ -22,6 +22,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0005_webauthn': { up: (db) => createWebAuthnTables(db) },
     '0006_sealed_secrets': { up: (db) => addSealedByColumns(db) },
     '0007_console': { up: (db) => createConsoleTables(db, dialect) },
+    '0008_apps': { up: (db) => createAppTable(db) },
     '0009_workflow_drafts': { up: (db) => createWorkflowDraftTable(db) },
   };
 }
@@ -348,6 +349,26 @@ async function createWorkflowDraftTable(db: Kysely<any>): Promise<void> {
 }
 
 /**
+ * Apps created through the console. A table of its own that no other migration touches, so it applies the
+ * same before or after `0007_console`.
+ */
+async function createAppTable(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('apps')
+    .addColumn('id', 'text', (column) => column.primaryKey())
+    .addColumn('name', 'text', (column) => column.notNull())
+    .addColumn('origins', 'text', (column) => column.notNull())
+    .addColumn('factors', 'text')
+    .addColumn('trust_device_days', 'integer')
+    .addColumn('fail_mode', 'text')
+    .addColumn('secret_hash', 'text', (column) => column.notNull())
+    .addColumn('version', 'integer', (column) => column.notNull())
+    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .addColumn('updated_at', 'bigint', (column) => column.notNull())
+    .execute();
+}
+
+/**
  * Applies pending migrations, one instance at a time (see `SqlDialect.exclusiveMigration`), so
  * instances starting together apply each migration once. The bookkeeping tables are pinned to the
  * current schema because Kysely's existence check would otherwise see another schema's copy.
@@ -361,6 +382,9 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: SqlDialect)
       migrationTableName: 'camfa_migration',
       migrationLockTableName: 'camfa_migration_lock',
       disableTransactions: inTransaction,
+      // Branches add migrations side by side (0007_console, 0008_apps) that touch different tables: a database
+      // that already has the later one must still take the earlier one.
+      allowUnorderedMigrations: true,
       ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
     });
     const { error, results = [] } = await migrator.migrateToLatest();

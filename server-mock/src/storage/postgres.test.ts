@@ -72,6 +72,7 @@ function postgresSuite(url: string): void {
           '0005_webauthn',
           '0006_sealed_secrets',
           '0007_console',
+          '0008_apps',
           '0009_workflow_drafts',
         ]);
       } finally {

@@ -4,6 +4,7 @@ import { EVENT_COLUMNS, GLOBAL_SCOPE } from './schema.js';
 import type {
   ConsoleAuditTable,
   ConsoleSessionTable,
+  AppTable,
   CounterTable,
   DecisionTable,
   FactorEnrolmentTable,
@@ -24,6 +25,7 @@ import type {
   AuditEntryRecord,
   ConsoleSessionRecord,
   CounterRecord,
+  StoredAppRecord,
   DecisionRecord,
   FactorEnrolmentRecord,
   KeyRecord,
@@ -426,5 +428,35 @@ export function auditEntryFromRow(row: Selectable<ConsoleAuditTable>): AuditEntr
     target: row.target,
     before: parseJson(row.before),
     after: parseJson(row.after),
+  };
+}
+
+export function appToRow(app: StoredAppRecord): Insertable<AppTable> {
+  return {
+    id: app.id,
+    name: app.name,
+    origins: JSON.stringify(app.origins),
+    factors: app.factors === null ? null : JSON.stringify(app.factors),
+    trust_device_days: app.trustDeviceDays,
+    fail_mode: app.failMode,
+    secret_hash: app.secretHash,
+    version: app.version,
+    created_at: app.createdAt,
+    updated_at: app.updatedAt,
+  };
+}
+
+export function appFromRow(row: Selectable<AppTable>): StoredAppRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    origins: parseJson(row.origins) as string[],
+    factors: row.factors === null ? null : (parseJson(row.factors) as StoredAppRecord['factors']),
+    trustDeviceDays: row.trust_device_days,
+    failMode: row.fail_mode,
+    secretHash: row.secret_hash,
+    version: Number(row.version),
+    createdAt: millis(row.created_at),
+    updatedAt: millis(row.updated_at),
   };
 }

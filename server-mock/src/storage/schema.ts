@@ -193,6 +193,7 @@ export interface Database {
   webauthn_challenges: WebAuthnChallengeTable;
   console_sessions: ConsoleSessionTable;
   console_audit: ConsoleAuditTable;
+  apps: AppTable;
 }
 
 /** App ids are never empty, so the empty string can stand for "every app" in `workflow_versions`. */
@@ -290,4 +291,18 @@ export interface ConsoleAuditTable {
   target: string;
   before: Json;
   after: Json;
+}
+
+export interface AppTable {
+  id: string;
+  name: string;
+  origins: Json;
+  /** null: every factor. */
+  factors: Json | null;
+  trust_device_days: number | null;
+  fail_mode: 'open' | 'closed' | null;
+  secret_hash: string;
+  version: number;
+  created_at: Millis;
+  updated_at: Millis;
 }

@@ -9,6 +9,7 @@ import type {
   KeyRecord,
   OtpChallengeRecord,
   Storage,
+  StoredAppRecord,
   TriggerRecord,
   UserRecord,
   WebAuthnChallengeRecord,
@@ -1143,6 +1144,50 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
         expect(new Set(written.map((item) => item.id)).size).toBe(8);
         const listed = await storage.listAuditEntries({ limit: 8 });
         expect(listed.map((item) => item.id)).toEqual([...written.map((item) => item.id)].sort((a, b) => b - a));
+      });
+    });
+
+    describe('apps', () => {
+      const app = (overrides: Partial<StoredAppRecord> = {}): StoredAppRecord => ({
+        id: 'shop',
+        name: 'Shop',
+        origins: ['https://shop.example.com'],
+        factors: ['totp', 'webauthn'],
+        trustDeviceDays: 30,
+        failMode: 'closed',
+        secretHash: 'hash-1',
+        version: 1,
+        createdAt: NOW,
+        updatedAt: NOW,
+        ...overrides,
+      });
+
+      it('round-trips apps, every factor (null) and unset options included, and refuses a taken id', async () => {
+        expect(await storage.insertApp(app())).toBe(true);
+        const bare = app({ id: 'crm', factors: null, trustDeviceDays: null, failMode: null, origins: [] });
+        expect(await storage.insertApp(bare)).toBe(true);
+        expect(await storage.insertApp(app({ name: 'Other' }))).toBe(false);
+        expect(await storage.getApp('shop')).toEqual(app());
+        expect(await storage.listApps()).toEqual([bare, app()]);
+        expect(await storage.getApp('none')).toBeNull();
+      });
+
+      it('replaces an app only from the version it was read at, keeping its creation time', async () => {
+        await storage.insertApp(app());
+        const edited = app({ name: 'Shop 2', factors: ['sms'], secretHash: 'hash-2', version: 2, createdAt: NOW + HOUR, updatedAt: NOW + HOUR });
+        const racing = await Promise.all([storage.replaceApp(edited, 1), storage.replaceApp({ ...edited, name: 'Shop 3' }, 1)]);
+        expect(winners(racing)).toBe(1);
+        expect((await storage.getApp('shop'))?.createdAt).toBe(NOW);
+        expect((await storage.getApp('shop'))?.version).toBe(2);
+        expect(await storage.replaceApp(app({ version: 3 }), 1)).toBe(false);
+        expect(await storage.replaceApp(app({ id: 'none', version: 2 }), 1)).toBe(false);
+      });
+
+      it('deletes an app once', async () => {
+        await storage.insertApp(app());
+        expect(await storage.deleteApp('shop')).toBe(true);
+        expect(await storage.deleteApp('shop')).toBe(false);
+        expect(await storage.listApps()).toEqual([]);
       });
     });
 

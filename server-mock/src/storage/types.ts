@@ -6,7 +6,7 @@ import type { FactorType, UebaEvent } from '../protocol/index.js';
  * PostgreSQL, both through Kysely; `storage.contract.ts` is the shared suite every adapter passes.
  * Every write resolves only once it is durable, so an acknowledged request survives a crash.
  */
-export interface Storage extends FactorStorage, UserStorage, WebAuthnStorage, ConsoleStorage {
+export interface Storage extends FactorStorage, UserStorage, WebAuthnStorage, ConsoleStorage, AppStorage {
   readonly dialect: 'sqlite' | 'postgres';
   /** Creates or upgrades the schema; idempotent and safe to run from several instances. */
   migrate(): Promise<void>;
@@ -447,4 +447,35 @@ export interface ConsoleStorage {
   insertAuditEntry(entry: AuditEntryInput): Promise<AuditEntryRecord>;
   /** Newest first; with `before`, only entries older than that id. */
   listAuditEntries(query: { limit: number; before?: number }): Promise<AuditEntryRecord[]>;
+}
+
+/** An app created through the console or the admin API; apps of the config file are never stored. */
+export interface StoredAppRecord {
+  id: string;
+  name: string;
+  origins: string[];
+  /** The switched-on factors; null: every factor. */
+  factors: FactorType[] | null;
+  /** "Trust this device" lifetime; null: not offered. */
+  trustDeviceDays: number | null;
+  /** What SDK clients of this app should do when the backend is unreachable; null: the config's `failMode`. */
+  failMode: 'open' | 'closed' | null;
+  /** SHA-256 of the secret (base64url): all HTTP Basic needs, so the secret itself is never stored. */
+  secretHash: string;
+  /** 1 on creation, +1 on every change (optimistic concurrency). */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Storage for `server-mock/src/apps/`; part of `Storage`. */
+export interface AppStorage {
+  /** Stores a new app; false when the id is taken. */
+  insertApp(app: StoredAppRecord): Promise<boolean>;
+  getApp(id: string): Promise<StoredAppRecord | null>;
+  /** Ordered by id. */
+  listApps(): Promise<StoredAppRecord[]>;
+  /** Replaces the app only while its stored version is still `expectedVersion` (compare-and-set: of two racing edits one wins). */
+  replaceApp(app: StoredAppRecord, expectedVersion: number): Promise<boolean>;
+  deleteApp(id: string): Promise<boolean>;
 }

@@ -204,6 +204,7 @@ function sealedAtRestSuite(name: string, fresh: () => TestDatabase): void {
         'alter table settings drop column sealed_by',
         'drop table console_sessions',
         'drop table console_audit',
+        'drop table apps',
         'drop table workflow_drafts',
         `delete from camfa_migration where name >= '0006_sealed_secrets'`,
       ]);

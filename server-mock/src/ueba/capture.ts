@@ -1,3 +1,4 @@
+import type { RegisteredApp } from '../apps/registry.js';
 import type { Config } from '../config/schema.js';
 import { uuidv7 } from '../ids.js';
 import type { Metrics } from '../metrics.js';
@@ -12,7 +13,9 @@ import type { GeoProvider } from './geo.js';
 import type { UebaEventInputParsed } from './schema.js';
 
 export interface CaptureOptions {
-  config: Pick<Config, 'apps' | 'intranetCidrs'>;
+  config: Pick<Config, 'intranetCidrs'>;
+  /** The live apps: an app created or removed after the start is served (or not) at once. */
+  apps: ReadonlyMap<string, RegisteredApp>;
   storage: Storage;
   geo: GeoProvider;
   keys: KeyStore;
@@ -29,11 +32,21 @@ export interface CaptureOptions {
  * deviceToken), `record` also stores the event, and `capture` then runs the app's event-mode workflows.
  */
 export class CaptureService {
-  private readonly cidrsByApp: ReadonlyMap<string, ReturnType<typeof parseCidrs>>;
+  /** Parsed once per app object: a changed app is a new object, so its entry is simply never read again. */
+  private readonly cidrsByApp = new WeakMap<RegisteredApp, ReturnType<typeof parseCidrs>>();
+  private readonly globalCidrs: ReturnType<typeof parseCidrs>;
 
   constructor(private readonly options: CaptureOptions) {
-    const { apps, intranetCidrs } = options.config;
-    this.cidrsByApp = new Map(apps.map((app) => [app.id, parseCidrs([...intranetCidrs, ...(app.intranetCidrs ?? [])])]));
+    this.globalCidrs = parseCidrs(options.config.intranetCidrs);
+  }
+
+  /** The config's intranet CIDRs plus the app's own. */
+  private intranetCidrsOf(appId: string): ReturnType<typeof parseCidrs> {
+    const app = this.options.apps.get(appId);
+    if (!app?.intranetCidrs?.length) return this.globalCidrs;
+    let cidrs = this.cidrsByApp.get(app);
+    if (!cidrs) this.cidrsByApp.set(app, (cidrs = parseCidrs([...this.options.config.intranetCidrs, ...app.intranetCidrs])));
+    return cidrs;
   }
 
   /** The stored event of `appId` for a client's input: its deviceToken checked for this user and device, then dropped. */
@@ -50,7 +63,7 @@ export class CaptureService {
         clock,
         binding: { appId, originalIdentity: input.originalIdentity, deviceId: input.deviceId },
       }));
-    return enrichEvent(input, { id: eventId, appId, now: clock(), geo, intranetCidrs: this.cidrsByApp.get(appId)!, trustedDevice });
+    return enrichEvent(input, { id: eventId, appId, now: clock(), geo, intranetCidrs: this.intranetCidrsOf(appId), trustedDevice });
   }
 
   /** Enriches and stores the event (durable before the caller answers); no workflow runs. */

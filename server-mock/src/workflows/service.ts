@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import type { MfaService } from '../events/mfa.js';
+import { CONSOLE_APP_ID } from '../console/definition.js';
 import { DomainError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
 import { policyAttributes } from '../users/directory.js';
@@ -231,7 +232,8 @@ export class PolicyService {
       name: `config.policies.documents[${index}]`,
       source: JSON.stringify(entry.document, null, 2),
     }));
-    if (policies.dir) documents.push(...(await readFolder(policies.dir)));
+    // The console's own workflows are built in: a policies folder cannot reach them (nor can the admin token).
+    if (policies.dir) documents.push(...(await readFolder(policies.dir)).filter((document) => document.appId !== CONSOLE_APP_ID));
     const stored = new Map((await this.options.storage.listActiveWorkflows()).map((record) => [key(record.appId, record.workflowId), record]));
     let changed = false;
     const apps = new Set(this.options.config.apps.map((app) => app.id));

@@ -8,6 +8,7 @@ import { signInWithMfaToken, type ConsoleSignInOptions } from '../../console/sig
 import { DomainError } from '../../errors.js';
 import { readJson } from '../body.js';
 import { parseQuery, type Env, type Route } from '../context.js';
+import { CONSOLE_PATHS } from '../../protocol/index.js';
 
 export const CONSOLE_COOKIE = 'camfa_console';
 export const CSRF_HEADER = 'X-CSRF-Token';
@@ -85,7 +86,7 @@ export function consoleRoutes(options: ConsoleRoutesOptions, { requireConsoleSes
   return [
     {
       method: 'post',
-      path: '/console/api/session',
+      path: CONSOLE_PATHS.session,
       summary: 'Console sign-in: trade the mfaToken of a <guard-login app-id="camfa-console"> sign-in for a session cookie',
       tag: 'console',
       security: 'none',
@@ -105,7 +106,7 @@ export function consoleRoutes(options: ConsoleRoutesOptions, { requireConsoleSes
     },
     {
       method: 'get',
-      path: '/console/api/session',
+      path: CONSOLE_PATHS.session,
       summary: 'The signed-in administrator and the CSRF token of the session',
       tag: 'console',
       security: 'console',
@@ -115,7 +116,7 @@ export function consoleRoutes(options: ConsoleRoutesOptions, { requireConsoleSes
     },
     {
       method: 'delete',
-      path: '/console/api/session',
+      path: CONSOLE_PATHS.session,
       summary: 'Sign out: the session ends on every instance and the cookie is cleared',
       tag: 'console',
       security: 'console',
@@ -131,7 +132,7 @@ export function consoleRoutes(options: ConsoleRoutesOptions, { requireConsoleSes
     },
     {
       method: 'get',
-      path: '/console/api/audit',
+      path: CONSOLE_PATHS.audit,
       summary: 'The audit log of changes made through the console, newest first',
       tag: 'console',
       security: 'console',

@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { AppConfig } from '../../config/schema.js';
+import type { RegisteredApp } from '../../apps/registry.js';
 import { openStream } from '../../events/stream.js';
 import { authenticateApp, bearerToken } from '../auth.js';
 import { readJson } from '../body.js';
@@ -16,7 +16,7 @@ export type EventRoutesOptions = Pick<AppContext, 'apps' | 'config' | 'subscript
 export function eventRoutes(options: EventRoutesOptions, { requireApp, appOf }: Guards): Route[] {
   const { apps, config, subscriptions, mfa, bus, keys, publicUrl, clock, heartbeatMs } = options;
 
-  async function streamPrincipal(c: Context<Env>, queryToken: string | undefined): Promise<Extract<Principal, { app: AppConfig }>> {
+  async function streamPrincipal(c: Context<Env>, queryToken: string | undefined): Promise<Extract<Principal, { app: RegisteredApp }>> {
     const header = c.req.header('authorization');
     const token = queryToken ?? bearerToken(header);
     if (token === null) return { kind: 'app', app: authenticateApp(header, apps) };
@@ -85,7 +85,7 @@ export function eventRoutes(options: EventRoutesOptions, { requireApp, appOf }: 
 }
 
 /** Browsers may read a stream only from the app's declared origins. */
-function allowOrigin(c: Context<Env>, app: AppConfig): void {
+function allowOrigin(c: Context<Env>, app: RegisteredApp): void {
   const origin = c.req.header('origin');
   if (origin && app.origins.includes(origin)) {
     c.header('access-control-allow-origin', origin);

@@ -48,8 +48,9 @@ export function locateError(document: WorkflowDocument, error: ValidationError):
   if (index < 0) return null;
   const part = entry[3];
   const ref: NodeRef = { kind: part === 'then' ? 'return' : KIND_OF[section], index };
-  // A plain CEL condition is reported as field "expression"; in the inspector it is the `when` field itself.
-  const inner = part === 'when' ? joinField('when', field === 'expression' ? '' : field) : field;
+  // The inspector names fields from the rule (`when`, `then.factors`); a plain CEL condition is reported as field
+  // "expression", which in the inspector is the `when` field itself.
+  const inner = part === 'when' ? joinField('when', field === 'expression' ? '' : field) : part === 'then' ? joinField('then', field) : field;
   return { key: nodeKey(ref), field: WHOLE.has(inner) ? '' : inner, message };
 }
 

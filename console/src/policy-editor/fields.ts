@@ -112,7 +112,7 @@ export function parseYamlValue(text: string): unknown {
 export function yamlText(value: unknown): string {
   if (value === undefined) return '';
   if (typeof value === 'string') return value;
-  return stringify(value, { flowLevel: 0, lineWidth: 0 }).trim();
+  return stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trim();
 }
 
 /** A value written as YAML on one line (a template parameter, a parameter default, a list). */

@@ -6,6 +6,9 @@
  */
 import { nodeKey, nodeLabel, nodesOf, ruleReferences, rulesOf, statisticsOf, type NodeKind, type NodeRef, type WorkflowDocument } from './model.js';
 
+/** Every node's box in the graph view; the layout spaces them by it. */
+export const NODE_SIZE = { width: 184, height: 64 } as const;
+
 export interface GraphNode {
   key: string;
   ref: NodeRef;

@@ -4,14 +4,12 @@
  * worker of about 1.5 MB); this module is imported lazily with the graph view.
  */
 import { Graph as LayoutGraph, layout } from '@dagrejs/dagre';
-import type { Graph } from './graph.js';
+import { NODE_SIZE, type Graph } from './graph.js';
 
 export interface Point {
   x: number;
   y: number;
 }
-
-export const NODE_SIZE = { width: 184, height: 64 } as const;
 
 /** Top-left corner of every node, keyed by node key. */
 export function layoutGraph(graph: Graph): Map<string, Point> {

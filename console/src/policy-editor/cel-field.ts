@@ -109,7 +109,7 @@ export class CelField extends LitElement {
 
   protected override render() {
     return html`<div part="base">
-      <label id="${this.ids}-label" @click=${() => this.focus()}>${this.label}</label>
+      <label id="${this.ids}-label">${this.label}</label>
       <div class="editor"></div>
       <div part="error" id="${this.ids}-error" aria-live="polite">${this.error}</div>
     </div>`;

@@ -82,7 +82,14 @@ export interface Choice {
 }
 
 /** A select; `onSelect` replaces the plain write when choosing means more than setting the path (switching a kind). */
-export function selectField(context: FormContext, path: Path, label: string, value: string, choices: readonly Choice[], onSelect?: (value: string) => void): TemplateResult {
+export function selectField(
+  context: FormContext,
+  path: Path,
+  label: string,
+  value: string,
+  choices: readonly Choice[],
+  onSelect?: (value: string) => void,
+): TemplateResult {
   const field = fieldName(path);
   const id = elementId(field);
   const messages = errorsForField(context.errors, field);

@@ -26,7 +26,8 @@ function parseWindowValue(kind: 'last' | 'duration') {
 export function workflowForm(context: FormContext, document: WorkflowDocument): TemplateResult {
   const { t } = context;
   const modes = document.modes ?? [];
-  const toggleMode = (mode: 'api' | 'event', on: boolean) => context.edit(['modes'], on ? [...modes.filter((item) => item !== mode), mode] : modes.filter((item) => item !== mode));
+  const toggleMode = (mode: 'api' | 'event', on: boolean) =>
+    context.edit(['modes'], on ? [...modes.filter((item) => item !== mode), mode] : modes.filter((item) => item !== mode));
   return html`${textField(context, ['id'], t('field.id'), document.id)} ${textField(context, ['name'], t('field.name'), document.name)}
     ${textField(context, ['description'], t('field.description'), document.description, { optional: true })}
     <fieldset class="field" data-field="modes">
@@ -34,7 +35,12 @@ export function workflowForm(context: FormContext, document: WorkflowDocument): 
       ${(['api', 'event'] as const).map(
         (mode) =>
           html`<label class="inline"
-            ><input type="checkbox" .checked=${modes.includes(mode)} ?disabled=${context.readonly} @change=${(event: Event) => toggleMode(mode, (event.target as HTMLInputElement).checked)} />
+            ><input
+              type="checkbox"
+              .checked=${modes.includes(mode)}
+              ?disabled=${context.readonly}
+              @change=${(event: Event) => toggleMode(mode, (event.target as HTMLInputElement).checked)}
+            />
             ${mode}</label
           >`,
       )}
@@ -58,15 +64,16 @@ function paramsFields(context: FormContext, document: WorkflowDocument): Templat
   return html`<fieldset class="field" data-field="params">
     <legend>${t('field.params')}</legend>
     ${Object.entries(params).map(
-      ([name, declaration]) => html`<div class="group">
-        <label class="inline"
-          >${t('field.paramName')}
-          <input .value=${name} ?readonly=${context.readonly} @change=${(event: Event) => rename(name, (event.target as HTMLInputElement).value)}
-        /></label>
-        ${selectField(context, ['params', name, 'type'], t('field.paramType'), declaration.type, plain(PARAM_TYPES))}
-        ${yamlField(context, ['params', name, 'default'], t('field.paramDefault'), declaration.default, false)}
-        ${actionButton(context, t('action.removeParam', { name }), () => context.edit(['params', name], undefined), '✕')}
-      </div>`,
+      ([name, declaration]) =>
+        html`<div class="group">
+          <label class="inline"
+            >${t('field.paramName')}
+            <input .value=${name} ?readonly=${context.readonly} @change=${(event: Event) => rename(name, (event.target as HTMLInputElement).value)}
+          /></label>
+          ${selectField(context, ['params', name, 'type'], t('field.paramType'), declaration.type, plain(PARAM_TYPES))}
+          ${yamlField(context, ['params', name, 'default'], t('field.paramDefault'), declaration.default, false)}
+          ${actionButton(context, t('action.removeParam', { name }), () => context.edit(['params', name], undefined), '✕')}
+        </div>`,
     )}
     ${fieldErrors(context, ['params'])} ${actionButton(context, t('action.addParam'), add)}
   </fieldset>`;
@@ -77,29 +84,31 @@ export function statisticForm(context: FormContext, statistic: StatisticDocument
   const kind = statistic.window?.last !== undefined ? 'last' : 'duration';
   const switchWindow = (next: string) => context.edit(['window'], next === 'last' ? { last: 10 } : { duration: '5m' });
   return html`${textField(context, ['id'], t('field.id'), statistic.id)}
-    ${textField(context, ['description'], t('field.description'), statistic.description, { optional: true })}
-    ${selectField(context, ['op'], t('field.op'), statistic.op, plain(AGGREGATE_OPS))}
-    ${statistic.op === 'distinct' || statistic.op === 'sum' || statistic.op === 'values' || statistic.field !== undefined
+  ${textField(context, ['description'], t('field.description'), statistic.description, { optional: true })}
+  ${selectField(context, ['op'], t('field.op'), statistic.op, plain(AGGREGATE_OPS))}
+  ${
+    statistic.op === 'distinct' || statistic.op === 'sum' || statistic.op === 'values' || statistic.field !== undefined
       ? textField(context, ['field'], t('field.field'), statistic.field, { optional: true, list: 'event-fields' })
-      : nothing}
-    ${textField(context, ['groupBy'], t('field.groupBy'), statistic.groupBy, { optional: true, list: 'event-fields' })}
-    ${selectField(context, ['scope'], t('field.scope'), statistic.scope ?? 'app', [
-      { value: 'app', label: t('scope.app') },
-      { value: 'all-apps', label: t('scope.all-apps') },
-    ])}
-    ${selectField(
-      context,
-      ['window'],
-      t('field.window'),
-      kind,
-      [
-        { value: 'last', label: t('field.windowLast') },
-        { value: 'duration', label: t('field.windowDuration') },
-      ],
-      switchWindow,
-    )}
-    ${textField(context, ['window', kind], t('field.windowValue'), referenceText(statistic.window?.[kind]), { parse: parseWindowValue(kind) })}
-    ${filterFields(context, statistic)}`;
+      : nothing
+  }
+  ${textField(context, ['groupBy'], t('field.groupBy'), statistic.groupBy, { optional: true, list: 'event-fields' })}
+  ${selectField(context, ['scope'], t('field.scope'), statistic.scope ?? 'app', [
+    { value: 'app', label: t('scope.app') },
+    { value: 'all-apps', label: t('scope.all-apps') },
+  ])}
+  ${selectField(
+    context,
+    ['window'],
+    t('field.window'),
+    kind,
+    [
+      { value: 'last', label: t('field.windowLast') },
+      { value: 'duration', label: t('field.windowDuration') },
+    ],
+    switchWindow,
+  )}
+  ${textField(context, ['window', kind], t('field.windowValue'), referenceText(statistic.window?.[kind]), { parse: parseWindowValue(kind) })}
+  ${filterFields(context, statistic)}`;
 }
 
 type FilterDocument = NonNullable<StatisticDocument['filter']>[number];
@@ -113,7 +122,15 @@ function valueKind(value: FilterDocument['value']): ValueKind {
   return typeof value as 'string' | 'number' | 'boolean';
 }
 
-const FRESH_VALUE: Record<ValueKind, unknown> = { none: undefined, string: '', number: 0, boolean: true, list: [], event: { event: 'originalIdentity' }, param: { param: '' } };
+const FRESH_VALUE: Record<ValueKind, unknown> = {
+  none: undefined,
+  string: '',
+  number: 0,
+  boolean: true,
+  list: [],
+  event: { event: 'originalIdentity' },
+  param: { param: '' },
+};
 
 function filterValueField(context: FormContext, path: Path, number: number, value: FilterDocument['value']): TemplateResult | typeof nothing {
   const { t } = context;
@@ -173,8 +190,11 @@ export function conditionFields(context: FormContext, path: Path, condition: Con
   const kind = groupKind(condition);
   const kinds = GROUP_KINDS.map((value) => ({ value, label: t(`field.groupKind.${value}`) }));
   const chooser = selectField(context, [...path, '(kind)'], t('field.group'), kind, kinds, (next) => context.edit(path, regroup(condition, next as GroupKind)));
-  if (typeof condition === 'string') return html`${depth === 1 ? chooser : nothing}${celField(context, path, depth === 1 ? t('field.when') : t('field.member', { number: path.at(-1) as number + 1 }), condition)}`;
-  if ('not' in condition) return html`${chooser}<div class="group">${conditionFields(context, [...path, 'not'], condition.not, depth + 1)}</div>`;
+  if (typeof condition === 'string')
+    return html`${depth === 1 ? chooser : nothing}${celField(context, path, depth === 1 ? t('field.when') : t('field.member', { number: (path.at(-1) as number) + 1 }), condition)}`;
+  if ('not' in condition)
+    return html`${chooser}
+      <div class="group">${conditionFields(context, [...path, 'not'], condition.not, depth + 1)}</div>`;
   const key = 'all' in condition ? 'all' : 'any';
   const members = 'all' in condition ? condition.all : condition.any;
   return html`${chooser}
@@ -192,7 +212,8 @@ export function conditionFields(context: FormContext, path: Path, condition: Con
 
 export function ruleForm(context: FormContext, rule: RuleDocument): TemplateResult {
   const { t } = context;
-  return html`${textField(context, ['id'], t('field.id'), rule.id)} ${textField(context, ['description'], t('field.description'), rule.description, { optional: true })}
+  return html`${textField(context, ['id'], t('field.id'), rule.id)}
+  ${textField(context, ['description'], t('field.description'), rule.description, { optional: true })}
   ${conditionFields(context, ['when'], rule.when as Condition)}`;
 }
 
@@ -221,7 +242,11 @@ function factorListFields(context: FormContext, factors: readonly string[]): Tem
   const { t } = context;
   const path = ['then', 'factors'] as const;
   const remaining = FACTOR_TYPES.filter((factor) => !factors.includes(factor));
-  const move = (index: number) => context.edit(path, factors.map((_, at) => (at === index - 1 ? factors[index] : at === index ? factors[index - 1] : factors[at])));
+  const move = (index: number) =>
+    context.edit(
+      path,
+      factors.map((_, at) => (at === index - 1 ? factors[index] : at === index ? factors[index - 1] : factors[at])),
+    );
   let chosen = remaining[0] ?? '';
   return html`<fieldset class="field" data-field="factors">
     <legend>${t('field.factors')}</legend>
@@ -234,10 +259,12 @@ function factorListFields(context: FormContext, factors: readonly string[]): Tem
           </li>`,
       )}
     </ol>
-    ${remaining.length > 0 && !context.readonly
-      ? html`${selectField(context, ['then', 'factors', '(new)'], t('field.newFactor'), chosen, plain(remaining), (value) => (chosen = value))}
-        ${actionButton(context, t('action.addFactor'), () => context.edit(path, [...factors, chosen]))}`
-      : nothing}
+    ${
+      remaining.length > 0 && !context.readonly
+        ? html`${selectField(context, ['then', 'factors', '(new)'], t('field.newFactor'), chosen, plain(remaining), (value) => (chosen = value))}
+          ${actionButton(context, t('action.addFactor'), () => context.edit(path, [...factors, chosen]))}`
+        : nothing
+    }
     ${fieldErrors(context, path)}
   </fieldset>`;
 }
@@ -254,7 +281,11 @@ function messageFields(context: FormContext, message: RuleDocument['then']['mess
       { value: 'one', label: t('field.messageOne') },
       { value: 'languages', label: t('field.messageLanguages') },
     ],
-    (next) => context.edit(['then', 'message'], next === 'languages' ? { en: typeof message === 'string' ? message : '' } : (message as Record<string, string> | undefined)?.en ?? ''),
+    (next) =>
+      context.edit(
+        ['then', 'message'],
+        next === 'languages' ? { en: typeof message === 'string' ? message : '' } : ((message as Record<string, string> | undefined)?.en ?? ''),
+      ),
   );
   if (!byLanguage) return html`${kind} ${textField(context, ['then', 'message'], t('field.message'), message, { optional: true })}`;
   return html`${kind}
@@ -266,9 +297,9 @@ export function useForm(context: FormContext, use: UseDocument): TemplateResult 
   const entry = TEMPLATE_CATALOG.find((template) => template.name === use.template);
   const choices = TEMPLATE_CATALOG.map((template) => ({ value: template.name, label: template.name }));
   return html`${selectField(context, ['template'], t('field.template'), use.template, choices, (template) => {
-      context.edit(['params'], undefined);
-      context.edit(['template'], template);
-    })}
-    ${entry ? html`<p class="hint">${entry.summary}</p>` : nothing} ${textField(context, ['id'], t('field.id'), use.id, { optional: true })}
-    ${(entry?.paramNames ?? []).map((name) => yamlField(context, ['params', name], t('field.templateParam', { name }), use.params?.[name]))}`;
+    context.edit(['params'], undefined);
+    context.edit(['template'], template);
+  })}
+  ${entry ? html`<p class="hint">${entry.summary}</p>` : nothing} ${textField(context, ['id'], t('field.id'), use.id, { optional: true })}
+  ${(entry?.paramNames ?? []).map((name) => yamlField(context, ['params', name], t('field.templateParam', { name }), use.params?.[name]))}`;
 }

@@ -266,7 +266,14 @@ export class PolicyGraph extends LitElement {
     const gesture = this.gesture;
     if (gesture?.type !== 'connect') return paths;
     const from = this.position(gesture.from);
-    const [d] = getBezierPath({ sourceX: from.x + SIZE.width, sourceY: from.y + SIZE.height / 2, targetX: gesture.end.x, targetY: gesture.end.y, sourcePosition: Position.Right, targetPosition: Position.Left });
+    const [d] = getBezierPath({
+      sourceX: from.x + SIZE.width,
+      sourceY: from.y + SIZE.height / 2,
+      targetX: gesture.end.x,
+      targetY: gesture.end.y,
+      sourcePosition: Position.Right,
+      targetPosition: Position.Left,
+    });
     return [...paths, svg`<path class="pending" d=${d}></path>`];
   }
 
@@ -286,21 +293,34 @@ export class PolicyGraph extends LitElement {
       style=${styleMap({ left: `${x}px`, top: `${y}px`, width: `${SIZE.width}px`, height: `${SIZE.height}px` })}
     >
       ${node.kind === 'rule' ? html`<span class="port in" data-port="in" aria-hidden="true"></span>` : nothing}
-      <button type="button" class="node-body" aria-label=${this.t('action.edit', { kind: this.t(`kind.${node.kind}`), name })} @pointerdown=${(event: PointerEvent) => this.startMove(event, node.key)}
-        @click=${(event: MouseEvent) => event.detail === 0 && this.send({ op: 'select', ref: node.ref })}>
+      <button
+        type="button"
+        class="node-body"
+        aria-label=${this.t('action.edit', { kind: this.t(`kind.${node.kind}`), name })}
+        @pointerdown=${(event: PointerEvent) => this.startMove(event, node.key)}
+        @click=${(event: MouseEvent) => event.detail === 0 && this.send({ op: 'select', ref: node.ref })}
+      >
         <span class="kind">${this.t(`kind.${node.kind}`)}${errors > 0 ? ` · ${this.t('errors.count', { count: errors })}` : ''}</span>
         ${name} ${value ? html`<span class="kind">${value}</span>` : nothing}
       </button>
-      ${node.kind === 'statistic' && !this.readonly
-        ? html`<span class="port out" data-port="out" aria-hidden="true" @pointerdown=${(event: PointerEvent) => this.startConnect(event, node.key)}></span>`
-        : nothing}
+      ${
+        node.kind === 'statistic' && !this.readonly
+          ? html`<span class="port out" data-port="out" aria-hidden="true" @pointerdown=${(event: PointerEvent) => this.startConnect(event, node.key)}></span>`
+          : nothing
+      }
     </div>`;
   }
 
   private palette(): TemplateResult | typeof nothing {
     if (this.readonly) return nothing;
     const item = (kind: 'statistic' | 'rule') =>
-      html`<button type="button" class="action palette-item" data-palette=${kind} @pointerdown=${(event: PointerEvent) => this.startPlace(event, kind)} @click=${(event: MouseEvent) => event.detail === 0 && this.send({ op: 'add', kind })}>
+      html`<button
+        type="button"
+        class="action palette-item"
+        data-palette=${kind}
+        @pointerdown=${(event: PointerEvent) => this.startPlace(event, kind)}
+        @click=${(event: MouseEvent) => event.detail === 0 && this.send({ op: 'add', kind })}
+      >
         ${this.t(`kind.${kind}`)}
       </button>`;
     return html`<div class="palette" role="group" aria-label=${this.t('palette.label')}>

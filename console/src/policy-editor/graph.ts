@@ -33,7 +33,9 @@ export function toGraph(document: WorkflowDocument): Graph {
   statistics.forEach((_, index) => edges.push({ from: 'workflow', to: nodeKey({ kind: 'statistic', index }) }));
   rulesOf(document).forEach((rule, index) => {
     const rule_ = nodeKey({ kind: 'rule', index });
-    const sources = statistics.flatMap((statistic, statisticIndex) => (ruleReferences(rule, statistic.id) ? [nodeKey({ kind: 'statistic', index: statisticIndex })] : []));
+    const sources = statistics.flatMap((statistic, statisticIndex) =>
+      ruleReferences(rule, statistic.id) ? [nodeKey({ kind: 'statistic', index: statisticIndex })] : [],
+    );
     // A rule on the event alone reads straight from the input.
     for (const from of sources.length > 0 ? sources : ['workflow']) edges.push({ from, to: rule_ });
     edges.push({ from: rule_, to: nodeKey({ kind: 'return', index }) });

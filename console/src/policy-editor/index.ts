@@ -2,6 +2,7 @@
  * The console's policy-workflow editor: `<camfa-policy-editor>` and the pure document functions behind it.
  * Importing this registers the element (the console is an app, not a library: it has one registration point).
  */
+import type { WorkflowDocument } from './model.js';
 import { PolicyEditor } from './policy-editor.js';
 
 export { PolicyEditor, type EditorView } from './policy-editor.js';
@@ -16,7 +17,7 @@ declare global {
     'camfa-policy-editor': PolicyEditor;
   }
   interface GlobalEventHandlersEventMap {
-    'camfa-policy-change': CustomEvent<import('./model.js').WorkflowDocument>;
-    'camfa-policy-validate-request': CustomEvent<{ document: import('./model.js').WorkflowDocument }>;
+    'camfa-policy-change': CustomEvent<WorkflowDocument>;
+    'camfa-policy-validate-request': CustomEvent<{ document: WorkflowDocument }>;
   }
 }

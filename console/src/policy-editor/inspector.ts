@@ -39,7 +39,8 @@ export class PolicyInspector extends LitElement {
       errors: this.errors,
       readonly: this.readonly,
       completions: celCompletions(document, ref),
-      edit: (path, value) => this.dispatchEvent(new CustomEvent<InspectorEdit>('camfa-inspector-edit', { detail: { ref, path, value }, bubbles: true, composed: true })),
+      edit: (path, value) =>
+        this.dispatchEvent(new CustomEvent<InspectorEdit>('camfa-inspector-edit', { detail: { ref, path, value }, bubbles: true, composed: true })),
     };
     const value = nodeValue(document, ref);
     if (!value) return nothing;
@@ -60,12 +61,14 @@ export class PolicyInspector extends LitElement {
   private summary(): TemplateResult {
     const messages = this.errors.map((error) => (error.field ? `${error.field}: ${error.message}` : error.message));
     return html`<div class="error-summary" part="error" role="status" aria-live="polite" aria-atomic="true">
-      ${messages.length > 0
-        ? html`<p>${this.t('errors.summary')} (${this.t('errors.count', { count: messages.length })})</p>
-            <ul>
-              ${messages.map((message) => html`<li>${message}</li>`)}
-            </ul>`
-        : nothing}
+      ${
+        messages.length > 0
+          ? html`<p>${this.t('errors.summary')} (${this.t('errors.count', { count: messages.length })})</p>
+              <ul>
+                ${messages.map((message) => html`<li>${message}</li>`)}
+              </ul>`
+          : nothing
+      }
     </div>`;
   }
 
@@ -84,7 +87,14 @@ export class PolicyInspector extends LitElement {
     return html`<section class="trace" aria-label=${this.t(`trace.${trace.state}`)}>
       <p class="trace-state" data-state=${trace.state}>${this.t(`trace.${trace.state}`)}</p>
       ${trace.values.map((value) => html`<p>${this.t('trace.value', { name: value.name, value: JSON.stringify(value.value) })}${value.note ? ` (${value.note})` : ''}</p>`)}
-      ${trace.condition ? html`<ul>${condition(trace.condition)}</ul>` : nothing} ${trace.error ? html`<p>${trace.error}</p>` : nothing}
+      ${
+        trace.condition
+          ? html`<ul>
+              ${condition(trace.condition)}
+            </ul>`
+          : nothing
+      }
+      ${trace.error ? html`<p>${trace.error}</p>` : nothing}
     </section>`;
   }
 

@@ -114,7 +114,7 @@ const en = {
   'diff.noBaseline': 'No published version to compare with.',
   'diff.added': 'added',
   'diff.removed': 'removed',
-  'loading': 'Loading…',
+  loading: 'Loading…',
 };
 
 export type MessageKey = keyof typeof en;
@@ -226,7 +226,7 @@ const zhCN: Record<MessageKey, string> = {
   'diff.noBaseline': '没有可比较的已发布版本。',
   'diff.added': '新增',
   'diff.removed': '删除',
-  'loading': '加载中…',
+  loading: '加载中…',
 };
 
 const zhTW: Record<MessageKey, string> = {
@@ -333,7 +333,7 @@ const zhTW: Record<MessageKey, string> = {
   'diff.noBaseline': '沒有可比較的已發佈版本。',
   'diff.added': '新增',
   'diff.removed': '刪除',
-  'loading': '載入中…',
+  loading: '載入中…',
 };
 
 const ja: Record<MessageKey, string> = {
@@ -443,7 +443,7 @@ const ja: Record<MessageKey, string> = {
   'diff.noBaseline': '比較する公開中のバージョンがありません。',
   'diff.added': '追加',
   'diff.removed': '削除',
-  'loading': '読み込み中…',
+  loading: '読み込み中…',
 };
 
 const TABLE: Record<Language, Record<MessageKey, string>> = { en, 'zh-CN': zhCN, 'zh-TW': zhTW, ja };

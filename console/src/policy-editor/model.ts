@@ -147,7 +147,12 @@ export function updateNode(document: WorkflowDocument, ref: NodeRef, path: reado
   let next = setAt(document, [section, ref.index, ...path], value) as WorkflowDocument;
   const previous = statisticsOf(document)[ref.index]?.id;
   if (ref.kind === 'statistic' && path.length === 1 && path[0] === 'id' && previous && typeof value === 'string' && /^[A-Za-z_]\w*$/.test(value)) {
-    next = { ...next, rules: rulesOf(next).map((rule) => ({ ...rule, when: renameReferences(rule.when, previous, value), then: renameReferences(rule.then, previous, value) }) as RuleDocument) };
+    next = {
+      ...next,
+      rules: rulesOf(next).map(
+        (rule) => ({ ...rule, when: renameReferences(rule.when, previous, value), then: renameReferences(rule.then, previous, value) }) as RuleDocument,
+      ),
+    };
   }
   return next;
 }
@@ -163,7 +168,10 @@ export function freshId(base: string, taken: Iterable<string>, separator = ''): 
 export function addStatistic(document: WorkflowDocument): { document: WorkflowDocument; ref: NodeRef } {
   const statistics = statisticsOf(document);
   const statistic: StatisticDocument = {
-    id: freshId('statistic', statistics.map((item) => item.id)),
+    id: freshId(
+      'statistic',
+      statistics.map((item) => item.id),
+    ),
     filter: [{ field: 'originalIdentity', op: 'eq', value: { event: 'originalIdentity' } }],
     window: { last: 10 },
     op: 'count',
@@ -174,7 +182,11 @@ export function addStatistic(document: WorkflowDocument): { document: WorkflowDo
 /** A new rule that never fires until its condition is written, so adding one changes no decision. */
 export function addRule(document: WorkflowDocument): { document: WorkflowDocument; ref: NodeRef } {
   const rules = rulesOf(document);
-  const rule: RuleDocument = { id: freshId('rule', [...rules.map((item) => item.id), ...usesOf(document).map(useId)], '-'), when: 'false', then: { factors: ['totp'] } };
+  const rule: RuleDocument = {
+    id: freshId('rule', [...rules.map((item) => item.id), ...usesOf(document).map(useId)], '-'),
+    when: 'false',
+    then: { factors: ['totp'] },
+  };
   return { document: { ...document, rules: [...rules, rule] }, ref: { kind: 'rule', index: rules.length } };
 }
 
@@ -226,7 +238,8 @@ export function connect(document: WorkflowDocument, from: NodeRef, to: NodeRef):
   if (!statistic || !rule || ruleReferences(rule, statistic.id)) return document;
   const when = rule.when as Condition;
   const condition = starterCondition(statistic);
-  const joined: Condition = when === 'false' || when === '' ? condition : typeof when === 'object' && 'all' in when ? { all: [...when.all, condition] } : { all: [when, condition] };
+  const joined: Condition =
+    when === 'false' || when === '' ? condition : typeof when === 'object' && 'all' in when ? { all: [...when.all, condition] } : { all: [when, condition] };
   return updateNode(document, { kind: 'rule', index: to.index }, ['when'], joined);
 }
 

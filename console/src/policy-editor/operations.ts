@@ -2,7 +2,19 @@
  * What the graph and the outline ask of the document, as data: both views send the same operations, so a
  * keyboard user in the outline and a pointer user in the graph make identical documents.
  */
-import { addRule, addStatistic, addUse, connect, moveNode, nodeKey, parseNodeKey, removeNode, updateNode, type NodeRef, type WorkflowDocument } from './model.js';
+import {
+  addRule,
+  addStatistic,
+  addUse,
+  connect,
+  moveNode,
+  nodeKey,
+  parseNodeKey,
+  removeNode,
+  updateNode,
+  type NodeRef,
+  type WorkflowDocument,
+} from './model.js';
 
 export type EditorOperation =
   | { op: 'select'; ref: NodeRef }

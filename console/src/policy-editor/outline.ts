@@ -101,8 +101,7 @@ export class PolicyOutline extends LitElement {
         @click=${() => this.send({ op: 'select', ref })}
         @keydown=${(event: KeyboardEvent) => this.onKeydown(event, ref)}
       >
-        ${this.t(`kind.${ref.kind}`)}: ${name}
-        ${errors > 0 ? html`<span class="badge">(${this.t('errors.count', { count: errors })})</span>` : nothing}
+        ${this.t(`kind.${ref.kind}`)}: ${name} ${errors > 0 ? html`<span class="badge">(${this.t('errors.count', { count: errors })})</span>` : nothing}
         ${trace ? html`<span class="hint">— ${this.t(`trace.${trace.state}`)}</span>` : nothing}
       </button>
       ${movable && index > 0 ? this.button(this.t('action.moveUp', { name }), '↑', () => this.move(ref, -1)) : nothing}
@@ -133,15 +132,31 @@ export class PolicyOutline extends LitElement {
     if (!document) return nothing;
     const statistics = statisticsOf(document).map((_, index, all) => this.entry({ kind: 'statistic', index }, all.length));
     const rules = rulesOf(document).map((_, index, all) =>
-      this.entry({ kind: 'rule', index }, all.length, html`<ul>${this.entry({ kind: 'return', index }, 1)}</ul>`),
+      this.entry(
+        { kind: 'rule', index },
+        all.length,
+        html`<ul>
+          ${this.entry({ kind: 'return', index }, 1)}
+        </ul>`,
+      ),
     );
     const uses = usesOf(document).map((_, index, all) => this.entry({ kind: 'use', index }, all.length));
     return html`<nav part="base" aria-label=${this.t('outline.label')}>
       <ul>
         ${this.entry({ kind: 'workflow' }, 1)}
       </ul>
-      ${this.section('outline-statistics', 'section.statistics', statistics, this.button(this.t('action.addStatistic'), this.t('action.addStatistic'), () => this.send({ op: 'add', kind: 'statistic' })))}
-      ${this.section('outline-rules', 'section.rules', rules, this.button(this.t('action.addRule'), this.t('action.addRule'), () => this.send({ op: 'add', kind: 'rule' })))}
+      ${this.section(
+        'outline-statistics',
+        'section.statistics',
+        statistics,
+        this.button(this.t('action.addStatistic'), this.t('action.addStatistic'), () => this.send({ op: 'add', kind: 'statistic' })),
+      )}
+      ${this.section(
+        'outline-rules',
+        'section.rules',
+        rules,
+        this.button(this.t('action.addRule'), this.t('action.addRule'), () => this.send({ op: 'add', kind: 'rule' })),
+      )}
       ${this.section('outline-uses', 'section.uses', uses, nothing)}
     </nav>`;
   }

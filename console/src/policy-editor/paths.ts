@@ -24,7 +24,12 @@ const KIND_OF = { statistics: 'statistic', rules: 'rule', uses: 'use' } as const
 
 function indexOf(document: WorkflowDocument, section: Section, label: string): number {
   if (/^\d+$/.test(label)) return Number(label);
-  const names = section === 'statistics' ? statisticsOf(document).map((item) => item.id) : section === 'rules' ? rulesOf(document).map((item) => item.id) : usesOf(document).map(useId);
+  const names =
+    section === 'statistics'
+      ? statisticsOf(document).map((item) => item.id)
+      : section === 'rules'
+        ? rulesOf(document).map((item) => item.id)
+        : usesOf(document).map(useId);
   return names.indexOf(label);
 }
 
@@ -67,5 +72,7 @@ export function errorsByNode(document: WorkflowDocument, errors: readonly Valida
 
 /** The messages an inspector field shows: errors on the field itself or anywhere inside it (`filter[0]` shows `filter[0].op`'s). */
 export function errorsForField(errors: readonly LocatedError[] | undefined, field: string): string[] {
-  return (errors ?? []).filter((error) => error.field === field || error.field.startsWith(`${field}.`) || error.field.startsWith(`${field}[`)).map((error) => error.message);
+  return (errors ?? [])
+    .filter((error) => error.field === field || error.field.startsWith(`${field}.`) || error.field.startsWith(`${field}[`))
+    .map((error) => error.message);
 }

@@ -176,16 +176,27 @@ export class PolicyEditor extends LitElement {
     const lines = diffDocuments(this.baseline, this.document);
     if (lines.every((line) => line.change === 'same')) return html`<p>${this.t('diff.none')}</p>`;
     const mark = { same: ' ', added: '+', removed: '-' } as const;
-    return html`<pre aria-label=${this.t('diff.label')}>${lines.map(
-      (line) =>
-        html`<div class=${line.change}>${line.change === 'same' ? nothing : html`<span class="visually-hidden">${this.t(`diff.${line.change}`)}: </span>`}<span aria-hidden="true">${mark[line.change]} </span>${line.text}</div>`,
-    )}</pre>`;
+    return html`<pre aria-label=${this.t('diff.label')}>
+${lines.map(
+        (line) =>
+          html`<div class=${line.change}>
+            ${line.change === 'same' ? nothing : html`<span class="visually-hidden">${this.t(`diff.${line.change}`)}: </span>`}<span aria-hidden="true"
+              >${mark[line.change]} </span
+            >${line.text}
+          </div>`,
+      )}</pre>`;
   }
 
   protected override render() {
     const counts = this.errorCounts();
     const ref = parseNodeKey(this.selected);
-    return html`<div part="base" role="region" aria-label=${this.t('editor.label')} @camfa-editor-operation=${this.onOperation} @camfa-inspector-edit=${this.onInspectorEdit}>
+    return html`<div
+      part="base"
+      role="region"
+      aria-label=${this.t('editor.label')}
+      @camfa-editor-operation=${this.onOperation}
+      @camfa-inspector-edit=${this.onInspectorEdit}
+    >
       <div class="toolbar">
         ${this.readonly ? nothing : html`<wa-button size="small" variant="brand" @click=${() => this.requestValidation()}>${this.t('action.validate')}</wa-button>`}
       </div>
@@ -193,13 +204,39 @@ export class PolicyEditor extends LitElement {
       <div class="layout">
         <wa-tab-group active=${this.view} @wa-tab-show=${(event: CustomEvent<{ name: string }>) => (this.view = event.detail.name as EditorView)}>
           ${(['graph', 'outline', 'yaml', 'diff'] as const).map((view) => html`<wa-tab slot="nav" panel=${view}>${this.t(`view.${view}`)}</wa-tab>`)}
-          <wa-tab-panel name="graph"><camfa-policy-graph .graph=${toGraph(this.document)} .document=${this.document} .selected=${this.selected} .errorCounts=${counts} .traces=${this.traces} ?readonly=${this.readonly} .language=${this.language}></camfa-policy-graph></wa-tab-panel>
-          <wa-tab-panel name="outline"><camfa-policy-outline .document=${this.document} .selected=${this.selected} .errorCounts=${counts} .traces=${this.traces} ?readonly=${this.readonly} .language=${this.language}></camfa-policy-outline></wa-tab-panel>
+          <wa-tab-panel name="graph"
+            ><camfa-policy-graph
+              .graph=${toGraph(this.document)}
+              .document=${this.document}
+              .selected=${this.selected}
+              .errorCounts=${counts}
+              .traces=${this.traces}
+              ?readonly=${this.readonly}
+              .language=${this.language}
+            ></camfa-policy-graph
+          ></wa-tab-panel>
+          <wa-tab-panel name="outline"
+            ><camfa-policy-outline
+              .document=${this.document}
+              .selected=${this.selected}
+              .errorCounts=${counts}
+              .traces=${this.traces}
+              ?readonly=${this.readonly}
+              .language=${this.language}
+            ></camfa-policy-outline
+          ></wa-tab-panel>
           <wa-tab-panel name="yaml">${this.yamlView()}</wa-tab-panel>
           <wa-tab-panel name="diff">${this.diffView()}</wa-tab-panel>
         </wa-tab-group>
         <aside aria-label=${this.t('inspector.label')}>
-          <camfa-policy-inspector .document=${this.document} .ref=${ref} .errors=${this.located.get(this.selected) ?? []} .trace=${this.traces?.get(this.selected) ?? null} ?readonly=${this.readonly} .language=${this.language}></camfa-policy-inspector>
+          <camfa-policy-inspector
+            .document=${this.document}
+            .ref=${ref}
+            .errors=${this.located.get(this.selected) ?? []}
+            .trace=${this.traces?.get(this.selected) ?? null}
+            ?readonly=${this.readonly}
+            .language=${this.language}
+          ></camfa-policy-inspector>
         </aside>
       </div>
     </div>`;

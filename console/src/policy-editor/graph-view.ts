@@ -110,7 +110,7 @@ export class PolicyGraph extends LitElement {
       .kind {
         display: block;
         font-size: 0.75em;
-        color: var(--wa-color-text-quiet, GrayText);
+        color: var(--wa-color-text-quiet, color-mix(in srgb, CanvasText 72%, Canvas));
       }
       .port {
         position: absolute;
@@ -296,7 +296,6 @@ export class PolicyGraph extends LitElement {
       <button
         type="button"
         class="node-body"
-        aria-label=${this.t('action.edit', { kind: this.t(`kind.${node.kind}`), name })}
         @pointerdown=${(event: PointerEvent) => this.startMove(event, node.key)}
         @click=${(event: MouseEvent) => event.detail === 0 && this.send({ op: 'select', ref: node.ref })}
       >

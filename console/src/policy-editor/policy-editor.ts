@@ -153,7 +153,7 @@ export class PolicyEditor extends LitElement {
       ${TEMPLATE_CATALOG.map(
         (template) =>
           html`<wa-button
-            size="small"
+            size="s"
             appearance="outlined"
             data-template=${template.name}
             title=${template.summary}
@@ -168,7 +168,7 @@ export class PolicyEditor extends LitElement {
     return html`<label for="yaml">${this.t('yaml.label')}</label>
       <textarea id="yaml" .value=${toYaml(this.document)} ?readonly=${this.readonly} aria-describedby="yaml-error" spellcheck="false"></textarea>
       <div id="yaml-error" class="field-error" part="error" role="alert">${this.yamlError}</div>
-      ${this.readonly ? nothing : html`<wa-button size="small" @click=${() => this.applyYaml()}>${this.t('action.applyYaml')}</wa-button>`}`;
+      ${this.readonly ? nothing : html`<wa-button size="s" @click=${() => this.applyYaml()}>${this.t('action.applyYaml')}</wa-button>`}`;
   }
 
   private diffView(): TemplateResult {
@@ -198,7 +198,7 @@ ${lines.map(
       @camfa-inspector-edit=${this.onInspectorEdit}
     >
       <div class="toolbar">
-        ${this.readonly ? nothing : html`<wa-button size="small" variant="brand" @click=${() => this.requestValidation()}>${this.t('action.validate')}</wa-button>`}
+        ${this.readonly ? nothing : html`<wa-button size="s" variant="brand" @click=${() => this.requestValidation()}>${this.t('action.validate')}</wa-button>`}
       </div>
       ${this.templates()}
       <div class="layout">

@@ -80,7 +80,7 @@ export const editorStyles = css`
     cursor: pointer;
   }
   .hint {
-    color: var(--wa-color-text-quiet, GrayText);
+    color: var(--wa-color-text-quiet, color-mix(in srgb, CanvasText 72%, Canvas));
     font-size: 0.875em;
   }
   [data-state='taken'] {

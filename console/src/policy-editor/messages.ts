@@ -41,7 +41,6 @@ const en = {
   'action.addParam': 'Add parameter',
   'action.removeParam': 'Remove parameter {{name}}',
   'action.applyYaml': 'Apply YAML',
-  'action.connect': 'Connect {{name}} to a rule',
   'field.id': 'Id',
   'field.name': 'Name',
   'field.description': 'Description',
@@ -113,7 +112,6 @@ const en = {
   'diff.noBaseline': 'No published version to compare with.',
   'diff.added': 'added',
   'diff.removed': 'removed',
-  loading: 'Loading…',
 };
 
 export type MessageKey = keyof typeof en;
@@ -152,7 +150,6 @@ const zhCN: Record<MessageKey, string> = {
   'action.addParam': '添加参数',
   'action.removeParam': '删除参数 {{name}}',
   'action.applyYaml': '应用 YAML',
-  'action.connect': '将 {{name}} 连接到规则',
   'field.id': 'ID',
   'field.name': '名称',
   'field.description': '描述',
@@ -224,7 +221,6 @@ const zhCN: Record<MessageKey, string> = {
   'diff.noBaseline': '没有可比较的已发布版本。',
   'diff.added': '新增',
   'diff.removed': '删除',
-  loading: '加载中…',
 };
 
 const zhTW: Record<MessageKey, string> = {
@@ -261,7 +257,6 @@ const zhTW: Record<MessageKey, string> = {
   'action.addParam': '新增參數',
   'action.removeParam': '刪除參數 {{name}}',
   'action.applyYaml': '套用 YAML',
-  'action.connect': '將 {{name}} 連接到規則',
   'field.name': '名稱',
   'field.description': '說明',
   'field.modes': '模式',
@@ -330,7 +325,6 @@ const zhTW: Record<MessageKey, string> = {
   'diff.noBaseline': '沒有可比較的已發佈版本。',
   'diff.added': '新增',
   'diff.removed': '刪除',
-  loading: '載入中…',
 };
 
 const ja: Record<MessageKey, string> = {
@@ -367,7 +361,6 @@ const ja: Record<MessageKey, string> = {
   'action.addParam': 'パラメーターを追加',
   'action.removeParam': 'パラメーター {{name}} を削除',
   'action.applyYaml': 'YAML を適用',
-  'action.connect': '{{name}} をルールに接続',
   'field.id': 'ID',
   'field.name': '名前',
   'field.description': '説明',
@@ -439,7 +432,6 @@ const ja: Record<MessageKey, string> = {
   'diff.noBaseline': '比較する公開中のバージョンがありません。',
   'diff.added': '追加',
   'diff.removed': '削除',
-  loading: '読み込み中…',
 };
 
 const TABLE: Record<Language, Record<MessageKey, string>> = { en, 'zh-CN': zhCN, 'zh-TW': zhTW, ja };

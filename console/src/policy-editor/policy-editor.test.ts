@@ -214,4 +214,28 @@ describe('<camfa-policy-editor>', () => {
     shadow(editor).querySelector<HTMLElement>('wa-button[variant="brand"]')!.click();
     expect(requests).to.deep.equal([changes.at(-1)]);
   });
+
+  it('shows the changes against the published version, and applies an edited YAML document', async () => {
+    const { editor, changes } = await mount({ document: logins, baseline: logins });
+    const panel = (name: string) => shadow(editor).querySelector(`wa-tab-panel[name="${name}"]`)!;
+    shadow(editor).querySelector<HTMLElement>('wa-tab[panel="diff"]')!.click();
+    await until(() => editor.view === 'diff', 'the Changes tab');
+    expect(panel('diff').textContent).to.contain('No changes against the published version.');
+
+    shadow(editor).querySelector<HTMLElement>('[data-template="extranet"]')!.click();
+    await editor.updateComplete;
+    const added = [...panel('diff').querySelectorAll('.added')].map((line) => line.textContent!.replace(/\s+/g, ' ').trim());
+    expect(added).to.deep.equal(['added: + uses:', 'added: + - template: extranet']);
+    expect(panel('diff').querySelectorAll('.removed')).to.have.length(0);
+
+    const yaml = panel('yaml').querySelector('textarea')!;
+    yaml.value = yaml.value.replace('name: Logins', 'name: Sign-ins');
+    panel('yaml').querySelector<HTMLElement>('wa-button')!.click();
+    expect(changes.at(-1)!.name).to.equal('Sign-ins');
+    yaml.value = 'name: [unclosed';
+    panel('yaml').querySelector<HTMLElement>('wa-button')!.click();
+    await editor.updateComplete;
+    expect(panel('yaml').querySelector('[role="alert"]')!.textContent).to.contain('Not valid YAML');
+    expect(editor.document.name).to.equal('Sign-ins');
+  });
 });

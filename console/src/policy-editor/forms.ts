@@ -79,15 +79,22 @@ function paramsFields(context: FormContext, document: WorkflowDocument): Templat
   </fieldset>`;
 }
 
+/** Aggregates computed over a field (`parse.ts` refuses a field on the others). */
+const NEEDS_FIELD = new Set<string>(['distinct', 'sum', 'values']);
+
 export function statisticForm(context: FormContext, statistic: StatisticDocument): TemplateResult {
   const { t } = context;
   const kind = statistic.window?.last !== undefined ? 'last' : 'duration';
   const switchWindow = (next: string) => context.edit(['window'], next === 'last' ? { last: 10 } : { duration: '5m' });
   return html`${textField(context, ['id'], t('field.id'), statistic.id)}
   ${textField(context, ['description'], t('field.description'), statistic.description, { optional: true })}
-  ${selectField(context, ['op'], t('field.op'), statistic.op, plain(AGGREGATE_OPS))}
+  ${selectField(context, ['op'], t('field.op'), statistic.op, plain(AGGREGATE_OPS), (op) => {
+    // One edit, so an emitted document never has an aggregate with a field it refuses.
+    const { field: _field, ...rest } = statistic;
+    context.edit([], NEEDS_FIELD.has(op) ? { ...statistic, op } : { ...rest, op });
+  })}
   ${
-    statistic.op === 'distinct' || statistic.op === 'sum' || statistic.op === 'values' || statistic.field !== undefined
+    NEEDS_FIELD.has(statistic.op) || statistic.field !== undefined
       ? textField(context, ['field'], t('field.field'), statistic.field, { optional: true, list: 'event-fields' })
       : nothing
   }
@@ -296,10 +303,10 @@ export function useForm(context: FormContext, use: UseDocument): TemplateResult 
   const { t } = context;
   const entry = TEMPLATE_CATALOG.find((template) => template.name === use.template);
   const choices = TEMPLATE_CATALOG.map((template) => ({ value: template.name, label: template.name }));
-  return html`${selectField(context, ['template'], t('field.template'), use.template, choices, (template) => {
-    context.edit(['params'], undefined);
-    context.edit(['template'], template);
-  })}
+  return html`${selectField(context, ['template'], t('field.template'), use.template, choices, (template) =>
+    // Another template's parameters mean nothing to this one: the use starts from its defaults.
+    context.edit([], { template, ...(use.id === undefined ? {} : { id: use.id }) }),
+  )}
   ${entry ? html`<p class="hint">${entry.summary}</p>` : nothing} ${textField(context, ['id'], t('field.id'), use.id, { optional: true })}
   ${(entry?.paramNames ?? []).map((name) => yamlField(context, ['params', name], t('field.templateParam', { name }), use.params?.[name]))}`;
 }

@@ -238,4 +238,29 @@ describe('<camfa-policy-editor>', () => {
     expect(panel('yaml').querySelector('[role="alert"]')!.textContent).to.contain('Not valid YAML');
     expect(editor.document.name).to.equal('Sign-ins');
   });
+
+  it('speaks the language of the page around it, and takes the light or dark theme of Web Awesome', async () => {
+    const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/node_modules/@awesome.me/webawesome/dist/styles/webawesome.css' });
+    const loaded = new Promise((resolve) => link.addEventListener('load', resolve));
+    document.head.append(link);
+    await loaded;
+    const page = Object.assign(document.createElement('div'), { lang: 'ja', className: 'wa-light' });
+    document.body.append(page);
+    try {
+      const editor = Object.assign(document.createElement('camfa-policy-editor'), { document: logins });
+      page.append(editor);
+      await editor.updateComplete;
+      const tabs = [...shadow(editor).querySelectorAll('wa-tab')].map((tab) => tab.textContent!.trim());
+      expect(tabs).to.deep.equal(['グラフ', 'アウトライン', 'YAML', '変更点']);
+      await graph(editor).layoutComplete;
+      await graph(editor).updateComplete;
+      const body = () => getComputedStyle(graph(editor).shadowRoot!.querySelector('.node-body')!).backgroundColor;
+      const light = body();
+      page.className = 'wa-dark';
+      expect(body()).not.to.equal(light);
+    } finally {
+      page.remove();
+      link.remove();
+    }
+  });
 });

@@ -141,8 +141,14 @@ export class PolicyGraph extends LitElement {
 
   /** Where dagre put each node; recomputed when the graph's shape changes. */
   @state() private automatic = new Map<string, Point>();
-  /** Where the user dragged nodes to; wins over the automatic layout until "Auto-layout". */
+  /**
+   * Where the user dragged nodes to; wins over the automatic layout until "Auto-layout". Kept by what a node is
+   * (kind and id) rather than by its place in a list, so removing or reordering entries leaves the others put.
+   */
   @state() private manual = new Map<string, Point>();
+  private identities = new Map<string, string>();
+  /** A palette drop waiting for its node to appear in the next graph. */
+  private placing: { key: string; point: Point } | null = null;
   @state() private gesture: Gesture | null = null;
   private shape = '';
   /** Resolves when the current layout is in place (dagre loads lazily). */
@@ -156,6 +162,12 @@ export class PolicyGraph extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (!changed.has('graph')) return;
+    this.identities = new Map(this.graph.nodes.map((node) => [node.key, `${node.kind}#${node.label}`]));
+    const placed = this.placing && this.identities.get(this.placing.key);
+    if (placed) {
+      this.manual = new Map(this.manual).set(placed, this.placing!.point);
+      this.placing = null;
+    }
     const shape = JSON.stringify([this.graph.nodes.map((node) => node.key), this.graph.edges]);
     if (shape === this.shape) return;
     this.shape = shape;
@@ -171,7 +183,7 @@ export class PolicyGraph extends LitElement {
   }
 
   position(key: string): Point {
-    return this.manual.get(key) ?? this.automatic.get(key) ?? { x: 16, y: 16 };
+    return this.manual.get(this.identities.get(key) ?? key) ?? this.automatic.get(key) ?? { x: 16, y: 16 };
   }
 
   /** A pointer position in the plane's coordinates (the canvas scrolls). */
@@ -192,7 +204,10 @@ export class PolicyGraph extends LitElement {
     const point = this.planePoint(event);
     const far = Math.hypot(point.x - gesture.start.x, point.y - gesture.start.y) >= DRAG_THRESHOLD;
     if (gesture.type === 'move' && (gesture.moved || far)) {
-      this.manual = new Map(this.manual).set(gesture.key, { x: gesture.origin.x + point.x - gesture.start.x, y: gesture.origin.y + point.y - gesture.start.y });
+      this.manual = new Map(this.manual).set(this.identities.get(gesture.key) ?? gesture.key, {
+        x: gesture.origin.x + point.x - gesture.start.x,
+        y: gesture.origin.y + point.y - gesture.start.y,
+      });
       this.gesture = { ...gesture, moved: true };
     } else if (gesture.type === 'connect') this.gesture = { ...gesture, end: point };
     else if (gesture.type === 'place' && far) this.gesture = { ...gesture, moved: true };
@@ -222,7 +237,7 @@ export class PolicyGraph extends LitElement {
     if (!inside || !this.document) return;
     const point = this.planePoint(event);
     const index = kind === 'statistic' ? statisticsOf(this.document).length : rulesOf(this.document).length;
-    this.manual = new Map(this.manual).set(`${kind}:${index}`, { x: point.x - SIZE.width / 2, y: point.y - SIZE.height / 2 });
+    this.placing = { key: `${kind}:${index}`, point: { x: point.x - SIZE.width / 2, y: point.y - SIZE.height / 2 } };
     this.send({ op: 'add', kind });
   }
 

@@ -188,6 +188,23 @@ describe('<camfa-policy-editor>', () => {
     expect(changes.at(-1)!.rules![0]!.when).to.equal('stats.statistic > 0');
     expect(parse(changes.at(-1)!).ok).to.equal(true);
     expect(root.querySelector('path[data-from="statistic:0"][data-to="rule:0"]')).not.to.equal(null);
+
+    // Dragging a node moves it; pressing and releasing without moving inspects it.
+    const body = root.querySelector('.node[data-key="rule:0"] .node-body')!;
+    const before = body.getBoundingClientRect();
+    const grab = center(body);
+    pointer(body, 'pointerdown', grab);
+    pointer(window, 'pointermove', { clientX: grab.clientX + 40, clientY: grab.clientY + 30 });
+    pointer(window, 'pointerup', { clientX: grab.clientX + 40, clientY: grab.clientY + 30 });
+    await view.updateComplete;
+    const after = body.getBoundingClientRect();
+    expect([Math.round(after.left - before.left), Math.round(after.top - before.top)]).to.deep.equal([40, 30]);
+    const statistic = root.querySelector('.node[data-key="statistic:0"] .node-body')!;
+    pointer(statistic, 'pointerdown', center(statistic));
+    pointer(window, 'pointerup', center(statistic));
+    await editor.updateComplete;
+    await inspector(editor).updateComplete;
+    expect(inspector(editor).shadowRoot!.querySelector('h3')!.textContent).to.equal('Window statistic');
   });
 
   it('has no axe violation in the outline with errors and in the graph', async () => {

@@ -149,6 +149,17 @@ describe('<camfa-policy-editor>', () => {
     expect(view.shadowRoot!.querySelector('.node[data-key="statistic:0"]')!.textContent).to.contain('known = ["CN","JP"]');
     const lit = [...view.shadowRoot!.querySelectorAll('path[data-taken]')].map((path) => `${path.getAttribute('data-from')}→${path.getAttribute('data-to')}`);
     expect(lit).to.have.members(['workflow→statistic:0', 'statistic:0→rule:0', 'rule:0→return:0']);
+
+    // The Simulate page's read-only inspector: the rule's conditions with their results, and nothing to edit.
+    view.shadowRoot!.querySelector<HTMLButtonElement>('.node[data-key="rule:0"] .node-body')!.click();
+    await editor.updateComplete;
+    await inspector(editor).updateComplete;
+    const trace = inspector(editor).shadowRoot!.querySelector('.trace')!;
+    expect(trace.textContent).to.contain('on the decision’s path');
+    expect(trace.textContent).to.contain('✓ size(stats.known) > 0 && !(event.country in stats.known)');
+    expect(shadow(editor).querySelector('[data-template]')).to.equal(null);
+    expect(inspector(editor).shadowRoot!.querySelector<HTMLInputElement>('[data-field="id"] input')!.readOnly).to.equal(true);
+    await expectNoAxeViolations(editor);
   });
 
   it('adds a node from the palette and connects it to a rule with pointer events', async () => {

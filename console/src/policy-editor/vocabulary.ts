@@ -6,7 +6,7 @@
 import { TEMPLATES } from '../../../server-mock/src/policy/templates.js';
 import { EVENT_FIELDS, FACTOR_TYPES } from '../../../server-mock/src/types.js';
 import { AGGREGATE_OPS, FILTER_OPS, PARAM_TYPES } from '../../../server-mock/src/policy/schema.js';
-import { statisticsOf, usesOf, type NodeRef, type WorkflowDocument } from './model.js';
+import { statisticsOf, type NodeRef, type WorkflowDocument } from './model.js';
 
 export { AGGREGATE_OPS, EVENT_FIELDS, FACTOR_TYPES, FILTER_OPS, PARAM_TYPES };
 
@@ -61,9 +61,4 @@ export function celCompletions(document: WorkflowDocument, ref: NodeRef): Comple
     ...stats.map((id) => ({ label: `stats.${id}`, type: 'property' as const, detail: 'statistic' })),
     ...FUNCTIONS.map((name) => ({ label: name, type: 'function' as const })),
   ];
-}
-
-/** Template ids already used, so the palette can say a second use gets its own id. */
-export function usedTemplates(document: WorkflowDocument): Set<string> {
-  return new Set(usesOf(document).map((use) => use.template));
 }

@@ -5,12 +5,12 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { LIMITS, MESSAGE_LANGUAGES } from '../../../server-mock/src/policy/schema.js';
 import { actionButton, celField, fieldErrors, selectField, textField, yamlField, type Choice, type FormContext, type Path } from './fields.js';
-import type { Condition, RuleDocument, StatisticDocument, UseDocument, WorkflowDocument } from './model.js';
+import { freshId, type Condition, type RuleDocument, type StatisticDocument, type UseDocument, type WorkflowDocument } from './model.js';
 import { AGGREGATE_OPS, FACTOR_TYPES, FILTER_OPS, PARAM_TYPES, TEMPLATE_CATALOG } from './vocabulary.js';
 
 const plain = (values: readonly string[]): Choice[] => values.map((value) => ({ value, label: value }));
 
-/** `params.lookback` in a window or filter value is a parameter reference; anything else is the value itself. */
+/** `params.lookback` as a window's size is a parameter reference (`{ param: lookback }`); anything else is the value itself. */
 function referenceText(value: unknown): unknown {
   return value !== null && typeof value === 'object' && 'param' in value ? `params.${String((value as { param: unknown }).param)}` : value;
 }
@@ -56,11 +56,7 @@ function paramsFields(context: FormContext, document: WorkflowDocument): Templat
     if (!to || to === from || to in params) return;
     context.edit(['params'], Object.fromEntries(Object.entries(params).map(([name, declaration]) => [name === from ? to : name, declaration])));
   };
-  const add = () => {
-    let number = Object.keys(params).length + 1;
-    while (`param${number}` in params) number += 1;
-    context.edit(['params', `param${number}`], { type: 'number', default: 1 });
-  };
+  const add = () => context.edit(['params', freshId('param', Object.keys(params))], { type: 'number', default: 1 });
   return html`<fieldset class="field" data-field="params">
     <legend>${t('field.params')}</legend>
     ${Object.entries(params).map(

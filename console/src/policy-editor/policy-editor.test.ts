@@ -110,6 +110,7 @@ describe('<camfa-policy-editor>', () => {
     const wrong: WorkflowDocument = {
       ...logins,
       rules: [{ ...logins.rules![0]!, when: { all: ['size(stats.known) > 0', 'event.country +'] } }, logins.rules![1]!],
+      uses: [{ template: 'ip-failures', params: { threshold: 0 } }],
     };
     const errors = serverErrors(wrong);
     const { editor } = await mount({ document: wrong, errors, view: 'outline' });
@@ -129,6 +130,14 @@ describe('<camfa-policy-editor>', () => {
     expect(member.shadowRoot!.querySelector('.cm-content')!.getAttribute('aria-invalid')).to.equal('true');
     const healthy = field(editor, 'when.all[0]') as HTMLElement & { ready: Promise<void> };
     expect(healthy.shadowRoot!.querySelector('[part="error"]')!.textContent).to.equal('');
+
+    outline(editor).shadowRoot!.querySelector<HTMLButtonElement>('[data-key="use:0"]')!.click();
+    await editor.updateComplete;
+    await inspector(editor).updateComplete;
+    const threshold = field(editor, 'params.threshold')!;
+    expect(threshold.querySelector('input')!.getAttribute('aria-invalid')).to.equal('true');
+    expect(threshold.querySelector('.field-error')!.textContent).to.equal(errors.find((error) => error.node === 'uses[ip-failures]')!.message);
+    expect(field(editor, 'params.window')!.querySelector('input')!.getAttribute('aria-invalid')).to.equal('false');
   });
 
   it('lights the path a decision took and shows the statistic values', async () => {

@@ -300,4 +300,25 @@ describe('<camfa-policy-editor>', () => {
       link.remove();
     }
   });
+
+  it('completes event fields, user attributes and statistic names in a CEL condition', async () => {
+    const { editor } = await mount({ document: logins, view: 'outline' });
+    outline(editor).shadowRoot!.querySelector<HTMLButtonElement>('[data-key="rule:0"]')!.click();
+    await editor.updateComplete;
+    await inspector(editor).updateComplete;
+    const condition = field(editor, 'when') as HTMLElement & { ready: Promise<void> };
+    await condition.ready;
+    condition.focus();
+    const options = () => [...condition.shadowRoot!.querySelectorAll('.cm-tooltip-autocomplete li')].map((item) => item.textContent!);
+    const offered = async (typed: string, expected: string) => {
+      await sendKeys({ press: 'End' });
+      await sendKeys({ type: ` && ${typed}` });
+      await until(() => options().some((option) => option.startsWith(expected)), `completion of ${expected}`);
+      await sendKeys({ press: 'Escape' });
+    };
+    await offered('event.coun', 'event.country');
+    await offered('user.rol', 'user.roles');
+    await offered('stats.kn', 'stats.known');
+    expect(options()).to.deep.equal([]);
+  });
 });

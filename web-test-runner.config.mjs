@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url);
  * CommonJS packages the browser code imports (lazily). The dev server serves ES modules only, so esbuild
  * bundles each (resolving its `browser` field) and re-exports its properties as named exports.
  */
-const COMMONJS = ['qrcode'];
+const COMMONJS = ['qrcode', 'ipaddr.js'];
 
 function commonJsPackages() {
   const cache = new Map();

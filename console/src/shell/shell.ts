@@ -63,7 +63,9 @@ export class CamfaConsole extends LitElement {
   protected override updated(): void {
     if (!this.router.navigated) return;
     this.router.navigated = false;
-    void this.querySelector<ConsolePage>('main > *')?.focusHeading();
+    // The page (or the sign-in) is the last thing in <main>, after the shell's own error region.
+    const page = this.querySelector('main')?.lastElementChild;
+    if (page && 'focusHeading' in page) void (page as ConsolePage).focusHeading();
   }
 
   protected override render(): TemplateResult {
@@ -82,14 +84,14 @@ export class CamfaConsole extends LitElement {
     const admin = this.session?.admin;
     return html`<header>
       <span class="title">${t('app.title')}</span>
-      <wa-select label=${t('header.language')} size="small" .value=${i18n.lang} @change=${this.changeLanguage}>
+      <wa-select label=${t('header.language')} size="s" .value=${i18n.lang} @change=${this.changeLanguage}>
         ${CONSOLE_LANGUAGES.map((lang) => html`<wa-option value=${lang} lang=${lang}>${LANGUAGE_NAMES[lang]}</wa-option>`)}
       </wa-select>
       <wa-switch .checked=${this.theme === 'dark'} @change=${this.toggleTheme}>${t('header.theme')}</wa-switch>
       ${
         admin
           ? html`<span class="admin">${t('header.signedInAs', { name: admin.name })} <wa-badge variant="neutral">${t(`role.${admin.role}`)}</wa-badge></span>
-              <wa-button size="small" @click=${this.signOut}>${t('header.signOut')}</wa-button>`
+              <wa-button size="s" @click=${this.signOut}>${t('header.signOut')}</wa-button>`
           : nothing
       }
     </header>`;

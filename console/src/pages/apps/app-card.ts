@@ -70,7 +70,7 @@ export class CamfaAppCard extends LitElement {
         conflict
           ? html`<wa-callout variant="warning" role="alert">
               ${t('apps.conflict')}
-              <wa-button size="small" @click=${this.reload}>${t('common.reload')}</wa-button>
+              <wa-button size="s" @click=${this.reload}>${t('common.reload')}</wa-button>
             </wa-callout>`
           : html`<div class="error" role="alert">${this.error ? i18n.error(this.error) : nothing}</div>`
       }

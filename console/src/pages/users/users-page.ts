@@ -68,7 +68,7 @@ export class CamfaUsersPage extends ConsolePage {
               html`<tr>
                 <td><code>${user.originalIdentity}</code></td>
                 <td>${[user.username, user.email, user.phone].filter(Boolean).join(', ')}</td>
-                <td><wa-button size="small" @click=${() => this.select(user)}>${t('users.details')}<span class="visually-hidden">: ${user.originalIdentity}</span></wa-button></td>
+                <td><wa-button size="s" @click=${() => this.select(user)}>${t('users.details')}<span class="visually-hidden">: ${user.originalIdentity}</span></wa-button></td>
               </tr>`,
           )}
         </tbody>
@@ -98,7 +98,7 @@ export class CamfaUsersPage extends ConsolePage {
           (factor) =>
             html`<li>
               ${t(`factor.${factor.type}`)} ${factor.name ? html`<q>${factor.name}</q>` : nothing} <span class="quiet">${factor.status}</span>
-              <wa-button size="small" variant="danger" appearance="outlined" ?disabled=${!this.canEdit} @click=${() => this.removeFactor(id, factor.id)}
+              <wa-button size="s" variant="danger" appearance="outlined" ?disabled=${!this.canEdit} @click=${() => this.removeFactor(id, factor.id)}
                 >${t('users.removeFactor')}<span class="visually-hidden">: ${t(`factor.${factor.type}`)}</span></wa-button
               >
             </li>`,

@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { deepActiveElement, until } from '../../../src/test-support/elements.js';
+import { mountConsole } from '../test-support/page.js';
+import { testConsole } from '../test-support/console-server.js';
+
+const pageIn = (shell: Element) => shell.querySelector('main')?.lastElementChild?.localName;
+const navLink = (shell: Element, name: string) => [...shell.querySelectorAll<HTMLAnchorElement>('nav a')].find((link) => link.textContent?.trim() === name)!;
+
+describe('<camfa-console>', () => {
+  let unmount: (() => void) | undefined;
+  afterEach(() => {
+    unmount?.();
+    localStorage.removeItem('camfa-console-lang');
+  });
+
+  it('routes on location: a nav link pushes its path, shows its page and focuses its heading; Back returns', async () => {
+    const { api } = await testConsole();
+    const mounted = mountConsole(api, '/console/apps');
+    unmount = mounted.unmount;
+    const { shell } = mounted;
+    await until(() => pageIn(shell) === 'camfa-apps-page', 'the apps page');
+    expect(navLink(shell, 'Apps').getAttribute('aria-current')).to.equal('page');
+
+    navLink(shell, 'Audit').click();
+    await until(() => pageIn(shell) === 'camfa-audit-page', 'the audit page');
+    expect(location.pathname).to.equal('/console/audit');
+    expect(navLink(shell, 'Audit').getAttribute('aria-current')).to.equal('page');
+    await until(() => deepActiveElement()?.localName === 'h1', 'focus on the heading');
+    expect(deepActiveElement()?.textContent).to.equal('Audit log');
+
+    history.back();
+    await until(() => pageIn(shell) === 'camfa-apps-page', 'the apps page after Back');
+    await until(() => deepActiveElement()?.textContent === 'Apps', 'focus on the apps heading');
+  });
+
+  it('opens the page its path names, and the apps for /console/ or an unknown path', async () => {
+    const { api } = await testConsole();
+    for (const [path, page] of [
+      ['/console/users', 'camfa-users-page'],
+      ['/console/', 'camfa-apps-page'],
+      ['/console/nowhere', 'camfa-apps-page'],
+    ] as const) {
+      const mounted = mountConsole(api, path);
+      unmount = mounted.unmount;
+      await until(() => pageIn(mounted.shell) === page, `${page} for ${path}`);
+      mounted.unmount();
+    }
+    unmount = undefined;
+  });
+
+  it('shows the admin’s name and role; signing out shows the sign-in with <guard-login> for the console app', async () => {
+    const { api, log } = await testConsole({ role: 'viewer' });
+    const mounted = mountConsole(api);
+    unmount = mounted.unmount;
+    const { shell } = mounted;
+    await until(() => shell.querySelector('.admin') !== null, 'the admin');
+    expect(shell.querySelector('.admin')!.textContent!.replace(/\s+/g, ' ').trim()).to.equal('Signed in as ada Viewer');
+    [...shell.querySelectorAll('header wa-button')].find((button) => button.textContent?.trim() === 'Sign out')!.dispatchEvent(new MouseEvent('click'));
+    await until(() => shell.querySelector('camfa-sign-in guard-login') !== null, 'the sign-in');
+    expect(shell.querySelector('nav')).to.equal(null);
+    expect((await log()).at(-1)).to.include({ method: 'DELETE', path: '/session' });
+  });
+
+  it('switches every string with the language picker and remembers the choice', async () => {
+    const { api } = await testConsole();
+    const mounted = mountConsole(api);
+    unmount = mounted.unmount;
+    const { shell } = mounted;
+    await until(() => pageIn(shell) === 'camfa-apps-page', 'the apps page');
+    const picker = shell.querySelector('wa-select')!;
+    picker.value = 'ja';
+    picker.dispatchEvent(new Event('change', { bubbles: true }));
+    await until(() => navLink(shell, '監査') !== undefined, 'Japanese navigation');
+    expect(document.documentElement.lang).to.equal('ja');
+    expect(localStorage.getItem('camfa-console-lang')).to.equal('ja');
+    const page = shell.querySelector('camfa-apps-page')!;
+    await until(() => page.shadowRoot?.querySelector('h1')?.textContent === 'アプリ', 'the page heading in Japanese');
+  });
+});

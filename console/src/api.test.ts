@@ -21,7 +21,13 @@ describe('ConsoleApi', () => {
     await api.removeApp(app.id);
     const seen = (await log()).map(({ method, path, csrf }) => `${method} ${path} ${csrf}`);
     // The first request is the sign-in, before any token is known.
-    expect(seen).to.deep.equal(['POST /session null', 'GET /apps null', `POST /apps csrf-${key}`, `PATCH /apps/bank csrf-${key}`, `DELETE /apps/bank csrf-${key}`]);
+    expect(seen).to.deep.equal([
+      'POST /session null',
+      'GET /apps null',
+      `POST /apps csrf-${key}`,
+      `PATCH /apps/bank csrf-${key}`,
+      `DELETE /apps/bank csrf-${key}`,
+    ]);
   });
 
   it('learns the CSRF token from GET /session too (a page reload keeps the cookie, not the token)', async () => {

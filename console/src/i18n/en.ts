@@ -117,7 +117,8 @@ export const en = {
   'audit.change': 'Change',
   'audit.before': 'Before',
   'audit.after': 'After',
-  'errors.console_sign_in_refused': 'This account cannot sign in to the console (an administrator account confirmed by an authenticator app or a passkey is needed).',
+  'errors.console_sign_in_refused':
+    'This account cannot sign in to the console (an administrator account confirmed by an authenticator app or a passkey is needed).',
   'errors.console_session_required': 'Your console session ended. Sign in again.',
   'errors.csrf_token_invalid': 'The request was refused as possibly forged. Reload the page and try again.',
   'errors.console_role_forbidden': 'Your role may only view: ask an editor to make this change.',

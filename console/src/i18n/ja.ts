@@ -63,7 +63,8 @@ export default {
   'factor.face': '顔',
   'factor.recovery_code': 'リカバリーコード',
   'policies.title': 'ポリシー',
-  'policies.intro': 'グローバルなワークフローは、同じ ID のワークフローを持たないすべてのアプリに適用されます。アプリ独自のワークフローはグローバルなものを上書きします。',
+  'policies.intro':
+    'グローバルなワークフローは、同じ ID のワークフローを持たないすべてのアプリに適用されます。アプリ独自のワークフローはグローバルなものを上書きします。',
   'policies.global': 'グローバルなワークフロー',
   'policies.app': '{app} のワークフロー',
   'policies.empty': 'ワークフローはありません。',

@@ -104,7 +104,10 @@ export class CamfaConsole extends LitElement {
         ${PAGES.map(
           (page) =>
             html`<li>
-              <a href=${pagePath(page)} aria-current=${page === this.router.page ? 'page' : nothing} @click=${(event: MouseEvent) => this.router.linkClick(event, page)}
+              <a
+                href=${pagePath(page)}
+                aria-current=${page === this.router.page ? 'page' : nothing}
+                @click=${(event: MouseEvent) => this.router.linkClick(event, page)}
                 >${t(PAGE_TITLES[page])}</a
               >
             </li>`,

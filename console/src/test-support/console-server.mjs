@@ -7,7 +7,16 @@
 /** @type {Map<string, ReturnType<typeof freshState>>} */
 const states = new Map();
 
-const configApp = { id: 'shop', name: 'Shop', origins: ['https://shop.example'], factors: ['totp', 'sms', 'email', 'webauthn', 'face', 'recovery_code'], trustDeviceDays: 30, failMode: 'open', source: 'config', version: 1 };
+const configApp = {
+  id: 'shop',
+  name: 'Shop',
+  origins: ['https://shop.example'],
+  factors: ['totp', 'sms', 'email', 'webauthn', 'face', 'recovery_code'],
+  trustDeviceDays: 30,
+  failMode: 'open',
+  source: 'config',
+  version: 1,
+};
 
 function freshState(key) {
   return {
@@ -15,8 +24,33 @@ function freshState(key) {
     csrfToken: `csrf-${key}`,
     apps: [structuredClone(configApp)],
     secrets: 0,
-    audit: [{ id: 'a1', at: '2026-01-02T03:04:05.000Z', actor: 'ada', action: 'app.update', target: 'shop', before: { factors: ['totp', 'sms'] }, after: { factors: ['totp'] } }],
-    users: [{ originalIdentity: 'alice', username: 'alice', email: 'alice@example.com', phone: null, roles: [], groups: [], department: null, attributes: {}, disabled: false, hasPassword: true, createdAt: 0, updatedAt: 0 }],
+    audit: [
+      {
+        id: 'a1',
+        at: '2026-01-02T03:04:05.000Z',
+        actor: 'ada',
+        action: 'app.update',
+        target: 'shop',
+        before: { factors: ['totp', 'sms'] },
+        after: { factors: ['totp'] },
+      },
+    ],
+    users: [
+      {
+        originalIdentity: 'alice',
+        username: 'alice',
+        email: 'alice@example.com',
+        phone: null,
+        roles: [],
+        groups: [],
+        department: null,
+        attributes: {},
+        disabled: false,
+        hasPassword: true,
+        createdAt: 0,
+        updatedAt: 0,
+      },
+    ],
     log: [],
   };
 }
@@ -91,7 +125,14 @@ function usersRoute(ctx, state, rest) {
   const [, , user, what] = rest;
   if (!user) return json(ctx, 200, { users: state.users });
   if (what === 'factors') return json(ctx, 200, { factors: [{ id: 'f1', type: 'totp', status: 'active', createdAt: 0 }], recoveryCodesLeft: 10 });
-  if (what === 'mfa-status') return json(ctx, 200, ctx.method === 'POST' ? { mfaVerified: true } : { mfaVerified: false, pending: { reason: { ruleId: 'new-country', message: 'New country' }, expiresAt: '', factors: [] } });
+  if (what === 'mfa-status')
+    return json(
+      ctx,
+      200,
+      ctx.method === 'POST'
+        ? { mfaVerified: true }
+        : { mfaVerified: false, pending: { reason: { ruleId: 'new-country', message: 'New country' }, expiresAt: '', factors: [] } },
+    );
   return json(ctx, 200, state.users[0]);
 }
 

@@ -5,6 +5,7 @@
  */
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
 import { FACTOR_TYPES, type FactorType } from '../../../../server-mock/src/types.js';
 import { ConsoleApiError, type ConsoleApi, type ConsoleApp } from '../../api.js';
 import { i18n, I18nController } from '../../i18n/i18n.js';
@@ -38,6 +39,8 @@ export class CamfaAppCard extends LitElement {
   private readonly localize = new I18nController(this);
   private readonly t = this.localize.t;
 
+  // `live()` on the controls: after a reload the state may equal what was last rendered while the control,
+  // flipped by the user, shows something else.
   protected override willUpdate(changed: Map<string, unknown>): void {
     if (changed.has('app')) {
       this.factors = [...this.app.factors];
@@ -89,7 +92,7 @@ export class CamfaAppCard extends LitElement {
           (factor) =>
             html`<wa-switch
               name=${factor}
-              .checked=${this.factors.includes(factor)}
+              .checked=${live(this.factors.includes(factor))}
               ?disabled=${disabled}
               @change=${(event: Event) => this.toggleFactor(factor, (event.target as HTMLInputElement).checked)}
               >${t(`factor.${factor}`)}</wa-switch
@@ -103,7 +106,7 @@ export class CamfaAppCard extends LitElement {
         name="trustDeviceDays"
         label=${t('apps.trustDeviceDays')}
         hint=${t('apps.trustDeviceHint')}
-        .value=${this.trustDeviceDays}
+        .value=${live(this.trustDeviceDays)}
         ?disabled=${disabled}
         @input=${(event: Event) => (this.trustDeviceDays = (event.target as HTMLInputElement).value)}
       ></wa-input>

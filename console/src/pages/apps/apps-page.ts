@@ -37,9 +37,8 @@ export class CamfaAppsPage extends ConsolePage {
       <div class="toolbar">
         <wa-button variant="brand" ?disabled=${!this.canEdit} @click=${() => (this.creating = true)}>${t('apps.create')}</wa-button>
       </div>
-      ${this.renderError(this.error)}
-      ${this.error ? html`<wa-button @click=${this.load}>${t('common.retry')}</wa-button>` : nothing} ${this.renderList()} ${this.renderCreate()}
-      ${this.renderSecret()}`;
+      ${this.renderError(this.error)} ${this.error ? html`<wa-button @click=${this.load}>${t('common.retry')}</wa-button>` : nothing} ${this.renderList()}
+      ${this.renderCreate()} ${this.renderSecret()}`;
   }
 
   private renderList(): TemplateResult {
@@ -63,9 +62,11 @@ export class CamfaAppsPage extends ConsolePage {
         </fieldset>
         <wa-input name="trustDeviceDays" type="number" min="1" max="365" label=${t('apps.trustDeviceDays')} hint=${t('apps.trustDeviceHint')}></wa-input>
         ${this.renderError(this.createError, 'create-error')}
+        <!-- What Enter in a field submits (Web Awesome's inputs look for a submit button in the form). -->
+        <button type="submit" hidden></button>
       </form>
       <wa-button slot="footer" @click=${() => (this.creating = false)}>${t('common.cancel')}</wa-button>
-      <wa-button slot="footer" type="submit" form="create" variant="brand" ?loading=${this.busy}>${t('apps.create')}</wa-button>
+      <wa-button slot="footer" variant="brand" ?loading=${this.busy} @click=${this.create}>${t('apps.create')}</wa-button>
     </wa-dialog>`;
   }
 
@@ -85,9 +86,11 @@ export class CamfaAppsPage extends ConsolePage {
     </wa-dialog>`;
   }
 
+  /** The footer's button sits outside the form (in the dialog's footer slot); Enter in a field submits the form. */
   private readonly create = async (event: Event): Promise<void> => {
     event.preventDefault();
-    const form = event.target as HTMLFormElement;
+    const form = this.renderRoot.querySelector<HTMLFormElement>('#create');
+    if (!form?.reportValidity()) return;
     this.busy = true;
     this.createError = undefined;
     try {

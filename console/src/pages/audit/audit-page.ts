@@ -39,7 +39,9 @@ export class CamfaAuditPage extends ConsolePage {
     if (this.entries.length === 0) return html`<p class="empty">${t('audit.empty')}</p>`;
     const when = new Intl.DateTimeFormat(i18n.lang, { dateStyle: 'medium', timeStyle: 'medium' });
     return html`<table>
-      <caption class="quiet">${t('audit.intro')}</caption>
+      <caption class="quiet">
+        ${t('audit.intro')}
+      </caption>
       <thead>
         <tr>
           <th scope="col">${t('audit.when')}</th>
@@ -70,7 +72,9 @@ export function changedFields(before: unknown, after: unknown): { field: string;
   const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
   if (!isRecord(before) || !isRecord(after)) return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ field: '', before, after }];
   const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-  return fields.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field])).map((field) => ({ field, before: before[field], after: after[field] }));
+  return fields
+    .filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]))
+    .map((field) => ({ field, before: before[field], after: after[field] }));
 }
 
 function renderDiff(before: unknown, after: unknown): TemplateResult {
@@ -79,7 +83,10 @@ function renderDiff(before: unknown, after: unknown): TemplateResult {
     ${changedFields(before, after).map(
       (change) =>
         html`${change.field ? html`<dt><code>${change.field}</code></dt>` : nothing}
-          <dd><span class="visually-hidden">${i18n.t('audit.before')}:</span> <del>${show(change.before)}</del> → <span class="visually-hidden">${i18n.t('audit.after')}:</span> <ins>${show(change.after)}</ins></dd>`,
+          <dd>
+            <span class="visually-hidden">${i18n.t('audit.before')}:</span> <del>${show(change.before)}</del> →
+            <span class="visually-hidden">${i18n.t('audit.after')}:</span> <ins>${show(change.after)}</ins>
+          </dd>`,
     )}
   </dl>`;
 }

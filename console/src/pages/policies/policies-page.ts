@@ -68,7 +68,9 @@ export class CamfaPoliciesPage extends ConsolePage {
 
   private renderWorkflow(workflow: WorkflowSummary, app: ConsoleApp | null): TemplateResult {
     return html`<code>${workflow.id}</code> ${workflow.name} <span class="quiet">(${this.t('policies.modes')}: ${workflow.modes.join(', ')})</span>
-      <wa-button size="s" @click=${() => this.openWorkflow(workflow, app)}>${this.t('policies.edit')}<span class="visually-hidden">: ${workflow.id}</span></wa-button>`;
+      <wa-button size="s" @click=${() => this.openWorkflow(workflow, app)}
+        >${this.t('policies.edit')}<span class="visually-hidden">: ${workflow.id}</span></wa-button
+      >`;
   }
 
   private renderEditor(): TemplateResult | typeof nothing {
@@ -119,7 +121,6 @@ export class CamfaPoliciesPage extends ConsolePage {
         throw error;
       }
     });
-
 }
 
 customElements.get('camfa-policies-page') ?? customElements.define('camfa-policies-page', CamfaPoliciesPage);

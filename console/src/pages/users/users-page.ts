@@ -39,7 +39,12 @@ export class CamfaUsersPage extends ConsolePage {
         <wa-select label=${t('users.app')} .value=${this.appId ?? ''} @change=${(event: Event) => this.chooseApp((event.target as HTMLSelectElement).value)}>
           ${(this.apps ?? []).map((app) => html`<wa-option value=${app.id}>${app.name} (${app.id})</wa-option>`)}
         </wa-select>
-        <wa-input type="search" label=${t('users.search')} .value=${this.search} @input=${(event: Event) => (this.search = (event.target as HTMLInputElement).value)}></wa-input>
+        <wa-input
+          type="search"
+          label=${t('users.search')}
+          .value=${this.search}
+          @input=${(event: Event) => (this.search = (event.target as HTMLInputElement).value)}
+        ></wa-input>
       </div>
       ${this.renderError(this.error)}
       <div role="status">${this.notice}</div>
@@ -68,7 +73,11 @@ export class CamfaUsersPage extends ConsolePage {
               html`<tr>
                 <td><code>${user.originalIdentity}</code></td>
                 <td>${[user.username, user.email, user.phone].filter(Boolean).join(', ')}</td>
-                <td><wa-button size="s" @click=${() => this.select(user)}>${t('users.details')}<span class="visually-hidden">: ${user.originalIdentity}</span></wa-button></td>
+                <td>
+                  <wa-button size="s" @click=${() => this.select(user)}
+                    >${t('users.details')}<span class="visually-hidden">: ${user.originalIdentity}</span></wa-button
+                  >
+                </td>
               </tr>`,
           )}
         </tbody>
@@ -154,7 +163,6 @@ export class CamfaUsersPage extends ConsolePage {
       await this.refreshSelected();
     });
   }
-
 }
 
 customElements.get('camfa-users-page') ?? customElements.define('camfa-users-page', CamfaUsersPage);

@@ -61,6 +61,9 @@ export class CamfaConsole extends LitElement {
   }
 
   protected override updated(): void {
+    // The tab's title names the page too: the browser's history, tabs and screen readers show it.
+    const { t } = this.localize;
+    document.title = this.session ? `${t(PAGE_TITLES[this.router.page])} · ${t('app.title')}` : `${t('signIn.title')} · ${t('app.title')}`;
     if (!this.router.navigated) return;
     this.router.navigated = false;
     // The page (or the sign-in) is the last thing in <main>, after the shell's own error region.

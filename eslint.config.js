@@ -22,13 +22,13 @@ export default tseslint.config(
   {
     // Type-aware promise rules: a promise nobody awaits or handles loses its rejection, and an async callback
     // where a void one is expected (an event listener, a forEach) runs unsupervised. Every TS file belongs to
-    // one of the four tsconfigs (the first that includes it types it); the root's tool configs, in none, get
+    // one of the five tsconfigs (the first that includes it types it); the root's tool configs, in none, get
     // the default project below.
     files: ['**/*.ts', '**/*.mts'],
     ignores: ['examples/angular/**'],
     languageOptions: {
       parserOptions: {
-        project: ['./tsconfig.json', './src/tsconfig.json', './.storybook/tsconfig.json', './demo/tsconfig.json'],
+        project: ['./tsconfig.json', './src/tsconfig.json', './console/tsconfig.json', './.storybook/tsconfig.json', './demo/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -45,17 +45,17 @@ export default tseslint.config(
     },
   },
   {
-    // Lit, custom-element and template accessibility rules for the components and the stories that render them.
-    files: ['src/**/*.ts', 'stories/**/*.ts'],
+    // Lit, custom-element and template accessibility rules for the components, the console and the stories.
+    files: ['src/**/*.ts', 'console/**/*.ts', 'stories/**/*.ts'],
     ...lit.configs['flat/recommended'],
   },
   {
-    files: ['src/**/*.ts', 'stories/**/*.ts'],
+    files: ['src/**/*.ts', 'console/**/*.ts', 'stories/**/*.ts'],
     ...wc.configs['flat/recommended'],
-    // The components extend LitElement, not HTMLElement directly.
-    settings: { wc: { elementBaseClasses: ['LitElement'] } },
+    // The components extend LitElement, not HTMLElement directly (the console's pages through ConsolePage).
+    settings: { wc: { elementBaseClasses: ['LitElement', 'ConsolePage'] } },
   },
-  { files: ['src/**/*.ts', 'stories/**/*.ts'], ...litA11y.configs.recommended },
+  { files: ['src/**/*.ts', 'console/**/*.ts', 'stories/**/*.ts'], ...litA11y.configs.recommended },
   {
     // The backend's arrows point into http/, never out of it: services throw DomainError (errors.ts) and
     // parse with identifier.ts, and only the composition roots wire the routes.
@@ -123,7 +123,7 @@ export default tseslint.config(
     // Product code reads in one screen per function: a route module, a service verb, a flow step, a render
     // part. Longer means two meanings; split by meaning (ARCHITECTURE.md). Contract tests and migrations are
     // long lists by nature.
-    files: ['server-mock/src/**/*.ts', 'src/**/*.ts'],
+    files: ['server-mock/src/**/*.ts', 'src/**/*.ts', 'console/**/*.ts'],
     ignores: ['**/*.test.ts', '**/test-support/**', 'server-mock/src/storage/storage.contract.ts', 'server-mock/src/storage/migrations.ts'],
     rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
   },

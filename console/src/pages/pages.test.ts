@@ -12,7 +12,7 @@ import type { ConsolePage } from './page.js';
 async function settled(page: ConsolePage): Promise<void> {
   await until(() => page.shadowRoot !== null && !page.shadowRoot.textContent?.includes('Loading…'), `${page.localName} loaded`);
   await page.updateComplete;
-  await Promise.all([...page.shadowRoot!.querySelectorAll('*')].map((element) => (element as Partial<ConsolePage>).updateComplete));
+  await Promise.all([...page.shadowRoot!.querySelectorAll('*')].map((element) => (element as Partial<ConsolePage>).updateComplete ?? Promise.resolve(true)));
 }
 
 describe('console pages under axe-core', () => {
@@ -40,7 +40,7 @@ describe('console pages under axe-core', () => {
             await settled(shell.querySelector<ConsolePage>(`camfa-${name}-page`)!);
             await expectNoAxeViolations(document);
           } catch (error) {
-            throw new Error(`${name}: ${(error as Error).message}`);
+            throw new Error(`${name}: ${(error as Error).message}`, { cause: error });
           } finally {
             unmount();
           }

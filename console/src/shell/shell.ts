@@ -12,7 +12,7 @@ import type { ConsolePage } from '../pages/page.js';
 import { applyTheme, preferredTheme, type ConsoleTheme } from '../theme.js';
 import { PAGE_TITLES, PAGES, pagePath, RouterController, type PageName } from './routes.js';
 import { shellStyles } from './shell.styles.js';
-import { SignedInEvent } from './sign-in.js';
+import type { SignedInEvent } from './sign-in.js';
 import '../pages/apps/apps-page.js';
 import '../pages/audit/audit-page.js';
 import '../pages/live/live-page.js';
@@ -21,6 +21,7 @@ import '../pages/simulate/simulate-page.js';
 import '../pages/users/users-page.js';
 import './sign-in.js';
 import '../components.js';
+import { defineElement } from '../../../src/index.js';
 
 let stylesAdopted = false;
 
@@ -167,7 +168,7 @@ export class CamfaConsole extends LitElement {
   };
 }
 
-customElements.get('camfa-console') ?? customElements.define('camfa-console', CamfaConsole);
+defineElement('camfa-console', CamfaConsole);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -10,6 +10,7 @@ import { Guard, GuardError } from '../../../src/index.js';
 import type { ConsoleApi, ConsoleSession } from '../api.js';
 import { i18n, I18nController } from '../i18n/i18n.js';
 import type { ConsoleTheme } from '../theme.js';
+import { defineElement } from '../../../src/index.js';
 
 /** The backend's reserved app of the console (`CONSOLE_APP_ID` in `server-mock/src/console/`). */
 export const CONSOLE_APP_ID = 'camfa-console';
@@ -87,7 +88,7 @@ export class CamfaSignIn extends LitElement {
   }
 }
 
-customElements.get('camfa-sign-in') ?? customElements.define('camfa-sign-in', CamfaSignIn);
+defineElement('camfa-sign-in', CamfaSignIn);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -7,7 +7,7 @@
 /** @type {Map<string, ReturnType<typeof freshState>>} */
 const states = new Map();
 
-const configApp = {
+const configApp = () => ({
   id: 'shop',
   name: 'Shop',
   origins: ['https://shop.example'],
@@ -16,13 +16,13 @@ const configApp = {
   failMode: 'open',
   source: 'config',
   version: 1,
-};
+});
 
 function freshState(key) {
   return {
     role: key.startsWith('viewer') ? 'viewer' : 'editor',
     csrfToken: `csrf-${key}`,
-    apps: [structuredClone(configApp)],
+    apps: [configApp()],
     secrets: 0,
     audit: [
       {
@@ -101,7 +101,7 @@ async function appsRoute(ctx, state, rest) {
     const body = await readBody(ctx);
     if (!/^[a-z0-9-]{1,64}$/.test(body?.id ?? '')) return problem(ctx, 400, 'invalid_request', 'id: lowercase letters, digits and -');
     if (state.apps.some((known) => known.id === body.id)) return problem(ctx, 409, 'app_exists');
-    const created = { factors: configApp.factors, trustDeviceDays: null, ...body, failMode: 'open', source: 'console', version: 1 };
+    const created = { factors: configApp().factors, trustDeviceDays: null, ...body, failMode: 'open', source: 'console', version: 1 };
     state.apps.push(created);
     return json(ctx, 201, { app: created, secret: `secret-${++state.secrets}` });
   }

@@ -8,7 +8,10 @@ export async function loadTheme(): Promise<void> {
   if (document.querySelector('link[data-console-theme]')) return;
   const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/node_modules/@awesome.me/webawesome/dist/styles/webawesome.css' });
   link.dataset.consoleTheme = '';
-  const loaded = new Promise((resolve, reject) => link.addEventListener('load', resolve) || link.addEventListener('error', reject));
+  const loaded = new Promise((resolve, reject) => {
+    link.addEventListener('load', resolve);
+    link.addEventListener('error', reject);
+  });
   document.head.append(link);
   await loaded;
 }

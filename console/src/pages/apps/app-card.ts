@@ -11,6 +11,7 @@ import { ConsoleApiError, type ConsoleApi, type ConsoleApp } from '../../api.js'
 import { i18n, I18nController } from '../../i18n/i18n.js';
 import { pageStyles } from '../../styles.js';
 import { appCardStyles } from './apps.styles.js';
+import { defineElement } from '../../../../src/index.js';
 
 type Confirming = 'rotate' | 'remove';
 
@@ -178,7 +179,7 @@ export class CamfaAppCard extends LitElement {
   }
 }
 
-customElements.get('camfa-app-card') ?? customElements.define('camfa-app-card', CamfaAppCard);
+defineElement('camfa-app-card', CamfaAppCard);
 
 declare global {
   interface HTMLElementTagNameMap {

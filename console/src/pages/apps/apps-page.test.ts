@@ -29,7 +29,7 @@ const click = (element: Element) => (element.shadowRoot?.querySelector<HTMLEleme
 const flip = (control: Control) => control.shadowRoot!.querySelector('input')!.click();
 const dialog = (page: CamfaAppsPage, label: RegExp) =>
   [...root(page).querySelectorAll<Control>('wa-dialog')].find((candidate) => label.test(candidate.getAttribute('label') ?? ''))!;
-const text = (element: Element) => visibleStrings(element).join(' ');
+const text = (node: Node) => visibleStrings(node).join(' ');
 
 describe('<camfa-apps-page>', () => {
   let page: CamfaAppsPage | undefined;
@@ -50,7 +50,7 @@ describe('<camfa-apps-page>', () => {
   });
 
   it('creates an app in the dialog and shows its secret once, with a warning, in a copyable field', async () => {
-    let server;
+    let server: Omit<Awaited<ReturnType<typeof mountPage>>, 'page'>;
     ({ page, ...server } = await mountPage());
     click(button(root(page), 'Create app'));
     const create = dialog(page, /Create an app/);
@@ -61,14 +61,14 @@ describe('<camfa-apps-page>', () => {
     (form.querySelector('wa-textarea[name="origins"]') as Control).value = 'https://bank.example\nhttps://m.bank.example';
     for (const factor of ['sms', 'face']) (form.querySelector(`wa-checkbox[value="${factor}"]`) as Control).checked = false;
     // Web Awesome's controls update their validity when they render.
-    await Promise.all([...form.elements].map((control) => (control as Partial<CamfaAppCard>).updateComplete));
+    await Promise.all([...form.elements].map((control) => (control as Partial<CamfaAppCard>).updateComplete ?? Promise.resolve(true)));
     click(button(create, 'Create app'));
 
     await until(() => dialog(page!, /Secret of bank/)?.open === true, 'the secret dialog');
     const secretDialog = dialog(page, /Secret of bank/);
     expect(text(secretDialog)).to.contain('it is shown only once');
     expect((secretDialog.querySelector('#secret') as Control).value).to.equal('secret-1');
-    expect((secretDialog.querySelector('wa-copy-button') as Control).value).to.equal('secret-1');
+    expect(secretDialog.querySelector('wa-copy-button')!.value).to.equal('secret-1');
     const created = (await server.api.apps()).find(({ id }) => id === 'bank')!;
     expect(created).to.deep.include({
       name: 'Northwind Bank',
@@ -83,7 +83,7 @@ describe('<camfa-apps-page>', () => {
   });
 
   it('saves factor switches with the version read; a stale edit shows the conflict and Reload brings the other change', async () => {
-    let server;
+    let server: Omit<Awaited<ReturnType<typeof mountPage>>, 'page'>;
     ({ page, ...server } = await mountPage());
     const { app } = await server.api.createApp({ id: 'race', name: 'Race', origins: [] });
     await page.load();
@@ -117,7 +117,7 @@ describe('<camfa-apps-page>', () => {
   });
 
   it('rotates a secret only after confirming, then shows the new one once', async () => {
-    let server;
+    let server: Omit<Awaited<ReturnType<typeof mountPage>>, 'page'>;
     ({ page, ...server } = await mountPage());
     await server.api.createApp({ id: 'spin', name: 'Spin', origins: [] });
     await page.load();

@@ -7,9 +7,10 @@ import { state } from 'lit/decorators.js';
 import { FACTOR_TYPES, type FactorType } from '../../../../server-mock/src/types.js';
 import type { ConsoleApp, NewApp } from '../../api.js';
 import { ConsolePage } from '../page.js';
-import { AppChangeEvent } from './app-card.js';
+import type { AppChangeEvent } from './app-card.js';
 import { appsPageStyles } from './apps.styles.js';
 import './app-card.js';
+import { defineElement } from '../../../../src/index.js';
 
 export class CamfaAppsPage extends ConsolePage {
   static override styles = [...ConsolePage.styles, appsPageStyles];
@@ -63,7 +64,7 @@ export class CamfaAppsPage extends ConsolePage {
         <wa-input name="trustDeviceDays" type="number" min="1" max="365" label=${t('apps.trustDeviceDays')} hint=${t('apps.trustDeviceHint')}></wa-input>
         ${this.renderError(this.createError, 'create-error')}
         <!-- What Enter in a field submits (Web Awesome's inputs look for a submit button in the form). -->
-        <button type="submit" hidden></button>
+        <button type="submit" hidden aria-label=${t('apps.create')}></button>
       </form>
       <wa-button slot="footer" @click=${() => (this.creating = false)}>${t('common.cancel')}</wa-button>
       <wa-button slot="footer" variant="brand" ?loading=${this.busy} @click=${this.create}>${t('apps.create')}</wa-button>
@@ -135,7 +136,7 @@ function newApp(form: HTMLFormElement): NewApp {
   };
 }
 
-customElements.get('camfa-apps-page') ?? customElements.define('camfa-apps-page', CamfaAppsPage);
+defineElement('camfa-apps-page', CamfaAppsPage);
 
 declare global {
   interface HTMLElementTagNameMap {

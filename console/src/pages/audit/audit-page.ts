@@ -5,6 +5,7 @@ import type { AuditEntry } from '../../api.js';
 import { i18n } from '../../i18n/i18n.js';
 import { diffStyles } from '../../styles.js';
 import { ConsolePage } from '../page.js';
+import { defineElement } from '../../../../src/index.js';
 
 const PAGE_SIZE = 50;
 
@@ -91,7 +92,7 @@ function renderDiff(before: unknown, after: unknown): TemplateResult {
   </dl>`;
 }
 
-customElements.get('camfa-audit-page') ?? customElements.define('camfa-audit-page', CamfaAuditPage);
+defineElement('camfa-audit-page', CamfaAuditPage);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -4,6 +4,7 @@
  */
 import { html, type TemplateResult } from 'lit';
 import { ConsolePage } from '../page.js';
+import { defineElement } from '../../../../src/index.js';
 
 export class CamfaLivePage extends ConsolePage {
   protected override render(): TemplateResult {
@@ -28,7 +29,7 @@ export class CamfaLivePage extends ConsolePage {
   }
 }
 
-customElements.get('camfa-live-page') ?? customElements.define('camfa-live-page', CamfaLivePage);
+defineElement('camfa-live-page', CamfaLivePage);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -8,6 +8,7 @@ import { state } from 'lit/decorators.js';
 import { policyProblems, type ConsoleApp, type PolicyProblem, type WorkflowDocument, type WorkflowSummary } from '../../api.js';
 import { ConsolePage } from '../page.js';
 import { loadPolicyEditor } from './editor-slot.js';
+import { defineElement } from '../../../../src/index.js';
 
 interface Scope {
   app: ConsoleApp | null;
@@ -123,7 +124,7 @@ export class CamfaPoliciesPage extends ConsolePage {
     });
 }
 
-customElements.get('camfa-policies-page') ?? customElements.define('camfa-policies-page', CamfaPoliciesPage);
+defineElement('camfa-policies-page', CamfaPoliciesPage);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -4,6 +4,7 @@
  */
 import { css, html, type TemplateResult } from 'lit';
 import { ConsolePage } from '../page.js';
+import { defineElement } from '../../../../src/index.js';
 
 export class CamfaSimulatePage extends ConsolePage {
   static override styles = [
@@ -33,7 +34,7 @@ export class CamfaSimulatePage extends ConsolePage {
   }
 }
 
-customElements.get('camfa-simulate-page') ?? customElements.define('camfa-simulate-page', CamfaSimulatePage);
+defineElement('camfa-simulate-page', CamfaSimulatePage);
 
 declare global {
   interface HTMLElementTagNameMap {

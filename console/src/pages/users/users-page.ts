@@ -7,6 +7,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { state } from 'lit/decorators.js';
 import type { ConsoleApp, DirectoryUser, MfaStatus, UserFactors } from '../../api.js';
 import { ConsolePage } from '../page.js';
+import { defineElement } from '../../../../src/index.js';
 
 const PAGE_SIZE = 100;
 
@@ -165,7 +166,7 @@ export class CamfaUsersPage extends ConsolePage {
   }
 }
 
-customElements.get('camfa-users-page') ?? customElements.define('camfa-users-page', CamfaUsersPage);
+defineElement('camfa-users-page', CamfaUsersPage);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -130,12 +130,19 @@ type Query = Record<string, string | number | undefined>;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
-export class ConsoleApi {
+/**
+ * Dispatched on the client when a call is refused because the session is gone (expired, signed out in
+ * another tab): the shell shows the sign-in again.
+ */
+export const SESSION_ENDED = 'session-ended';
+
+export class ConsoleApi extends EventTarget {
   readonly baseUrl: string;
   /** The session's CSRF token, learned from the session answers; sent on every non-GET call. */
   private csrfToken: string | undefined;
 
   constructor(options: ConsoleApiOptions) {
+    super();
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
   }
 
@@ -248,7 +255,14 @@ export class ConsoleApi {
     } catch (cause) {
       throw new ConsoleApiError('network', 'The console API could not be reached', { cause });
     }
-    if (!response.ok) throw await refusal(response);
+    if (!response.ok) {
+      const error = await refusal(response);
+      if (error.code === 'console_session_required' && this.csrfToken !== undefined) {
+        this.csrfToken = undefined;
+        this.dispatchEvent(new Event(SESSION_ENDED));
+      }
+      throw error;
+    }
     if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   }

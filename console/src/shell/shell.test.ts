@@ -76,4 +76,17 @@ describe('<camfa-console>', () => {
     const page = shell.querySelector('camfa-apps-page')!;
     await until(() => page.shadowRoot?.querySelector('h1')?.textContent === 'アプリ', 'the page heading in Japanese');
   });
+
+  it('shows the sign-in, focused, when a page’s call finds the session gone', async () => {
+    const { api, key } = await testConsole();
+    const mounted = mountConsole(api, '/console/audit');
+    unmount = mounted.unmount;
+    const { shell } = mounted;
+    await until(() => pageIn(shell) === 'camfa-audit-page', 'the audit page');
+    // Signed out elsewhere (another tab): the cookie is gone, this client still holds its CSRF token.
+    await fetch(`/__console/${key}/console/api/session`, { method: 'DELETE', headers: { 'x-csrf-token': `csrf-${key}` } });
+    await api.audit().catch(() => undefined);
+    await until(() => pageIn(shell) === 'camfa-sign-in', 'the sign-in');
+    await until(() => deepActiveElement()?.textContent === 'Sign in to the console', 'focus on the sign-in heading');
+  });
 });

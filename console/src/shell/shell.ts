@@ -6,7 +6,7 @@
  */
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { ConsoleApi, ConsoleApiError, type ConsoleSession } from '../api.js';
+import { ConsoleApi, ConsoleApiError, SESSION_ENDED, type ConsoleSession } from '../api.js';
 import { CONSOLE_LANGUAGES, ConsoleI18n, i18n, I18nController, LANGUAGE_NAMES, type ConsoleLanguage } from '../i18n/i18n.js';
 import type { ConsolePage } from '../pages/page.js';
 import { applyTheme, preferredTheme, type ConsoleTheme } from '../theme.js';
@@ -47,7 +47,13 @@ export class CamfaConsole extends LitElement {
     super.connectedCallback();
     this.theme = preferredTheme();
     applyTheme(this.theme);
+    this.api.addEventListener(SESSION_ENDED, this.onSessionEnded);
     void i18n.setLanguage(ConsoleI18n.preferred()).then(() => this.checkSession());
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.api.removeEventListener(SESSION_ENDED, this.onSessionEnded);
   }
 
   /** Asks the backend who is signed in; a 401 shows the sign-in. */
@@ -146,6 +152,12 @@ export class CamfaConsole extends LitElement {
 
   private readonly onSignedIn = (event: SignedInEvent): void => {
     this.session = event.session;
+    this.router.navigated = true;
+  };
+
+  /** A page's call found the session gone: back to the sign-in, whose heading takes the focus. */
+  private readonly onSessionEnded = (): void => {
+    this.session = null;
     this.router.navigated = true;
   };
 

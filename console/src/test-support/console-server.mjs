@@ -147,9 +147,11 @@ export function consoleTestServer() {
     state.log.push({ method: ctx.method, path: `/${route}`, csrf: ctx.get('x-csrf-token') || null });
     const [resource, ...rest] = route.split('/');
     const signedIn = (ctx.get('cookie') ?? '').split(/;\s*/).includes(`camfa_console=${key}`);
-    if (resource === 'session' && (ctx.method === 'POST' || signedIn)) return sessionRoute(ctx, key, state);
+    // Signing in needs no session nor CSRF token; everything else needs the session, and changes its token.
+    if (resource === 'session' && ctx.method === 'POST') return sessionRoute(ctx, key, state);
     if (!signedIn) return problem(ctx, 401, 'console_session_required');
     if (ctx.method !== 'GET' && ctx.get('x-csrf-token') !== state.csrfToken) return problem(ctx, 403, 'csrf_token_invalid');
+    if (resource === 'session') return sessionRoute(ctx, key, state);
     if (ctx.method !== 'GET' && state.role === 'viewer') return problem(ctx, 403, 'console_role_forbidden');
     if (resource === 'apps' && rest[1] === 'users') return usersRoute(ctx, state, rest);
     if (resource === 'apps') return appsRoute(ctx, state, rest);

@@ -59,6 +59,10 @@ export const shellStyles = css`
     padding: var(--wa-space-xs) var(--wa-space-s);
     border-radius: var(--wa-border-radius-m);
     color: var(--wa-color-text-link);
+    text-decoration: none;
+  }
+  camfa-console > nav a:hover {
+    text-decoration: underline;
   }
   camfa-console > nav a[aria-current='page'] {
     background: var(--wa-color-brand-fill-quiet);

@@ -58,6 +58,9 @@ describe('<camfa-console>', () => {
     [...shell.querySelectorAll('header wa-button')].find((button) => button.textContent?.trim() === 'Sign out')!.dispatchEvent(new MouseEvent('click'));
     await until(() => shell.querySelector('camfa-sign-in guard-login') !== null, 'the sign-in');
     expect(shell.querySelector('nav')).to.equal(null);
+    // Administrators sign in with a password (or a passkey): no login codes for the console app.
+    await until(() => shell.querySelector('guard-login')!.getAttribute('methods') === 'password', 'password only');
+    expect(shell.querySelector('guard-login')!.shadowRoot!.querySelector('[part="methods"]')).to.equal(null);
     expect((await log()).at(-1)).to.include({ method: 'DELETE', path: '/session' });
   });
 

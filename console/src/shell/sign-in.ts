@@ -39,6 +39,8 @@ export class CamfaSignIn extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.guard = new Guard({ appId: CONSOLE_APP_ID, host: new URL(this.api.baseUrl, location.href).origin, lang: i18n.lang, theme: this.theme });
+    // Administrators sign in with their password (or a passkey); the console app sends no login codes.
+    this.guard.on('load', (element) => element.setAttribute('methods', 'password'));
     this.stopLanguage = i18n.onChange(() => void this.guard?.changeLang(i18n.lang));
     void this.updateComplete.then(() => this.signIn());
   }

@@ -194,10 +194,6 @@ export class ConsoleApi extends EventTarget {
     return (await this.call<{ users: DirectoryUser[] }>('GET', this.userPath(appId), { query })).users;
   }
 
-  user(appId: string, originalIdentity: string): Promise<DirectoryUser> {
-    return this.call('GET', this.userPath(appId, originalIdentity));
-  }
-
   userFactors(appId: string, originalIdentity: string): Promise<UserFactors> {
     return this.call('GET', `${this.userPath(appId, originalIdentity)}/factors`);
   }

@@ -26,7 +26,6 @@ export const en = {
   'common.viewerReason': 'You have view-only access: changes are disabled. An editor can make them.',
   'signIn.title': 'Sign in to the console',
   'signIn.intro': 'Console administrators sign in with their password, then confirm with an authenticator app or a passkey.',
-  'signIn.starting': 'Preparing the sign-in…',
   'apps.title': 'Apps',
   'apps.intro': 'MFA applications: the business systems that capture events and run step-ups.',
   'apps.create': 'Create app',

@@ -27,7 +27,6 @@ export default {
   'common.viewerReason': '閲覧のみの権限です。変更はできません。編集者に依頼してください。',
   'signIn.title': 'コンソールにサインイン',
   'signIn.intro': 'コンソール管理者はパスワードでサインインし、認証アプリまたはパスキーで確認します。',
-  'signIn.starting': 'サインインを準備しています…',
   'apps.title': 'アプリ',
   'apps.intro': 'MFA アプリ：イベントを送信し、追加認証を行う業務システム。',
   'apps.create': 'アプリを作成',

@@ -27,7 +27,6 @@ export default {
   'common.viewerReason': '您只有查看权限：无法进行更改。请由编辑者操作。',
   'signIn.title': '登录控制台',
   'signIn.intro': '控制台管理员使用密码登录，然后通过身份验证器应用或通行密钥确认。',
-  'signIn.starting': '正在准备登录…',
   'apps.title': '应用',
   'apps.intro': 'MFA 应用：上报事件并发起二次验证的业务系统。',
   'apps.create': '创建应用',

@@ -27,7 +27,6 @@ export default {
   'common.viewerReason': '您只有檢視權限：無法進行變更。請由編輯者操作。',
   'signIn.title': '登入主控台',
   'signIn.intro': '主控台管理員以密碼登入，再以驗證器應用程式或密碼金鑰確認。',
-  'signIn.starting': '正在準備登入…',
   'apps.title': '應用程式',
   'apps.intro': 'MFA 應用程式：回報事件並發起多重驗證的業務系統。',
   'apps.create': '建立應用程式',

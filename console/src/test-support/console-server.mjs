@@ -37,6 +37,20 @@ function freshState(key) {
     ],
     users: [
       {
+        originalIdentity: 'bob',
+        username: 'bob',
+        email: null,
+        phone: '+447700900123',
+        roles: [],
+        groups: [],
+        department: null,
+        attributes: {},
+        disabled: false,
+        hasPassword: true,
+        createdAt: 0,
+        updatedAt: 0,
+      },
+      {
         originalIdentity: 'alice',
         username: 'alice',
         email: 'alice@example.com',
@@ -51,6 +65,7 @@ function freshState(key) {
         updatedAt: 0,
       },
     ],
+    cleared: new Set(),
     log: [],
   };
 }
@@ -125,15 +140,13 @@ function usersRoute(ctx, state, rest) {
   const [, , user, what] = rest;
   if (!user) return json(ctx, 200, { users: state.users });
   if (what === 'factors') return json(ctx, 200, { factors: [{ id: 'f1', type: 'totp', status: 'active', createdAt: 0 }], recoveryCodesLeft: 10 });
-  if (what === 'mfa-status')
-    return json(
-      ctx,
-      200,
-      ctx.method === 'POST'
-        ? { mfaVerified: true }
-        : { mfaVerified: false, pending: { reason: { ruleId: 'new-country', message: 'New country' }, expiresAt: '', factors: [] } },
-    );
-  return json(ctx, 200, state.users[0]);
+  // Every user owes a step-up until it is cleared (POST …/mfa-status/clear).
+  if (what === 'mfa-status' && ctx.method === 'POST') state.cleared.add(user);
+  if (what === 'mfa-status') {
+    const pending = { reason: { ruleId: 'new-country', message: 'New country' }, expiresAt: '', factors: [] };
+    return json(ctx, 200, state.cleared.has(user) ? { mfaVerified: true } : { mfaVerified: false, pending });
+  }
+  return problem(ctx, 404, 'not_found');
 }
 
 export function consoleTestServer() {

@@ -69,7 +69,7 @@ export class CamfaAuditPage extends ConsolePage {
 }
 
 /** The fields that differ, each as before → after (a whole value when either side is not an object). */
-export function changedFields(before: unknown, after: unknown): { field: string; before: unknown; after: unknown }[] {
+function changedFields(before: unknown, after: unknown): { field: string; before: unknown; after: unknown }[] {
   const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
   if (!isRecord(before) || !isRecord(after)) return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ field: '', before, after }];
   const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();

@@ -137,24 +137,23 @@ export class CamfaUsersPage extends ConsolePage {
 
   private select(user: DirectoryUser): Promise<void> {
     this.selected = { user };
-    return this.refreshSelected();
+    return this.attempt(() => this.refreshSelected());
   }
 
-  private refreshSelected(): Promise<void> {
+  /** The chosen user's status and factors, again (callers run it inside `attempt`). */
+  private async refreshSelected(): Promise<void> {
     const appId = this.appId;
     const user = this.selected?.user;
-    if (!appId || !user) return Promise.resolve();
-    return this.attempt(async () => {
-      const [status, factors] = await Promise.all([this.api.mfaStatus(appId, user.originalIdentity), this.api.userFactors(appId, user.originalIdentity)]);
-      if (this.selected?.user === user) this.selected = { user, status, factors };
-    });
+    if (!appId || !user) return;
+    const [status, factors] = await Promise.all([this.api.mfaStatus(appId, user.originalIdentity), this.api.userFactors(appId, user.originalIdentity)]);
+    if (this.selected?.user === user) this.selected = { user, status, factors };
   }
 
   private clearLock(id: string): Promise<void> {
     return this.attempt(async () => {
       await this.api.clearMfaStatus(this.appId!, id);
-      this.notice = this.t('users.cleared', { user: id });
       await this.refreshSelected();
+      this.notice = this.t('users.cleared', { user: id });
     });
   }
 

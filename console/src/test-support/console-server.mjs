@@ -149,6 +149,21 @@ function usersRoute(ctx, state, rest) {
   return problem(ctx, 404, 'not_found');
 }
 
+// Global `login` and `session-risk`; app shop has its own `login`, overriding the global one.
+const WORKFLOWS = [
+  { id: 'login', app: null, version: 2, name: 'Login risk', modes: ['api'] },
+  { id: 'session-risk', app: null, version: 1, name: 'Session risk', modes: ['event'] },
+  { id: 'login', app: 'shop', version: 5, name: 'Shop login', modes: ['api'] },
+];
+
+function workflowsRoute(ctx, [id]) {
+  const app = ctx.query.app ?? null;
+  if (!id) return json(ctx, 200, { workflows: WORKFLOWS.filter((workflow) => workflow.app === app) });
+  const workflow = WORKFLOWS.find((candidate) => candidate.id === id && candidate.app === app);
+  if (!workflow) return problem(ctx, 404, 'workflow_not_found');
+  return json(ctx, 200, { ...workflow, document: { id, name: workflow.name, modes: workflow.modes, rules: [] } });
+}
+
 export function consoleTestServer() {
   return async (ctx, next) => {
     const match = /^\/__console\/([\w-]+)\/(log|console\/api\/(.*))$/.exec(ctx.path);
@@ -169,7 +184,7 @@ export function consoleTestServer() {
     if (resource === 'apps' && rest[1] === 'users') return usersRoute(ctx, state, rest);
     if (resource === 'apps') return appsRoute(ctx, state, rest);
     if (resource === 'audit') return json(ctx, 200, { entries: state.audit });
-    if (resource === 'workflows' && rest.length === 0) return json(ctx, 200, { workflows: [] });
+    if (resource === 'workflows') return workflowsRoute(ctx, rest);
     return problem(ctx, 404, 'not_found');
   };
 }

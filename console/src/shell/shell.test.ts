@@ -1,3 +1,4 @@
+import { sendKeys } from '@web/test-runner-commands';
 import { expect } from 'chai';
 import { deepActiveElement, until } from '../../../src/test-support/elements.js';
 import { mountConsole } from '../test-support/page.js';
@@ -91,5 +92,20 @@ describe('<camfa-console>', () => {
     await api.audit().catch(() => undefined);
     await until(() => pageIn(shell) === 'camfa-sign-in', 'the sign-in');
     await until(() => deepActiveElement()?.textContent === 'Sign in to the console', 'focus on the sign-in heading');
+  });
+
+  it('works from the keyboard: the skip link leads to the content, Enter on a nav link opens its page', async () => {
+    const { api } = await testConsole();
+    const mounted = mountConsole(api);
+    unmount = mounted.unmount;
+    const { shell } = mounted;
+    await until(() => pageIn(shell) === 'camfa-apps-page', 'the apps page');
+    shell.querySelector<HTMLElement>('.skip')!.focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => document.activeElement?.id === 'content', 'focus on the content');
+    navLink(shell, 'Users').focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => pageIn(shell) === 'camfa-users-page', 'the users page');
+    await until(() => deepActiveElement()?.textContent === 'Users', 'focus on the users heading');
   });
 });

@@ -20,6 +20,8 @@ export default defineConfig({
     manifest: true,
     assetsInlineLimit: 0,
     target: 'es2022',
+    // The library's face chunk (Human with tfjs, ~1.6 MB) is lazy and loaded only when a user picks face.
+    chunkSizeWarningLimit: 2000,
     // Vite's preload helper would otherwise be a polyfill; every browser the console supports has modulepreload.
     modulePreload: { polyfill: false },
   },

@@ -18,6 +18,7 @@ import type { Storage } from '../server-mock/src/storage/types.js';
 import type { UebaEvent } from '../server-mock/src/types.js';
 import { CDN_DIR, CONSOLE_DIR, CORE_BUDGET_BYTES, CORE_FILE, cdnSizes, consoleSizes } from './bundle-sizes.js';
 import { CHROMIUM_PATH } from '../chromium.mjs';
+import { consoleFirstRender } from './console-render.js';
 import { modalLatency } from './modal-latency.js';
 import { faceFigures } from './face-bench.js';
 
@@ -271,6 +272,14 @@ async function main() {
     );
   } else {
     process.stdout.write(`event → modal: skipped (no ${CHROMIUM_PATH})\n`);
+  }
+  if (existsSync(CHROMIUM_PATH) && existsSync(CONSOLE_DIR)) {
+    const render = await consoleFirstRender(Number(process.env.BENCH_CONSOLE_SAMPLES ?? 5));
+    process.stdout.write(
+      `console first render (navigation → sign-in form in Chromium, cold cache, ${render.samples} samples): p50 ${render.p50.toFixed(0)} ms   max ${render.max.toFixed(0)} ms   CSP violations ${render.violations}\n`,
+    );
+  } else {
+    process.stdout.write(`console first render: skipped (no ${CHROMIUM_PATH} or ${CONSOLE_DIR})\n`);
   }
 
   const face = await faceFigures(Number(process.env.BENCH_FACE_SAMPLES ?? 20));

@@ -16,8 +16,9 @@ import { startBackend } from '../server-mock/src/backend.js';
 import { openStorage } from '../server-mock/src/storage/index.js';
 import type { Storage } from '../server-mock/src/storage/types.js';
 import type { UebaEvent } from '../server-mock/src/protocol/index.js';
-import { CDN_DIR, CORE_BUDGET_BYTES, CORE_FILE, cdnSizes } from './bundle-sizes.js';
+import { CDN_DIR, CONSOLE_DIR, CORE_BUDGET_BYTES, CORE_FILE, cdnSizes, consoleSizes } from './bundle-sizes.js';
 import { CHROMIUM_PATH } from '../chromium.mjs';
+import { consoleFirstRender } from './console-render.js';
 import { modalLatency } from './modal-latency.js';
 import { faceFigures } from './face-bench.js';
 
@@ -200,8 +201,26 @@ function printBundleSizes(): void {
   process.stdout.write(`bundle sizes (dist/cdn):\n${lines.join('\n')}\n`);
 }
 
+/** The admin console's first-render download (entry chunk, its static imports and CSS), lazy chunks apart. */
+function printConsoleSizes(): void {
+  let sizes;
+  try {
+    sizes = consoleSizes();
+  } catch {
+    process.stdout.write(`console size: no ${CONSOLE_DIR} (run npm run build:console first)\n`);
+    return;
+  }
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  const sum = (files: { gzipBytes: number }[]) => files.reduce((total, { gzipBytes }) => total + gzipBytes, 0);
+  const lines = sizes.initial.map(({ file, bytes, gzipBytes }) => `  ${file.padEnd(36)} ${kb(bytes).padStart(9)}   gzip ${kb(gzipBytes).padStart(8)}`);
+  process.stdout.write(
+    `console (dist/console), first render:\n${lines.join('\n')}\n  total gzip ${kb(sum(sizes.initial))}; lazy chunks apart: ${sizes.lazy.length} files, gzip ${kb(sum(sizes.lazy))}\n`,
+  );
+}
+
 async function main() {
   printBundleSizes();
+  printConsoleSizes();
   process.stderr.write(`camfa-guard bench: ${CONNECTIONS} connections, ${SECONDS} s per run\n`);
   const bare = await bareServer();
   const bareCapture = await load(bare.url, captureRequests());
@@ -253,6 +272,14 @@ async function main() {
     );
   } else {
     process.stdout.write(`event → modal: skipped (no ${CHROMIUM_PATH})\n`);
+  }
+  if (existsSync(CHROMIUM_PATH) && existsSync(CONSOLE_DIR)) {
+    const render = await consoleFirstRender(Number(process.env.BENCH_CONSOLE_SAMPLES ?? 5));
+    process.stdout.write(
+      `console first render (navigation → sign-in form in Chromium, cold cache, ${render.samples} samples): p50 ${render.p50.toFixed(0)} ms   max ${render.max.toFixed(0)} ms   CSP violations ${render.violations}\n`,
+    );
+  } else {
+    process.stdout.write(`console first render: skipped (no ${CHROMIUM_PATH} or ${CONSOLE_DIR})\n`);
   }
 
   const face = await faceFigures(Number(process.env.BENCH_FACE_SAMPLES ?? 20));

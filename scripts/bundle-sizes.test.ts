@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LANGUAGES } from '../src/i18n/languages.js';
-import { CDN_DIR, CORE_BUDGET_BYTES, CORE_FILE, cdnFiles, cdnSizes } from './bundle-sizes.js';
+import { CDN_DIR, CONSOLE_DIR, CORE_BUDGET_BYTES, CORE_FILE, cdnFiles, cdnSizes, consoleSizes } from './bundle-sizes.js';
 
 describe('CDN bundle', () => {
   it(`keeps the core IIFE within ${CORE_BUDGET_BYTES / 1024} KB gzip`, () => {
@@ -54,6 +54,22 @@ describe('CDN bundle', () => {
           .update(readFileSync(join(CDN_DIR, file)))
           .digest('base64')}`,
       );
+    }
+  });
+
+  // The admin console is an application of its own (dist/console): Web Awesome and the console's elements never
+  // reach the library's bundles, while its entry carries them.
+  it('keeps the admin console and Web Awesome out of the core bundles', () => {
+    const { initial } = consoleSizes();
+    const entry = initial
+      .filter(({ file }) => file.endsWith('.js'))
+      .map(({ file }) => readFileSync(join(CONSOLE_DIR, file), 'utf8'))
+      .join('\n');
+    const markers = ['wa-copy-button', 'camfa-console'];
+    for (const marker of markers) expect(entry).toContain(marker);
+    for (const core of [CORE_FILE, 'guard.js']) {
+      const code = readFileSync(join(CDN_DIR, core), 'utf8');
+      for (const marker of markers) expect(code).not.toContain(marker);
     }
   });
 });

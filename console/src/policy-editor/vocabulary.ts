@@ -4,7 +4,7 @@
  * template shows up here without an edit.
  */
 import { TEMPLATES } from '../../../server-mock/src/policy/templates.js';
-import { EVENT_FIELDS, FACTOR_TYPES } from '../../../server-mock/src/types.js';
+import { EVENT_FIELDS, FACTOR_TYPES } from '../../../server-mock/src/protocol/index.js';
 import { AGGREGATE_OPS, FILTER_OPS, PARAM_TYPES } from '../../../server-mock/src/policy/schema.js';
 import { statisticsOf, type NodeRef, type WorkflowDocument } from './model.js';
 

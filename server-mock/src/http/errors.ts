@@ -118,6 +118,7 @@ const DOMAIN_STATUS = {
   app_exists: 409,
   // Config apps change only in the config file.
   app_read_only: 409,
+  event_not_found: 404,
 } as const satisfies Record<DomainErrorCode, ContentfulStatusCode>;
 
 /** The transport's view of a domain refusal: its status from the table, everything else as the service said. */

@@ -74,6 +74,8 @@ export const CONSOLE_ERROR_CODES = [
   // Apps: an id taken, an app from the config file (it changes only there).
   'app_exists',
   'app_read_only',
+  // Simulating a stored event that is not there (or not this app's).
+  'event_not_found',
   // Someone else published or changed it since the version this edit started from: nothing was overwritten.
   'edit_conflict',
 ] as const;

@@ -69,7 +69,6 @@ export class PolicyService {
     return this.active.get(key(appId, workflowId)) ?? this.active.get(key(null, workflowId));
   }
 
-  /** API mode (`triggerWorkflow`): decides, records the decision, and on a hit returns trigger data. */
   /**
    * API mode (`triggerWorkflow`): decides, records the decision, and on a hit returns trigger data.
    * `user` defaults to the directory's attributes of the event's user; `priorAmr` is what the user already

@@ -4,8 +4,8 @@ import { createAppInput, updateAppInput, type AppChange, type AppService } from 
 import { FACTOR_TYPES } from '../../protocol/index.js';
 import { readJson } from '../body.js';
 import type { Route } from '../context.js';
-import { HttpError } from '../errors.js';
 import { pathIdentifier } from '../identifier.js';
+import { ifMatch } from '../preconditions.js';
 import type { Security } from '../routes.js';
 
 /** One change as the audit log records it: who, what, on what, and the app before and after (never a secret). */
@@ -42,23 +42,6 @@ const consoleApp = z.object({
   version: z.number().int(),
 });
 const withSecret = z.object({ app: consoleApp, secret: z.string().describe('Shown once: only its hash is stored') });
-const IF_MATCH = /^(?:W\/)?"?(\d{1,9})"?$/;
-
-/**
- * The version an edit is based on, from `If-Match: "<version>"` (the version in the app's answer and ETag).
- * Required on PATCH, where editing a stale copy would silently undo someone else's change.
- */
-function ifMatch(c: Context, required: boolean): number | undefined {
-  const header = c.req.header('if-match');
-  if (header === undefined) {
-    if (required) throw new HttpError(428, 'if_match_required', 'Send If-Match: "<version>" with the version you edited');
-    return undefined;
-  }
-  const match = IF_MATCH.exec(header.trim());
-  if (!match) throw new HttpError(400, 'invalid_if_match', 'If-Match must be the quoted version of the app, such as "3"');
-  return Number(match[1]);
-}
-
 /** The `/…/apps` endpoints: list, create, edit (optimistic), rotate the secret, remove; every change audited. */
 export function appRoutes(options: AppRoutesOptions): Route[] {
   return [...readRoutes(options), ...changeRoutes(options)];
@@ -126,7 +109,7 @@ function changeRoutes({ apps, guard, editorGuard, audit, actor, prefix, security
       },
       handler: async (c) => {
         const id = pathIdentifier(c, 'id', 64);
-        const version = ifMatch(c, true)!;
+        const version = ifMatch(c, true);
         const updated = await apps.update(id, version, await readJson(c, updateAppInput));
         await record(c, 'app.update', id, updated);
         c.header('etag', `"${updated.after.version}"`);

@@ -23,9 +23,10 @@ const CONTENT_TYPES: Record<string, string> = {
  * eval), no framing (clickjacking a "delete app" button), nothing sent to another origin. Styles come through
  * constructable stylesheets, which `style-src 'self'` allows. TOTP enrolment's QR code is a data: image.
  */
+// `data:` for images and fetches: Web Awesome's icons and its CSS's SVGs are data: URLs it fetches.
 export const CONSOLE_SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

@@ -1,0 +1,284 @@
+/**
+ * The console's typed client for `/console/api/*` (the backend's console routes). It sends the session cookie,
+ * adds the session's `X-CSRF-Token` to every call that changes something, and turns every refusal into a
+ * {@link ConsoleApiError} whose `code` is the problem document's, so the page shows its translation. Pages get
+ * one instance from the shell (tests build one on a test server's URL): nothing else in the console fetches.
+ */
+import { readProblem } from '../../src/core/api-client.js';
+import type { ProblemDetails } from '../../src/index.js';
+import type { FactorType } from '../../server-mock/src/protocol/index.js';
+
+export type ConsoleRole = 'editor' | 'viewer';
+
+export interface ConsoleSession {
+  admin: { name: string; role: ConsoleRole };
+  csrfToken: string;
+}
+
+export interface ConsoleApp {
+  id: string;
+  name: string;
+  origins: string[];
+  /** The switched-on factors: a step-up offers no other. */
+  factors: FactorType[];
+  trustDeviceDays: number | null;
+  failMode: 'open' | 'closed';
+  /** `config` apps come from the config file and are read-only here. */
+  source: 'config' | 'console';
+  /** Sent back as `If-Match` so a stale edit is refused (`edit_conflict`) instead of overwriting. */
+  version: number;
+}
+
+export interface NewApp {
+  id: string;
+  name: string;
+  origins: string[];
+  factors?: FactorType[];
+  trustDeviceDays?: number | null;
+}
+
+export type AppChanges = Partial<Pick<ConsoleApp, 'name' | 'origins' | 'factors' | 'trustDeviceDays'>>;
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** A directory user as `/v1/users` shows it (no password hash). */
+export interface DirectoryUser {
+  originalIdentity: string;
+  username: string | null;
+  email: string | null;
+  phone: string | null;
+  roles: string[];
+  groups: string[];
+  department: string | null;
+  disabled: boolean;
+  hasPassword: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UserFactor {
+  id: string;
+  type: FactorType;
+  status: string;
+  createdAt: number;
+  name?: string;
+  lastUsedAt?: number | null;
+}
+
+export interface UserFactors {
+  factors: UserFactor[];
+  recoveryCodesLeft: number;
+}
+
+/** `checkUserStatus`: `pending` is the step-up the user still owes, with the policy's reason. */
+export interface MfaStatus {
+  mfaVerified: boolean;
+  pending?: { reason: { ruleId: string; message: string }; expiresAt: string; factors: { type: FactorType; enrolled: boolean }[] };
+}
+
+/** A workflow in force, as `/v1/admin/workflows` lists it; `app: null` is global. */
+export interface WorkflowSummary {
+  id: string;
+  app: string | null;
+  version: number;
+  name: string;
+  modes: ('api' | 'event')[];
+}
+
+export interface WorkflowDocument extends WorkflowSummary {
+  /** The workflow document object (the shape policy files and the admin API use). */
+  document: Record<string, unknown>;
+}
+
+/** The server parser's validation errors (`invalid_policy`): each names its node and field. */
+export interface PolicyProblem {
+  document: string;
+  node: string;
+  field: string;
+  message: string;
+}
+
+/** A refusal from the console API, or `network` when there was no answer. `code` keys the translation. */
+export class ConsoleApiError extends Error {
+  readonly code: string;
+  readonly status: number | undefined;
+  readonly problem: ProblemDetails | undefined;
+
+  constructor(code: string, message: string, options: { status?: number; problem?: ProblemDetails; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ConsoleApiError';
+    this.code = code;
+    this.status = options.status;
+    this.problem = options.problem;
+  }
+}
+
+export interface ConsoleApiOptions {
+  /** Where the console API lives, e.g. `https://mfa.example.com/console/api` (no trailing slash needed). */
+  baseUrl: string;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * Dispatched on the client when a call is refused because the session is gone (expired, signed out in
+ * another tab): the shell shows the sign-in again.
+ */
+export const SESSION_ENDED = 'session-ended';
+
+export class ConsoleApi extends EventTarget {
+  readonly baseUrl: string;
+  /** The session's CSRF token, learned from the session answers; sent on every non-GET call. */
+  private csrfToken: string | undefined;
+
+  constructor(options: ConsoleApiOptions) {
+    super();
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** The signed-in administrator; rejects `console_session_required` when nobody is. */
+  async session(): Promise<ConsoleSession> {
+    return this.remember(await this.call<ConsoleSession>('GET', '/session'));
+  }
+
+  /** Exchanges the console app's mfaToken (from `<guard-login>`'s step-up) for a session cookie. */
+  async signIn(token: string): Promise<ConsoleSession> {
+    return this.remember(await this.call<ConsoleSession>('POST', '/session', { body: { token } }));
+  }
+
+  async signOut(): Promise<void> {
+    await this.call('DELETE', '/session');
+    this.csrfToken = undefined;
+  }
+
+  async apps(): Promise<ConsoleApp[]> {
+    return (await this.call<{ apps: ConsoleApp[] }>('GET', '/apps')).apps;
+  }
+
+  /** The answer's `secret` is shown once: the backend keeps only what verifies it. */
+  createApp(app: NewApp): Promise<{ app: ConsoleApp; secret: string }> {
+    return this.call('POST', '/apps', { body: app });
+  }
+
+  /** Rejects `edit_conflict` when `version` is no longer the stored one, `app_read_only` for a config app. */
+  async updateApp(id: string, version: number, changes: AppChanges): Promise<ConsoleApp> {
+    const headers = { 'if-match': `"${version}"` };
+    return (await this.call<{ app: ConsoleApp }>('PATCH', `/apps/${encodeURIComponent(id)}`, { body: changes, headers })).app;
+  }
+
+  async rotateSecret(id: string): Promise<string> {
+    return (await this.call<{ secret: string }>('POST', `/apps/${encodeURIComponent(id)}/secret`)).secret;
+  }
+
+  async removeApp(id: string): Promise<void> {
+    await this.call('DELETE', `/apps/${encodeURIComponent(id)}`);
+  }
+
+  /** Newest first; `before` is the id of the last entry already shown. */
+  async audit(query: { limit?: number; before?: string } = {}): Promise<AuditEntry[]> {
+    return (await this.call<{ entries: AuditEntry[] }>('GET', '/audit', { query })).entries;
+  }
+
+  /** Mirrors `GET /v1/users` of the app: ordered by id, after `after`. */
+  async users(appId: string, query: { limit?: number; after?: string } = {}): Promise<DirectoryUser[]> {
+    return (await this.call<{ users: DirectoryUser[] }>('GET', this.userPath(appId), { query })).users;
+  }
+
+  userFactors(appId: string, originalIdentity: string): Promise<UserFactors> {
+    return this.call('GET', `${this.userPath(appId, originalIdentity)}/factors`);
+  }
+
+  async removeUserFactor(appId: string, originalIdentity: string, factorId: string): Promise<void> {
+    await this.call('DELETE', `${this.userPath(appId, originalIdentity)}/factors/${encodeURIComponent(factorId)}`);
+  }
+
+  /** Mirrors `POST /v1/mfa/status` (a read, so a GET here). */
+  mfaStatus(appId: string, originalIdentity: string): Promise<MfaStatus> {
+    return this.call('GET', `${this.userPath(appId, originalIdentity)}/mfa-status`);
+  }
+
+  /** Mirrors `POST /v1/mfa/status/clear`: the pending step-up (the lock on the user's API calls) ends. */
+  clearMfaStatus(appId: string, originalIdentity: string): Promise<MfaStatus> {
+    return this.call('POST', `${this.userPath(appId, originalIdentity)}/mfa-status/clear`);
+  }
+
+  /** The workflows of one scope: `app` absent is the global scope. */
+  async workflows(app?: string): Promise<WorkflowSummary[]> {
+    return (await this.call<{ workflows: WorkflowSummary[] }>('GET', '/workflows', { query: { app } })).workflows;
+  }
+
+  workflow(id: string, app?: string): Promise<WorkflowDocument> {
+    return this.call('GET', `/workflows/${encodeURIComponent(id)}`, { query: { app } });
+  }
+
+  /** Publishes a new version of the workflow; an invalid document is refused `invalid_policy` with its errors. */
+  publishWorkflow(id: string, app: string | undefined, document: Record<string, unknown>): Promise<WorkflowSummary> {
+    return this.call('PUT', `/workflows/${encodeURIComponent(id)}`, { body: document, query: { app } });
+  }
+
+  private userPath(appId: string, originalIdentity?: string): string {
+    const base = `/apps/${encodeURIComponent(appId)}/users`;
+    return originalIdentity === undefined ? base : `${base}/${encodeURIComponent(originalIdentity)}`;
+  }
+
+  private remember(session: ConsoleSession): ConsoleSession {
+    this.csrfToken = session.csrfToken;
+    return session;
+  }
+
+  private async call<T = void>(method: string, path: string, options: { body?: unknown; query?: Query; headers?: Record<string, string> } = {}): Promise<T> {
+    const headers = new Headers({ accept: 'application/json, application/problem+json', ...options.headers });
+    if (options.body !== undefined) headers.set('content-type', 'application/json');
+    if (!SAFE_METHODS.has(method) && this.csrfToken) headers.set('x-csrf-token', this.csrfToken);
+    let response: Response;
+    try {
+      response = await fetch(this.url(path, options.query), {
+        method,
+        headers,
+        credentials: 'include',
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
+    } catch (cause) {
+      throw new ConsoleApiError('network', 'The console API could not be reached', { cause });
+    }
+    if (!response.ok) {
+      const error = await refusal(response);
+      if (error.code === 'console_session_required' && this.csrfToken !== undefined) {
+        this.csrfToken = undefined;
+        this.dispatchEvent(new Event(SESSION_ENDED));
+      }
+      throw error;
+    }
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  private url(path: string, query: Query = {}): string {
+    const url = new URL(`${this.baseUrl}${path}`, globalThis.location?.href);
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, String(value));
+    return url.href;
+  }
+}
+
+async function refusal(response: Response): Promise<ConsoleApiError> {
+  const problem = await readProblem(response);
+  const code = typeof problem?.code === 'string' ? problem.code : 'unknown';
+  return new ConsoleApiError(code, problem?.detail ?? problem?.title ?? `HTTP ${response.status}`, { status: response.status, problem: problem ?? undefined });
+}
+
+/** The validation errors an `invalid_policy` refusal lists, for the editor to show on their nodes. */
+export function policyProblems(error: unknown): PolicyProblem[] {
+  if (!(error instanceof ConsoleApiError) || error.code !== 'invalid_policy') return [];
+  const errors = error.problem?.errors;
+  return Array.isArray(errors) ? (errors as PolicyProblem[]) : [];
+}

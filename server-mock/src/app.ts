@@ -40,6 +40,8 @@ import { withConsoleApp } from './console/definition.js';
 import { ConsoleSessions } from './console/sessions.js';
 import { consoleGuards, consoleRoutes, noStore, type ConsoleGuards } from './http/routes/console.js';
 import { mountConsoleStatic } from './http/routes/console-static.js';
+import { consoleWorkflowRoutes } from './http/routes/console-workflows.js';
+import { WorkflowLifecycle } from './workflows/lifecycle.js';
 
 export interface AppDependencies {
   config: Config;
@@ -170,6 +172,7 @@ function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof c
     ...loginRoutes({ ...context, login: new LoginService({ ...context, otp: stepUpParts.otp }) }),
     ...faceAssetRoutes(),
     ...consoleRoutes({ ...context, sessions: context.consoleSessions }, consoleAccess),
+    ...consoleWorkflowRoutes({ ...context, lifecycle: new WorkflowLifecycle(context) }, consoleAccess),
     ...(stepUpParts.outbox ? [outboxRoute(stepUpParts.outbox)] : []),
   ]) {
     routes.add(route);

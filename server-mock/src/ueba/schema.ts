@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import ipaddr from 'ipaddr.js';
 import { identifier, storableText } from '../identifier.js';
+import type { UebaEvent } from '../protocol/index.js';
 
 /** Every string a client sends is bounded; 1 KB covers the longest real User-Agent strings. */
 const MAX_STRING = 1024;
@@ -17,11 +18,6 @@ const custom = z
   .record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'keys: letters, digits, _ . -, at most 64'), customValue)
   .refine((map) => Object.keys(map).length <= MAX_CUSTOM_KEYS, `at most ${MAX_CUSTOM_KEYS} keys`);
 
-/**
- * What a business system may send. Derived fields (geo, UA types, intranet, requestDate, appId) are
- * accepted and dropped, never trusted: the backend computes them itself. Anything else is refused,
- * so a typo in a field name is an error rather than silently lost data.
- */
 const DERIVED = ['appId', 'requestDate', 'city', 'province', 'country', 'deviceType', 'systemType', 'browserType', 'intranet', 'trustedDevice'] as const;
 
 /**
@@ -29,7 +25,8 @@ const DERIVED = ['appId', 'requestDate', 'city', 'province', 'country', 'deviceT
  * accepted and dropped, never trusted: the backend computes them itself. Anything else is refused,
  * so a typo in a field name is an error rather than silently lost data.
  */
-export const uebaEventInputObject = z.strictObject({
+/** The fields a business system itself knows. */
+const clientFields = {
   originalIdentity: identifier(256).min(1),
   ip: ip.optional(),
   ua: text.optional(),
@@ -41,6 +38,10 @@ export const uebaEventInputObject = z.strictObject({
   deviceId: identifier(MAX_STRING).optional(),
   deviceToken: z.string().max(4096).optional(),
   custom: custom.optional(),
+};
+
+export const uebaEventInputObject = z.strictObject({
+  ...clientFields,
   ...Object.fromEntries(DERIVED.map((field) => [field, z.unknown().optional()])),
 });
 
@@ -56,3 +57,33 @@ export const uebaEventInputSchema = uebaEventInputObject.transform(withoutDerive
 export const triggerMetadataSchema = uebaEventInputObject.extend({ eventId: identifier(64).optional() }).transform(withoutDerived);
 
 export type UebaEventInputParsed = z.output<typeof uebaEventInputSchema>;
+
+/**
+ * A typed event for a policy simulation: what a business system sends, plus the derived fields a simulation may
+ * set itself (an event "from Lyon" needs no IP that geolocates there). They override what enrichment derives.
+ */
+export const simulationEventSchema = z.strictObject({
+  ...clientFields,
+  country: text.nullable().optional(),
+  province: text.nullable().optional(),
+  city: text.nullable().optional(),
+  latitude: z.number().min(-90).max(90).nullable().optional(),
+  longitude: z.number().min(-180).max(180).nullable().optional(),
+  intranet: z.boolean().optional(),
+  deviceType: text.nullable().optional(),
+  systemType: text.nullable().optional(),
+  browserType: text.nullable().optional(),
+});
+
+const SIMULATED = ['country', 'province', 'city', 'latitude', 'longitude', 'intranet', 'deviceType', 'systemType', 'browserType'] as const;
+
+/** The input enrichment takes, and the derived fields the simulation sets over its result. */
+export function splitSimulationEvent(event: z.output<typeof simulationEventSchema>): { input: UebaEventInputParsed; overrides: Partial<UebaEvent> } {
+  const overrides: Record<string, unknown> = {};
+  const input: Record<string, unknown> = { ...event };
+  for (const field of SIMULATED) {
+    if (event[field] !== undefined) overrides[field] = event[field];
+    delete input[field];
+  }
+  return { input: input as UebaEventInputParsed, overrides: overrides as Partial<UebaEvent> };
+}

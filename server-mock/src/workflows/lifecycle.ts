@@ -1,6 +1,5 @@
 import { parse as parseYaml } from 'yaml';
 import { DomainError } from '../errors.js';
-import { uuidv7 } from '../ids.js';
 import type { Decision, PolicyError } from '../policy/engine.js';
 import type { UebaEvent } from '../protocol/index.js';
 import type { Storage, WorkflowDraftRecord, WorkflowVersionRecord } from '../storage/types.js';
@@ -85,18 +84,16 @@ export class WorkflowLifecycle {
     return { ...overview, source: versions.find((version) => version.active)?.source ?? null, draftSource: draft?.source ?? null };
   }
 
-  /** Saved whether or not it parses yet (a draft is work in progress); the answer says what the parser thinks of it. */
+  /**
+   * Saved whether or not it parses yet (a draft is work in progress); the answer says what the parser thinks of it.
+   * `baseVersion`, the version the edit started from, defaults to the highest stored one.
+   */
   async saveDraft(
     ref: WorkflowRef,
-    input: { source: string; baseVersion: number; actor: string },
+    input: { source: string; baseVersion: number | undefined; actor: string },
   ): Promise<{ draft: WorkflowDraftRecord; errors: PolicyError[] }> {
-    const draft: WorkflowDraftRecord = {
-      ...ref,
-      source: input.source,
-      baseVersion: input.baseVersion,
-      updatedAt: this.options.clock(),
-      updatedBy: input.actor,
-    };
+    const baseVersion = input.baseVersion ?? (await this.options.storage.listWorkflowVersions(ref.workflowId, ref.appId))[0]?.version ?? 0;
+    const draft: WorkflowDraftRecord = { ...ref, source: input.source, baseVersion, updatedAt: this.options.clock(), updatedBy: input.actor };
     await this.options.storage.saveWorkflowDraft(draft);
     const checked = this.validate(ref, input.source);
     return { draft, errors: checked.ok ? [] : checked.errors };
@@ -153,12 +150,6 @@ export class WorkflowLifecycle {
     const event = await this.options.storage.getEvent(appId, eventId);
     if (!event) throw new DomainError('event_not_found', `App "${appId}" has no event "${eventId}"`);
     return event;
-  }
-
-  /** A typed event as the engine sees one: an id of its own (so it is never excluded from its own history) and now. */
-  typedEvent(event: Omit<UebaEvent, 'id' | 'requestDate'>): UebaEvent {
-    const now = this.options.clock();
-    return { ...event, id: uuidv7(now), requestDate: now };
   }
 
   /**

@@ -6,28 +6,19 @@
  */
 import { readProblem } from '../../src/core/api-client.js';
 import type { ProblemDetails } from '../../src/index.js';
-import type { FactorType } from '../../server-mock/src/protocol/index.js';
+import type { AuditEntry, ConsoleApp, ConsoleSession, DirectoryUser, FactorType, UserFactors, UserMfaStatus } from '../../server-mock/src/protocol/index.js';
 
-export type ConsoleRole = 'editor' | 'viewer';
-
-export interface ConsoleSession {
-  admin: { name: string; role: ConsoleRole };
-  csrfToken: string;
-}
-
-export interface ConsoleApp {
-  id: string;
-  name: string;
-  origins: string[];
-  /** The switched-on factors: a step-up offers no other. */
-  factors: FactorType[];
-  trustDeviceDays: number | null;
-  failMode: 'open' | 'closed';
-  /** `config` apps come from the config file and are read-only here. */
-  source: 'config' | 'console';
-  /** Sent back as `If-Match` so a stale edit is refused (`edit_conflict`) instead of overwriting. */
-  version: number;
-}
+/** The wire shapes the console's pages use, from the protocol the backend answers with. */
+export type {
+  AuditEntry,
+  ConsoleApp,
+  ConsoleRole,
+  ConsoleSession,
+  DirectoryUser,
+  UserFactor,
+  UserFactors,
+  UserMfaStatus,
+} from '../../server-mock/src/protocol/index.js';
 
 export interface NewApp {
   id: string;
@@ -38,51 +29,6 @@ export interface NewApp {
 }
 
 export type AppChanges = Partial<Pick<ConsoleApp, 'name' | 'origins' | 'factors' | 'trustDeviceDays'>>;
-
-export interface AuditEntry {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  before: unknown;
-  after: unknown;
-}
-
-/** A directory user as `/v1/users` shows it (no password hash). */
-export interface DirectoryUser {
-  originalIdentity: string;
-  username: string | null;
-  email: string | null;
-  phone: string | null;
-  roles: string[];
-  groups: string[];
-  department: string | null;
-  disabled: boolean;
-  hasPassword: boolean;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface UserFactor {
-  id: string;
-  type: FactorType;
-  status: string;
-  createdAt: number;
-  name?: string;
-  lastUsedAt?: number | null;
-}
-
-export interface UserFactors {
-  factors: UserFactor[];
-  recoveryCodesLeft: number;
-}
-
-/** `checkUserStatus`: `pending` is the step-up the user still owes, with the policy's reason. */
-export interface MfaStatus {
-  mfaVerified: boolean;
-  pending?: { reason: { ruleId: string; message: string }; expiresAt: string; factors: { type: FactorType; enrolled: boolean }[] };
-}
 
 /** A workflow in force, as `/v1/admin/workflows` lists it; `app: null` is global. */
 export interface WorkflowSummary {
@@ -185,7 +131,7 @@ export class ConsoleApi extends EventTarget {
   }
 
   /** Newest first; `before` is the id of the last entry already shown. */
-  async audit(query: { limit?: number; before?: string } = {}): Promise<AuditEntry[]> {
+  async audit(query: { limit?: number; before?: number } = {}): Promise<AuditEntry[]> {
     return (await this.call<{ entries: AuditEntry[] }>('GET', '/audit', { query })).entries;
   }
 
@@ -203,12 +149,12 @@ export class ConsoleApi extends EventTarget {
   }
 
   /** Mirrors `POST /v1/mfa/status` (a read, so a GET here). */
-  mfaStatus(appId: string, originalIdentity: string): Promise<MfaStatus> {
+  mfaStatus(appId: string, originalIdentity: string): Promise<UserMfaStatus> {
     return this.call('GET', `${this.userPath(appId, originalIdentity)}/mfa-status`);
   }
 
   /** Mirrors `POST /v1/mfa/status/clear`: the pending step-up (the lock on the user's API calls) ends. */
-  clearMfaStatus(appId: string, originalIdentity: string): Promise<MfaStatus> {
+  clearMfaStatus(appId: string, originalIdentity: string): Promise<UserMfaStatus> {
     return this.call('POST', `${this.userPath(appId, originalIdentity)}/mfa-status/clear`);
   }
 

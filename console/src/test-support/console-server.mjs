@@ -26,7 +26,7 @@ function freshState(key) {
     secrets: 0,
     audit: [
       {
-        id: 'a1',
+        id: 1,
         at: '2026-01-02T03:04:05.000Z',
         actor: 'ada',
         action: 'app.update',

@@ -12,7 +12,7 @@ import type { ConfigInput } from '../config/schema.js';
 import { AuthenticationClient, MetadataManagementClient } from '../sdk/index.js';
 import { ADMIN_TOKEN, APP, testConfig } from '../test-support/backend.js';
 import { PLACES } from '../test-support/fixtures.js';
-import type { ConsoleApp } from './service.js';
+import type { ConsoleApp } from '../protocol/index.js';
 
 /** A global workflow in both modes: every app, created ones included, inherits it. */
 const OUTSIDE: Partial<ConfigInput> = {

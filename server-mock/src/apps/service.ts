@@ -5,24 +5,9 @@ import { DomainError } from '../errors.js';
 import { identifier } from '../identifier.js';
 import type { Storage, StoredAppRecord } from '../storage/types.js';
 import type { Clock } from '../types.js';
-import type { FactorType } from '../protocol/index.js';
-import { hashSecret, storedApp, switchedOnFactors, type AppRegistry, type AppSource, type RegisteredApp } from './registry.js';
+import type { ConsoleApp } from '../protocol/index.js';
+import { hashSecret, storedApp, switchedOnFactors, type AppRegistry, type RegisteredApp } from './registry.js';
 import { CONSOLE_APP_ID } from '../console/definition.js';
-
-/** An app as the console and the admin API show it: never its secret. */
-export interface ConsoleApp {
-  id: string;
-  name: string;
-  origins: string[];
-  /** The switched-on factors. */
-  factors: FactorType[];
-  /** "Trust this device" lifetime; null: not offered. */
-  trustDeviceDays: number | null;
-  /** What this app's SDK clients should be configured with (the app's own, else the config's). */
-  failMode: 'open' | 'closed';
-  source: AppSource;
-  version: number;
-}
 
 const settings = {
   // The config's rules, plus no control characters: a NUL is a 500 on PostgreSQL and stored as-is on SQLite.

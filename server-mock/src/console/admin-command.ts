@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { openBackendStorage } from '../backend.js';
 import { UserDirectory } from '../users/directory.js';
-import { CONSOLE_ROLES, createAdmin, type ConsoleRole } from './admins.js';
+import { createAdmin } from './admins.js';
+import { CONSOLE_ROLES, type ConsoleRole } from '../protocol/index.js';
 
 /** The command line itself is wrong (exit 2), as opposed to a failed command (exit 1). */
 export class UsageError extends Error {}

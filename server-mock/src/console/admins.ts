@@ -2,15 +2,7 @@ import { DomainError } from '../errors.js';
 import type { UserRecord } from '../storage/types.js';
 import { createUserSchema, type UserDirectory } from '../users/directory.js';
 import { CONSOLE_APP_ID } from './definition.js';
-
-export const CONSOLE_ROLES = ['editor', 'viewer'] as const;
-export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
-
-/** A console administrator as the session endpoints show it. */
-export interface ConsoleAdmin {
-  name: string;
-  role: ConsoleRole;
-}
+import { CONSOLE_ROLES, type ConsoleAdmin, type ConsoleRole } from '../protocol/index.js';
 
 /** The directory role that makes a console user an administrator (`console:editor`, `console:viewer`). */
 export const roleLabel = (role: ConsoleRole): string => `console:${role}`;

@@ -1,5 +1,6 @@
 import type { AuditEntryRecord, Storage } from '../storage/types.js';
 import type { Clock } from '../types.js';
+import type { AuditEntry } from '../protocol/index.js';
 
 /** What a change through the console tells the audit log; the time is the log's own clock. */
 export interface AuditChange {
@@ -12,16 +13,6 @@ export interface AuditChange {
   /** The thing before and after, as JSON; null for a creation (before) or a deletion (after). Never a secret. */
   before?: unknown;
   after?: unknown;
-}
-
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  before: unknown;
-  after: unknown;
 }
 
 export const AUDIT_PAGE_MAX = 200;

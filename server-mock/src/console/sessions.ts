@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constantTimeEqual } from '../factors/crypto.js';
 import type { Storage } from '../storage/types.js';
 import type { Clock } from '../types.js';
-import { adminOf, type ConsoleAdmin } from './admins.js';
+import { adminOf } from './admins.js';
+import type { ConsoleAdmin } from '../protocol/index.js';
 import { CONSOLE_APP_ID } from './definition.js';
 
 /** OWASP ASVS 5.0 §7.3: an administrator's session ends after 30 idle minutes and 12 hours in any case. */

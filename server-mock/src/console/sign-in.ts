@@ -3,7 +3,8 @@ import { DomainError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import { exchangeMfaToken, type KeySource } from '../tokens/mfa-token.js';
 import type { Clock } from '../types.js';
-import { adminOf, type ConsoleAdmin } from './admins.js';
+import { adminOf } from './admins.js';
+import type { ConsoleAdmin } from '../protocol/index.js';
 import { CONSOLE_APP_ID, CONSOLE_LOGIN_WORKFLOW_ID } from './definition.js';
 
 /** RFC 8176 methods of the console's factors: TOTP (`otp`) and a passkey (`hwk` bound, `swk` synced). */

@@ -236,3 +236,99 @@ export interface PasskeyChallenge<Options> {
   expiresAt: string;
   options: Options;
 }
+
+/** A user of the backend's built-in directory, as the API shows it (never the password hash). */
+export interface DirectoryUser {
+  appId: string;
+  originalIdentity: string;
+  username: string | null;
+  email: string | null;
+  phone: string | null;
+  roles: string[];
+  groups: string[];
+  department: string | null;
+  attributes: Record<string, unknown>;
+  disabled: boolean;
+  hasPassword: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Fields a directory user may be given; `password` is hashed by the backend (null removes it). */
+export interface DirectoryUserChanges {
+  username?: string | null;
+  email?: string | null;
+  /** E.164, e.g. `+447700900123`. */
+  phone?: string | null;
+  password?: string | null;
+  roles?: string[];
+  groups?: string[];
+  department?: string | null;
+  attributes?: Record<string, unknown>;
+  disabled?: boolean;
+}
+
+/** A factor of a user, as `GET /v1/users/{id}/factors` lists it; passkeys (`webauthn`) carry the extra fields. */
+export interface UserFactor {
+  id: string;
+  type: 'totp' | 'sms' | 'email' | 'webauthn';
+  status: 'pending' | 'active';
+  createdAt: number;
+  activatedAt: number | null;
+  /** Passkeys only. */
+  name?: string;
+  lastUsedAt?: number | null;
+  /** Passkeys only: `singleDevice` (bound to one authenticator) or `multiDevice` (synced). */
+  deviceType?: 'singleDevice' | 'multiDevice';
+  backedUp?: boolean;
+}
+
+/** Answer of `GET /v1/users/{id}/factors`. */
+export interface UserFactors {
+  factors: UserFactor[];
+  recoveryCodesLeft: number;
+}
+
+export const CONSOLE_ROLES = ['editor', 'viewer'] as const;
+export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
+
+/** A console administrator as the session endpoints show it. */
+export interface ConsoleAdmin {
+  name: string;
+  role: ConsoleRole;
+}
+
+/** Answer of the console's session endpoints. */
+export interface ConsoleSession {
+  admin: ConsoleAdmin;
+  csrfToken: string;
+}
+
+/** An app as the console and the admin API show it: never its secret. */
+export interface ConsoleApp {
+  id: string;
+  name: string;
+  origins: string[];
+  /** The switched-on factors: a step-up offers no other. */
+  factors: FactorType[];
+  /** "Trust this device" lifetime; null: not offered. */
+  trustDeviceDays: number | null;
+  /** What this app's SDK clients should be configured with (the app's own, else the config's). */
+  failMode: FailMode;
+  /** `config` apps come from the config file and are read-only in the console. */
+  source: 'config' | 'console';
+  /** Sent back as `If-Match` so a stale edit is refused (`edit_conflict`) instead of overwriting. */
+  version: number;
+}
+
+/** One entry of the console's audit log (`GET /console/api/audit`): who changed what, before and after, when. */
+export interface AuditEntry {
+  id: number;
+  /** ISO 8601. */
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  before: unknown;
+  after: unknown;
+}

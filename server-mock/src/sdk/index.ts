@@ -5,7 +5,7 @@
  */
 export { MetadataManagementClient, UebaApi } from './metadata-client.js';
 export { UsersApi } from './users.js';
-export type { DirectoryUser, DirectoryUserChanges, UserFactor } from './users.js';
+export type { DirectoryUser, DirectoryUserChanges, UserFactor, UserFactors } from '../protocol/index.js';
 export type { CaptureResult, UserSelector } from './metadata-client.js';
 export { AuthenticationClient, MfaApi } from './authentication-client.js';
 export type {

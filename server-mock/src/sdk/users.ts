@@ -1,51 +1,5 @@
 import type { Transport } from './http.js';
-import { APP_PATHS, pathTo } from '../protocol/index.js';
-
-/** A user of the backend's built-in directory, as the API shows it (never the password hash). */
-export interface DirectoryUser {
-  appId: string;
-  originalIdentity: string;
-  username: string | null;
-  email: string | null;
-  phone: string | null;
-  roles: string[];
-  groups: string[];
-  department: string | null;
-  attributes: Record<string, unknown>;
-  disabled: boolean;
-  hasPassword: boolean;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** Fields a directory user may be given; `password` is hashed by the backend (null removes it). */
-export interface DirectoryUserChanges {
-  username?: string | null;
-  email?: string | null;
-  /** E.164, e.g. `+447700900123`. */
-  phone?: string | null;
-  password?: string | null;
-  roles?: string[];
-  groups?: string[];
-  department?: string | null;
-  attributes?: Record<string, unknown>;
-  disabled?: boolean;
-}
-
-/** A factor of a user, as `GET /v1/users/{id}/factors` lists it; passkeys (`webauthn`) carry the extra fields. */
-export interface UserFactor {
-  id: string;
-  type: 'totp' | 'sms' | 'email' | 'webauthn';
-  status: 'pending' | 'active';
-  createdAt: number;
-  activatedAt: number | null;
-  /** Passkeys only. */
-  name?: string;
-  lastUsedAt?: number | null;
-  /** Passkeys only: `singleDevice` (bound to one authenticator) or `multiDevice` (synced). */
-  deviceType?: 'singleDevice' | 'multiDevice';
-  backedUp?: boolean;
-}
+import { APP_PATHS, pathTo, type DirectoryUser, type DirectoryUserChanges, type UserFactors } from '../protocol/index.js';
 
 /**
  * The built-in user directory, reached as `meta.users` (for teams without a login system of their own).
@@ -73,7 +27,7 @@ export class UsersApi {
   }
 
   /** The user's factors, passkeys included, and how many recovery codes are left. Never any secret. */
-  factors(originalIdentity: string): Promise<{ factors: UserFactor[]; recoveryCodesLeft: number }> {
+  factors(originalIdentity: string): Promise<UserFactors> {
     return this.transport.call('GET', pathTo(APP_PATHS.userFactors, { originalIdentity }));
   }
 

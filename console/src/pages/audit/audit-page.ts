@@ -21,10 +21,10 @@ export class CamfaAuditPage extends ConsolePage {
     void this.load();
   }
 
-  private readonly load = (before?: string): Promise<void> =>
+  private readonly load = (before?: number): Promise<void> =>
     this.attempt(async () => {
       const page = await this.api.audit({ limit: PAGE_SIZE, before });
-      this.entries = before ? [...(this.entries ?? []), ...page] : page;
+      this.entries = before !== undefined ? [...(this.entries ?? []), ...page] : page;
       this.more = page.length === PAGE_SIZE;
     });
 

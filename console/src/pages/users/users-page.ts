@@ -5,7 +5,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { state } from 'lit/decorators.js';
-import type { ConsoleApp, DirectoryUser, MfaStatus, UserFactors } from '../../api.js';
+import type { ConsoleApp, DirectoryUser, UserMfaStatus, UserFactors } from '../../api.js';
 import { ConsolePage } from '../page.js';
 import { defineElement } from '../../../../src/index.js';
 
@@ -13,7 +13,7 @@ const PAGE_SIZE = 100;
 
 interface Selected {
   user: DirectoryUser;
-  status?: MfaStatus;
+  status?: UserMfaStatus;
   factors?: UserFactors;
 }
 

@@ -1,14 +1,13 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { CONSOLE_ROLES, type ConsoleAdmin } from '../../console/admins.js';
 import { AUDIT_PAGE_MAX, type AuditLog } from '../../console/audit.js';
 import { csrfTokenMatches, SESSION_ABSOLUTE_MS, type ConsoleSessions, type ResumedSession } from '../../console/sessions.js';
 import { signInWithMfaToken, type ConsoleSignInOptions } from '../../console/sign-in.js';
 import { DomainError } from '../../errors.js';
 import { readJson } from '../body.js';
 import { parseQuery, type Env, type Route } from '../context.js';
-import { CONSOLE_PATHS } from '../../protocol/index.js';
+import { CONSOLE_PATHS, CONSOLE_ROLES, type ConsoleAdmin } from '../../protocol/index.js';
 
 export const CONSOLE_COOKIE = 'camfa_console';
 export const CSRF_HEADER = 'X-CSRF-Token';

@@ -143,7 +143,13 @@ export interface SimulationResult {
 export interface ReplayResult {
   total: number;
   changed: number;
-  changes: { eventId: string; originalIdentity: string; requestDate: string; before: { hit: boolean; ruleId: string | null } | null; after: { hit: boolean; ruleId: string | null } }[];
+  changes: {
+    eventId: string;
+    originalIdentity: string;
+    requestDate: string;
+    before: { hit: boolean; ruleId: string | null } | null;
+    after: { hit: boolean; ruleId: string | null };
+  }[];
 }
 
 /** A decision as the backend records it, as the Live stream sends it. */

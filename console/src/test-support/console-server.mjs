@@ -174,7 +174,13 @@ export function consoleTestServer() {
     const state = states.get(key);
     if (what === 'log') return json(ctx, 200, state.log);
     if (what === 'live/push') return pushLive(ctx, replies(ctx), state);
-    state.log.push({ method: ctx.method, path: `/${route}`, query: ctx.querystring, csrf: ctx.get('x-csrf-token') || null, ifMatch: ctx.get('if-match') || null });
+    state.log.push({
+      method: ctx.method,
+      path: `/${route}`,
+      query: ctx.querystring,
+      csrf: ctx.get('x-csrf-token') || null,
+      ifMatch: ctx.get('if-match') || null,
+    });
     const [resource, ...rest] = route.split('/');
     const signedIn = (ctx.get('cookie') ?? '').split(/;\s*/).includes(`camfa_console=${key}`);
     // Signing in needs no session nor CSRF token; everything else needs the session, and changes its token.

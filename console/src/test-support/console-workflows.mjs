@@ -95,13 +95,7 @@ function check(id, document) {
 
 function overview(state, workflow) {
   const inForce = workflow.versions.find((candidate) => candidate.active);
-  const source = inForce?.source ?? workflow.draft?.source;
-  let document = null;
-  try {
-    document = JSON.parse(source);
-  } catch {
-    document = null;
-  }
+  const document = parseInput({ source: inForce?.source ?? workflow.draft?.source ?? '' })?.document ?? null;
   const sameId = state.workflows.filter((other) => other.id === workflow.id && other !== workflow && other.versions.some((candidate) => candidate.active));
   return {
     id: workflow.id,
@@ -187,7 +181,13 @@ function replay(reply, state, workflow, input, body) {
     const before = current && judge(current, event);
     if (before ? before.hit === after.hit && before.ruleId === after.ruleId : !after.hit) continue;
     const outcome = (decision) => ({ hit: decision.hit, ruleId: decision.ruleId });
-    changes.push({ eventId: event.id, originalIdentity: event.originalIdentity, requestDate: new Date(event.requestDate).toISOString(), before: before && outcome(before), after: outcome(after) });
+    changes.push({
+      eventId: event.id,
+      originalIdentity: event.originalIdentity,
+      requestDate: new Date(event.requestDate).toISOString(),
+      before: before && outcome(before),
+      after: outcome(after),
+    });
   }
   return reply.json(200, { total: events.length, changed: changes.length, changes });
 }

@@ -151,7 +151,12 @@ export class CamfaLivePage extends ConsolePage {
     return html`<section aria-labelledby="filters">
       <h2 id="filters">${t('live.filters')}</h2>
       <div class="toolbar">
-        <wa-select id="filter-app" label=${t('live.filterApp')} .value=${this.filters.app ?? ''} @change=${(event: Event) => this.filter({ app: value(event) })}>
+        <wa-select
+          id="filter-app"
+          label=${t('live.filterApp')}
+          .value=${this.filters.app ?? ''}
+          @change=${(event: Event) => this.filter({ app: value(event) })}
+        >
           <wa-option value="">${t('live.appAll')}</wa-option>
           ${this.apps.map((app) => html`<wa-option value=${app.id}>${app.name}</wa-option>`)}
         </wa-select>
@@ -166,7 +171,7 @@ export class CamfaLivePage extends ConsolePage {
           id="filter-outcome"
           label=${t('live.filterOutcome')}
           .value=${this.filters.outcome ?? ''}
-          @change=${(event: Event) => this.filter({ outcome: value(event) as Outcome || undefined })}
+          @change=${(event: Event) => this.filter({ outcome: (value(event) as Outcome) || undefined })}
         >
           <wa-option value="">${t('live.outcomeAll')}</wa-option>
           <wa-option value="hit">${t('live.outcomeStepUp')}</wa-option>
@@ -203,7 +208,14 @@ export class CamfaLivePage extends ConsolePage {
           <tbody>
             ${rows
               .filter((row) => row.decisions > 0)
-              .map((row) => html`<tr><td>${time(row.start * 1000)}</td><td>${row.decisions}</td><td>${row.stepUps}</td></tr>`)}
+              .map(
+                (row) =>
+                  html`<tr>
+                    <td>${time(row.start * 1000)}</td>
+                    <td>${row.decisions}</td>
+                    <td>${row.stepUps}</td>
+                  </tr>`,
+              )}
           </tbody>
         </table>
       </details>
@@ -215,25 +227,27 @@ export class CamfaLivePage extends ConsolePage {
     const rows = this.feed.rows;
     return html`<section aria-labelledby="stream">
       <h2 id="stream">${t('live.stream')}</h2>
-      ${rows.length === 0
-        ? html`<p class="empty">${t('live.empty')}</p>`
-        : html`<table id="live-table">
-            <caption class="visually-hidden">
-              ${t('live.tableCaption', { count: rows.length })}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">${t('live.time')}</th>
-                <th scope="col">${t('live.kind')}</th>
-                <th scope="col">${t('live.filterApp')}</th>
-                <th scope="col">${t('live.filterUser')}</th>
-                <th scope="col">${t('live.details')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${rows.map((item) => (item.kind === 'ueba' ? this.renderEvent(item.key, item.event) : this.renderDecision(item.key, item.decision)))}
-            </tbody>
-          </table>`}
+      ${
+        rows.length === 0
+          ? html`<p class="empty">${t('live.empty')}</p>`
+          : html`<table id="live-table">
+              <caption class="visually-hidden">
+                ${t('live.tableCaption', { count: rows.length })}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">${t('live.time')}</th>
+                  <th scope="col">${t('live.kind')}</th>
+                  <th scope="col">${t('live.filterApp')}</th>
+                  <th scope="col">${t('live.filterUser')}</th>
+                  <th scope="col">${t('live.details')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${rows.map((item) => (item.kind === 'ueba' ? this.renderEvent(item.key, item.event) : this.renderDecision(item.key, item.decision)))}
+              </tbody>
+            </table>`
+      }
     </section>`;
   }
 
@@ -264,13 +278,18 @@ export class CamfaLivePage extends ConsolePage {
       <td>${decision.appId}</td>
       <td>${decision.originalIdentity}</td>
       <td>
-        <code>${decision.workflowId}</code> v${decision.workflowVersion} (${decision.mode})${decision.ruleId ? html` · ${t('simulate.rule')} <code>${decision.ruleId}</code>` : nothing}
+        <code>${decision.workflowId}</code> v${decision.workflowVersion}
+        (${decision.mode})${decision.ruleId ? html` · ${t('simulate.rule')} <code>${decision.ruleId}</code>` : nothing}
         <details>
           <summary>${t('live.why')}</summary>
           <ul>
             ${explanation.statistics.map((statistic) => html`<li><code>${statistic.id}</code> = <code>${JSON.stringify(statistic.value)}</code></li>`)}
             ${explanation.rules.map(
-              (rule) => html`<li><code>${rule.id}</code>: ${rule.result === true ? t('live.ruleHeld') : rule.result === false ? t('live.ruleNotHeld') : t('live.ruleUndecided')}</li>`,
+              (rule) =>
+                html`<li>
+                  <code>${rule.id}</code>:
+                  ${rule.result === true ? t('live.ruleHeld') : rule.result === false ? t('live.ruleNotHeld') : t('live.ruleUndecided')}
+                </li>`,
             )}
           </ul>
         </details>

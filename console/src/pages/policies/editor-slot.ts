@@ -3,7 +3,9 @@
  * `console/src/policy-editor/`, a chunk of its own (graph, layout, CodeMirror, YAML) loaded only when a
  * workflow is opened, so the console's first page does not wait for it.
  */
-export type PolicyEditorModule = typeof import('../../policy-editor/index.js');
+import type * as PolicyEditorExports from '../../policy-editor/index.js';
+
+export type PolicyEditorModule = typeof PolicyEditorExports;
 
 let loading: Promise<PolicyEditorModule> | undefined;
 

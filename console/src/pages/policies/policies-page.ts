@@ -55,9 +55,7 @@ export class CamfaPoliciesPage extends ConsolePage {
         >
       </div>
       ${this.renderNewForm()} ${this.scopes ? this.scopes.map((scope) => this.renderScope(scope)) : html`<p role="status">${t('common.loading')}</p>`}
-      ${this.opened
-        ? html`<camfa-workflow-panel .api=${this.api} .session=${this.session} .ref=${this.opened}></camfa-workflow-panel>`
-        : nothing}`;
+      ${this.opened ? html`<camfa-workflow-panel .api=${this.api} .session=${this.session} .ref=${this.opened}></camfa-workflow-panel>` : nothing}`;
   }
 
   private renderScope({ app, workflows }: Scope): TemplateResult {
@@ -69,30 +67,32 @@ export class CamfaPoliciesPage extends ConsolePage {
     const empty = workflows.length + inherited.length === 0;
     return html`<section aria-label=${title}>
       <h2>${title}</h2>
-      ${empty
-        ? html`<p class="quiet">${t('policies.empty')}</p>`
-        : html`<table>
-            <thead>
-              <tr>
-                <th scope="col">${t('policies.workflow')}</th>
-                <th scope="col">${t('policies.version')}</th>
-                <th scope="col">${t('policies.state')}</th>
-                <th scope="col">${t('policies.inheritance')}</th>
-                <th scope="col"><span class="visually-hidden">${t('policies.actions')}</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              ${workflows.map((workflow) => this.renderWorkflow(workflow, app))}
-              ${inherited.map(
-                (workflow) =>
-                  html`<tr class="quiet">
-                    <th scope="row"><code>${workflow.id}</code> ${workflow.name ?? ''}</th>
-                    <td>${workflow.activeVersion}</td>
-                    <td colspan="3">${t('policies.inherited')}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`}
+      ${
+        empty
+          ? html`<p class="quiet">${t('policies.empty')}</p>`
+          : html`<table>
+              <thead>
+                <tr>
+                  <th scope="col">${t('policies.workflow')}</th>
+                  <th scope="col">${t('policies.version')}</th>
+                  <th scope="col">${t('policies.state')}</th>
+                  <th scope="col">${t('policies.inheritance')}</th>
+                  <th scope="col"><span class="visually-hidden">${t('policies.actions')}</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                ${workflows.map((workflow) => this.renderWorkflow(workflow, app))}
+                ${inherited.map(
+                  (workflow) =>
+                    html`<tr class="quiet">
+                      <th scope="row"><code>${workflow.id}</code> ${workflow.name ?? ''}</th>
+                      <td>${workflow.activeVersion}</td>
+                      <td colspan="3">${t('policies.inherited')}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+      }
     </section>`;
   }
 

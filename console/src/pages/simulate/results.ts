@@ -28,58 +28,62 @@ export function renderDecision(t: Translate, { decision }: SimulationResult): Te
       <dt>${t('simulate.acr')}</dt>
       <dd><code>${decision.acr}</code></dd>
     </dl>
-    ${explanation.statistics.length === 0
-      ? nothing
-      : html`<table id="statistics">
-          <caption class="visually-hidden">
-            ${t('simulate.statistics')}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">${t('simulate.statistic')}</th>
-              <th scope="col">${t('simulate.value')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${explanation.statistics.map(
-              (statistic) =>
-                html`<tr>
-                  <th scope="row"><code>${statistic.id}</code></th>
-                  <td><code>${shown(statistic.value)}</code>${statistic.note ? html` <span class="quiet">(${statistic.note})</span>` : nothing}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>`}`;
+    ${
+      explanation.statistics.length === 0
+        ? nothing
+        : html`<table id="statistics">
+            <caption class="visually-hidden">
+              ${t('simulate.statistics')}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">${t('simulate.statistic')}</th>
+                <th scope="col">${t('simulate.value')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${explanation.statistics.map(
+                (statistic) =>
+                  html`<tr>
+                    <th scope="row"><code>${statistic.id}</code></th>
+                    <td><code>${shown(statistic.value)}</code>${statistic.note ? html` <span class="quiet">(${statistic.note})</span>` : nothing}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }`;
 }
 
 export function renderReplay(t: Translate, replayed: ReplayResult): TemplateResult {
   const outcome = (decision: { hit: boolean; ruleId: string | null } | null) =>
     decision === null ? t('simulate.noneInForce') : decision.hit ? `${t('simulate.hit')} (${decision.ruleId ?? ''})` : t('simulate.pass');
   return html`<p id="replay-summary">${t('simulate.replayed', { changed: replayed.changed, total: replayed.total })}</p>
-    ${replayed.changes.length === 0
-      ? nothing
-      : html`<table id="replay-changes">
-          <caption class="visually-hidden">
-            ${t('simulate.replayChanges')}
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">${t('simulate.when')}</th>
-              <th scope="col">${t('simulate.user')}</th>
-              <th scope="col">${t('simulate.before')}</th>
-              <th scope="col">${t('simulate.after')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${replayed.changes.map(
-              (change) =>
-                html`<tr data-event=${change.eventId}>
-                  <td>${new Date(change.requestDate).toLocaleString(i18n.lang)}</td>
-                  <td>${change.originalIdentity}</td>
-                  <td>${outcome(change.before)}</td>
-                  <td>${outcome(change.after)}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>`}`;
+    ${
+      replayed.changes.length === 0
+        ? nothing
+        : html`<table id="replay-changes">
+            <caption class="visually-hidden">
+              ${t('simulate.replayChanges')}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">${t('simulate.when')}</th>
+                <th scope="col">${t('simulate.user')}</th>
+                <th scope="col">${t('simulate.before')}</th>
+                <th scope="col">${t('simulate.after')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${replayed.changes.map(
+                (change) =>
+                  html`<tr data-event=${change.eventId}>
+                    <td>${new Date(change.requestDate).toLocaleString(i18n.lang)}</td>
+                    <td>${change.originalIdentity}</td>
+                    <td>${outcome(change.before)}</td>
+                    <td>${outcome(change.after)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }`;
 }

@@ -7,7 +7,15 @@
  */
 import { css, html, nothing, type TemplateResult } from 'lit';
 import { state } from 'lit/decorators.js';
-import { policyProblems, type ConsoleApp, type PolicyProblem, type ReplayResult, type SimulationResult, type WorkflowDetail, type WorkflowSummary } from '../../api.js';
+import {
+  policyProblems,
+  type ConsoleApp,
+  type PolicyProblem,
+  type ReplayResult,
+  type SimulationResult,
+  type WorkflowDetail,
+  type WorkflowSummary,
+} from '../../api.js';
 import type { UebaEvent } from '../../../../server-mock/src/protocol/index.js';
 import { i18n } from '../../i18n/i18n.js';
 import { ConsolePage } from '../page.js';
@@ -135,8 +143,7 @@ export class CamfaSimulatePage extends ConsolePage {
       if (!detail || source === null) return;
       const form = event.target as HTMLFormElement;
       const chosen = this.eventSource === 'recent' ? (form.querySelector('[name="eventId"]') as HTMLSelectElement | null)?.value : undefined;
-      const body =
-        this.eventSource === 'recent' ? { source, eventId: chosen, appId: this.appId } : { source, event: readEventForm(form), appId: this.appId };
+      const body = this.eventSource === 'recent' ? { source, eventId: chosen, appId: this.appId } : { source, event: readEventForm(form), appId: this.appId };
       const result = await this.judged(() => this.api.simulate(detail.id, detail.app ?? undefined, body));
       this.result = result;
       this.notice = result.decision.hit ? this.t('simulate.announceHit', { rule: result.decision.ruleId ?? '' }) : this.t('simulate.announcePass');
@@ -158,13 +165,15 @@ export class CamfaSimulatePage extends ConsolePage {
     const { t } = this;
     return html`${this.renderHeading(t('simulate.title'), t('simulate.intro'))} ${this.renderError(this.error)}
       <div role="status" class="visually-hidden">${this.notice}</div>
-      ${this.workflows === undefined
-        ? html`<p role="status">${t('common.loading')}</p>`
-        : this.workflows.length === 0
-          ? html`<p class="empty">${t('simulate.noWorkflows')}</p>`
-          : html`${this.renderChoice()}
-              <div class="panes">${this.renderEvent()} ${this.renderOutcome()}</div>
-              ${this.renderReplayForm()}`}`;
+      ${
+        this.workflows === undefined
+          ? html`<p role="status">${t('common.loading')}</p>`
+          : this.workflows.length === 0
+            ? html`<p class="empty">${t('simulate.noWorkflows')}</p>`
+            : html`${this.renderChoice()}
+                <div class="panes">${this.renderEvent()} ${this.renderOutcome()}</div>
+                ${this.renderReplayForm()}`
+      }`;
   }
 
   private renderChoice(): TemplateResult {
@@ -176,15 +185,22 @@ export class CamfaSimulatePage extends ConsolePage {
       <wa-select id="workflow" label=${t('simulate.workflow')} .value=${detail ? workflowKey(detail) : ''} @change=${this.onWorkflow}>
         ${(this.workflows ?? []).map((workflow) => html`<wa-option value=${workflowKey(workflow)}>${label(workflow)}</wa-option>`)}
       </wa-select>
-      <wa-select id="version" label=${t('simulate.version')} .value=${this.version} @change=${(event: Event) => (this.version = (event.target as HTMLSelectElement).value as Version)}>
+      <wa-select
+        id="version"
+        label=${t('simulate.version')}
+        .value=${this.version}
+        @change=${(event: Event) => (this.version = (event.target as HTMLSelectElement).value as Version)}
+      >
         <wa-option value="draft" ?disabled=${detail?.draftSource === null}>${t('simulate.versionDraft')}</wa-option>
         <wa-option value="active" ?disabled=${detail?.source === null}>${t('simulate.versionActive', { version: detail?.activeVersion ?? '–' })}</wa-option>
       </wa-select>
-      ${detail?.app === null
-        ? html`<wa-select id="run-for" label=${t('simulate.runFor')} .value=${this.runFor} @change=${this.onRunFor}>
-            ${this.apps.map((app) => html`<wa-option value=${app.id}>${app.name}</wa-option>`)}
-          </wa-select>`
-        : nothing}
+      ${
+        detail?.app === null
+          ? html`<wa-select id="run-for" label=${t('simulate.runFor')} .value=${this.runFor} @change=${this.onRunFor}>
+              ${this.apps.map((app) => html`<wa-option value=${app.id}>${app.name}</wa-option>`)}
+            </wa-select>`
+          : nothing
+      }
     </section>`;
   }
 
@@ -207,7 +223,13 @@ export class CamfaSimulatePage extends ConsolePage {
     const { t } = this;
     if (this.recent.length === 0) return html`<p class="quiet">${t('simulate.noRecent')}</p>`;
     const label = (event: UebaEvent) =>
-      [new Date(event.requestDate).toLocaleString(i18n.lang), event.originalIdentity, event.behaviorType, [event.country, event.city].filter(Boolean).join(' '), event.ip]
+      [
+        new Date(event.requestDate).toLocaleString(i18n.lang),
+        event.originalIdentity,
+        event.behaviorType,
+        [event.country, event.city].filter(Boolean).join(' '),
+        event.ip,
+      ]
         .filter(Boolean)
         .join(' · ');
     return html`<wa-select name="eventId" label=${t('simulate.recentPick')} value=${this.recent[0]!.id}>
@@ -221,9 +243,16 @@ export class CamfaSimulatePage extends ConsolePage {
     return html`<section aria-labelledby="decision">
       <h2 id="decision">${t('simulate.decision')}</h2>
       ${result ? renderDecision(t, result) : html`<p class="empty">${t('simulate.empty')}</p>`}
-      ${this.editorReady && document
-        ? html`<camfa-policy-editor readonly .document=${document} .errors=${this.problems} .explanation=${result?.decision.explanation ?? null}></camfa-policy-editor>`
-        : nothing}
+      ${
+        this.editorReady && document
+          ? html`<camfa-policy-editor
+              readonly
+              .document=${document}
+              .errors=${this.problems}
+              .explanation=${result?.decision.explanation ?? null}
+            ></camfa-policy-editor>`
+          : nothing
+      }
     </section>`;
   }
 

@@ -64,6 +64,8 @@ export class CamfaSimulatePage extends ConsolePage {
   @state() private replayed?: ReplayResult;
   @state() private problems: PolicyProblem[] = [];
   @state() private editorReady = false;
+  /** Counts the workflows chosen, so the answer for an earlier choice never replaces a later one's. */
+  private choices = 0;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -83,8 +85,10 @@ export class CamfaSimulatePage extends ConsolePage {
   }
 
   private async choose(workflow: WorkflowSummary): Promise<void> {
+    const choice = ++this.choices;
     const [detail] = await Promise.all([this.api.workflow(workflow.id, workflow.app ?? undefined), loadPolicyEditor()]);
     this.editorReady = true;
+    if (choice !== this.choices) return;
     this.detail = detail;
     this.version = detail.draftSource !== null ? 'draft' : 'active';
     this.result = undefined;

@@ -10,6 +10,8 @@ export interface TestConsole {
   log(): Promise<{ method: string; path: string; query: string; csrf: string | null; ifMatch: string | null }[]>;
   /** Sends an SSE event to every open Live stream its filters let through; answers how many streams are open. */
   push(type: 'ueba' | 'decision', data: unknown): Promise<number>;
+  /** How many Live streams are open. */
+  streams(): Promise<number>;
 }
 
 /** `role` viewer signs in a viewer; `signedIn` starts with the session cookie already set. */
@@ -22,5 +24,6 @@ export async function testConsole(options: { role?: 'editor' | 'viewer'; signedI
     const response = await fetch(`${base}/live/push`, { method: 'POST', body: JSON.stringify({ type, data }) });
     return ((await response.json()) as { listeners: number }).listeners;
   };
-  return { key, api, log: async () => (await fetch(`${base}/log`)).json(), push };
+  const streams = async () => ((await (await fetch(`${base}/live/push`)).json()) as { listeners: number }).listeners;
+  return { key, api, log: async () => (await fetch(`${base}/log`)).json(), push, streams };
 }

@@ -269,8 +269,12 @@ export async function liveRoute(ctx, state) {
   stream.write(': connected\n\n');
 }
 
-/** `POST /__console/<key>/live/push` { type, data }: to every open stream whose filters let it through. */
+/**
+ * `POST /__console/<key>/live/push` { type, data }: to every open stream whose filters let it through.
+ * `GET` only answers how many streams are open.
+ */
 export async function pushLive(ctx, reply, state) {
+  if (ctx.method === 'GET') return reply.json(200, { listeners: state.live.size });
   const { type, data } = await reply.body();
   for (const listener of state.live) listener.send(type, data);
   return reply.json(200, { listeners: state.live.size });

@@ -103,6 +103,17 @@ describe('<camfa-live-page>', () => {
     expect(text(oldest!)).to.match(/Event login shop bob Paris, Île-de-France, FR 203\.0\.113\.9 · extranet · mobile · iOS · Safari$/);
   });
 
+  it('opens the stream when its client arrives after the page was connected', async () => {
+    const server = await testConsole();
+    page = document.createElement('camfa-live-page');
+    document.body.append(page);
+    page.api = server.api;
+    page.session = await server.api.session();
+    await connected(page, server);
+    await server.push('ueba', event('ivy'));
+    await until(() => rows(page!).length === 1, 'the row');
+  });
+
   it('filters by app, user and outcome on the server: the stream reopens with the filters', async () => {
     const { page: mounted, server } = await mount();
     page = mounted;

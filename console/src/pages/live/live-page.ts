@@ -4,7 +4,7 @@
  * rows back; a chart of decisions and step-ups per minute (uPlot, loaded lazily) with the same numbers as a
  * table. New rows are announced politely as counts, at most once per `announceInterval`, never row by row.
  */
-import { css, html, nothing, type TemplateResult } from 'lit';
+import { css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import type { ConsoleApp, DecisionRecord, LiveFilters } from '../../api.js';
 import type { UebaEvent } from '../../../../server-mock/src/protocol/index.js';
@@ -83,6 +83,11 @@ export class CamfaLivePage extends ConsolePage {
 
   protected override firstUpdated(): void {
     void this.loadChart();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    // A client given after the page was connected (or a new one) opens the stream the connection could not.
+    if (changed.has('api') && this.stream.state === 'closed') this.stream.reconnect();
   }
 
   private async loadChart(): Promise<void> {

@@ -6,7 +6,8 @@
  */
 import { readProblem } from '../../src/core/api-client.js';
 import type { ProblemDetails } from '../../src/index.js';
-import type { AuditEntry, ConsoleApp, ConsoleSession, DirectoryUser, FactorType, UserFactors, UserMfaStatus } from '../../server-mock/src/protocol/index.js';
+import type { AuditEntry, ConsoleApp, ConsoleSession, DirectoryUser, FactorType, UebaEvent, UserFactors, UserMfaStatus } from '../../server-mock/src/protocol/index.js';
+import type { Decision, Explanation } from '../../server-mock/src/policy/decision.js';
 
 /** The wire shapes the console's pages use, from the protocol the backend answers with. */
 export type {
@@ -30,18 +31,92 @@ export interface NewApp {
 
 export type AppChanges = Partial<Pick<ConsoleApp, 'name' | 'origins' | 'factors' | 'trustDeviceDays'>>;
 
-/** A workflow in force, as `/v1/admin/workflows` lists it; `app: null` is global. */
+/** A workflow of one scope as the console lists it (`WorkflowOverview` of `server-mock/src/workflows/lifecycle.ts`). */
 export interface WorkflowSummary {
   id: string;
+  /** null: global, inherited by every app without a workflow of the same id. */
   app: string | null;
+  name: string | null;
+  modes?: ('api' | 'event')[];
+  /** The highest stored version (0: none yet): sent back as `If-Match` when publishing. */
   version: number;
-  name: string;
-  modes: ('api' | 'event')[];
+  /** The version in force; null when none is (never published, or deactivated). */
+  activeVersion: number | null;
+  draft: { baseVersion: number; updatedAt: string; updatedBy: string } | null;
+  /** An app's workflow over a global one of the same id. */
+  overrides: boolean;
+  /** For a global workflow: the apps whose own workflow overrides it. */
+  overriddenBy: string[];
 }
 
-export interface WorkflowDocument extends WorkflowSummary {
-  /** The workflow document object (the shape policy files and the admin API use). */
-  document: Record<string, unknown>;
+/** A workflow document object (the shape policy files and the admin API use). */
+export type WorkflowObject = Record<string, unknown>;
+
+/** One workflow opened: the version in force and the draft, each as text and as the parsed document. */
+export interface WorkflowDetail extends WorkflowSummary {
+  source: string | null;
+  document: WorkflowObject | null;
+  draftSource: string | null;
+  draftDocument: WorkflowObject | null;
+}
+
+export interface WorkflowVersion {
+  version: number;
+  createdAt: string | number;
+  active: boolean;
+  source: string;
+}
+
+/** A workflow to run or save: the document object, or its YAML/JSON text. */
+export type WorkflowInput = { document: WorkflowObject } | { source: string };
+
+/** A typed event: the UEBA table's fields plus what the backend would derive (geo, intranet, device). */
+export type SimulatedEvent = Partial<Omit<UebaEvent, 'id' | 'appId' | 'requestDate' | 'custom'>> & { originalIdentity: string };
+
+export interface SimulationRequest {
+  event?: SimulatedEvent;
+  /** A stored event of the app, judged with its own history. */
+  eventId?: string;
+  /** The app a global workflow is run for. */
+  appId?: string;
+}
+
+export interface SimulationResult {
+  event: UebaEvent;
+  decision: Pick<Decision, 'hit' | 'ruleId' | 'message' | 'factors' | 'acr' | 'explanation'>;
+}
+
+export interface ReplayResult {
+  total: number;
+  changed: number;
+  changes: {
+    eventId: string;
+    originalIdentity: string;
+    requestDate: string;
+    before: { hit: boolean; ruleId: string | null } | null;
+    after: { hit: boolean; ruleId: string | null };
+  }[];
+}
+
+/** A decision as the backend records it, as the Live stream sends it. */
+export interface DecisionRecord {
+  id: string;
+  appId: string;
+  originalIdentity: string;
+  workflowId: string;
+  workflowVersion: number;
+  mode: 'api' | 'event';
+  hit: boolean;
+  ruleId: string | null;
+  explanation: Explanation;
+  createdAt: string | number;
+}
+
+/** The Live stream's filters; absent means all. */
+export interface LiveFilters {
+  app?: string;
+  user?: string;
+  outcome?: 'hit' | 'pass';
 }
 
 /** The server parser's validation errors (`invalid_policy`): each names its node and field. */
@@ -118,8 +193,7 @@ export class ConsoleApi extends EventTarget {
 
   /** Rejects `edit_conflict` when `version` is no longer the stored one, `app_read_only` for a config app. */
   async updateApp(id: string, version: number, changes: AppChanges): Promise<ConsoleApp> {
-    const headers = { 'if-match': `"${version}"` };
-    return (await this.call<{ app: ConsoleApp }>('PATCH', `/apps/${encodeURIComponent(id)}`, { body: changes, headers })).app;
+    return (await this.call<{ app: ConsoleApp }>('PATCH', `/apps/${encodeURIComponent(id)}`, { body: changes, headers: ifMatch(version) })).app;
   }
 
   async rotateSecret(id: string): Promise<string> {
@@ -163,13 +237,65 @@ export class ConsoleApi extends EventTarget {
     return (await this.call<{ workflows: WorkflowSummary[] }>('GET', '/workflows', { query: { app } })).workflows;
   }
 
-  workflow(id: string, app?: string): Promise<WorkflowDocument> {
-    return this.call('GET', `/workflows/${encodeURIComponent(id)}`, { query: { app } });
+  workflow(id: string, app?: string): Promise<WorkflowDetail> {
+    return this.call('GET', this.workflowPath(id), { query: { app } });
   }
 
-  /** Publishes a new version of the workflow; an invalid document is refused `invalid_policy` with its errors. */
-  publishWorkflow(id: string, app: string | undefined, document: Record<string, unknown>): Promise<WorkflowSummary> {
-    return this.call('PUT', `/workflows/${encodeURIComponent(id)}`, { body: document, query: { app } });
+  /** Saved whether it parses or not; `errors` is what the server's parser says of it (empty: valid). */
+  saveDraft(id: string, app: string | undefined, input: WorkflowInput): Promise<{ draft: WorkflowSummary['draft']; errors: PolicyProblem[] }> {
+    return this.call('PUT', `${this.workflowPath(id)}/draft`, { body: input, query: { app } });
+  }
+
+  async discardDraft(id: string, app?: string): Promise<void> {
+    await this.call('DELETE', `${this.workflowPath(id)}/draft`, { query: { app } });
+  }
+
+  validateWorkflow(id: string, app: string | undefined, input: WorkflowInput): Promise<{ ok: boolean; errors: PolicyProblem[] }> {
+    return this.call('POST', `${this.workflowPath(id)}/validate`, { body: input, query: { app } });
+  }
+
+  /**
+   * A new version, only if `version` (the highest one loaded, 0 for a new workflow) is still the highest:
+   * `edit_conflict` (with `currentVersion`) otherwise, `invalid_policy` (with `errors`) for an invalid document.
+   */
+  publishWorkflow(id: string, app: string | undefined, version: number, input: WorkflowInput): Promise<WorkflowSummary> {
+    return this.call('PUT', this.workflowPath(id), { body: input, query: { app }, headers: ifMatch(version) });
+  }
+
+  async workflowVersions(id: string, app?: string): Promise<WorkflowVersion[]> {
+    return (await this.call<{ versions: WorkflowVersion[] }>('GET', `${this.workflowPath(id)}/versions`, { query: { app } })).versions;
+  }
+
+  /** Publishes an earlier version's text again as a new version, under the same `If-Match` rule as publishing. */
+  rollbackWorkflow(id: string, app: string | undefined, version: number, toVersion: number): Promise<WorkflowSummary> {
+    return this.call('POST', `${this.workflowPath(id)}/rollback`, { body: { version: toVersion }, query: { app }, headers: ifMatch(version) });
+  }
+
+  /** The decision `input` would give for one event (typed, or a stored one by id), with its explanation. Nothing is recorded. */
+  simulate(id: string, app: string | undefined, input: WorkflowInput & SimulationRequest): Promise<SimulationResult> {
+    return this.call('POST', `${this.workflowPath(id)}/simulate`, { body: input, query: { app } });
+  }
+
+  /** The app's last `limit` events judged by `input` and by the version in force: which decisions would change. */
+  replay(id: string, app: string | undefined, input: WorkflowInput & { appId?: string; limit?: number }): Promise<ReplayResult> {
+    return this.call('POST', `${this.workflowPath(id)}/replay`, { body: input, query: { app } });
+  }
+
+  /** The app's newest stored events. */
+  async appEvents(appId: string, limit = 50): Promise<UebaEvent[]> {
+    return (await this.call<{ events: UebaEvent[] }>('GET', `/apps/${encodeURIComponent(appId)}/events`, { query: { limit } })).events;
+  }
+
+  /**
+   * The Live stream (Server-Sent Events, with the session cookie): `ueba` events carry a stored UebaEvent,
+   * `decision` events a {@link DecisionRecord}. The caller closes it.
+   */
+  live(filters: LiveFilters = {}): EventSource {
+    return new EventSource(this.url('/live', { ...filters }), { withCredentials: true });
+  }
+
+  private workflowPath(id: string): string {
+    return `/workflows/${encodeURIComponent(id)}`;
   }
 
   private userPath(appId: string, originalIdentity?: string): string {
@@ -216,10 +342,22 @@ export class ConsoleApi extends EventTarget {
   }
 }
 
+/** The version an edit started from, so a stale one is refused `edit_conflict` instead of overwriting. */
+function ifMatch(version: number): Record<string, string> {
+  return { 'if-match': `"${version}"` };
+}
+
 async function refusal(response: Response): Promise<ConsoleApiError> {
   const problem = await readProblem(response);
   const code = typeof problem?.code === 'string' ? problem.code : 'unknown';
   return new ConsoleApiError(code, problem?.detail ?? problem?.title ?? `HTTP ${response.status}`, { status: response.status, problem: problem ?? undefined });
+}
+
+/** The version an `edit_conflict` refusal says is the stored one now, when it says. */
+export function conflictVersion(error: unknown): number | undefined {
+  if (!(error instanceof ConsoleApiError) || error.code !== 'edit_conflict') return undefined;
+  const current = error.problem?.currentVersion;
+  return typeof current === 'number' ? current : undefined;
 }
 
 /** The validation errors an `invalid_policy` refusal lists, for the editor to show on their nodes. */

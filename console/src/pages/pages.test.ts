@@ -7,6 +7,7 @@ import { PAGES } from '../shell/routes.js';
 import { loadTheme, mountConsole } from '../test-support/page.js';
 import { testConsole } from '../test-support/console-server.js';
 import type { ConsolePage } from './page.js';
+import { loadPolicyEditor } from './policies/editor-slot.js';
 
 /** Settled: the page's own calls answered (no "Loading…" left) and its Web Awesome controls rendered. */
 async function settled(page: ConsolePage): Promise<void> {
@@ -18,6 +19,8 @@ async function settled(page: ConsolePage): Promise<void> {
 describe('console pages under axe-core', () => {
   const surfaces: Partial<Record<'light' | 'dark', Set<string>>> = {};
   before(loadTheme);
+  // The Simulate page shows the editor, a chunk of its own: loaded once here rather than inside one page's check.
+  before(() => loadPolicyEditor());
   after(() => {
     expect([...(surfaces.light ?? [])]).not.to.deep.equal([...(surfaces.dark ?? [])]);
     applyTheme('light');

@@ -6,7 +6,9 @@ import type { WorkflowDocument } from './model.js';
 import { PolicyEditor } from './policy-editor.js';
 
 export { PolicyEditor, type EditorView } from './policy-editor.js';
-export type { WorkflowDocument } from './model.js';
+export { emptyDocument, type WorkflowDocument } from './model.js';
+export { applyOperation } from './operations.js';
+export { TEMPLATE_CATALOG } from './vocabulary.js';
 export type { ValidationError } from './paths.js';
 export type { Explanation } from '../../../server-mock/src/policy/decision.js';
 

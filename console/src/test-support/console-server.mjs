@@ -1,8 +1,11 @@
 // A small console backend for the console's browser tests, mounted by web-test-runner.config.mjs. Each test
 // picks a key and talks to /__console/<key>/console/api/* as the real backend's routes answer: a session
 // cookie (Path-scoped to the key), CSRF on every non-GET, problem+json refusals with their codes, and apps
-// with versions (edit_conflict, app_read_only). A key starting with "viewer" signs in a viewer; the mfaToken
-// "good-token" is the only one accepted. GET /__console/<key>/log answers the requests seen, as JSON.
+// with versions (edit_conflict, app_read_only), and the workflow, events and Live routes of console-workflows.mjs.
+// A key starting with "viewer" signs in a viewer; the mfaToken "good-token" is the only one accepted.
+// GET /__console/<key>/log answers the requests seen (with their query), as JSON.
+
+import { eventsRoute, freshEvents, freshWorkflows, liveRoute, pushLive, workflowsRoute } from './console-workflows.mjs';
 
 /** @type {Map<string, ReturnType<typeof freshState>>} */
 const states = new Map();
@@ -66,14 +69,17 @@ function freshState(key) {
       },
     ],
     cleared: new Set(),
+    workflows: freshWorkflows(),
+    events: freshEvents(),
+    live: new Set(),
     log: [],
   };
 }
 
-const problem = (ctx, status, code, detail = code) => {
+const problem = (ctx, status, code, detail = code, extensions = {}) => {
   ctx.status = status;
   ctx.type = 'application/problem+json';
-  ctx.body = JSON.stringify({ type: 'about:blank', title: code, status, code, detail });
+  ctx.body = JSON.stringify({ type: 'about:blank', title: code, status, code, detail, ...extensions });
 };
 
 const json = (ctx, status, body) => {
@@ -149,30 +155,32 @@ function usersRoute(ctx, state, rest) {
   return problem(ctx, 404, 'not_found');
 }
 
-// Global `login` and `session-risk`; app shop has its own `login`, overriding the global one.
-const WORKFLOWS = [
-  { id: 'login', app: null, version: 2, name: 'Login risk', modes: ['api'] },
-  { id: 'session-risk', app: null, version: 1, name: 'Session risk', modes: ['event'] },
-  { id: 'login', app: 'shop', version: 5, name: 'Shop login', modes: ['api'] },
-];
-
-function workflowsRoute(ctx, [id]) {
-  const app = ctx.query.app ?? null;
-  if (!id) return json(ctx, 200, { workflows: WORKFLOWS.filter((workflow) => workflow.app === app) });
-  const workflow = WORKFLOWS.find((candidate) => candidate.id === id && candidate.app === app);
-  if (!workflow) return problem(ctx, 404, 'workflow_not_found');
-  return json(ctx, 200, { ...workflow, document: { id, name: workflow.name, modes: workflow.modes, rules: [] } });
-}
+/** What the routes of console-workflows.mjs answer through. */
+const replies = (ctx) => ({
+  json: (status, body) => json(ctx, status, body),
+  problem: (status, code, detail, extensions) => problem(ctx, status, code, detail, extensions),
+  body: () => readBody(ctx),
+  empty: () => {
+    ctx.status = 204;
+  },
+});
 
 export function consoleTestServer() {
   return async (ctx, next) => {
-    const match = /^\/__console\/([\w-]+)\/(log|console\/api\/(.*))$/.exec(ctx.path);
+    const match = /^\/__console\/([\w-]+)\/(log|live\/push|console\/api\/(.*))$/.exec(ctx.path);
     if (!match) return next();
     const [, key, what, route = ''] = match;
     if (!states.has(key)) states.set(key, freshState(key));
     const state = states.get(key);
     if (what === 'log') return json(ctx, 200, state.log);
-    state.log.push({ method: ctx.method, path: `/${route}`, csrf: ctx.get('x-csrf-token') || null });
+    if (what === 'live/push') return pushLive(ctx, replies(ctx), state);
+    state.log.push({
+      method: ctx.method,
+      path: `/${route}`,
+      query: ctx.querystring,
+      csrf: ctx.get('x-csrf-token') || null,
+      ifMatch: ctx.get('if-match') || null,
+    });
     const [resource, ...rest] = route.split('/');
     const signedIn = (ctx.get('cookie') ?? '').split(/;\s*/).includes(`camfa_console=${key}`);
     // Signing in needs no session nor CSRF token; everything else needs the session, and changes its token.
@@ -180,11 +188,15 @@ export function consoleTestServer() {
     if (!signedIn) return problem(ctx, 401, 'console_session_required');
     if (ctx.method !== 'GET' && ctx.get('x-csrf-token') !== state.csrfToken) return problem(ctx, 403, 'csrf_token_invalid');
     if (resource === 'session') return sessionRoute(ctx, key, state);
-    if (ctx.method !== 'GET' && state.role === 'viewer') return problem(ctx, 403, 'console_role_forbidden');
+    // Simulating, replaying and validating change nothing: a viewer may run them.
+    const reading = resource === 'workflows' && ['simulate', 'replay', 'validate'].includes(rest[1]);
+    if (ctx.method !== 'GET' && state.role === 'viewer' && !reading) return problem(ctx, 403, 'console_role_forbidden');
     if (resource === 'apps' && rest[1] === 'users') return usersRoute(ctx, state, rest);
+    if (resource === 'apps' && rest[1] === 'events') return eventsRoute(ctx, replies(ctx), state, rest[0]);
     if (resource === 'apps') return appsRoute(ctx, state, rest);
     if (resource === 'audit') return json(ctx, 200, { entries: state.audit });
-    if (resource === 'workflows') return workflowsRoute(ctx, rest);
+    if (resource === 'workflows') return workflowsRoute(ctx, replies(ctx), state, rest);
+    if (resource === 'live') return liveRoute(ctx, state);
     return problem(ctx, 404, 'not_found');
   };
 }

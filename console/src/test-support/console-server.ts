@@ -1,4 +1,4 @@
-/** The browser tests' side of `console-server.mjs`: a fresh key per test, its API client and its request log. */
+/** The browser tests' side of `console-server.mjs`: a fresh key per test, its API client, its request log and the Live stream's feed. */
 import { ConsoleApi } from '../api.js';
 
 let keys = 0;
@@ -6,8 +6,12 @@ let keys = 0;
 export interface TestConsole {
   key: string;
   api: ConsoleApi;
-  /** The requests the test server saw, in order, with the CSRF header each carried. */
-  log(): Promise<{ method: string; path: string; csrf: string | null }[]>;
+  /** The requests the test server saw, in order, with the query, the CSRF and the If-Match header each carried. */
+  log(): Promise<{ method: string; path: string; query: string; csrf: string | null; ifMatch: string | null }[]>;
+  /** Sends an SSE event to every open Live stream its filters let through; answers how many streams are open. */
+  push(type: 'ueba' | 'decision', data: unknown): Promise<number>;
+  /** How many Live streams are open. */
+  streams(): Promise<number>;
 }
 
 /** `role` viewer signs in a viewer; `signedIn` starts with the session cookie already set. */
@@ -16,5 +20,10 @@ export async function testConsole(options: { role?: 'editor' | 'viewer'; signedI
   const base = `/__console/${key}`;
   const api = new ConsoleApi({ baseUrl: `${base}/console/api` });
   if (options.signedIn ?? true) await api.signIn('good-token');
-  return { key, api, log: async () => (await fetch(`${base}/log`)).json() };
+  const push = async (type: string, data: unknown) => {
+    const response = await fetch(`${base}/live/push`, { method: 'POST', body: JSON.stringify({ type, data }) });
+    return ((await response.json()) as { listeners: number }).listeners;
+  };
+  const streams = async () => ((await (await fetch(`${base}/live/push`)).json()) as { listeners: number }).listeners;
+  return { key, api, log: async () => (await fetch(`${base}/log`)).json(), push, streams };
 }

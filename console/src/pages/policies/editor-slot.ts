@@ -1,22 +1,20 @@
 /**
- * Where the Policies page gets the visual editor: `<camfa-policy-editor>` from `console/src/policy-editor/`,
- * built apart and loaded only when a workflow is opened. `import.meta.glob` is Vite's: it finds the editor's
- * module when the folder has it and nothing when it does not, so the console builds either way and the page
- * shows "editor loading" until the editor exists. The test runner (esbuild) has no `import.meta.glob`: there
- * the editor is not loaded.
+ * Where the Policies and Simulate pages get the visual editor: `<camfa-policy-editor>` from
+ * `console/src/policy-editor/`, a chunk of its own (graph, layout, CodeMirror, YAML) loaded only when a
+ * workflow is opened, so the console's first page does not wait for it.
  */
-function editorModules(): Record<string, () => Promise<unknown>> {
-  try {
-    return import.meta.glob('../../policy-editor/index.ts');
-  } catch {
-    return {};
-  }
-}
+import type * as PolicyEditorExports from '../../policy-editor/index.js';
 
-/** Resolves once `<camfa-policy-editor>` is defined; false when this build has no editor. */
-export async function loadPolicyEditor(): Promise<boolean> {
-  const load = Object.values(editorModules())[0];
-  if (!load) return false;
-  await load();
-  return customElements.get('camfa-policy-editor') !== undefined;
+export type PolicyEditorModule = typeof PolicyEditorExports;
+
+let loading: Promise<PolicyEditorModule> | undefined;
+
+/** Resolves once `<camfa-policy-editor>` is defined, with the editor's document helpers (templates, an empty document). */
+export function loadPolicyEditor(): Promise<PolicyEditorModule> {
+  loading ??= import('../../policy-editor/index.js').catch((error: unknown) => {
+    // A failed load (a network blip) may be retried by opening the workflow again.
+    loading = undefined;
+    throw error;
+  });
+  return loading;
 }

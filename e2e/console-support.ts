@@ -12,6 +12,7 @@ import axe from 'axe-core';
 import { TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import type { ConfigInput } from '../server-mock/src/config/schema.js';
+import { CONSOLE_PATHS } from '../server-mock/src/protocol/index.js';
 import { FACTOR_KEYS } from '../server-mock/src/test-support/backend.js';
 import { freePort, openDialog, ROOT } from './support.js';
 
@@ -46,7 +47,11 @@ export async function startConsoleBackend(config: Pick<ConfigInput, 'apps' | 'po
   const full: ConfigInput = { ...config, publicUrl: url, factors: FACTOR_KEYS, geo: { provider: 'none' }, log: { level: 'warn' } };
   writeFileSync(configFile, JSON.stringify(full));
   const store = ['--config', configFile, '--data', dataDir];
-  const child = spawn(process.execPath, [...CLI, 'serve', ...store, '--port', String(port)], { cwd: ROOT, env: isolatedEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI, 'serve', ...store, '--port', String(port)], {
+    cwd: ROOT,
+    env: isolatedEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await started(child, /console: +http/);
   return {
     url,
@@ -123,7 +128,7 @@ export function totpCode(secret: string): string {
 export async function consoleCredentials(page: Page, consoleUrl: string): Promise<{ cookie: string; csrfToken: string }> {
   const cookies = await page.context().cookies(consoleUrl);
   const cookie = cookies.map(({ name, value }) => `${name}=${value}`).join('; ');
-  const response = await fetch(new URL('/console/api/session', consoleUrl), { headers: { cookie } });
+  const response = await fetch(new URL(CONSOLE_PATHS.session, consoleUrl), { headers: { cookie } });
   const { csrfToken } = (await response.json()) as { csrfToken: string };
   return { cookie, csrfToken };
 }

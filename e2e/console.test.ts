@@ -15,7 +15,7 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationClient, MetadataManagementClient } from '../server-mock/src/sdk/index.js';
-import type { MfaTriggerData } from '../server-mock/src/protocol/index.js';
+import { BROWSER_PATHS, CONSOLE_PATHS, type MfaTriggerData } from '../server-mock/src/protocol/index.js';
 import { axeViolations, consoleCredentials, firstSignIn, startConsoleBackend, type ConsoleBackend } from './console-support.js';
 import { launchBrowser, screenshots } from './support.js';
 
@@ -53,28 +53,38 @@ afterAll(async () => {
 
 async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  // Every wait is for a condition; this bounds each, well inside a test's own limit.
+  context.setDefaultTimeout(15_000);
   return { context, page: await context.newPage() };
 }
 
-/** A call to `/console/api/*` from outside the browser with an administrator's cookie (and, if given, CSRF token). */
+/** A call to `/console/api/*` (`path`) from outside the browser with an administrator's cookie (and, if given, CSRF token). */
 async function consoleApi(method: string, path: string, credentials: { cookie: string; csrfToken?: string }, body?: unknown) {
   const headers: Record<string, string> = { cookie: credentials.cookie, 'content-type': 'application/json' };
   if (credentials.csrfToken) headers['x-csrf-token'] = credentials.csrfToken;
-  const response = await fetch(`${backend.url}/console/api${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${backend.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   return { status: response.status, type: response.headers.get('content-type'), body: (await response.json().catch(() => null)) as Record<string, unknown> };
 }
 
-const appIds = async (credentials: { cookie: string }) => ((await consoleApi('GET', '/apps', credentials)).body.apps as { id: string }[]).map(({ id }) => id);
+const appIds = async (credentials: { cookie: string }) =>
+  ((await consoleApi('GET', CONSOLE_PATHS.apps, credentials)).body.apps as { id: string }[]).map(({ id }) => id);
 
-/** The console page `name` (its nav link), shown once its own calls have answered. */
+/**
+ * Pages whose `/console/api/*` routes are being written on other branches (`console-workflows.ts`,
+ * `console-users.ts`): until they merge these pages show "Not found." in their alert region, and are checked in
+ * that state. Remove a page from here once its routes are on the branch.
+ */
+const AWAITING_ROUTES: readonly string[] = ['Policies', 'Users'];
+
+/** The console page `name` (its nav link), settled: its calls answered, with what it shows or its refusal. */
 async function openPage(page: Page, name: (typeof PAGES)[number]): Promise<Locator> {
   await page.locator('camfa-console nav').getByRole('link', { name, exact: true }).click();
   const shown = page.locator(`camfa-${name.toLowerCase()}-page`);
   await shown.getByRole('heading', { level: 1, name }).waitFor();
-  // Settled: its calls answered, with what it shows or with the refusal in its alert region.
-  const failed = shown.locator('[role="alert"]').filter({ hasText: /\S/ });
-  await expect.poll(async () => (await shown.getByText('Loading…').count()) === 0 || (await failed.count()) > 0, { message: `${name} still loading` }).toBe(true);
-  if (await failed.count()) console.log('PAGE ERROR', name, await failed.allTextContents());
+  const refusal = shown.locator('[role="alert"]').filter({ hasText: /\S/ });
+  const settled = async () => (await shown.getByText('Loading…').count()) === 0 || (await refusal.count()) > 0;
+  await expect.poll(settled, { message: `${name} still loading` }).toBe(true);
+  if (!AWAITING_ROUTES.includes(name)) expect(await refusal.allTextContents(), `${name} shows a refusal`).toEqual([]);
   return shown;
 }
 
@@ -88,6 +98,9 @@ async function toggle(control: Locator, on: boolean): Promise<void> {
 }
 
 const appCard = (page: Page, id: string) => page.locator('camfa-app-card').filter({ has: page.locator('h2 code', { hasText: new RegExp(`^${id}$`) }) });
+
+/** The before → after of `name` in an Audit row. */
+const field = (row: Locator, name: string) => row.locator(`dt:has(code:text-is("${name}")) + dd`);
 
 let editor: { context: BrowserContext; page: Page };
 let editorCredentials: { cookie: string; csrfToken: string };
@@ -106,23 +119,22 @@ describe('the admin console, end to end', () => {
     const [cookie] = await context.cookies(consoleUrl);
     expect(cookie).toMatchObject({ name: 'camfa_console', httpOnly: true, sameSite: 'Strict', path: '/console' });
     editorCredentials = await consoleCredentials(page, consoleUrl);
-    // A token that came out of no step-up signs nobody in.
-    const forged = await fetch(`${backend.url}/console/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"token":"a.b.c"}' });
-    expect(forged.status).toBe(401);
-    expect(await forged.json()).toMatchObject({ code: 'console_sign_in_refused' });
+    // Only an mfaToken of the console's own stepped-up login starts a session.
+    const forged = await consoleApi('POST', CONSOLE_PATHS.session, { cookie: '' }, { token: 'a.b.c' });
+    expect(forged).toMatchObject({ status: 401, body: { code: 'console_sign_in_refused' } });
   }, 40_000);
 
   it("refuses an editor's change without the session's CSRF token, and changes nothing", async () => {
     const app = { id: 'sneaky', name: 'Sneaky', origins: [] };
     for (const csrfToken of [undefined, 'not-the-token']) {
-      const refused = await consoleApi('POST', '/apps', { cookie: editorCredentials.cookie, csrfToken }, app);
+      const refused = await consoleApi('POST', CONSOLE_PATHS.apps, { cookie: editorCredentials.cookie, csrfToken }, app);
       expect(refused.status).toBe(403);
       expect(refused.type).toMatch(/^application\/problem\+json/);
       expect(refused.body.code).toBe('csrf_token_invalid');
     }
     // The same session with its token gets past the check (to the body's validation here: nothing is created).
-    const checked = await consoleApi('POST', '/apps', editorCredentials, { ...app, id: 'no spaces allowed' });
-    expect(checked.status).toBe(400);
+    const checked = await consoleApi('POST', CONSOLE_PATHS.apps, editorCredentials, { ...app, id: 'no spaces allowed' });
+    expect(checked).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
     expect(await appIds(editorCredentials)).toEqual(['shop']);
   });
 
@@ -136,7 +148,8 @@ describe('the admin console, end to end', () => {
     await create.getByRole('textbox', { name: 'Name' }).fill(BANK.name);
     await create.getByRole('textbox', { name: 'Allowed origins' }).fill(BANK.origin);
     // Text messages only, to begin with.
-    for (const factor of ['Authenticator app (TOTP)', 'E-mail', 'Passkey', 'Face', 'Recovery codes']) await toggle(create.getByRole('checkbox', { name: factor }), false);
+    for (const factor of ['Authenticator app (TOTP)', 'E-mail', 'Passkey', 'Face', 'Recovery codes'])
+      await toggle(create.getByRole('checkbox', { name: factor }), false);
     await shot('create-dialog');
     await create.getByRole('button', { name: 'Create app' }).click();
 
@@ -148,7 +161,7 @@ describe('the admin console, end to end', () => {
     await secretDialog.locator('wa-button[slot="footer"]').getByRole('button', { name: 'Close' }).click();
     // Closed once its native dialog is: Web Awesome's hide animation ends by handing the focus back.
     await expect.poll(() => apps.locator('dialog[open]').count()).toBe(0);
-    expect(await page.content()).not.toContain(bankSecret);
+    expect(await apps.locator('#secret input').inputValue(), 'the secret forgotten').toBe('');
 
     const sdk = bankSdk();
     expect(await offered(await sdk.trigger('nina'))).toEqual(['sms']);
@@ -177,18 +190,21 @@ describe('the admin console, end to end', () => {
     await shot('viewer-apps');
     expect(await apps.getByRole('button', { name: 'Create app' }).isDisabled()).toBe(true);
     // The console's own app, which an editor can change: every control of its card is disabled for a viewer.
-    const controls = appCard(page, BANK.id).getByRole('switch').or(appCard(page, BANK.id).getByRole('button')).or(appCard(page, BANK.id).getByRole('spinbutton'));
+    const controls = appCard(page, BANK.id)
+      .getByRole('switch')
+      .or(appCard(page, BANK.id).getByRole('button'))
+      .or(appCard(page, BANK.id).getByRole('spinbutton'));
     const states = await Promise.all((await controls.all()).map((control) => control.isDisabled()));
     expect(states.length).toBe(6 + 3 + 1);
     expect(states.every(Boolean)).toBe(true);
     for (const name of PAGES) expect(await (await openPage(page, name)).getByText('You have view-only access').count(), name).toBe(1);
 
     const credentials = await consoleCredentials(page, consoleUrl);
-    const refused = await consoleApi('POST', '/apps', credentials, { id: 'viewers-app', name: 'Nope', origins: [] });
+    const refused = await consoleApi('POST', CONSOLE_PATHS.apps, credentials, { id: 'viewers-app', name: 'Nope', origins: [] });
     expect(refused.status).toBe(403);
     expect(refused.type).toMatch(/^application\/problem\+json/);
     expect(refused.body.code).toBe('console_role_forbidden');
-    const edit = await consoleApi('PATCH', `/apps/${BANK.id}`, credentials, { factors: ['sms'] });
+    const edit = await consoleApi('PATCH', `${CONSOLE_PATHS.apps}/${BANK.id}`, credentials, { factors: ['sms'] });
     expect(edit.body.code).toBe('console_role_forbidden');
     expect(await appIds(credentials)).toEqual(['shop', BANK.id]);
     await viewer.context.close();
@@ -213,10 +229,12 @@ describe('the admin console, end to end', () => {
     const updated = rows.filter({ hasText: 'app.update' });
     expect(await created.count()).toBe(1);
     expect(await updated.count()).toBe(1);
-    expect(await created.textContent()).toContain('olivia');
-    expect(await created.locator('ins').textContent()).toContain(BANK.origin);
-    const factors = updated.locator('dd').filter({ has: page.locator('del', { hasText: '["sms"]' }) });
-    expect(await factors.locator('ins').textContent()).toBe('["totp"]');
+    expect(await created.locator('td:nth-child(2)').textContent()).toBe('olivia');
+    expect(await field(created, 'origins').locator('ins').textContent()).toBe(JSON.stringify([BANK.origin]));
+    expect(await field(created, 'factors').locator('ins').textContent()).toBe('["sms"]');
+    expect(await field(updated, 'factors').locator('del').textContent()).toBe('["sms"]');
+    expect(await field(updated, 'factors').locator('ins').textContent()).toBe('["totp"]');
+    expect(await audit.locator('table').textContent()).not.toContain(bankSecret);
     // Only what the console changed: the refused attempts left no trace, sign-ins are sessions.
     const actions = await rows.locator('td:nth-child(3)').allTextContents();
     expect(actions.filter((action) => !action.startsWith('session.')).sort()).toEqual(['app.create', 'app.update']);
@@ -243,7 +261,7 @@ function bankSdk() {
 
 /** What the browser's step-up lists for `trigger` (`POST /v1/stepup/factors`), as the app's page asks it. */
 async function offered(trigger: MfaTriggerData): Promise<string[]> {
-  const response = await fetch(`${backend.url}/v1/stepup/factors`, {
+  const response = await fetch(`${backend.url}${BROWSER_PATHS.stepUpFactors}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: BANK.origin },
     body: JSON.stringify({ stateToken: trigger.stateToken }),

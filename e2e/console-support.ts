@@ -4,7 +4,7 @@
  * sign-in driven in Chromium through `<guard-login>` and the step-up's TOTP enrolment.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,6 +39,8 @@ export interface ConsoleBackend {
  * console's address.
  */
 export async function startConsoleBackend(config: Pick<ConfigInput, 'apps' | 'policies'>): Promise<ConsoleBackend> {
+  // The backend serves the built console; without it every page is a "not built" notice and each wait times out.
+  if (!existsSync(join(ROOT, 'dist/console/index.html'))) throw new Error('dist/console/ is not built: run `npm run build:console` (`npm test` builds it)');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'camfa-console-e2e-'));
@@ -104,7 +106,8 @@ export async function firstSignIn(page: Page, consoleUrl: string, name: string, 
   const passwordField = page.locator('camfa-sign-in guard-login input[autocomplete="current-password"]');
   await passwordField.fill(password);
   await passwordField.press('Enter');
-  await openDialog(page).waitFor();
+  // The console's own login workflow steps every administrator up.
+  await openDialog(page).getByText('Administrators confirm every console sign-in').waitFor();
   await page
     .locator('guard-step-up')
     .getByRole('button', { name: /^Authenticator app/ })
@@ -138,10 +141,10 @@ export async function consoleCredentials(page: Page, consoleUrl: string): Promis
  * console's CSP (`script-src 'self'`) does not govern, so the page keeps its real CSP.
  */
 export async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
-  const violations = await page.evaluate(async () => {
+  // Once per document: the console navigates without reloading.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
+  return page.evaluate(async () => {
     const { violations } = await (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ['violations'] });
     return violations.map((violation) => `${violation.id}: ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
   });
-  return violations;
 }

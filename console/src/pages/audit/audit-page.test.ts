@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { expectNoAxeViolations } from '../../../../src/test-support/axe.js';
 import { until, visibleStrings } from '../../../../src/test-support/elements.js';
+import type { AuditEntry, ConsoleApi } from '../../api.js';
 import { testConsole } from '../../test-support/console-server.js';
 import type { CamfaAuditPage } from './audit-page.js';
 import './audit-page.js';
@@ -25,5 +27,37 @@ describe('<camfa-audit-page>', () => {
     expect(cells[4]!.querySelector('ins')!.textContent).to.equal('["totp"]');
     // Screen readers hear which side is which; the arrow alone would say nothing.
     expect(visibleStrings(cells[4]!).join(' ')).to.match(/Before\s*:.*→.*After\s*:/);
+  });
+
+  it('lists what a creation created field by field, a whole value as one change, and stays valid markup', async () => {
+    const entry = (id: string, action: string, before: unknown, after: unknown): AuditEntry => ({
+      id,
+      at: '2026-01-02T03:04:05.000Z',
+      actor: 'ada',
+      action,
+      target: 'bank',
+      before,
+      after,
+    });
+    const entries = [
+      entry('3', 'app.create', null, { id: 'bank', factors: ['sms'] }),
+      entry('2', 'note', 'old', 'new'),
+      entry('1', 'session.start', null, null),
+    ];
+    page = document.createElement('camfa-audit-page');
+    // Only the audit call is made; the test server's log has none of these shapes.
+    page.api = { audit: async () => entries } as unknown as ConsoleApi;
+    page.session = { admin: { name: 'ada', role: 'editor' }, csrfToken: 'unused' };
+    document.body.append(page);
+    await until(() => page!.shadowRoot?.querySelectorAll('tbody tr').length === 3, 'the entries');
+    const [created, whole, session] = [...page.shadowRoot!.querySelectorAll('tbody tr')].map((row) => row.querySelector('td:last-child')!);
+    expect([...created!.querySelectorAll('dt')].map((dt) => dt.textContent)).to.deep.equal(['factors', 'id']);
+    expect([...created!.querySelectorAll('ins')].map((ins) => ins.textContent)).to.deep.equal(['["sms"]', '"bank"']);
+    expect([...created!.querySelectorAll('del')].map((del) => del.textContent)).to.deep.equal(['—', '—']);
+    expect(whole!.querySelector('dl')).to.equal(null);
+    expect(whole!.querySelector('del')!.textContent).to.equal('"old"');
+    expect(whole!.querySelector('ins')!.textContent).to.equal('"new"');
+    expect(session!.querySelector('del, ins')).to.equal(null);
+    await expectNoAxeViolations(page);
   });
 });

@@ -68,26 +68,43 @@ export class CamfaAuditPage extends ConsolePage {
   }
 }
 
-/** The fields that differ, each as before → after (a whole value when either side is not an object). */
-function changedFields(before: unknown, after: unknown): { field: string; before: unknown; after: unknown }[] {
-  const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-  if (!isRecord(before) || !isRecord(after)) return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ field: '', before, after }];
-  const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-  return fields
-    .filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]))
-    .map((field) => ({ field, before: before[field], after: after[field] }));
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+interface Change {
+  /** null: neither side is a record, the whole value changed. */
+  field: string | null;
+  before: unknown;
+  after: unknown;
 }
 
-function renderDiff(before: unknown, after: unknown): TemplateResult {
+/**
+ * The fields that differ, each as before → after. A record created or removed (null on the other side) is
+ * compared with nothing, field by field, so a creation lists what was created.
+ */
+function changedFields(before: unknown, after: unknown): Change[] {
+  const fieldsOf = (value: unknown, other: unknown) => (isRecord(value) ? value : value === null && isRecord(other) ? {} : undefined);
+  const [from, to] = [fieldsOf(before, after), fieldsOf(after, before)];
+  if (!from || !to) return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ field: null, before, after }];
+  const fields = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
+  return fields.filter((field) => JSON.stringify(from[field]) !== JSON.stringify(to[field])).map((field) => ({ field, before: from[field], after: to[field] }));
+}
+
+function renderChange(change: Change): TemplateResult {
   const show = (value: unknown) => (value === undefined ? html`<span class="quiet">—</span>` : html`<code>${JSON.stringify(value)}</code>`);
+  return html`<span class="visually-hidden">${i18n.t('audit.before')}:</span> <del>${show(change.before)}</del> →
+    <span class="visually-hidden">${i18n.t('audit.after')}:</span> <ins>${show(change.after)}</ins>`;
+}
+
+/** A list of named fields; a whole value that changed has no name, and a <dd> without its <dt> is no list. */
+function renderDiff(before: unknown, after: unknown): TemplateResult {
+  const changes = changedFields(before, after);
+  const [whole] = changes;
+  if (whole && whole.field === null) return html`<p class="diff">${renderChange(whole)}</p>`;
   return html`<dl class="diff">
-    ${changedFields(before, after).map(
+    ${changes.map(
       (change) =>
-        html`${change.field ? html`<dt><code>${change.field}</code></dt>` : nothing}
-          <dd>
-            <span class="visually-hidden">${i18n.t('audit.before')}:</span> <del>${show(change.before)}</del> →
-            <span class="visually-hidden">${i18n.t('audit.after')}:</span> <ins>${show(change.after)}</ins>
-          </dd>`,
+        html`<dt><code>${change.field}</code></dt>
+          <dd>${renderChange(change)}</dd>`,
     )}
   </dl>`;
 }

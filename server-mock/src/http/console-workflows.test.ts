@@ -83,7 +83,7 @@ describe('console workflows', () => {
       { 'if-match': '"0"' },
     );
     expect(published.status).toBe(200);
-    expect(published.body).toMatchObject({ version: 1, activeVersion: 1, draft: null });
+    expect(published.body).toMatchObject({ version: 1, activeVersion: 1, draft: null, modes: ['api', 'event'] });
     expect(published.headers.get('etag')).toBe('"1"');
   });
 

@@ -19,6 +19,8 @@ export interface WorkflowOverview {
   id: string;
   app: string | null;
   name: string | null;
+  /** The modes of the version in force (none without one). */
+  modes: ('api' | 'event')[];
   /** The highest stored version (0: none yet): what an edit says it started from. */
   version: number;
   /** The version in force, null when none is (never published, or deactivated). */
@@ -203,6 +205,7 @@ export class WorkflowLifecycle {
       id: ref.workflowId,
       app: ref.appId,
       name: nameOf(inForce?.source ?? draft?.source),
+      modes: this.options.policies.list(ref.appId).find((loaded) => loaded.id === ref.workflowId)?.modes ?? [],
       version: versions[0]?.version ?? 0,
       activeVersion: inForce?.version ?? null,
       draft: draft && { baseVersion: draft.baseVersion, updatedAt: new Date(draft.updatedAt).toISOString(), updatedBy: draft.updatedBy },

@@ -40,6 +40,8 @@ import { withConsoleApp } from './console/definition.js';
 import { ConsoleSessions } from './console/sessions.js';
 import { consoleGuards, consoleRoutes, noStore, type ConsoleGuards } from './http/routes/console.js';
 import { mountConsoleStatic } from './http/routes/console-static.js';
+import { consoleUserRoutes } from './http/routes/console-users.js';
+import { consoleLiveRoutes } from './http/routes/console-live.js';
 
 export interface AppDependencies {
   config: Config;
@@ -50,6 +52,8 @@ export interface AppDependencies {
   clock?: Clock;
   /** Interval of SSE keep-alive comments; proxies drop idle connections after ~60 s. */
   heartbeatMs?: number;
+  /** How often an open console Live stream reads storage; default 250 ms, so a capture shows within a second. */
+  livePollMs?: number;
   /** The built admin console served at `/console/`; default the package's `dist/console/`. */
   consoleDir?: string;
 }
@@ -118,6 +122,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     metrics,
     subscriptions: new SubscriptionTokens(keys, publicUrl, clock),
     heartbeatMs: deps.heartbeatMs ?? 15_000,
+    livePollMs: deps.livePollMs ?? 250,
     stepUp: stepUpParts.stepUp,
     directory: stepUpParts.directory,
     recovery: stepUpParts.recovery,
@@ -170,6 +175,8 @@ function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof c
     ...loginRoutes({ ...context, login: new LoginService({ ...context, otp: stepUpParts.otp }) }),
     ...faceAssetRoutes(),
     ...consoleRoutes({ ...context, sessions: context.consoleSessions }, consoleAccess),
+    ...consoleUserRoutes(context, consoleAccess),
+    ...consoleLiveRoutes(context, consoleAccess),
     ...(stepUpParts.outbox ? [outboxRoute(stepUpParts.outbox)] : []),
   ]) {
     routes.add(route);

@@ -11,3 +11,4 @@ export const LOGIN_NAME_FACTORS = ['password', 'login-sms', 'login-email'] as co
 
 /** A passkey sign-in counts per user, once the credential names one. */
 export const LOGIN_PASSKEY_FACTOR = 'login-passkey';
+export type LoginNameFactor = (typeof LOGIN_NAME_FACTORS)[number];

@@ -5,7 +5,7 @@ import type { RegisteredApp } from '../apps/registry.js';
 import { DomainError } from '../errors.js';
 import type { AttemptSubject, FactorLockout, LockedResult } from '../factors/lockout.js';
 import type { OtpChallenges } from '../factors/otp-challenge.js';
-import { LOGIN_NAME_FACTORS, LOGIN_PASSKEY_FACTOR, loginNameIdentity } from './lockout-subjects.js';
+import { LOGIN_PASSKEY_FACTOR, loginNameIdentity, type LoginNameFactor } from './lockout-subjects.js';
 import { maskEmail, maskPhone, passkeyRefusal, refusal, sendRefusal } from '../stepup/service.js';
 import type { PasskeyFactor, PasskeyRefusal } from '../factors/webauthn.js';
 import type { Storage, UserRecord } from '../storage/types.js';
@@ -174,7 +174,7 @@ export class LoginService {
    * Failures are counted per login name (which may not be a user), so guessing is throttled either way.
    * `trustedDevice`: the login came with a trusted-device token of the user it names (`fromTrustedDevice`).
    */
-  private subject(app: RegisteredApp, input: LoginOrigin & { login: string }, factor: (typeof LOGIN_NAME_FACTORS)[number], trustedDevice = false) {
+  private subject(app: RegisteredApp, input: LoginOrigin & { login: string }, factor: LoginNameFactor, trustedDevice = false) {
     return { appId: app.id, originalIdentity: loginNameIdentity(input.login), factor, ip: input.ip, trustedDevice };
   }
 

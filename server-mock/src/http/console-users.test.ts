@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FactorLockout } from '../factors/lockout.js';
 import { MetadataManagementClient, mfaAuthMiddleware } from '../sdk/index.js';
@@ -207,5 +208,47 @@ describe("a user's and an app's recent events and decisions", () => {
     expect((await get(`/console/api/apps/${APP.id}/events?originalIdentity=finn&limit=500`)).body.events).toEqual(events);
     expectProblem(await get(`/console/api/apps/${APP.id}/events?limit=501`), 400, 'invalid_query');
     expectProblem(await get(`${users}/finn/decisions?limit=-1`), 400, 'invalid_query');
+  });
+});
+
+describe('the console users endpoints as a whole', () => {
+  it('answer any path segment and query with a 2xx or a 4xx problem, never a 5xx', async () => {
+    const routes: [string, string, Record<string, string>][] = [
+      ['GET', '/:id', viewer.read],
+      ['GET', '/:id/factors', viewer.read],
+      ['GET', '/:id/mfa-status', viewer.read],
+      ['GET', '/:id/events', viewer.read],
+      ['GET', '/:id/decisions', viewer.read],
+      ['DELETE', '/:id/factors/:id', editor.change],
+      ['POST', '/:id/mfa-status/clear', editor.change],
+      ['POST', '/:id/lockouts/reset', editor.change],
+    ];
+    const query = fc.dictionary(fc.constantFrom('limit', 'after', 'originalIdentity'), fc.string({ maxLength: 300 }), { maxKeys: 3 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...routes),
+        fc.string({ maxLength: 300 }),
+        fc.constantFrom(APP.id, 'camfa-console', '', 'x%00'),
+        query,
+        async ([method, suffix, headers], segment, app, params) => {
+          const path = `/console/api/apps/${app}/users${suffix.replaceAll(':id', encodeURIComponent(segment))}?${new URLSearchParams(params)}`;
+          const answer = await call(method, path, headers);
+          if (answer.status < 300) return;
+          expect(answer.status).toBeGreaterThanOrEqual(400);
+          expect(answer.status).toBeLessThan(500);
+          expect(answer.type).toBe('application/problem+json');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  }, 60_000);
+
+  it('are documented in /openapi.json behind the console session', async () => {
+    const { paths } = (await (await fetch(`${backend.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security: unknown }>> };
+    const base = '/console/api/apps/{appId}/users/{originalIdentity}';
+    expect(Object.keys(paths[`${base}/factors/{factorId}`] ?? {})).toEqual(['delete']);
+    expect(Object.keys(paths[`${base}/lockouts/reset`] ?? {})).toEqual(['post']);
+    expect(Object.keys(paths['/console/api/apps/{appId}/events'] ?? {})).toEqual(['get']);
+    expect(paths['/console/api/live']?.get?.security).toEqual([{ console: [] }]);
   });
 });

@@ -2,6 +2,8 @@
  * The console's Live stream over real HTTP: an administrator's session, the Node SDK capturing, and what an
  * EventSource would read, at the default poll interval.
  */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetadataManagementClient } from '../sdk/index.js';
 import { APP, OTHER_APP, startTestBackend, type TestBackend } from '../test-support/backend.js';
@@ -135,4 +137,57 @@ describe('the live stream', () => {
     expect(await refusal('', { ...editor.read, 'last-event-id': '12' })).toEqual({ status: 400, code: 'invalid_last_event_id' });
     expect(await refusal('?lastEventId=1-2%0Aevent:x')).toEqual({ status: 400, code: 'invalid_last_event_id' });
   });
+});
+
+const { DATABASE_URL } = process.env;
+const onPostgres = DATABASE_URL ? describe : describe.skip;
+
+onPostgres(`${DATABASE_URL ? '' : 'skipped: no DATABASE_URL: '}the live stream of two instances on one PostgreSQL (no Redis)`, () => {
+  const schema = `camfa_live_${randomBytes(4).toString('hex')}`;
+  const instances: TestBackend[] = [];
+  let admin: ConsoleSignedIn;
+
+  beforeAll(async () => {
+    const config = {
+      publicUrl: 'https://mfa.example.test',
+      databaseSchema: schema,
+      policies: { documents: [{ document: { id: 'outside', name: 'Outside', modes: ['event' as const], uses: [{ template: 'extranet' }] } }] },
+    };
+    for (let i = 0; i < 2; i++) instances.push(await startTestBackend({ clock, databaseUrl: DATABASE_URL, config }));
+    admin = await signInConsoleAdmin(instances[1]!, { name: 'pat', role: 'viewer', clock, advance: clock.advance });
+  });
+  afterAll(async () => {
+    for (const instance of instances) await instance.close();
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    await client.query(`drop schema if exists "${schema}" cascade`);
+    await client.end();
+  });
+
+  it('streams from one instance every event captured concurrently on both, each once, each decision after its event', async () => {
+    const stream = await openSse(`${instances[1]!.url}/console/api/live`, admin.read);
+    try {
+      const metas = instances.map((instance) => new MetadataManagementClient({ host: instance.url, appId: APP.id, appSecret: APP.secret, timeoutMs: 5000 }));
+      const captured = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          metas[i % 2]!.ueba.capture({ originalIdentity: `u${i}`, ip: PLACES.london.ip, ua: CHROME_UA, behaviorType: 'login' }),
+        ),
+      );
+      const messages = await stream.until((list) => decisions(list).length === captured.length);
+      expect(
+        events(messages)
+          .map((event) => event.id)
+          .sort(),
+      ).toEqual(captured.map((answer) => answer.id).sort());
+      expect(
+        decisions(messages)
+          .map((decision) => decision.eventId)
+          .sort(),
+      ).toEqual(captured.map((answer) => answer.id).sort());
+      const position = new Map(messages.map((message, index) => [(JSON.parse(message.data) as { id: string }).id, index]));
+      for (const decision of decisions(messages)) expect(position.get(decision.id)!).toBeGreaterThan(position.get(decision.eventId!)!);
+    } finally {
+      stream.close();
+    }
+  }, 30_000);
 });

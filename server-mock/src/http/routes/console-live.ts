@@ -9,7 +9,7 @@ import { parseQuery, type AppContext, type Route } from '../context.js';
 import { HttpError } from '../errors.js';
 import type { ConsoleGuards } from './console.js';
 
-export type ConsoleLiveRoutesOptions = Pick<AppContext, 'apps' | 'storage' | 'clock' | 'heartbeatMs' | 'livePollMs'>;
+export type ConsoleLiveRoutesOptions = Pick<AppContext, 'apps' | 'storage' | 'clock' | 'heartbeatMs' | 'livePollMs' | 'logger'>;
 
 const liveQuery = z.object({
   app: identifier(64).min(1).optional(),
@@ -23,7 +23,7 @@ const HIDDEN_APPS: ReadonlySet<string> = new Set([CONSOLE_APP_ID]);
 
 /** The Live page's stream: what every instance stores, tailed from storage, filtered by app, user and outcome. */
 export function consoleLiveRoutes(options: ConsoleLiveRoutesOptions, { requireConsoleSession }: ConsoleGuards): Route[] {
-  const { apps, storage, clock, heartbeatMs, livePollMs } = options;
+  const { apps, storage, clock, heartbeatMs, livePollMs, logger } = options;
   return [
     {
       method: 'get',
@@ -51,7 +51,15 @@ export function consoleLiveRoutes(options: ConsoleLiveRoutesOptions, { requireCo
         const filter = { appId: query.app, originalIdentity: query.user, outcome: query.outcome, hiddenAppIds: HIDDEN_APPS };
         // Opened before the answer starts, so a storage failure is a problem document rather than a cut stream.
         const tail = await LiveTail.open({ storage, clock, filter, ...(resumeFrom ? { resumeFrom } : {}) });
-        return streamSSE(c, (stream) => serveLive(stream, { tail, pollMs: livePollMs, heartbeatMs }));
+        return streamSSE(c, async (stream) => {
+          try {
+            await serveLive(stream, { tail, pollMs: livePollMs, heartbeatMs });
+          } catch (error) {
+            // Logged here, not sent: a storage error may say more than a browser should read. The stream ends, and
+            // EventSource reconnects with its Last-Event-ID, losing nothing.
+            logger.warn({ err: error }, 'console live stream failed');
+          }
+        });
       },
     },
   ];

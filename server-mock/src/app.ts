@@ -42,6 +42,8 @@ import { consoleGuards, consoleRoutes, noStore, type ConsoleGuards } from './htt
 import { mountConsoleStatic } from './http/routes/console-static.js';
 import { consoleWorkflowRoutes } from './http/routes/console-workflows.js';
 import { WorkflowLifecycle } from './workflows/lifecycle.js';
+import { consoleUserRoutes } from './http/routes/console-users.js';
+import { consoleLiveRoutes } from './http/routes/console-live.js';
 
 export interface AppDependencies {
   config: Config;
@@ -52,6 +54,8 @@ export interface AppDependencies {
   clock?: Clock;
   /** Interval of SSE keep-alive comments; proxies drop idle connections after ~60 s. */
   heartbeatMs?: number;
+  /** How often an open console Live stream reads storage; default 250 ms, so a capture shows within a second. */
+  livePollMs?: number;
   /** The built admin console served at `/console/`; default the package's `dist/console/`. */
   consoleDir?: string;
 }
@@ -120,6 +124,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     metrics,
     subscriptions: new SubscriptionTokens(keys, publicUrl, clock),
     heartbeatMs: deps.heartbeatMs ?? 15_000,
+    livePollMs: deps.livePollMs ?? 250,
     stepUp: stepUpParts.stepUp,
     directory: stepUpParts.directory,
     recovery: stepUpParts.recovery,
@@ -173,6 +178,8 @@ function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof c
     ...faceAssetRoutes(),
     ...consoleRoutes({ ...context, sessions: context.consoleSessions }, consoleAccess),
     ...consoleWorkflowRoutes({ ...context, lifecycle: new WorkflowLifecycle(context) }, consoleAccess),
+    ...consoleUserRoutes(context, consoleAccess),
+    ...consoleLiveRoutes(context, consoleAccess),
     ...(stepUpParts.outbox ? [outboxRoute(stepUpParts.outbox)] : []),
   ]) {
     routes.add(route);

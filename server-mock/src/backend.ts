@@ -31,6 +31,8 @@ export interface StartBackendOptions {
   geo?: GeoProvider | Record<string, GeoLocation>;
   clock?: Clock;
   heartbeatMs?: number;
+  /** How often an open console Live stream reads storage (default 250 ms). */
+  livePollMs?: number;
   /** Where JSON logs go (default stdout). */
   logDestination?: DestinationStream;
   logLevel?: string;
@@ -206,6 +208,7 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<R
       logger,
       clock: options.clock,
       heartbeatMs: options.heartbeatMs,
+      ...(options.livePollMs ? { livePollMs: options.livePollMs } : {}),
       ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
     });
     handle = (request, env) => camfa.app.fetch(request, env);

@@ -78,11 +78,14 @@ export class MfaService {
 
   /** Clears the user's pending state (a verified factor, or an admin). Returns null when nothing was pending. */
   async resolve(appId: string, originalIdentity: string): Promise<MfaEvent | null> {
+    const trigger = await this.pendingTrigger(appId, originalIdentity);
+    return trigger ? this.publish('security.mfa.resolved', trigger) : null;
+  }
+
+  /** The step-up the user owes, as stored (past its lifetime too, unlike `status`, which re-arms it); null: none. */
+  async pendingTrigger(appId: string, originalIdentity: string): Promise<TriggerRecord | null> {
     const status = await this.options.storage.getUserStatus(appId, originalIdentity);
-    if (!status?.pendingTriggerId) return null;
-    const trigger = await this.options.storage.getTrigger(status.pendingTriggerId);
-    if (!trigger) return null;
-    return this.publish('security.mfa.resolved', trigger);
+    return status?.pendingTriggerId ? this.options.storage.getTrigger(status.pendingTriggerId) : null;
   }
 
   /**
@@ -90,9 +93,7 @@ export class MfaService {
    * with a fresh one (same policy outcome), so the answer always carries a usable stateToken.
    */
   async status(appId: string, originalIdentity: string): Promise<UserMfaStatus> {
-    const status = await this.options.storage.getUserStatus(appId, originalIdentity);
-    if (!status?.pendingTriggerId) return { mfaVerified: true };
-    const trigger = await this.options.storage.getTrigger(status.pendingTriggerId);
+    const trigger = await this.pendingTrigger(appId, originalIdentity);
     if (!trigger) return { mfaVerified: true };
     if (trigger.expiresAt > this.options.clock()) return { mfaVerified: false, pending: await this.triggerData(trigger) };
     const { id: _id, createdAt: _c, expiresAt: _e, resolvedAt: _r, ...request } = trigger;

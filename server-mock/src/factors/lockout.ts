@@ -147,6 +147,18 @@ export class FactorLockout {
     await this.options.storage.deleteCounter(factorKey(subject));
   }
 
+  /**
+   * Clears the user's failures and locks on each of `factors` at once (an administrator's "reset lockouts");
+   * the factors that had any, so the caller can say what changed.
+   */
+  async resetAll(subject: Pick<AttemptSubject, 'appId' | 'originalIdentity'>, factors: readonly string[]): Promise<string[]> {
+    const { storage } = this.options;
+    const counted = await Promise.all(factors.map(async (factor) => ((await storage.getCounter(factorKey({ ...subject, factor }))) ? factor : null)));
+    const reset = counted.filter((factor) => factor !== null);
+    await Promise.all(reset.map((factor) => storage.deleteCounter(factorKey({ ...subject, factor }))));
+    return reset;
+  }
+
   private async recordFailure(subject: AttemptSubject, key: string, consecutive: number, now: number): Promise<void> {
     const { threshold, baseLockMs } = this.options.factorLimits?.[subject.factor] ?? { threshold: this.threshold, baseLockMs: this.baseLockMs };
     if (consecutive % threshold === 0 || consecutive >= NIST_MAX_CONSECUTIVE_FAILURES) {

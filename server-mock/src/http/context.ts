@@ -53,6 +53,8 @@ export interface AppContext {
   metrics: Metrics;
   subscriptions: SubscriptionTokens;
   heartbeatMs: number;
+  /** Between two reads of storage by an open console Live stream. */
+  livePollMs: number;
   stepUp: StepUpService;
   directory: UserDirectory;
   recovery: RecoveryCodes;

@@ -5,6 +5,7 @@ import type { RegisteredApp } from '../apps/registry.js';
 import { DomainError } from '../errors.js';
 import type { AttemptSubject, FactorLockout, LockedResult } from '../factors/lockout.js';
 import type { OtpChallenges } from '../factors/otp-challenge.js';
+import { LOGIN_PASSKEY_FACTOR, loginNameIdentity, type LoginNameFactor } from './lockout-subjects.js';
 import { maskEmail, maskPhone, passkeyRefusal, refusal, sendRefusal } from '../stepup/service.js';
 import type { PasskeyFactor, PasskeyRefusal } from '../factors/webauthn.js';
 import type { Storage, UserRecord } from '../storage/types.js';
@@ -149,7 +150,7 @@ export class LoginService {
       throw refusal((await lockout.ipFailure(input.ip)) ?? { verified: false, reason: 'unknown_credential' as const }, clock(), passkeyRefusal);
     }
     const trustedDevice = await this.fromTrustedDevice(app, credential.originalIdentity, input.metadata);
-    const subject = { appId: app.id, originalIdentity: credential.originalIdentity, factor: 'login-passkey', ip: input.ip, trustedDevice };
+    const subject = { appId: app.id, originalIdentity: credential.originalIdentity, factor: LOGIN_PASSKEY_FACTOR, ip: input.ip, trustedDevice };
     let amr: string[] = [];
     const outcome = await lockout.attempt(subject, async (): Promise<LoginOutcome> => {
       const result = await passkeys.verifyAuthentication({ appId: app.id, originalIdentity: null, challengeId: input.challengeId, response: input.response });
@@ -173,8 +174,8 @@ export class LoginService {
    * Failures are counted per login name (which may not be a user), so guessing is throttled either way.
    * `trustedDevice`: the login came with a trusted-device token of the user it names (`fromTrustedDevice`).
    */
-  private subject(app: RegisteredApp, input: LoginOrigin & { login: string }, factor: string, trustedDevice = false) {
-    return { appId: app.id, originalIdentity: `login:${input.login.trim().toLowerCase()}`, factor, ip: input.ip, trustedDevice };
+  private subject(app: RegisteredApp, input: LoginOrigin & { login: string }, factor: LoginNameFactor, trustedDevice = false) {
+    return { appId: app.id, originalIdentity: loginNameIdentity(input.login), factor, ip: input.ip, trustedDevice };
   }
 
   /**

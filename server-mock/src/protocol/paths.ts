@@ -64,6 +64,20 @@ export const CONSOLE_PATHS = {
   /** `apps`, `apps/:id`, `apps/:id/secret`, as `ADMIN_PATHS.apps`. */
   apps: '/console/api/apps',
   workflows: '/console/api/workflows',
+  /** One app's users (never the console's own app): the directory, factors, MFA status, lockouts, history. */
+  appUsers: '/console/api/apps/:appId/users',
+  appUser: '/console/api/apps/:appId/users/:originalIdentity',
+  appUserFactors: '/console/api/apps/:appId/users/:originalIdentity/factors',
+  appUserFactor: '/console/api/apps/:appId/users/:originalIdentity/factors/:factorId',
+  appUserMfaStatus: '/console/api/apps/:appId/users/:originalIdentity/mfa-status',
+  appUserMfaStatusClear: '/console/api/apps/:appId/users/:originalIdentity/mfa-status/clear',
+  appUserLockoutsReset: '/console/api/apps/:appId/users/:originalIdentity/lockouts/reset',
+  appUserEvents: '/console/api/apps/:appId/users/:originalIdentity/events',
+  appUserDecisions: '/console/api/apps/:appId/users/:originalIdentity/decisions',
+  /** The app's newest stored UEBA events (the Simulate page's "pick a real event"). */
+  appEvents: '/console/api/apps/:appId/events',
+  /** Server-Sent Events of stored UEBA events and decisions, every app or filtered. */
+  live: '/console/api/live',
 } as const;
 
 type Params<Path extends string> = Path extends `${string}:${infer Name}/${infer Rest}`

@@ -216,6 +216,28 @@ export class KyselyStorage implements Storage {
     return rows.map(decisionFromRow);
   }
 
+  async tailEvents(query: { afterSeq: number; limit: number }): Promise<{ seq: number; event: UebaEvent }[]> {
+    const rows = await this.db.selectFrom('ueba_events').selectAll().where('seq', '>', query.afterSeq).orderBy('seq', 'asc').limit(query.limit).execute();
+    return rows.map((row) => ({ seq: Number(row.seq), event: eventFromRow(row) }));
+  }
+
+  async tailDecisions(query: { afterSeq: number; limit: number }): Promise<{ seq: number; decision: DecisionRecord }[]> {
+    const rows = await this.db.selectFrom('decisions').selectAll().where('seq', '>', query.afterSeq).orderBy('seq', 'asc').limit(query.limit).execute();
+    return rows.map((row) => ({ seq: Number(row.seq), decision: decisionFromRow(row) }));
+  }
+
+  async tailHeads(): Promise<{ events: number; decisions: number }> {
+    const [events, decisions] = await Promise.all(
+      (['ueba_events', 'decisions'] as const).map((table) =>
+        this.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.max('seq').as('head'))
+          .executeTakeFirstOrThrow(),
+      ),
+    );
+    return { events: Number(events!.head ?? 0), decisions: Number(decisions!.head ?? 0) };
+  }
+
   /**
    * Deactivating first takes SQLite's write lock before the version is read; the PostgreSQL table
    * lock keeps two instances from both reading the same highest version.

@@ -631,6 +631,30 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
       });
     });
 
+    describe('tails of events and decisions', () => {
+      it('start at the heads, then return every app in insertion order after a seq, each with it, up to the limit', async () => {
+        expect(await storage.tailHeads()).toEqual({ events: 0, decisions: 0 });
+        const events = [event({ requestDate: NOW }), event({ appId: 'app-2', requestDate: NOW - HOUR }), event({ originalIdentity: 'bob' })];
+        await insertAll(events);
+        const decisions = [decision({ id: 'd1' }), decision({ id: 'd2', appId: 'app-2', hit: false, ruleId: null })];
+        for (const item of decisions) await storage.insertDecision(item);
+
+        const eventTail = await storage.tailEvents({ afterSeq: 0, limit: 10 });
+        // Insertion order, not request time: the second event is an hour older yet comes second.
+        expect(eventTail.map((entry) => entry.event)).toEqual(events);
+        const seqs = eventTail.map((entry) => entry.seq);
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+        expect(new Set(seqs).size).toBe(3);
+        expect(await storage.tailEvents({ afterSeq: seqs[0]!, limit: 1 })).toEqual([{ seq: seqs[1], event: events[1] }]);
+        expect(await storage.tailEvents({ afterSeq: seqs[2]!, limit: 10 })).toEqual([]);
+
+        const decisionTail = await storage.tailDecisions({ afterSeq: 0, limit: 10 });
+        expect(decisionTail.map((entry) => entry.decision)).toEqual(decisions);
+        expect(await storage.tailDecisions({ afterSeq: decisionTail[0]!.seq, limit: 10 })).toEqual([decisionTail[1]]);
+        expect(await storage.tailHeads()).toEqual({ events: seqs[2], decisions: decisionTail[1]!.seq });
+      });
+    });
+
     describe('workflow versions', () => {
       const save = (workflowId: string, appId: string | null, source: string, createdAt = NOW) =>
         storage.saveWorkflowVersion({ workflowId, appId, source, createdAt });

@@ -38,6 +38,16 @@ export interface Storage extends FactorStorage, UserStorage, WebAuthnStorage, Co
   listDecisions(query: { appId: string; originalIdentity?: string; limit: number }): Promise<DecisionRecord[]>;
 
   /**
+   * Every app's events with `seq > afterSeq`, oldest first, each with its `seq` (the order of insertion): what a
+   * live view tails. On PostgreSQL a lower `seq` may commit after a higher one (see `console/live.ts`).
+   */
+  tailEvents(query: { afterSeq: number; limit: number }): Promise<{ seq: number; event: UebaEvent }[]>;
+  /** `tailEvents` for decision records. */
+  tailDecisions(query: { afterSeq: number; limit: number }): Promise<{ seq: number; decision: DecisionRecord }[]>;
+  /** The highest `seq` of events and of decisions (0: none yet): where a live view starts. */
+  tailHeads(): Promise<{ events: number; decisions: number }>;
+
+  /**
    * Stores a new version of a workflow document and makes it the active one; returns the version number (1, 2, …).
    * With `expectedVersion` (0: none yet) it throws `VersionConflict` unless that is still the highest version.
    */

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { createUserSchema, publicUser, updateUserSchema } from '../../users/directory.js';
 import { readJson } from '../body.js';
 import { parseQuery, type AppContext, type Guards, type Route } from '../context.js';
-import { HttpError } from '../errors.js';
+import { listUserFactors, removeUserFactor } from '../../users/support.js';
 import { identifier } from '../../identifier.js';
 import { pathIdentifier } from '../identifier.js';
 import { APP_PATHS } from '../../protocol/index.js';
 
-const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), after: identifier(256).optional() });
+/** A page of the directory, ordered by originalIdentity: `after` is the last one of the previous page. */
+export const userPageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), after: identifier(256).optional() });
 
 export type UserRoutesOptions = Pick<AppContext, 'directory' | 'storage' | 'recovery' | 'lockout' | 'passkeys'>;
 
@@ -39,10 +40,10 @@ function accountRoutes({ directory, storage }: UserRoutesOptions, { requireApp, 
       summary: 'List users, ordered by originalIdentity',
       tag: 'users',
       security: 'app',
-      query: pageQuery,
+      query: userPageQuery,
       middleware: [requireApp],
       responses: { 200: { description: 'Users' } },
-      handler: async (c) => c.json({ users: (await storage.listUsers({ appId: appOf(c).id, ...parseQuery(c, pageQuery) })).map(publicUser) }),
+      handler: async (c) => c.json({ users: (await storage.listUsers({ appId: appOf(c).id, ...parseQuery(c, userPageQuery) })).map(publicUser) }),
     },
     {
       method: 'get',
@@ -83,7 +84,8 @@ function accountRoutes({ directory, storage }: UserRoutesOptions, { requireApp, 
 }
 
 /** A user's factors and recovery codes, as the app's support staff see and reset them. */
-function userFactorRoutes({ storage, recovery, lockout, passkeys: passkeyFactor }: UserRoutesOptions, { requireApp, appOf }: Guards): Route[] {
+function userFactorRoutes(parts: UserRoutesOptions, { requireApp, appOf }: Guards): Route[] {
+  const { recovery } = parts;
   return [
     {
       method: 'post',
@@ -103,27 +105,7 @@ function userFactorRoutes({ storage, recovery, lockout, passkeys: passkeyFactor 
       security: 'app',
       middleware: [requireApp],
       responses: { 200: { description: '{ factors, recoveryCodesLeft }; passkeys are `webauthn` factors with name, lastUsedAt, deviceType and backedUp' } },
-      handler: async (c) => {
-        const enrolments = await storage.listFactorEnrolments(appOf(c).id, id(c));
-        const passkeys = await passkeyFactor.list(appOf(c).id, id(c));
-        return c.json({
-          factors: [
-            ...enrolments.map(({ id: enrolmentId, type, status, createdAt, activatedAt }) => ({ id: enrolmentId, type, status, createdAt, activatedAt })),
-            ...passkeys.map((passkey) => ({
-              id: passkey.id,
-              type: 'webauthn',
-              status: 'active',
-              createdAt: passkey.createdAt,
-              activatedAt: passkey.createdAt,
-              name: passkey.name,
-              lastUsedAt: passkey.lastUsedAt,
-              deviceType: passkey.deviceType,
-              backedUp: passkey.backedUp,
-            })),
-          ],
-          recoveryCodesLeft: await recovery.remaining({ appId: appOf(c).id, originalIdentity: id(c) }),
-        });
-      },
+      handler: async (c) => c.json(await listUserFactors(parts, { appId: appOf(c).id, originalIdentity: id(c) })),
     },
     {
       method: 'delete',
@@ -132,18 +114,9 @@ function userFactorRoutes({ storage, recovery, lockout, passkeys: passkeyFactor 
       tag: 'users',
       security: 'app',
       middleware: [requireApp],
-      responses: { 204: { description: 'Removed' } },
+      responses: { 204: { description: 'Removed' }, 404: { description: 'factor_not_found' } },
       handler: async (c) => {
-        const app = appOf(c);
-        const enrolment = await storage.getFactorEnrolment(enrolmentId(c));
-        if (!enrolment || enrolment.appId !== app.id || enrolment.originalIdentity !== id(c)) {
-          const passkey = { appId: app.id, originalIdentity: id(c), id: enrolmentId(c) };
-          if (!(await passkeyFactor.remove(passkey))) throw new HttpError(404, 'factor_not_found', 'The user has no such factor');
-          await lockout.reset({ ...passkey, factor: 'webauthn' });
-          return c.body(null, 204);
-        }
-        await storage.deleteFactorEnrolment(enrolment.id);
-        await lockout.reset({ appId: app.id, originalIdentity: enrolment.originalIdentity, factor: enrolment.type });
+        await removeUserFactor(parts, { appId: appOf(c).id, originalIdentity: id(c), factorId: enrolmentId(c) });
         return c.body(null, 204);
       },
     },

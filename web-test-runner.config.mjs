@@ -51,7 +51,7 @@ export default {
   nodeResolve: { browser: true, exportConditions: ['production'] },
   // Two workers on the 2-core machines; each test file gets its own page.
   concurrency: 2,
-  testFramework: { config: { timeout: 5000 } },
+  testFramework: { config: { timeout: 10_000 } },
   middleware: [sseTestServer(), strictCspPage(), consoleTestServer()],
   plugins: [commonJsPackages(), esbuildPlugin({ ts: true, tsconfig: 'src/tsconfig.json', target: 'es2022' })],
   browsers: [

@@ -6,7 +6,16 @@
  */
 import { readProblem } from '../../src/core/api-client.js';
 import type { ProblemDetails } from '../../src/index.js';
-import type { AuditEntry, ConsoleApp, ConsoleSession, DirectoryUser, FactorType, UebaEvent, UserFactors, UserMfaStatus } from '../../server-mock/src/protocol/index.js';
+import type {
+  AuditEntry,
+  ConsoleApp,
+  ConsoleSession,
+  DirectoryUser,
+  FactorType,
+  UebaEvent,
+  UserFactors,
+  UserMfaStatus,
+} from '../../server-mock/src/protocol/index.js';
 import type { Decision, Explanation } from '../../server-mock/src/policy/decision.js';
 
 /** The wire shapes the console's pages use, from the protocol the backend answers with. */

@@ -59,7 +59,9 @@ const logins: WorkflowDocument = {
   ],
 };
 
-describe('<camfa-policy-editor>', () => {
+describe('<camfa-policy-editor>', function () {
+  // Lazy chunks (CodeMirror, dagre) are compiled on first import by the test server: slow on a busy machine.
+  this.timeout(30_000);
   afterEach(() => document.querySelectorAll('camfa-policy-editor').forEach((element) => element.remove()));
 
   it('builds the "new country" workflow from nothing in the outline, keyboard only, into a document the backend accepts', async () => {

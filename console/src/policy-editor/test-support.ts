@@ -29,8 +29,11 @@ export function explain(document: WorkflowDocument, event: Record<string, unknow
 }
 
 /** Waits until `check` holds, a frame at a time (no fixed sleeps). */
-export async function until(check: () => boolean, what: string, frames = 200): Promise<void> {
-  for (let frame = 0; frame < frames; frame += 1) {
+export async function until(check: () => boolean, what: string, withinMs = 15_000): Promise<void> {
+  // Bounded by time rather than frames: the first CodeMirror or dagre import is compiled on demand by the test
+  // server, which takes seconds on a loaded machine.
+  const deadline = performance.now() + withinMs;
+  while (performance.now() < deadline) {
     if (check()) return;
     await new Promise((resolve) => requestAnimationFrame(resolve));
   }

@@ -30,7 +30,7 @@ describe('<camfa-audit-page>', () => {
   });
 
   it('lists what a creation created field by field, a whole value as one change, and stays valid markup', async () => {
-    const entry = (id: string, action: string, before: unknown, after: unknown): AuditEntry => ({
+    const entry = (id: number, action: string, before: unknown, after: unknown): AuditEntry => ({
       id,
       at: '2026-01-02T03:04:05.000Z',
       actor: 'ada',
@@ -39,11 +39,7 @@ describe('<camfa-audit-page>', () => {
       before,
       after,
     });
-    const entries = [
-      entry('3', 'app.create', null, { id: 'bank', factors: ['sms'] }),
-      entry('2', 'note', 'old', 'new'),
-      entry('1', 'session.start', null, null),
-    ];
+    const entries = [entry(3, 'app.create', null, { id: 'bank', factors: ['sms'] }), entry(2, 'note', 'old', 'new'), entry(1, 'session.start', null, null)];
     page = document.createElement('camfa-audit-page');
     // Only the audit call is made; the test server's log has none of these shapes.
     page.api = { audit: async () => entries } as unknown as ConsoleApi;

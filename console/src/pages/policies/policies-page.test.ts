@@ -9,6 +9,7 @@ import type { PolicyEditor, WorkflowDocument } from '../../policy-editor/index.j
 import type { CamfaPoliciesPage } from './policies-page.js';
 import type { CamfaWorkflowPanel } from './workflow-panel.js';
 import { loadPolicyEditor } from './editor-slot.js';
+import { ConsoleApi } from '../../api.js';
 import './policies-page.js';
 
 const sections = (page: CamfaPoliciesPage) =>
@@ -241,4 +242,19 @@ describe('<camfa-policies-page>', () => {
       }
     });
   }
+
+  it('shows why the lists could not load, and no endless "Loading…" beside it', async () => {
+    const server = await testConsole();
+    const page = document.createElement('camfa-policies-page');
+    // An API root with no console behind it: every call is refused.
+    page.api = new ConsoleApi({ baseUrl: '/__no-console-here' });
+    page.session = await server.api.session();
+    document.body.append(page);
+    try {
+      await until(() => (page.shadowRoot?.querySelector('[role="alert"]')?.textContent ?? '').trim() !== '', 'the error');
+      expect(visibleStrings(page.shadowRoot!).join(' ')).not.to.contain('Loading');
+    } finally {
+      page.remove();
+    }
+  });
 });

@@ -45,6 +45,11 @@ export class CamfaPoliciesPage extends ConsolePage {
     this.scopes = [{ app: null, workflows: global ?? [] }, ...apps.map((app, index) => ({ app, workflows: perApp[index] ?? [] }))];
   }
 
+  /** "Loading…" until the lists come, and not beside the error when they cannot. */
+  private renderLoading() {
+    return this.error ? nothing : html`<p role="status">${this.t('common.loading')}</p>`;
+  }
+
   protected override render(): TemplateResult {
     const { t } = this;
     return html`${this.renderHeading(t('policies.title'), t('policies.intro'))} ${this.renderError(this.error)}
@@ -54,7 +59,7 @@ export class CamfaPoliciesPage extends ConsolePage {
           >${t('policies.new')}</wa-button
         >
       </div>
-      ${this.renderNewForm()} ${this.scopes ? this.scopes.map((scope) => this.renderScope(scope)) : html`<p role="status">${t('common.loading')}</p>`}
+      ${this.renderNewForm()} ${this.scopes ? this.scopes.map((scope) => this.renderScope(scope)) : this.renderLoading()}
       ${this.opened ? html`<camfa-workflow-panel .api=${this.api} .session=${this.session} .ref=${this.opened}></camfa-workflow-panel>` : nothing}`;
   }
 

@@ -288,9 +288,11 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     res.status(status).json({ code: error instanceof CamfaError ? error.code : 'internal_error', message: 'Something went wrong, try again' });
   });
 
+  // Express 5 hands a listen error (e.g. EADDRINUSE) to this callback instead of leaving it to 'error'.
   const server: Server = await new Promise((resolve, reject) => {
-    const instance = app.listen(options.port ?? 8787, options.hostname ?? '127.0.0.1', () => resolve(instance));
-    instance.once('error', reject);
+    const instance = app.listen(options.port ?? 8787, options.hostname ?? '127.0.0.1', (error?: Error) =>
+      error ? reject(error) : resolve(instance),
+    );
   });
   const port = (server.address() as AddressInfo).port;
   return {

@@ -28,9 +28,21 @@ export interface DemoProcess {
   stop(): Promise<void>;
 }
 
-/** `demo/start.ts` as `npm start` runs it: backend + demo as a child process, on free ports, in a temp data dir. */
-export async function startDemoProcess(): Promise<DemoProcess> {
+/**
+ * `demo/start.ts` as `npm start` runs it: backend + demo as a child process, on free ports, in a temp data dir.
+ * A port found free can be taken by a parallel test file before the child binds it: then it starts again on others.
+ */
+export async function startDemoProcess(attempts = 3): Promise<DemoProcess> {
   const [port, backendPort] = [await freePort(), await freePort()];
+  try {
+    return await spawnDemo(port, backendPort);
+  } catch (error) {
+    if (attempts > 1 && String(error).includes('EADDRINUSE')) return startDemoProcess(attempts - 1);
+    throw error;
+  }
+}
+
+async function spawnDemo(port: number, backendPort: number): Promise<DemoProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'camfa-e2e-'));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'demo/start.ts'], {
     cwd: ROOT,
@@ -52,6 +64,7 @@ export async function startDemoProcess(): Promise<DemoProcess> {
     child.stderr!.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
+      rmSync(dataDir, { recursive: true, force: true });
       fail(new Error(`demo exited with ${code}:\n${output.join('')}`));
     });
   });

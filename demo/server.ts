@@ -289,10 +289,13 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   });
 
   // Express 5 hands a listen error (e.g. EADDRINUSE) to this callback instead of leaving it to 'error'.
+  const [listenPort, hostname] = [options.port ?? 8787, options.hostname ?? '127.0.0.1'];
   const server: Server = await new Promise((resolve, reject) => {
-    const instance = app.listen(options.port ?? 8787, options.hostname ?? '127.0.0.1', (error?: Error) =>
-      error ? reject(error) : resolve(instance),
-    );
+    const instance = app.listen(listenPort, hostname, (error?: NodeJS.ErrnoException) => {
+      if (!error) resolve(instance);
+      else if (error.code === 'EADDRINUSE') reject(new Error(`port ${listenPort} on ${hostname} is in use: choose another with PORT`, { cause: error }));
+      else reject(error);
+    });
   });
   const port = (server.address() as AddressInfo).port;
   return {

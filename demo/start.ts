@@ -24,7 +24,7 @@ const backend = external
       hostname: '127.0.0.1',
       dataDir,
       logLevel: process.env.LOG_LEVEL ?? 'warn',
-    });
+    }).catch(refuse);
 const backendUrl = external ?? `http://127.0.0.1:${backendPort}`;
 const publicBackendUrl = process.env.PUBLIC_BACKEND_URL ?? (external ? external : `http://localhost:${backendPort}`);
 const demo = await startDemoServer({
@@ -33,7 +33,7 @@ const demo = await startDemoServer({
   appId: app.id,
   appSecret: process.env.DEMO_APP_SECRET ?? app.secret,
   port,
-});
+}).catch(refuse);
 
 process.stdout.write(
   [
@@ -46,6 +46,12 @@ process.stdout.write(
     '',
   ].join('\n'),
 );
+
+/** A start-up refusal is one line, like `camfa-guard serve`'s: the setting to change, no stack. */
+function refuse(error: Error): never {
+  process.stderr.write(`npm start: ${error.message}\n`);
+  process.exit(1);
+}
 
 const stop = async () => {
   await demo.close();

@@ -1,7 +1,15 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addVirtualAuthenticator, launchBrowser, openDialog, screenshots, signIn, startDemoProcess, type DemoProcess } from './support.js';
+import { addVirtualAuthenticator, freePort, launchBrowser, openDialog, ROOT, screenshots, signIn, startDemoProcess, type DemoProcess } from './support.js';
+
+const run = promisify(execFile);
 
 let demo: DemoProcess;
 let browser: Browser;
@@ -173,5 +181,36 @@ describe("second path: guard-login against camfa-guard's own directory", () => {
     await expect.poll(() => page.locator('#signed-in').textContent(), { timeout: 15_000 }).toBe('Signed in as carol (token received).');
     await shot('directory-signed-in');
     await context.close();
+  }, 60_000);
+});
+
+describe('npm start', () => {
+  it('refuses in one line, naming the setting, when its port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((listening) => taken.listen(0, '127.0.0.1', listening));
+    const port = (taken.address() as AddressInfo).port;
+    const dataDir = mkdtempSync(join(tmpdir(), 'camfa-e2e-'));
+    try {
+      const refusal = await run(process.execPath, ['--import', 'tsx', 'demo/start.ts'], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATABASE_URL: '',
+          REDIS_URL: '',
+          PORT: String(port),
+          BACKEND_PORT: String(await freePort()),
+          DEMO_DATA_DIR: dataDir,
+          LOG_LEVEL: 'error',
+        },
+      }).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(refusal?.code).toBe(1);
+      expect(refusal?.stderr).toBe(`npm start: port ${port} on 127.0.0.1 is in use: choose another with PORT\n`);
+    } finally {
+      taken.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -37,7 +37,7 @@ export async function startDemoProcess(attempts = 3): Promise<DemoProcess> {
   try {
     return await spawnDemo(port, backendPort);
   } catch (error) {
-    if (attempts > 1 && String(error).includes('EADDRINUSE')) return startDemoProcess(attempts - 1);
+    if (attempts > 1 && /is in use/.test(String(error))) return startDemoProcess(attempts - 1);
     throw error;
   }
 }

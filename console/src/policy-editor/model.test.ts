@@ -6,26 +6,10 @@ import { layoutGraph } from './layout.js';
 import { addRule, addStatistic, connect, emptyDocument, moveNode, updateNode, type WorkflowDocument } from './model.js';
 import { applyOperation } from './operations.js';
 import { errorsByNode, locateError } from './paths.js';
+import { LOGINS_DOCUMENT } from '../test-support/workflow-fixtures.mjs';
 import { explain, parse, serverErrors } from './test-support.js';
 
-const base: WorkflowDocument = {
-  id: 'logins',
-  name: 'Logins',
-  modes: ['api'],
-  statistics: [
-    {
-      id: 'known',
-      filter: [{ field: 'originalIdentity', op: 'eq', value: { event: 'originalIdentity' } }],
-      window: { last: 10 },
-      op: 'values',
-      field: 'country',
-    },
-  ],
-  rules: [
-    { id: 'new-country', when: 'size(stats.known) > 0 && !(event.country in stats.known)', then: { factors: ['totp', 'sms'] } },
-    { id: 'payroll', when: "event.resourcesType == 'payroll'", then: { factors: ['totp'] } },
-  ],
-};
+const base: WorkflowDocument = LOGINS_DOCUMENT;
 
 describe('policy editor model', () => {
   it('connecting a statistic to a rule adds a condition on it that the parser accepts', () => {

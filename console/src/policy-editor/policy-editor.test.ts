@@ -4,6 +4,7 @@ import { expectNoAxeViolations } from '../../../src/test-support/axe.js';
 import { deepActiveElement } from '../../../src/test-support/elements.js';
 import type { PolicyEditor, WorkflowDocument } from './index.js';
 import './index.js';
+import { KNOWN_COUNTRIES, LOGINS_DOCUMENT } from '../test-support/workflow-fixtures.mjs';
 import { explain, parse, serverErrors, until } from './test-support.js';
 
 async function mount(properties: Partial<PolicyEditor>): Promise<{ editor: PolicyEditor; changes: WorkflowDocument[] }> {
@@ -40,24 +41,7 @@ async function replaceText(text: string): Promise<void> {
   await sendKeys({ type: text });
 }
 
-const logins: WorkflowDocument = {
-  id: 'logins',
-  name: 'Logins',
-  modes: ['api'],
-  statistics: [
-    {
-      id: 'known',
-      filter: [{ field: 'originalIdentity', op: 'eq', value: { event: 'originalIdentity' } }],
-      window: { last: 10 },
-      op: 'values',
-      field: 'country',
-    },
-  ],
-  rules: [
-    { id: 'new-country', when: 'size(stats.known) > 0 && !(event.country in stats.known)', then: { factors: ['totp', 'sms'] } },
-    { id: 'payroll', when: "event.resourcesType == 'payroll'", then: { factors: ['totp'] } },
-  ],
-};
+const logins = LOGINS_DOCUMENT;
 
 describe('<camfa-policy-editor>', function () {
   // Lazy chunks (CodeMirror, dagre) are compiled on first import by the test server: slow on a busy machine.
@@ -92,15 +76,7 @@ describe('<camfa-policy-editor>', function () {
     expect(emitted).to.equal(editor.document);
     const parsed = parse(emitted);
     expect(parsed.ok, JSON.stringify(parsed)).to.equal(true);
-    expect(emitted.statistics).to.deep.equal([
-      {
-        id: 'known',
-        filter: [{ field: 'originalIdentity', op: 'eq', value: { event: 'originalIdentity' } }],
-        window: { last: 10 },
-        op: 'values',
-        field: 'country',
-      },
-    ]);
+    expect(emitted.statistics).to.deep.equal([KNOWN_COUNTRIES]);
     expect(emitted.rules).to.deep.equal([
       { id: 'new-country', when: 'event.country != null && size(stats.known) > 0 && !(event.country in stats.known)', then: { factors: ['totp', 'sms'] } },
     ]);

@@ -6,21 +6,8 @@
 // `when` is empty (rules[<id>].when). Its "engine" fires the first rule when the event's country is not one
 // the statistic `known` has seen (GB). The Live stream sends what a test pushes: POST …/live/push { type, data }.
 
-export const LOGIN_DOCUMENT = {
-  id: 'login',
-  name: 'Shop login',
-  modes: ['api'],
-  statistics: [
-    {
-      id: 'known',
-      filter: [{ field: 'originalIdentity', op: 'eq', value: { event: 'originalIdentity' } }],
-      window: { last: 10 },
-      op: 'values',
-      field: 'country',
-    },
-  ],
-  rules: [{ id: 'new-country', when: 'size(stats.known) > 0 && !(event.country in stats.known)', then: { factors: ['totp', 'sms'] } }],
-};
+
+import { LOGIN_DOCUMENT } from './workflow-fixtures.mjs';
 
 const KNOWN_COUNTRIES = ['GB'];
 

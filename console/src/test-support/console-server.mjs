@@ -21,6 +21,23 @@ const configApp = () => ({
   version: 1,
 });
 
+/** A directory user as `/console/api/users` lists it: a password, no roles; `contact` gives its e-mail or phone. */
+const directoryUser = (originalIdentity, contact) => ({
+  originalIdentity,
+  username: originalIdentity,
+  email: null,
+  phone: null,
+  ...contact,
+  roles: [],
+  groups: [],
+  department: null,
+  attributes: {},
+  disabled: false,
+  hasPassword: true,
+  createdAt: 0,
+  updatedAt: 0,
+});
+
 function freshState(key) {
   return {
     role: key.startsWith('viewer') ? 'viewer' : 'editor',
@@ -38,36 +55,7 @@ function freshState(key) {
         after: { factors: ['totp'] },
       },
     ],
-    users: [
-      {
-        originalIdentity: 'bob',
-        username: 'bob',
-        email: null,
-        phone: '+447700900123',
-        roles: [],
-        groups: [],
-        department: null,
-        attributes: {},
-        disabled: false,
-        hasPassword: true,
-        createdAt: 0,
-        updatedAt: 0,
-      },
-      {
-        originalIdentity: 'alice',
-        username: 'alice',
-        email: 'alice@example.com',
-        phone: null,
-        roles: [],
-        groups: [],
-        department: null,
-        attributes: {},
-        disabled: false,
-        hasPassword: true,
-        createdAt: 0,
-        updatedAt: 0,
-      },
-    ],
+    users: [directoryUser('bob', { phone: '+447700900123' }), directoryUser('alice', { email: 'alice@example.com' })],
     cleared: new Set(),
     workflows: freshWorkflows(),
     events: freshEvents(),

@@ -6,7 +6,6 @@
 // `when` is empty (rules[<id>].when). Its "engine" fires the first rule when the event's country is not one
 // the statistic `known` has seen (GB). The Live stream sends what a test pushes: POST …/live/push { type, data }.
 
-
 import { LOGIN_DOCUMENT } from './workflow-fixtures.mjs';
 
 const KNOWN_COUNTRIES = ['GB'];

@@ -19,7 +19,11 @@ import { openEventStream } from './sse.js';
 /** Input of {@link MfaApi.triggerWorkflow}. */
 export interface TriggerWorkflowInput {
   workflowId: string;
-  /** The event the workflow judges; `eventId` points at an event already captured instead of storing a new one. */
+  /**
+   * The event the workflow judges, from `metadata` as sent (nothing is stored, nothing looked up). `eventId` says
+   * it is an event already captured with `ueba.capture`: the decision names that event, and its window statistics
+   * leave it out so it is not counted in its own history.
+   */
   metadata: UebaEventInput & { eventId?: string };
 }
 

@@ -285,6 +285,16 @@ export class KyselyStorage implements Storage {
     return rows.map((row) => ({ ...workflowFromRow(row), active: Number(row.active) === 1 }));
   }
 
+  async highestWorkflowVersions(appId: string | null): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('workflow_versions')
+      .select(['workflow_id', (eb) => eb.fn.max('version').as('version')])
+      .where('app_scope', '=', appScope(appId))
+      .groupBy('workflow_id')
+      .execute();
+    return new Map(rows.map((row) => [row.workflow_id, Number(row.version)]));
+  }
+
   async saveWorkflowDraft(draft: WorkflowDraftRecord): Promise<void> {
     const row = {
       workflow_id: draft.workflowId,

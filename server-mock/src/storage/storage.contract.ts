@@ -721,6 +721,24 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
         expect(versions.map((version) => version.source).slice(1)).toEqual(['second', 'first']);
         expect(await storage.listWorkflowVersions('login', null)).toEqual([]);
       });
+
+      it('gives the highest version of each workflow of one scope, deactivated ones too', async () => {
+        const save = (workflowId: string, appId: string | null) => storage.saveWorkflowVersion({ workflowId, appId, source: workflowId, createdAt: NOW });
+        await save('login', 'app-1');
+        await save('login', 'app-1');
+        await save('session', 'app-1');
+        await save('login', null);
+        await save('login', 'app-2');
+        await storage.deactivateWorkflow('login', 'app-1');
+        expect(await storage.highestWorkflowVersions('app-1')).toEqual(
+          new Map([
+            ['login', 2],
+            ['session', 1],
+          ]),
+        );
+        expect(await storage.highestWorkflowVersions(null)).toEqual(new Map([['login', 1]]));
+        expect(await storage.highestWorkflowVersions('app-3')).toEqual(new Map());
+      });
     });
 
     describe('workflow drafts', () => {

@@ -54,6 +54,8 @@ export interface Storage extends FactorStorage, UserStorage, WebAuthnStorage, Co
   saveWorkflowVersion(input: { workflowId: string; appId: string | null; source: string; createdAt: number; expectedVersion?: number }): Promise<number>;
   /** Every stored version of one workflow in its scope, newest first; `active` marks the one in force. */
   listWorkflowVersions(workflowId: string, appId: string | null): Promise<(WorkflowVersionRecord & { active: boolean })[]>;
+  /** The highest version number of every workflow of a scope that has one, by workflow id (one query for a list). */
+  highestWorkflowVersions(appId: string | null): Promise<Map<string, number>>;
   /** Creates or replaces the scope's one draft of a workflow. */
   saveWorkflowDraft(draft: WorkflowDraftRecord): Promise<void>;
   getWorkflowDraft(workflowId: string, appId: string | null): Promise<WorkflowDraftRecord | null>;

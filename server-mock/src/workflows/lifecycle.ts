@@ -70,19 +70,32 @@ export class WorkflowLifecycle {
   }
 
   /** Every workflow of a scope that has a version or a draft, with inheritance both ways. */
+  /** Three reads whatever the number of workflows. */
   async list(appId: string | null, appIds: readonly string[]): Promise<WorkflowOverview[]> {
     const { storage } = this.options;
-    const active = await storage.listActiveWorkflows();
-    const drafts = await storage.listWorkflowDrafts(appId);
-    const ids = new Set([...active.filter((record) => record.appId === appId).map((record) => record.workflowId), ...drafts.map((draft) => draft.workflowId)]);
-    return Promise.all([...ids].sort().map((workflowId) => this.overview({ appId, workflowId }, active, appIds)));
+    const [active, drafts, highest] = await Promise.all([
+      storage.listActiveWorkflows(),
+      storage.listWorkflowDrafts(appId),
+      storage.highestWorkflowVersions(appId),
+    ]);
+    const draftOf = new Map(drafts.map((draft) => [draft.workflowId, draft]));
+    const ids = new Set([...active.filter((record) => record.appId === appId).map((record) => record.workflowId), ...draftOf.keys()]);
+    return [...ids]
+      .sort()
+      .map((workflowId) =>
+        this.overview({ appId, workflowId }, { active, draft: draftOf.get(workflowId) ?? null, highest: highest.get(workflowId) ?? 0 }, appIds),
+      );
   }
 
   async get(ref: WorkflowRef, appIds: readonly string[]): Promise<WorkflowOverview & { source: string | null; draftSource: string | null }> {
-    const versions = await this.options.storage.listWorkflowVersions(ref.workflowId, ref.appId);
-    const draft = await this.options.storage.getWorkflowDraft(ref.workflowId, ref.appId);
+    const { storage } = this.options;
+    const [versions, draft, active] = await Promise.all([
+      storage.listWorkflowVersions(ref.workflowId, ref.appId),
+      storage.getWorkflowDraft(ref.workflowId, ref.appId),
+      storage.listActiveWorkflows(),
+    ]);
     if (versions.length === 0 && !draft) throw notFound(ref);
-    const overview = await this.overview(ref, await this.options.storage.listActiveWorkflows(), appIds);
+    const overview = this.overview(ref, { active, draft, highest: versions[0]?.version ?? 0 }, appIds);
     return { ...overview, source: versions.find((version) => version.active)?.source ?? null, draftSource: draft?.source ?? null };
   }
 
@@ -196,17 +209,21 @@ export class WorkflowLifecycle {
     return versions.find((version) => version.active)?.source ?? null;
   }
 
-  private async overview(ref: WorkflowRef, active: WorkflowVersionRecord[], appIds: readonly string[]): Promise<WorkflowOverview> {
-    const versions = await this.options.storage.listWorkflowVersions(ref.workflowId, ref.appId);
-    const draft = await this.options.storage.getWorkflowDraft(ref.workflowId, ref.appId);
-    const inForce = versions.find((version) => version.active);
+  /** `stored`: every active version (for inheritance both ways), this workflow's draft and its highest version. */
+  private overview(
+    ref: WorkflowRef,
+    stored: { active: WorkflowVersionRecord[]; draft: WorkflowDraftRecord | null; highest: number },
+    appIds: readonly string[],
+  ): WorkflowOverview {
+    const { active, draft } = stored;
+    const inForce = active.find((record) => record.appId === ref.appId && record.workflowId === ref.workflowId);
     const sameId = active.filter((record) => record.workflowId === ref.workflowId);
     return {
       id: ref.workflowId,
       app: ref.appId,
       name: nameOf(inForce?.source ?? draft?.source),
       modes: this.options.policies.list(ref.appId).find((loaded) => loaded.id === ref.workflowId)?.modes ?? [],
-      version: versions[0]?.version ?? 0,
+      version: stored.highest,
       activeVersion: inForce?.version ?? null,
       draft: draft && { baseVersion: draft.baseVersion, updatedAt: new Date(draft.updatedAt).toISOString(), updatedBy: draft.updatedBy },
       overrides: ref.appId !== null && sameId.some((record) => record.appId === null),

@@ -74,6 +74,8 @@ export interface CamfaApp {
 }
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
+/** How long a user's MFA status is answered from memory without news from the bus (see `UserStatusCache`). */
+const STATUS_CACHE_TTL_MS = 5_000;
 
 /** Builds the backend from its parts. No port is bound here: tests call `app.request()`. */
 export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
@@ -104,6 +106,8 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     triggerTtlMs: config.triggerTtlSeconds * 1000,
     enrolledFactors: async (appId, originalIdentity) => new Set((await stepUpParts.stepUp.enrolledTypes(appId, originalIdentity)) as FactorType[]),
     offeredFactors: (appId, requested) => offeredFactors(apps.get(appId), requested),
+    // SQLite is one instance's store; a shared PostgreSQL needs the Redis bus to tell the others of a change.
+    statusCacheTtlMs: storage.dialect === 'sqlite' || bus.reachesEveryInstance ? STATUS_CACHE_TTL_MS : 0,
   });
   const stepUpParts = await createStepUp({ config, apps, storage, clock, keys, publicUrl, stateTokens, mfa, logger, secrets });
   const metrics = new Metrics();
@@ -153,6 +157,7 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     close: async () => {
       clearInterval(purge);
       stepUpParts.close();
+      mfa.close();
       registry.close();
       await policies.close();
     },

@@ -108,7 +108,7 @@ export class AppRegistry {
       registry.reload().catch((error: unknown) => options.logger.error({ err: error }, 'reloading apps failed; the previous ones stay in force'));
     };
     registry.unsubscribe = options.bus.subscribe((message) => {
-      if (message.kind === 'apps-changed') reload();
+      if (message.kind === 'apps-changed' || message.kind === 'reconnected') reload();
     });
     registry.timer = setInterval(reload, APP_RELOAD_INTERVAL_MS);
     registry.timer.unref();

@@ -3,7 +3,12 @@ import { Redis } from 'ioredis';
 import type { MfaEvent } from '../protocol/index.js';
 
 /** What instances tell each other: a published MFA event, or that workflow documents or stored apps changed. */
-export type BusMessage = { kind: 'mfa'; event: MfaEvent } | { kind: 'workflows-changed' } | { kind: 'apps-changed' };
+export type BusMessage =
+  | { kind: 'mfa'; event: MfaEvent }
+  | { kind: 'workflows-changed' }
+  | { kind: 'apps-changed' }
+  /** Local only: the Redis subscription came back after a break, so messages may have been missed meanwhile. */
+  | { kind: 'reconnected' };
 
 /**
  * Fan-out of published events to every SSE connection and instance. The event log in storage is the
@@ -11,6 +16,8 @@ export type BusMessage = { kind: 'mfa'; event: MfaEvent } | { kind: 'workflows-c
  * latency until the next reconnect, never data.
  */
 export interface EventBus {
+  /** Whether a message reaches every instance (Redis), or only this process: what per-process caches may rely on. */
+  readonly reachesEveryInstance: boolean;
   publish(message: BusMessage): Promise<void>;
   subscribe(listener: (message: BusMessage) => void): () => void;
   close(): Promise<void>;
@@ -33,6 +40,7 @@ function localEmitter() {
 export function memoryBus(): EventBus {
   const local = localEmitter();
   return {
+    reachesEveryInstance: false,
     async publish(message) {
       local.emit(message);
     },
@@ -81,7 +89,10 @@ export async function redisBus({ url, prefix, onError }: RedisBusOptions): Promi
     }
   });
   await subscriber.subscribe(channel);
+  // ioredis re-subscribes by itself after a break; what was published meanwhile is gone.
+  subscriber.on('ready', () => local.emit({ kind: 'reconnected' }));
   return {
+    reachesEveryInstance: true,
     async publish(message) {
       await publisher.publish(channel, JSON.stringify(message));
     },

@@ -1,5 +1,6 @@
 import type { EventBus } from './bus.js';
-import type { MfaEventRecord, Storage, TriggerRecord } from '../storage/types.js';
+import { UserStatusCache } from './status-cache.js';
+import type { MfaEventRecord, Storage, TriggerRecord, UserStatusRecord } from '../storage/types.js';
 import { StateTokens } from '../tokens/state-token.js';
 import type { Clock } from '../types.js';
 import type { FactorType, MfaEvent, MfaTriggerData, MfaTriggerReason, UserMfaStatus } from '../protocol/index.js';
@@ -36,7 +37,15 @@ export interface MfaServiceOptions {
   enrolledFactors: (appId: string, originalIdentity: string) => Promise<ReadonlySet<FactorType>>;
   /** The factors a step-up of the app may offer for those asked (the app's factor switches, `offeredFactors`). */
   offeredFactors: (appId: string, requested: readonly FactorType[]) => FactorType[];
+  /**
+   * How long a user's status may be answered from memory (`UserStatusCache`); 0 (the default) reads storage every
+   * time. Only safe where the bus reaches every instance that shares the storage.
+   */
+  statusCacheTtlMs?: number;
 }
+
+/** Users whose status one process keeps at most (about 100 bytes each). */
+const STATUS_CACHE_ENTRIES = 100_000;
 
 /**
  * Per-user MFA state: triggers (one step-up each), the published event log and the pending flag that
@@ -44,7 +53,26 @@ export interface MfaServiceOptions {
  * status never disagree.
  */
 export class MfaService {
-  constructor(private readonly options: MfaServiceOptions) {}
+  private readonly statuses: UserStatusCache;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: MfaServiceOptions) {
+    this.statuses = new UserStatusCache((appId, originalIdentity) => options.storage.getUserStatus(appId, originalIdentity), {
+      clock: options.clock,
+      ttlMs: options.statusCacheTtlMs ?? 0,
+      maxEntries: STATUS_CACHE_ENTRIES,
+    });
+    // Other instances' changes arrive here; this instance's own ones are dropped as they are written (`publish`).
+    this.unsubscribe = options.bus.subscribe((message) => {
+      if (message.kind === 'mfa') this.statuses.invalidate(message.event.appId, message.event.originalIdentity);
+      if (message.kind === 'reconnected') this.statuses.clear();
+    });
+  }
+
+  /** Stops listening to the bus. */
+  close(): void {
+    this.unsubscribe();
+  }
 
   /** Stores a trigger for an API-mode hit; nothing is published and the user is not locked. */
   async createTrigger({ messages, ...request }: StepUpRequest): Promise<TriggerRecord> {
@@ -72,20 +100,24 @@ export class MfaService {
    * user is not locked twice and the open step-up keeps its stateToken.
    */
   async raiseUnlessPending(request: StepUpRequest): Promise<MfaEvent | null> {
-    if ((await this.options.storage.getUserStatus(request.appId, request.originalIdentity))?.pendingTriggerId) return null;
+    if ((await this.statuses.get(request.appId, request.originalIdentity))?.pendingTriggerId) return null;
     return this.raise(request);
   }
 
   /** Clears the user's pending state (a verified factor, or an admin). Returns null when nothing was pending. */
   async resolve(appId: string, originalIdentity: string): Promise<MfaEvent | null> {
-    const trigger = await this.pendingTrigger(appId, originalIdentity);
+    // From storage, not the cache: clearing must see a step-up another instance raised a moment ago.
+    const trigger = await this.triggerOf(await this.options.storage.getUserStatus(appId, originalIdentity));
     return trigger ? this.publish('security.mfa.resolved', trigger) : null;
   }
 
   /** The step-up the user owes, as stored (past its lifetime too, unlike `status`, which re-arms it); null: none. */
   async pendingTrigger(appId: string, originalIdentity: string): Promise<TriggerRecord | null> {
-    const status = await this.options.storage.getUserStatus(appId, originalIdentity);
-    return status?.pendingTriggerId ? this.options.storage.getTrigger(status.pendingTriggerId) : null;
+    return this.triggerOf(await this.statuses.get(appId, originalIdentity));
+  }
+
+  private triggerOf(status: UserStatusRecord | null): Promise<TriggerRecord | null> {
+    return status?.pendingTriggerId ? this.options.storage.getTrigger(status.pendingTriggerId) : Promise.resolve(null);
   }
 
   /**
@@ -130,6 +162,7 @@ export class MfaService {
       triggerId: trigger.id,
       publishedAt: this.options.clock(),
     });
+    this.statuses.invalidate(trigger.appId, trigger.originalIdentity);
     const event = await this.toEvent(record, trigger);
     await this.options.bus.publish({ kind: 'mfa', event });
     return event;

@@ -84,6 +84,18 @@ suite(`${skipped}two instances of one deployment on PostgreSQL + Redis`, () => {
     expect(a).toEqual(b);
   });
 
+  it("follows at once a change made on the other instance, though it keeps users' status in memory", async () => {
+    const user = `cached-${random()}`;
+    const status = () => clients(second).meta.ueba.checkUserStatus({ originalIdentity: user });
+    // Read twice: the second answer comes from the cache, which would stay "verified" for 5 s without the bus.
+    expect(await status()).toEqual({ mfaVerified: true });
+    expect(await status()).toEqual({ mfaVerified: true });
+    expect((await clients(first).meta.ueba.capture({ originalIdentity: user, ip: PLACES.newYork.ip })).published).toHaveLength(1);
+    await expect.poll(async () => (await status()).mfaVerified, { timeout: 2000, interval: 20 }).toBe(false);
+    await clients(first).meta.ueba.clearUserStatus({ originalIdentity: user });
+    await expect.poll(async () => (await status()).mfaVerified, { timeout: 2000, interval: 20 }).toBe(true);
+  });
+
   it("opens a browser's stream on one instance with a subscription token minted on the other", async () => {
     const user = `token-${random()}`;
     // The business backend asked one instance; the load balancer sends the browser's stream to the other.
@@ -97,6 +109,31 @@ suite(`${skipped}two instances of one deployment on PostgreSQL + Redis`, () => {
     const delivered = (await stream).find((event) => event.event === 'security.mfa')!;
     expect((JSON.parse(delivered.data) as MfaEvent).trigger?.stateToken).toBe(published[0]!.trigger!.stateToken);
     expect(published[0]!.trigger!.host).toBe('https://mfa.example.test');
+  });
+});
+
+(DATABASE_URL ? describe : describe.skip)(`${DATABASE_URL ? '' : 'skipped: no DATABASE_URL: '}two instances on PostgreSQL without Redis`, () => {
+  const schema = `camfa_nobus_${random()}`;
+  let first: TestBackend;
+  let second: TestBackend;
+
+  beforeAll(async () => {
+    const config = { ...CONTINUOUS, publicUrl: 'https://mfa.example.test', databaseSchema: schema };
+    [first, second] = await Promise.all([0, 1].map(() => startTestBackend({ databaseUrl: DATABASE_URL, redisUrl: '', config })));
+  });
+
+  afterAll(async () => {
+    await first?.close();
+    await second?.close();
+    await dropSchemas(schema);
+  });
+
+  it("reads each user's status from the database: no bus would tell one instance of the other's changes", async () => {
+    const user = `nobus-${random()}`;
+    const status = () => clients(second).meta.ueba.checkUserStatus({ originalIdentity: user });
+    expect(await status()).toEqual({ mfaVerified: true });
+    expect((await clients(first).meta.ueba.capture({ originalIdentity: user, ip: PLACES.newYork.ip })).published).toHaveLength(1);
+    expect((await status()).mfaVerified).toBe(false);
   });
 });
 

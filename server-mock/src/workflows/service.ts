@@ -52,7 +52,8 @@ export class PolicyService {
     await service.syncConfigDocuments();
     await service.reloadFromStorage();
     service.unsubscribe = options.bus.subscribe((message) => {
-      if (message.kind === 'workflows-changed') void service.reloadFromStorage();
+      // A Redis break may have swallowed a change: read storage again.
+      if (message.kind === 'workflows-changed' || message.kind === 'reconnected') void service.reloadFromStorage();
     });
     service.watchFolder();
     return service;

@@ -119,7 +119,8 @@ suite(`${skipped}two instances of one deployment on PostgreSQL + Redis`, () => {
 
   beforeAll(async () => {
     const config = { ...CONTINUOUS, publicUrl: 'https://mfa.example.test', databaseSchema: schema };
-    [first, second] = await Promise.all([0, 1].map(() => startTestBackend({ databaseUrl: DATABASE_URL, redisUrl: '', config })));
+    const start = () => startTestBackend({ databaseUrl: DATABASE_URL, redisUrl: '', config });
+    [first, second] = await Promise.all([start(), start()]);
   });
 
   afterAll(async () => {

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
-import type { Expression, Kysely, RawBuilder, Selectable, SelectQueryBuilder, SqlBool } from 'kysely';
+import type { CompiledQuery, Expression, Kysely, RawBuilder, Selectable, SelectQueryBuilder, SqlBool } from 'kysely';
 import { type CustomValue, EVENT_FIELDS, type EventField } from '../protocol/index.js';
 import type { SqlDialect } from './dialect.js';
 import { decodeColumn, eventFromRow } from './rows.js';
 import { EVENT_COLUMNS } from './schema.js';
+import { StatementShapes } from './statement-shapes.js';
 import type { Database, FieldKind, UebaEventTable } from './schema.js';
 import type { AggregateOp, AggregateResult, AggregateValue, FieldFilter } from '../policy/statistics.js';
 import type { AggregateQuery } from './types.js';
@@ -38,20 +39,27 @@ function resolveField(name: string): Field {
 }
 
 export class AggregateBuilder {
+  /** The hot path's statements, compiled once per shape of query. */
+  private readonly shapes = new StatementShapes((query) => this.compile(query));
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: SqlDialect,
   ) {}
 
   async run(query: AggregateQuery): Promise<AggregateResult> {
-    const statement = this.build(query);
-    const { rows } = await statement.execute(this.db);
+    const { rows } = await this.db.executeQuery<Row>(this.shapes.for(query));
     return decodeRows(query, rows);
+  }
+
+  /** The statistic's SQL and parameters as Kysely compiles them, with no shape reused. */
+  compile(query: AggregateQuery): CompiledQuery {
+    return this.build(query).compile(this.db);
   }
 
   /** The query's plan, one line per plan node (for checks that statistics stay index scans). */
   async explain(query: AggregateQuery): Promise<string[]> {
-    const compiled = this.build(query).compile(this.db);
+    const compiled = this.compile(query);
     const { rows } = await this.db.executeQuery<Row>({
       ...compiled,
       sql: this.dialect.explainPrefix + compiled.sql,

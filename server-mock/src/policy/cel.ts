@@ -354,7 +354,15 @@ export function toCel(value: unknown, key?: string): unknown {
   if (typeof value === 'number') return Number.isSafeInteger(value) && !(key && ALWAYS_DOUBLE.has(key)) ? BigInt(value) : value;
   if (Array.isArray(value)) return value.map((item) => toCel(item));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([entryKey, entry]) => [entryKey, toCel(entry, entryKey)]));
+    // Every judged event goes through here: a loop into one object, not entries → map → fromEntries.
+    const converted: Record<string, unknown> = {};
+    for (const [entryKey, entry] of Object.entries(value)) {
+      // A business's custom map may hold a "__proto__" key: it must stay a key, not become the prototype.
+      if (entryKey === '__proto__')
+        Object.defineProperty(converted, entryKey, { value: toCel(entry, entryKey), enumerable: true, writable: true, configurable: true });
+      else converted[entryKey] = toCel(entry, entryKey);
+    }
+    return converted;
   }
   return value;
 }

@@ -205,6 +205,12 @@ describe('judge', () => {
     expect(decision.explanation.rules[0]!.condition).toEqual(expect.objectContaining({ result: true }));
   });
 
+  it('reads a custom "__proto__" key as a key, never as the prototype', () => {
+    const custom = JSON.parse('{"__proto__": "admin", "tier": 2}') as Record<string, unknown>;
+    const rules = workflow({ rules: [{ id: 'proto', when: "event.custom['__proto__'] == 'admin' && event.custom.tier == 2", then: { factors: ['totp'] } }] });
+    expect(judge(rules, { event: { originalIdentity: 'u1', custom }, stats: {}, now: NOW }).ruleId).toBe('proto');
+  });
+
   it('never throws, even on input outside its types', () => {
     const flow = countryWorkflow();
     const decision = judge(flow, { event: login, stats: { knownCountries: ['US'] }, now: Number.NaN });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import type { CustomValue } from '../protocol/index.js';
 import { eventDistanceKm, haversineKm, inCidr, speedKmh, userAttribute } from './cel.js';
 import { formatExplanation, judge, parseWorkflow, planStatistics, resolveParams, type Workflow } from './engine.js';
 
@@ -206,7 +207,7 @@ describe('judge', () => {
   });
 
   it('reads a custom "__proto__" key as a key, never as the prototype', () => {
-    const custom = JSON.parse('{"__proto__": "admin", "tier": 2}') as Record<string, unknown>;
+    const custom = JSON.parse('{"__proto__": "admin", "tier": 2}') as Record<string, CustomValue>;
     const rules = workflow({ rules: [{ id: 'proto', when: "event.custom['__proto__'] == 'admin' && event.custom.tier == 2", then: { factors: ['totp'] } }] });
     expect(judge(rules, { event: { originalIdentity: 'u1', custom }, stats: {}, now: NOW }).ruleId).toBe('proto');
   });

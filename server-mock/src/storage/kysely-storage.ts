@@ -3,6 +3,7 @@ import type { AggregateResult } from '../policy/statistics.js';
 import type { UebaEvent } from '../protocol/index.js';
 import { AggregateBuilder } from './aggregate-query.js';
 import { GroupCommit } from './group-commit.js';
+import { RowInserts } from './row-inserts.js';
 import type { SqlDialect } from './dialect.js';
 import { migrateToLatest, USER_UNIQUE_FIELDS } from './migrations.js';
 import {
@@ -75,6 +76,7 @@ export class KyselyStorage implements Storage {
   /** Hot inserts share transactions (see GroupCommit). */
   private readonly writes: GroupCommit;
   private readonly statistics: AggregateBuilder;
+  private readonly inserts: RowInserts;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -82,6 +84,7 @@ export class KyselyStorage implements Storage {
   ) {
     this.statistics = new AggregateBuilder(db, sqlDialect);
     this.writes = new GroupCommit(db);
+    this.inserts = new RowInserts(db);
   }
 
   get dialect(): 'sqlite' | 'postgres' {
@@ -99,7 +102,7 @@ export class KyselyStorage implements Storage {
 
   insertEvent(event: UebaEvent): Promise<void> {
     const row = eventToRow(event);
-    return this.writes.run((trx) => trx.insertInto('ueba_events').values(row).execute());
+    return this.writes.run((trx) => trx.executeQuery(this.inserts.for('ueba_events', row)));
   }
 
   async listEvents(query: { appId: string; originalIdentity?: string; limit: number }): Promise<UebaEvent[]> {
@@ -206,7 +209,7 @@ export class KyselyStorage implements Storage {
 
   insertDecision(decision: DecisionRecord): Promise<void> {
     const row = decisionToRow(decision);
-    return this.writes.run((trx) => trx.insertInto('decisions').values(row).execute());
+    return this.writes.run((trx) => trx.executeQuery(this.inserts.for('decisions', row)));
   }
 
   async listDecisions(query: { appId: string; originalIdentity?: string; limit: number }): Promise<DecisionRecord[]> {

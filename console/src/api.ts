@@ -10,6 +10,7 @@ import type {
   AuditEntry,
   ConsoleApp,
   ConsoleSession,
+  DecisionRecord as WireDecisionRecord,
   DirectoryUser,
   FactorType,
   UebaEvent,
@@ -107,19 +108,8 @@ export interface ReplayResult {
   }[];
 }
 
-/** A decision as the backend records it, as the Live stream sends it. */
-export interface DecisionRecord {
-  id: string;
-  appId: string;
-  originalIdentity: string;
-  workflowId: string;
-  workflowVersion: number;
-  mode: 'api' | 'event';
-  hit: boolean;
-  ruleId: string | null;
-  explanation: Explanation;
-  createdAt: string | number;
-}
+/** A decision as the backend records it (the Live stream, a user's recent decisions), with the engine's explanation. */
+export type DecisionRecord = WireDecisionRecord<Explanation>;
 
 /** The Live stream's filters; absent means all. */
 export interface LiveFilters {
@@ -239,6 +229,24 @@ export class ConsoleApi extends EventTarget {
   /** Mirrors `POST /v1/mfa/status/clear`: the pending step-up (the lock on the user's API calls) ends. */
   clearMfaStatus(appId: string, originalIdentity: string): Promise<UserMfaStatus> {
     return this.call('POST', `${this.userPath(appId, originalIdentity)}/mfa-status/clear`);
+  }
+
+  /**
+   * Clears every lockout of the user (step-up factors, passkey sign-in, sign-in by username, e-mail or phone);
+   * answers what was locked or counting failures (`totp`, `password:email`, …), empty when nothing was.
+   */
+  async resetUserLockouts(appId: string, originalIdentity: string): Promise<string[]> {
+    return (await this.call<{ reset: string[] }>('POST', `${this.userPath(appId, originalIdentity)}/lockouts/reset`)).reset;
+  }
+
+  /** The user's newest UEBA events, with what the backend derived (geo, device, intranet). */
+  async userEvents(appId: string, originalIdentity: string, limit = 20): Promise<UebaEvent[]> {
+    return (await this.call<{ events: UebaEvent[] }>('GET', `${this.userPath(appId, originalIdentity)}/events`, { query: { limit } })).events;
+  }
+
+  /** The user's newest decisions, each with the engine's explanation. */
+  async userDecisions(appId: string, originalIdentity: string, limit = 20): Promise<DecisionRecord[]> {
+    return (await this.call<{ decisions: DecisionRecord[] }>('GET', `${this.userPath(appId, originalIdentity)}/decisions`, { query: { limit } })).decisions;
   }
 
   /** The workflows of one scope: `app` absent is the global scope. */

@@ -321,6 +321,28 @@ export interface ConsoleApp {
   version: number;
 }
 
+/**
+ * A decision as the backend records it: what the console's Live stream sends and the Users page lists
+ * (`GET /console/api/apps/{appId}/users/{id}/decisions`). `Explanation` is the engine's
+ * (`policy/decision.ts`); the protocol imports nothing, so a reader that shows it names that type.
+ */
+export interface DecisionRecord<Explanation = unknown> {
+  id: string;
+  appId: string;
+  originalIdentity: string;
+  workflowId: string;
+  workflowVersion: number;
+  mode: 'api' | 'event';
+  /** The stored UEBA event judged; null for a trigger that judged metadata it did not store. */
+  eventId: string | null;
+  hit: boolean;
+  ruleId: string | null;
+  /** Which nodes and rules fired, with the statistic values. */
+  explanation: Explanation;
+  /** Milliseconds since the epoch, on the backend's clock. */
+  createdAt: number;
+}
+
 /** One entry of the console's audit log (`GET /console/api/audit`): who changed what, before and after, when. */
 export interface AuditEntry {
   id: number;

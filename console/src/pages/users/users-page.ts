@@ -1,21 +1,33 @@
 /**
- * The Users page: an app's directory users (search over the loaded pages), and for the chosen user the MFA
- * status with the pending step-up's reason, the factors (removable) and "clear lock", which ends the pending
- * step-up so the app's middleware lets the user's calls through again.
+ * The Users page: an app's directory users (search over the loaded pages), or any user the app names by id (most
+ * apps sign their users in themselves), and for the chosen user the MFA status with the pending step-up's reason
+ * and "clear lock" (which ends the pending step-up so the app's middleware lets the user's calls through again),
+ * the lockouts reset, the factors (removable), and the user's recent events and decisions.
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { state } from 'lit/decorators.js';
-import type { ConsoleApp, DirectoryUser, UserMfaStatus, UserFactors } from '../../api.js';
+import type { UebaEvent } from '../../../../server-mock/src/protocol/index.js';
+import type { ConsoleApp, DecisionRecord, DirectoryUser, UserFactor, UserMfaStatus, UserFactors } from '../../api.js';
+import { i18n } from '../../i18n/i18n.js';
+import { decisionOutcome, decisionSource, eventWhere } from '../event-cells.js';
 import { ConsolePage } from '../page.js';
 import { defineElement } from '../../../../src/index.js';
 
 const PAGE_SIZE = 100;
+/** How much of a user's history the page shows: enough to see what led to a step-up. */
+const HISTORY = 20;
 
 interface Selected {
-  user: DirectoryUser;
+  id: string;
+  /** Absent when the built-in directory does not hold the user: the app only names them. */
+  user?: DirectoryUser;
   status?: UserMfaStatus;
   factors?: UserFactors;
+  events?: UebaEvent[];
+  decisions?: DecisionRecord[];
 }
+
+const when = (at: number) => new Date(at).toLocaleString(i18n.lang);
 
 export class CamfaUsersPage extends ConsolePage {
   @state() private apps?: ConsoleApp[];
@@ -43,8 +55,10 @@ export class CamfaUsersPage extends ConsolePage {
         <wa-input
           type="search"
           label=${t('users.search')}
+          hint=${t('users.searchHint')}
           .value=${this.search}
           @input=${(event: Event) => (this.search = (event.target as HTMLInputElement).value)}
+          @keydown=${this.openOnEnter}
         ></wa-input>
       </div>
       ${this.renderError(this.error)}
@@ -59,7 +73,13 @@ export class CamfaUsersPage extends ConsolePage {
     const shown = this.users.filter((user) =>
       [user.originalIdentity, user.username, user.email, user.phone].some((value) => value?.toLowerCase().includes(query)),
     );
-    if (shown.length === 0) return html`<p class="empty">${t('users.empty')}</p>`;
+    const id = this.search.trim();
+    // A user the app signs in itself is in no directory page: support staff open them by their exact id.
+    const lookUp =
+      id && !this.users.some((user) => user.originalIdentity === id)
+        ? html`<wa-button @click=${() => this.select(id)}>${t('users.lookUp', { user: id })}</wa-button>`
+        : nothing;
+    if (shown.length === 0) return html`<p class="empty">${t('users.empty')}</p>${lookUp}`;
     return html`<table>
         <thead>
           <tr>
@@ -75,7 +95,7 @@ export class CamfaUsersPage extends ConsolePage {
                 <td><code>${user.originalIdentity}</code></td>
                 <td>${[user.username, user.email, user.phone].filter(Boolean).join(', ')}</td>
                 <td>
-                  <wa-button size="s" @click=${() => this.select(user)}
+                  <wa-button size="s" @click=${() => this.select(user.originalIdentity)}
                     >${t('users.details')}<span class="visually-hidden">: ${user.originalIdentity}</span></wa-button
                   >
                 </td>
@@ -83,20 +103,38 @@ export class CamfaUsersPage extends ConsolePage {
           )}
         </tbody>
       </table>
-      ${this.more ? html`<wa-button @click=${this.loadMore}>${t('common.more')}</wa-button>` : nothing}`;
+      ${lookUp} ${this.more ? html`<wa-button @click=${this.loadMore}>${t('common.more')}</wa-button>` : nothing}`;
   }
 
-  private renderSelected({ user, status, factors }: Selected): TemplateResult {
+  private renderSelected(selected: Selected): TemplateResult {
     const { t } = this;
-    const id = user.originalIdentity;
-    return html`<section aria-labelledby="selected">
-      <h2 id="selected">${t('users.factors', { user: id })}</h2>
-      <p>
-        ${t('users.status')}:
-        ${status ? (status.pending ? t('users.pending', { reason: status.pending.reason.message }) : t('users.verified')) : t('common.loading')}
-      </p>
-      <wa-button ?disabled=${!this.canEdit || !status?.pending} @click=${() => this.clearLock(id)}>${t('users.clearLock')}</wa-button>
-      ${factors ? this.renderFactors(id, factors) : nothing}
+    const { id, user, status } = selected;
+    return html`<section aria-labelledby="selected" class="stack">
+      <h2 id="selected">${t('users.selected', { user: id })}</h2>
+      ${user || !status ? nothing : html`<p class="quiet">${t('users.notInDirectory')}</p>`}
+      <section aria-labelledby="status">
+        <h3 id="status">${t('users.status')}</h3>
+        <p>
+          ${t('users.status')}:
+          ${status
+            ? status.pending
+              ? html`${t('users.pending', { reason: status.pending.reason.message || status.pending.reason.ruleId })}
+                  <span class="quiet">(${t('simulate.rule')} <code>${status.pending.reason.ruleId}</code>)</span>`
+              : t('users.verified')
+            : t('common.loading')}
+        </p>
+        <wa-button ?disabled=${!this.canEdit || !status?.pending} @click=${() => this.clearLock(id)}>${t('users.clearLock')}</wa-button>
+      </section>
+      <section aria-labelledby="lockouts">
+        <h3 id="lockouts">${t('users.lockouts')}</h3>
+        <p class="quiet">${t('users.lockoutsIntro')}</p>
+        <wa-button ?disabled=${!this.canEdit} @click=${() => this.resetLockouts(id)}>${t('users.resetLockouts')}</wa-button>
+      </section>
+      <section aria-labelledby="factors">
+        <h3 id="factors">${t('users.factors')}</h3>
+        ${selected.factors ? this.renderFactors(id, selected.factors) : html`<p>${t('common.loading')}</p>`}
+      </section>
+      ${this.renderEvents(selected.events)} ${this.renderDecisions(selected.decisions)}
     </section>`;
   }
 
@@ -108,13 +146,73 @@ export class CamfaUsersPage extends ConsolePage {
           (factor) =>
             html`<li>
               ${t(`factor.${factor.type}`)} ${factor.name ? html`<q>${factor.name}</q>` : nothing} <span class="quiet">${factor.status}</span>
-              <wa-button size="s" variant="danger" appearance="outlined" ?disabled=${!this.canEdit} @click=${() => this.removeFactor(id, factor.id)}
+              <wa-button size="s" variant="danger" appearance="outlined" ?disabled=${!this.canEdit} @click=${() => this.removeFactor(id, factor)}
                 >${t('users.removeFactor')}<span class="visually-hidden">: ${t(`factor.${factor.type}`)}</span></wa-button
               >
             </li>`,
         )}
       </ul>
       <p>${t('users.recoveryLeft', { count: recoveryCodesLeft })}</p>`;
+  }
+
+  private renderEvents(events: UebaEvent[] | undefined): TemplateResult {
+    const { t } = this;
+    const rows = (shown: UebaEvent[]) =>
+      html`<table id="user-events">
+        <thead>
+          <tr>
+            <th scope="col">${t('live.time')}</th>
+            <th scope="col">${t('users.behavior')}</th>
+            <th scope="col">${t('live.details')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${shown.map(
+            (event) =>
+              html`<tr data-id=${event.id}>
+                <td>${when(event.requestDate)}</td>
+                <td>${[event.behaviorType, event.behaviorResult].filter(Boolean).join(' · ')}</td>
+                <td>${eventWhere(t, event)}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>`;
+    return this.renderHistory('events', t('users.events'), t('users.noEvents'), events, rows);
+  }
+
+  private renderDecisions(decisions: DecisionRecord[] | undefined): TemplateResult {
+    const { t } = this;
+    const rows = (shown: DecisionRecord[]) =>
+      html`<table id="user-decisions">
+        <thead>
+          <tr>
+            <th scope="col">${t('live.time')}</th>
+            <th scope="col">${t('live.filterOutcome')}</th>
+            <th scope="col">${t('live.details')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${shown.map(
+            (decision) =>
+              html`<tr data-id=${decision.id}>
+                <td>${when(decision.createdAt)}</td>
+                <td>${decisionOutcome(t, decision)}</td>
+                <td>${decisionSource(t, decision)}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>`;
+    return this.renderHistory('decisions', t('users.decisions'), t('users.noDecisions'), decisions, rows);
+  }
+
+  /** A titled part of the user's history: loading, empty, or its table. */
+  private renderHistory<T>(id: string, title: string, empty: string, items: T[] | undefined, table: (items: T[]) => TemplateResult): TemplateResult {
+    const { t } = this;
+    const body = !items ? html`<p>${t('common.loading')}</p>` : items.length === 0 ? html`<p class="quiet">${empty}</p>` : table(items);
+    return html`<section aria-labelledby=${`${id}-heading`}>
+      <h3 id=${`${id}-heading`}>${title}</h3>
+      ${body}
+    </section>`;
   }
 
   private async chooseApp(appId: string): Promise<void> {
@@ -135,18 +233,30 @@ export class CamfaUsersPage extends ConsolePage {
       this.more = page.length === PAGE_SIZE;
     });
 
-  private select(user: DirectoryUser): Promise<void> {
-    this.selected = { user };
+  private readonly openOnEnter = (event: KeyboardEvent): void => {
+    const id = this.search.trim();
+    if (event.key === 'Enter' && id) void this.select(id);
+  };
+
+  private select(id: string): Promise<void> {
+    this.selected = { id, user: this.users?.find((user) => user.originalIdentity === id) };
     return this.attempt(() => this.refreshSelected());
   }
 
-  /** The chosen user's status and factors, again (callers run it inside `attempt`). */
+  /** The chosen user's status, factors and history, again (callers run it inside `attempt`). */
   private async refreshSelected(): Promise<void> {
     const appId = this.appId;
-    const user = this.selected?.user;
-    if (!appId || !user) return;
-    const [status, factors] = await Promise.all([this.api.mfaStatus(appId, user.originalIdentity), this.api.userFactors(appId, user.originalIdentity)]);
-    if (this.selected?.user === user) this.selected = { user, status, factors };
+    const selected = this.selected;
+    if (!appId || !selected) return;
+    const { id } = selected;
+    const [status, factors, events, decisions] = await Promise.all([
+      this.api.mfaStatus(appId, id),
+      this.api.userFactors(appId, id),
+      this.api.userEvents(appId, id, HISTORY),
+      this.api.userDecisions(appId, id, HISTORY),
+    ]);
+    // Another user chosen meanwhile keeps what is shown for them.
+    if (this.selected?.id === id) this.selected = { ...this.selected, status, factors, events, decisions };
   }
 
   private clearLock(id: string): Promise<void> {
@@ -157,10 +267,18 @@ export class CamfaUsersPage extends ConsolePage {
     });
   }
 
-  private removeFactor(id: string, factorId: string): Promise<void> {
+  private resetLockouts(id: string): Promise<void> {
     return this.attempt(async () => {
-      await this.api.removeUserFactor(this.appId!, id, factorId);
+      const reset = await this.api.resetUserLockouts(this.appId!, id);
+      this.notice = reset.length === 0 ? this.t('users.noLockouts', { user: id }) : this.t('users.lockoutsReset', { user: id, list: reset.join(', ') });
+    });
+  }
+
+  private removeFactor(id: string, factor: UserFactor): Promise<void> {
+    return this.attempt(async () => {
+      await this.api.removeUserFactor(this.appId!, id, factor.id);
       await this.refreshSelected();
+      this.notice = this.t('users.removed', { user: id, factor: this.t(`factor.${factor.type}`) });
     });
   }
 }

@@ -213,6 +213,11 @@ export class ConsoleApi extends EventTarget {
     return (await this.call<{ users: DirectoryUser[] }>('GET', this.userPath(appId), { query })).users;
   }
 
+  /** One directory user; rejects `user_not_found` for a user the app names but the directory does not hold. */
+  user(appId: string, originalIdentity: string): Promise<DirectoryUser> {
+    return this.call('GET', this.userPath(appId, originalIdentity));
+  }
+
   userFactors(appId: string, originalIdentity: string): Promise<UserFactors> {
     return this.call('GET', `${this.userPath(appId, originalIdentity)}/factors`);
   }

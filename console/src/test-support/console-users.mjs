@@ -1,4 +1,4 @@
-// The Users page's history and lockouts on top of console-server.mjs (mounted before it by
+// The Users page's history, lockouts and one-user look-up on top of console-server.mjs (mounted before it by
 // web-test-runner.config.mjs): a user's events and decisions, and the lockouts reset. It answers only what that
 // server refused as `not_found` once its own checks passed, so the session, the CSRF token, the viewer's role and
 // the request log stay that server's: a viewer's reset is still refused 403 there, and logged.
@@ -57,11 +57,13 @@ function refuse(ctx, status, code) {
 export function consoleUsersTestServer() {
   return async (ctx, next) => {
     await next();
-    const match = /^\/__console\/([\w-]+)\/console\/api\/apps\/([^/]+)\/users\/([^/]+)\/(events|decisions|lockouts\/reset)$/.exec(ctx.path);
+    const match = /^\/__console\/([\w-]+)\/console\/api\/apps\/([^/]+)\/users\/([^/]+)(?:\/(events|decisions|lockouts\/reset))?$/.exec(ctx.path);
     if (!match || ctx.status !== 404) return;
     const [, key, appId, user, what] = match;
     // As the backend's `pathIdentifier`: no control characters in an id.
     if (/[\u0000-\u001f]/.test(decodeURIComponent(user))) return refuse(ctx, 400, 'invalid_identifier');
+    // The page lists bob and alice; any other user it asks for is one the directory does not hold.
+    if (what === undefined && ctx.method === 'GET') return refuse(ctx, 404, 'user_not_found');
     const events = freshEvents().filter((event) => event.appId === appId && event.originalIdentity === decodeURIComponent(user));
     if (what === 'events' && ctx.method === 'GET') return answer(ctx, { events });
     if (what === 'decisions' && ctx.method === 'GET') return answer(ctx, { decisions: decisions(events) });

@@ -7,7 +7,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { state } from 'lit/decorators.js';
 import type { UebaEvent } from '../../../../server-mock/src/protocol/index.js';
-import type { ConsoleApp, DecisionRecord, DirectoryUser, UserFactor, UserMfaStatus, UserFactors } from '../../api.js';
+import { ConsoleApiError, type ConsoleApp, type DecisionRecord, type DirectoryUser, type UserFactor, type UserMfaStatus, type UserFactors } from '../../api.js';
 import { i18n } from '../../i18n/i18n.js';
 import { decisionOutcome, decisionSource, eventWhere } from '../event-cells.js';
 import { ConsolePage } from '../page.js';
@@ -19,8 +19,10 @@ const HISTORY = 20;
 
 interface Selected {
   id: string;
-  /** Absent when the built-in directory does not hold the user: the app only names them. */
+  /** Absent when the built-in directory does not hold the user (once `known`): the app only names them. */
   user?: DirectoryUser;
+  /** The directory was asked (or listed the user). */
+  known?: boolean;
   status?: UserMfaStatus;
   factors?: UserFactors;
   events?: UebaEvent[];
@@ -111,7 +113,7 @@ export class CamfaUsersPage extends ConsolePage {
     const { id, user, status } = selected;
     return html`<section aria-labelledby="selected" class="stack">
       <h2 id="selected">${t('users.selected', { user: id })}</h2>
-      ${user || !status ? nothing : html`<p class="quiet">${t('users.notInDirectory')}</p>`}
+      ${user || !selected.known ? nothing : html`<p class="quiet">${t('users.notInDirectory')}</p>`}
       <section aria-labelledby="status">
         <h3 id="status">${t('users.status')}</h3>
         <p>
@@ -239,8 +241,23 @@ export class CamfaUsersPage extends ConsolePage {
   };
 
   private select(id: string): Promise<void> {
-    this.selected = { id, user: this.users?.find((user) => user.originalIdentity === id) };
-    return this.attempt(() => this.refreshSelected());
+    const listed = this.users?.find((user) => user.originalIdentity === id);
+    this.selected = { id, user: listed };
+    return this.attempt(async () => {
+      // Beyond the loaded pages, or added since they loaded: the directory says whether it holds the user.
+      const user = listed ?? (await this.directoryUser(id));
+      if (this.selected?.id === id) this.selected = { ...this.selected, user, known: true };
+      await this.refreshSelected();
+    });
+  }
+
+  private async directoryUser(id: string): Promise<DirectoryUser | undefined> {
+    try {
+      return await this.api.user(this.appId!, id);
+    } catch (error) {
+      if (error instanceof ConsoleApiError && error.code === 'user_not_found') return undefined;
+      throw error;
+    }
   }
 
   /** The chosen user's status, factors and history, again (callers run it inside `attempt`). */

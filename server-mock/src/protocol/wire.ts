@@ -321,6 +321,19 @@ export interface ConsoleApp {
   version: number;
 }
 
+/** One of a user's lockout counters (`GET /console/api/apps/{appId}/users/{id}/lockouts`): failing, or locked. */
+export interface UserLockout {
+  /** A step-up factor (`totp`, …), `login-passkey`, or a sign-in by login name: `password`, `login-sms`, `login-email`. */
+  factor: string;
+  /** A sign-in by login name: which of the user's directory fields that name is. */
+  login?: 'username' | 'email' | 'phone';
+  /** Consecutive failures so far (a success clears them). */
+  failures: number;
+  locked: boolean;
+  /** Milliseconds since the epoch when the lock ends; null while locked: until an administrator resets it. */
+  retryAt: number | null;
+}
+
 /**
  * A decision as the backend records it: what the console's Live stream sends and the Users page lists
  * (`GET /console/api/apps/{appId}/users/{id}/decisions`). `Explanation` is the engine's

@@ -6,7 +6,7 @@ import type { MfaService } from '../../events/mfa.js';
 import { CONSOLE_PATHS, FACTOR_TYPES } from '../../protocol/index.js';
 import type { TriggerRecord } from '../../storage/types.js';
 import { publicUser } from '../../users/directory.js';
-import { listUserFactors, removeUserFactor, resetUserLockouts, type UserSubject } from '../../users/support.js';
+import { listUserFactors, listUserLockouts, removeUserFactor, resetUserLockouts, type UserSubject } from '../../users/support.js';
 import { parseQuery, type AppContext, type Env, type Route } from '../context.js';
 import { pathIdentifier } from '../identifier.js';
 import * as schemas from '../schemas.js';
@@ -101,6 +101,13 @@ function readRoutes(options: ConsoleUserRoutesOptions, { requireConsoleSession }
       summary: "The user's MFA status: the pending step-up, why and until when (never its stateToken)",
       responses: { 200: { description: 'mfaVerified is false while a step-up is pending', schema: consoleStatus } },
       handler: async (c) => c.json(await consoleMfaStatus(mfa, clock(), subject(c))),
+    },
+    {
+      ...read,
+      path: CONSOLE_PATHS.appUserLockouts,
+      summary: "The user's lockouts: failures counted and locks in force, per step-up factor and sign-in",
+      responses: { 200: { description: '{ lockouts }; retryAt null while locked: until an editor resets it' } },
+      handler: async (c) => c.json({ lockouts: await listUserLockouts(options, subject(c)) }),
     },
     {
       ...read,

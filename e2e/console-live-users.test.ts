@@ -9,8 +9,8 @@
  *    middleware enforces (401 with the step-up challenge on every request). The Users page shows the pending
  *    step-up and why, the user's recent events and decisions; "Clear lock" ends it, the translated notice says so,
  *    and the middleware lets the next request through.
- * 3. Wrong passwords lock a directory user's sign-in; "Reset lockouts" on the Users page clears it and the right
- *    password signs in again.
+ * 3. Wrong passwords lock a directory user's sign-in; the Users page lists that lockout, "Reset lockouts" clears
+ *    it and the right password signs in again.
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -180,8 +180,13 @@ describe('the Live and Users pages, end to end', () => {
     // The page still lists the directory as it was before omar: opening him by id asks the directory anew.
     const details = await openUser(users, 'omar');
     expect(await details.getByText('Not in the built-in directory').count()).toBe(0);
+    const lockouts = details.locator('#user-lockouts li');
+    expect((await lockouts.allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim())).toEqual([
+      expect.stringMatching(/^Password sign-in by username: 10 failures in a row · locked until \S/),
+    ]);
     await details.getByRole('button', { name: 'Reset lockouts' }).click();
     await expect.poll(() => statusRegion(users).textContent()).toBe('Lockouts of omar reset: password:username.');
+    await details.getByText('Nothing is failing or locked.').waitFor();
     expect((await signInAtShop('omar', 'omar-password-123')).status).toBe(200);
   }, 120_000);
 });

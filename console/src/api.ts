@@ -15,6 +15,7 @@ import type {
   FactorType,
   UebaEvent,
   UserFactors,
+  UserLockout,
   UserMfaStatus,
 } from '../../server-mock/src/protocol/index.js';
 import type { Decision, Explanation } from '../../server-mock/src/policy/decision.js';
@@ -28,6 +29,7 @@ export type {
   DirectoryUser,
   UserFactor,
   UserFactors,
+  UserLockout,
   UserMfaStatus,
 } from '../../server-mock/src/protocol/index.js';
 
@@ -234,6 +236,11 @@ export class ConsoleApi extends EventTarget {
   /** Mirrors `POST /v1/mfa/status/clear`: the pending step-up (the lock on the user's API calls) ends. */
   clearMfaStatus(appId: string, originalIdentity: string): Promise<UserMfaStatus> {
     return this.call('POST', `${this.userPath(appId, originalIdentity)}/mfa-status/clear`);
+  }
+
+  /** The user's lockout counters that count failures or lock: per step-up factor, passkey sign-in and sign-in name. */
+  async userLockouts(appId: string, originalIdentity: string): Promise<UserLockout[]> {
+    return (await this.call<{ lockouts: UserLockout[] }>('GET', `${this.userPath(appId, originalIdentity)}/lockouts`)).lockouts;
   }
 
   /**

@@ -1,9 +1,14 @@
 // The Users page's history, lockouts and one-user look-up on top of console-server.mjs (mounted before it by
-// web-test-runner.config.mjs): a user's events and decisions, and the lockouts reset. It answers only what that
+// web-test-runner.config.mjs): a user's events and decisions, the lockouts and their reset. It answers only what that
 // server refused as `not_found` once its own checks passed, so the session, the CSRF token, the viewer's role and
 // the request log stay that server's: a viewer's reset is still refused 403 there, and logged.
 
 import { freshEvents } from './console-workflows.mjs';
+
+const LOCKOUTS = [
+  { factor: 'totp', failures: 10, locked: true, retryAt: Date.parse('2026-01-05T10:05:00Z') },
+  { factor: 'password', login: 'username', failures: 3, locked: false, retryAt: null },
+];
 
 /** Per test key: the users whose lockouts were reset already (the next reset finds nothing). */
 const resets = new Map();
@@ -57,7 +62,7 @@ function refuse(ctx, status, code) {
 export function consoleUsersTestServer() {
   return async (ctx, next) => {
     await next();
-    const match = /^\/__console\/([\w-]+)\/console\/api\/apps\/([^/]+)\/users\/([^/]+)(?:\/(events|decisions|lockouts\/reset))?$/.exec(ctx.path);
+    const match = /^\/__console\/([\w-]+)\/console\/api\/apps\/([^/]+)\/users\/([^/]+)(?:\/(events|decisions|lockouts|lockouts\/reset))?$/.exec(ctx.path);
     if (!match || ctx.status !== 404) return;
     const [, key, appId, user, what] = match;
     // As the backend's `pathIdentifier`: no control characters in an id.
@@ -67,12 +72,14 @@ export function consoleUsersTestServer() {
     const events = freshEvents().filter((event) => event.appId === appId && event.originalIdentity === decodeURIComponent(user));
     if (what === 'events' && ctx.method === 'GET') return answer(ctx, { events });
     if (what === 'decisions' && ctx.method === 'GET') return answer(ctx, { decisions: decisions(events) });
+    if (!resets.has(key)) resets.set(key, new Set());
+    const done = resets.get(key);
+    // Every user starts with a locked TOTP and a failing password sign-in, until reset.
+    const lockouts = done.has(user) ? [] : LOCKOUTS;
+    if (what === 'lockouts' && ctx.method === 'GET') return answer(ctx, { lockouts });
     if (what === 'lockouts/reset' && ctx.method === 'POST') {
-      if (!resets.has(key)) resets.set(key, new Set());
-      const done = resets.get(key);
-      const reset = done.has(user) ? [] : ['totp', 'password:username'];
       done.add(user);
-      return answer(ctx, { reset });
+      return answer(ctx, { reset: lockouts.map(({ factor, login }) => (login ? `${factor}:${login}` : factor)) });
     }
   };
 }

@@ -6,8 +6,9 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { state } from 'lit/decorators.js';
-import type { UebaEvent } from '../../../../server-mock/src/protocol/index.js';
-import { ConsoleApiError, type ConsoleApp, type DecisionRecord, type DirectoryUser, type UserFactor, type UserMfaStatus, type UserFactors } from '../../api.js';
+import { FACTOR_TYPES, type UebaEvent } from '../../../../server-mock/src/protocol/index.js';
+import { ConsoleApiError, type ConsoleApp, type DecisionRecord, type DirectoryUser, type UserFactor, type UserLockout, type UserMfaStatus, type UserFactors } from '../../api.js';
+import type { ConsoleStringKey } from '../../i18n/en.js';
 import { i18n } from '../../i18n/i18n.js';
 import { decisionOutcome, decisionSource, eventWhere } from '../event-cells.js';
 import { ConsolePage } from '../page.js';
@@ -25,11 +26,21 @@ interface Selected {
   known?: boolean;
   status?: UserMfaStatus;
   factors?: UserFactors;
+  lockouts?: UserLockout[];
   events?: UebaEvent[];
   decisions?: DecisionRecord[];
 }
 
 const when = (at: number) => new Date(at).toLocaleString(i18n.lang);
+
+/** The sign-ins the backend counts failures of beside the step-up factors (`login/lockout-subjects.ts`). */
+const SIGN_IN_NAMES: Record<string, ConsoleStringKey> = {
+  password: 'users.signIn.password',
+  'login-sms': 'users.signIn.loginSms',
+  'login-email': 'users.signIn.loginEmail',
+  'login-passkey': 'users.signIn.loginPasskey',
+};
+const isFactorType = (name: string): name is (typeof FACTOR_TYPES)[number] => (FACTOR_TYPES as readonly string[]).includes(name);
 
 export class CamfaUsersPage extends ConsolePage {
   @state() private apps?: ConsoleApp[];
@@ -130,7 +141,8 @@ export class CamfaUsersPage extends ConsolePage {
       <section aria-labelledby="lockouts">
         <h3 id="lockouts">${t('users.lockouts')}</h3>
         <p class="quiet">${t('users.lockoutsIntro')}</p>
-        <wa-button ?disabled=${!this.canEdit} @click=${() => this.resetLockouts(id)}>${t('users.resetLockouts')}</wa-button>
+        ${selected.lockouts ? this.renderLockouts(selected.lockouts) : html`<p>${t('common.loading')}</p>`}
+        <wa-button ?disabled=${!this.canEdit || !selected.lockouts?.length} @click=${() => this.resetLockouts(id)}>${t('users.resetLockouts')}</wa-button>
       </section>
       <section aria-labelledby="factors">
         <h3 id="factors">${t('users.factors')}</h3>
@@ -138,6 +150,31 @@ export class CamfaUsersPage extends ConsolePage {
       </section>
       ${this.renderEvents(selected.events)} ${this.renderDecisions(selected.decisions)}
     </section>`;
+  }
+
+  private renderLockouts(lockouts: UserLockout[]): TemplateResult {
+    const { t } = this;
+    if (lockouts.length === 0) return html`<p>${t('users.nothingLocked')}</p>`;
+    return html`<ul id="user-lockouts">
+      ${lockouts.map(
+        (lockout) =>
+          html`<li>
+            ${this.lockoutName(lockout)}: ${t('users.failures', { count: lockout.failures })} ·
+            ${lockout.locked
+              ? html`<strong>${lockout.retryAt === null ? t('users.lockedUntilReset') : t('users.lockedUntil', { time: when(lockout.retryAt) })}</strong>`
+              : t('users.notLocked')}
+          </li>`,
+      )}
+    </ul>`;
+  }
+
+  /** A step-up factor by its name, a sign-in by how and under which of the user's login names. */
+  private lockoutName({ factor, login }: UserLockout): string {
+    const { t } = this;
+    if (isFactorType(factor)) return t(`factor.${factor}`);
+    const signIn = SIGN_IN_NAMES[factor];
+    if (!signIn) return factor;
+    return login ? t('users.signInBy', { signIn: t(signIn), login: t(`users.loginField.${login}`) }) : t(signIn);
   }
 
   private renderFactors(id: string, { factors, recoveryCodesLeft }: UserFactors): TemplateResult {
@@ -266,14 +303,15 @@ export class CamfaUsersPage extends ConsolePage {
     const selected = this.selected;
     if (!appId || !selected) return;
     const { id } = selected;
-    const [status, factors, events, decisions] = await Promise.all([
+    const [status, factors, lockouts, events, decisions] = await Promise.all([
       this.api.mfaStatus(appId, id),
       this.api.userFactors(appId, id),
+      this.api.userLockouts(appId, id),
       this.api.userEvents(appId, id, HISTORY),
       this.api.userDecisions(appId, id, HISTORY),
     ]);
     // Another user chosen meanwhile keeps what is shown for them.
-    if (this.selected?.id === id) this.selected = { ...this.selected, status, factors, events, decisions };
+    if (this.selected?.id === id) this.selected = { ...this.selected, status, factors, lockouts, events, decisions };
   }
 
   private clearLock(id: string): Promise<void> {
@@ -287,6 +325,7 @@ export class CamfaUsersPage extends ConsolePage {
   private resetLockouts(id: string): Promise<void> {
     return this.attempt(async () => {
       const reset = await this.api.resetUserLockouts(this.appId!, id);
+      await this.refreshSelected();
       this.notice = reset.length === 0 ? this.t('users.noLockouts', { user: id }) : this.t('users.lockoutsReset', { user: id, list: reset.join(', ') });
     });
   }

@@ -75,7 +75,13 @@ async function startBusinessApi(client: MetadataManagementClient): Promise<typeo
 
 /** A behaviour of `user` at the shop, captured as the shop's backend does; resolves when the capture call returns. */
 const capture = (user: string, behaviorType: string) =>
-  meta.ueba.capture({ originalIdentity: user, ip: '198.51.100.20', ua: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0', behaviorType, behaviorResult: 'success' });
+  meta.ueba.capture({
+    originalIdentity: user,
+    ip: '198.51.100.20',
+    ua: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0',
+    behaviorType,
+    behaviorResult: 'success',
+  });
 
 /** The console page `name` from its nav link, once its heading shows. */
 async function openPage(page: Page, name: 'Live' | 'Users'): Promise<Locator> {
@@ -137,7 +143,10 @@ describe('the Live and Users pages, end to end', () => {
     expect(transfer.published.map(({ type }) => type)).toEqual(['security.mfa']);
     const refused = await businessApi.call('nina');
     expect(refused.status, 'the middleware holds the user to the pending step-up').toBe(401);
-    expect(refused.body).toMatchObject({ code: 'insufficient_user_authentication', trigger: { reason: { ruleId: 'every-transfer', message: REVIEW_MESSAGE } } });
+    expect(refused.body).toMatchObject({
+      code: 'insufficient_user_authentication',
+      trigger: { reason: { ruleId: 'every-transfer', message: REVIEW_MESSAGE } },
+    });
 
     const users = await openPage(page, 'Users');
     expect(await users.locator('wa-select').evaluate((select) => (select as HTMLSelectElement).value)).toBe(SHOP.id);

@@ -14,7 +14,7 @@ export function eventWhere(t: Translate, event: UebaEvent): TemplateResult {
   const place = [event.city, event.province, event.country].filter(Boolean).join(', ');
   const device = [event.deviceType, event.systemType, event.browserType].filter(Boolean).join(' · ');
   return html`${place || t('live.noGeo')} <span class="quiet">${event.ip ?? ''}</span> ·
-  ${event.intranet ? t('live.intranet') : t('live.extranet')}${device ? html` · ${device}` : nothing}`;
+    ${event.intranet ? t('live.intranet') : t('live.extranet')}${device ? html` · ${device}` : nothing}`;
 }
 
 /** Step-up or pass, as a badge whose text says it (the colour only repeats it). */

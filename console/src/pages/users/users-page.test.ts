@@ -21,7 +21,8 @@ const shown = (page: CamfaUsersPage) => visibleStrings(root(page));
 const rows = (page: CamfaUsersPage) => [...root(page).querySelectorAll('tbody tr')].map((row) => row.querySelector('code')!.textContent);
 /** The text as read out: whitespace collapsed. */
 const said = (element: Element) => element.textContent!.replace(/\s+/g, ' ').trim();
-const button = (page: CamfaUsersPage, text: string) => [...root(page).querySelectorAll<Control>('wa-button')].find((candidate) => said(candidate).startsWith(text))!;
+const button = (page: CamfaUsersPage, text: string) =>
+  [...root(page).querySelectorAll<Control>('wa-button')].find((candidate) => said(candidate).startsWith(text))!;
 const click = (element: Element) => element.shadowRoot!.querySelector('button')!.click();
 const status = (page: CamfaUsersPage) => root(page).querySelector('[role="status"]')!.textContent!.trim();
 const cells = (page: CamfaUsersPage, table: string) =>
@@ -82,7 +83,10 @@ describe('<camfa-users-page>', () => {
       ['Pass', 'login v3 (event)'],
     ]);
     const history = (await log()).filter(({ path }) => /\/(events|decisions)$/.test(path));
-    expect(history.map(({ path, query }) => `${path}?${query}`)).to.deep.equal(['/apps/shop/users/alice/events?limit=20', '/apps/shop/users/alice/decisions?limit=20']);
+    expect(history.map(({ path, query }) => `${path}?${query}`)).to.deep.equal([
+      '/apps/shop/users/alice/events?limit=20',
+      '/apps/shop/users/alice/decisions?limit=20',
+    ]);
   });
 
   it('lists the lockouts, resets them, says what was locked, and then lists none', async () => {

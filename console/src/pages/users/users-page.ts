@@ -7,7 +7,16 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { state } from 'lit/decorators.js';
 import { FACTOR_TYPES, type UebaEvent } from '../../../../server-mock/src/protocol/index.js';
-import { ConsoleApiError, type ConsoleApp, type DecisionRecord, type DirectoryUser, type UserFactor, type UserLockout, type UserMfaStatus, type UserFactors } from '../../api.js';
+import {
+  ConsoleApiError,
+  type ConsoleApp,
+  type DecisionRecord,
+  type DirectoryUser,
+  type UserFactor,
+  type UserLockout,
+  type UserMfaStatus,
+  type UserFactors,
+} from '../../api.js';
 import type { ConsoleStringKey } from '../../i18n/en.js';
 import { i18n } from '../../i18n/i18n.js';
 import { decisionOutcome, decisionSource, eventWhere } from '../event-cells.js';
@@ -92,7 +101,9 @@ export class CamfaUsersPage extends ConsolePage {
       id && !this.users.some((user) => user.originalIdentity === id)
         ? html`<wa-button @click=${() => this.select(id)}>${t('users.lookUp', { user: id })}</wa-button>`
         : nothing;
-    if (shown.length === 0) return html`<p class="empty">${t('users.empty')}</p>${lookUp}`;
+    if (shown.length === 0)
+      return html`<p class="empty">${t('users.empty')}</p>
+        ${lookUp}`;
     return html`<table>
         <thead>
           <tr>
@@ -129,12 +140,14 @@ export class CamfaUsersPage extends ConsolePage {
         <h3 id="status">${t('users.status')}</h3>
         <p>
           ${t('users.status')}:
-          ${status
-            ? status.pending
-              ? html`${t('users.pending', { reason: status.pending.reason.message || status.pending.reason.ruleId })}
-                  <span class="quiet">(${t('simulate.rule')} <code>${status.pending.reason.ruleId}</code>)</span>`
-              : t('users.verified')
-            : t('common.loading')}
+          ${
+            status
+              ? status.pending
+                ? html`${t('users.pending', { reason: status.pending.reason.message || status.pending.reason.ruleId })}
+                    <span class="quiet">(${t('simulate.rule')} <code>${status.pending.reason.ruleId}</code>)</span>`
+                : t('users.verified')
+              : t('common.loading')
+          }
         </p>
         <wa-button ?disabled=${!this.canEdit || !status?.pending} @click=${() => this.clearLock(id)}>${t('users.clearLock')}</wa-button>
       </section>
@@ -160,9 +173,11 @@ export class CamfaUsersPage extends ConsolePage {
         (lockout) =>
           html`<li>
             ${this.lockoutName(lockout)}: ${t('users.failures', { count: lockout.failures })} ·
-            ${lockout.locked
-              ? html`<strong>${lockout.retryAt === null ? t('users.lockedUntilReset') : t('users.lockedUntil', { time: when(lockout.retryAt) })}</strong>`
-              : t('users.notLocked')}
+            ${
+              lockout.locked
+                ? html`<strong>${lockout.retryAt === null ? t('users.lockedUntilReset') : t('users.lockedUntil', { time: when(lockout.retryAt) })}</strong>`
+                : t('users.notLocked')
+            }
           </li>`,
       )}
     </ul>`;

@@ -211,60 +211,48 @@ export class CamfaUsersPage extends ConsolePage {
 
   private renderEvents(events: UebaEvent[] | undefined): TemplateResult {
     const { t } = this;
-    const rows = (shown: UebaEvent[]) =>
-      html`<table id="user-events">
-        <thead>
-          <tr>
-            <th scope="col">${t('live.time')}</th>
-            <th scope="col">${t('users.behavior')}</th>
-            <th scope="col">${t('live.details')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${shown.map(
-            (event) =>
-              html`<tr data-id=${event.id}>
-                <td>${when(event.requestDate)}</td>
-                <td>${[event.behaviorType, event.behaviorResult].filter(Boolean).join(' · ')}</td>
-                <td>${eventWhere(t, event)}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>`;
-    return this.renderHistory('events', t('users.events'), t('users.noEvents'), events, rows);
+    return this.renderHistory(
+      { id: 'events', title: t('users.events'), empty: t('users.noEvents'), columns: [t('live.time'), t('users.behavior'), t('live.details')] },
+      events,
+      (event) => [when(event.requestDate), [event.behaviorType, event.behaviorResult].filter(Boolean).join(' · '), eventWhere(t, event)],
+    );
   }
 
   private renderDecisions(decisions: DecisionRecord[] | undefined): TemplateResult {
     const { t } = this;
-    const rows = (shown: DecisionRecord[]) =>
-      html`<table id="user-decisions">
+    return this.renderHistory(
+      { id: 'decisions', title: t('users.decisions'), empty: t('users.noDecisions'), columns: [t('live.time'), t('live.filterOutcome'), t('live.details')] },
+      decisions,
+      (decision) => [when(decision.createdAt), decisionOutcome(t, decision), decisionSource(t, decision)],
+    );
+  }
+
+  /** A titled part of the user's history: loading, empty, or a table `#user-<id>` of a row an item, newest first. */
+  private renderHistory<T extends { id: string }>(
+    part: { id: string; title: string; empty: string; columns: string[] },
+    items: T[] | undefined,
+    cells: (item: T) => unknown[],
+  ): TemplateResult {
+    const { t } = this;
+    const table = (shown: T[]) =>
+      html`<table id=${`user-${part.id}`}>
         <thead>
           <tr>
-            <th scope="col">${t('live.time')}</th>
-            <th scope="col">${t('live.filterOutcome')}</th>
-            <th scope="col">${t('live.details')}</th>
+            ${part.columns.map((column) => html`<th scope="col">${column}</th>`)}
           </tr>
         </thead>
         <tbody>
           ${shown.map(
-            (decision) =>
-              html`<tr data-id=${decision.id}>
-                <td>${when(decision.createdAt)}</td>
-                <td>${decisionOutcome(t, decision)}</td>
-                <td>${decisionSource(t, decision)}</td>
+            (item) =>
+              html`<tr data-id=${item.id}>
+                ${cells(item).map((cell) => html`<td>${cell}</td>`)}
               </tr>`,
           )}
         </tbody>
       </table>`;
-    return this.renderHistory('decisions', t('users.decisions'), t('users.noDecisions'), decisions, rows);
-  }
-
-  /** A titled part of the user's history: loading, empty, or its table. */
-  private renderHistory<T>(id: string, title: string, empty: string, items: T[] | undefined, table: (items: T[]) => TemplateResult): TemplateResult {
-    const { t } = this;
-    const body = !items ? html`<p>${t('common.loading')}</p>` : items.length === 0 ? html`<p class="quiet">${empty}</p>` : table(items);
-    return html`<section aria-labelledby=${`${id}-heading`}>
-      <h3 id=${`${id}-heading`}>${title}</h3>
+    const body = !items ? html`<p>${t('common.loading')}</p>` : items.length === 0 ? html`<p class="quiet">${part.empty}</p>` : table(items);
+    return html`<section aria-labelledby=${`${part.id}-heading`}>
+      <h3 id=${`${part.id}-heading`}>${part.title}</h3>
       ${body}
     </section>`;
   }

@@ -159,7 +159,8 @@ describe('the Live and Users pages, end to end', () => {
     const users = await openPage(page, 'Users');
     expect(await users.locator('wa-select').evaluate((select) => (select as HTMLSelectElement).value)).toBe(SHOP.id);
     const details = await openUser(users, 'nina');
-    expect(await details.textContent()).toContain(`step-up pending: ${REVIEW_MESSAGE}`);
+    const pending = (await details.locator('section[aria-labelledby="status"] p').innerText()).replace(/\s+/g, ' ');
+    expect(pending).toMatch(new RegExp(`^MFA status: step-up pending: ${REVIEW_MESSAGE} \\(Rule every-transfer · Workflow transfer-review · until \\S.*\\)$`));
     expect(await details.getByText('Not in the built-in directory').count(), 'the shop signs nina in itself').toBe(1);
     // Newest first: the transfer, then the login the Live page showed.
     expect(await cells(details.locator('#user-events tbody tr'))).toEqual([

@@ -16,7 +16,7 @@ import type {
   UebaEvent,
   UserFactors,
   UserLockout,
-  UserMfaStatus,
+  ConsoleUserMfaStatus,
 } from '../../server-mock/src/protocol/index.js';
 import type { Decision, Explanation } from '../../server-mock/src/policy/decision.js';
 
@@ -30,7 +30,7 @@ export type {
   UserFactor,
   UserFactors,
   UserLockout,
-  UserMfaStatus,
+  ConsoleUserMfaStatus,
 } from '../../server-mock/src/protocol/index.js';
 
 export interface NewApp {
@@ -229,12 +229,12 @@ export class ConsoleApi extends EventTarget {
   }
 
   /** Mirrors `POST /v1/mfa/status` (a read, so a GET here). */
-  mfaStatus(appId: string, originalIdentity: string): Promise<UserMfaStatus> {
+  mfaStatus(appId: string, originalIdentity: string): Promise<ConsoleUserMfaStatus> {
     return this.call('GET', `${this.userPath(appId, originalIdentity)}/mfa-status`);
   }
 
   /** Mirrors `POST /v1/mfa/status/clear`: the pending step-up (the lock on the user's API calls) ends. */
-  clearMfaStatus(appId: string, originalIdentity: string): Promise<UserMfaStatus> {
+  clearMfaStatus(appId: string, originalIdentity: string): Promise<ConsoleUserMfaStatus> {
     return this.call('POST', `${this.userPath(appId, originalIdentity)}/mfa-status/clear`);
   }
 

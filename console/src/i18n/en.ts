@@ -210,6 +210,8 @@ export const en = {
   'users.removeFactor': 'Remove',
   'users.clearLock': 'Clear lock',
   'users.cleared': 'The pending step-up of {user} was cleared.',
+  'users.pendingUntil': 'until {time}',
+  'users.pendingExpired': "expired: the user's next request asks again",
   'users.nothingLocked': 'Nothing is failing or locked.',
   'users.failures': '{count} failures in a row',
   'users.notLocked': 'not locked',

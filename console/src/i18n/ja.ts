@@ -212,6 +212,8 @@ export default {
   'users.removeFactor': '削除',
   'users.clearLock': 'ロックを解除',
   'users.cleared': '{user} の保留中の追加認証を解除しました。',
+  'users.pendingUntil': '{time} まで',
+  'users.pendingExpired': '期限切れ：ユーザーの次のリクエストで再度求められます',
   'users.nothingLocked': '失敗の記録もロックもありません。',
   'users.failures': '{count} 回連続で失敗',
   'users.notLocked': 'ロックなし',

@@ -211,6 +211,8 @@ export default {
   'users.removeFactor': '移除',
   'users.clearLock': '解除锁定',
   'users.cleared': '已清除 {user} 待完成的二次验证。',
+  'users.pendingUntil': '有效至 {time}',
+  'users.pendingExpired': '已过期：用户的下一个请求会再次要求验证',
   'users.nothingLocked': '没有失败计数或锁定。',
   'users.failures': '连续失败 {count} 次',
   'users.notLocked': '未锁定',

@@ -211,6 +211,8 @@ export default {
   'users.removeFactor': '移除',
   'users.clearLock': '解除鎖定',
   'users.cleared': '已清除 {user} 待完成的多重驗證。',
+  'users.pendingUntil': '有效至 {time}',
+  'users.pendingExpired': '已過期：使用者的下一個請求會再次要求驗證',
   'users.nothingLocked': '沒有失敗計數或鎖定。',
   'users.failures': '連續失敗 {count} 次',
   'users.notLocked': '未鎖定',

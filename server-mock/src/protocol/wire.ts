@@ -321,6 +321,25 @@ export interface ConsoleApp {
   version: number;
 }
 
+/** A user's pending step-up as the console shows it: why, until when, which factors; never its stateToken. */
+export interface ConsolePendingStepUp {
+  triggerId: string;
+  reason: Pick<MfaTriggerReason, 'ruleId' | 'message'>;
+  acr: string;
+  /** ISO 8601. */
+  expiresAt: string;
+  /** Past its lifetime: the next `checkUserStatus` re-arms it with a fresh one. */
+  expired: boolean;
+  factors: MfaFactorOffer[];
+  workflowId: string;
+}
+
+/** `GET /console/api/apps/{appId}/users/{id}/mfa-status` (and what clearing it answers). */
+export interface ConsoleUserMfaStatus {
+  mfaVerified: boolean;
+  pending?: ConsolePendingStepUp;
+}
+
 /** One of a user's lockout counters (`GET /console/api/apps/{appId}/users/{id}/lockouts`): failing, or locked. */
 export interface UserLockout {
   /** A step-up factor (`totp`, …), `login-passkey`, or a sign-in by login name: `password`, `login-sms`, `login-email`. */

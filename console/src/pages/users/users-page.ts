@@ -6,17 +6,8 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { state } from 'lit/decorators.js';
-import { FACTOR_TYPES, type UebaEvent } from '../../../../server-mock/src/protocol/index.js';
-import {
-  ConsoleApiError,
-  type ConsoleApp,
-  type DecisionRecord,
-  type DirectoryUser,
-  type UserFactor,
-  type UserLockout,
-  type UserMfaStatus,
-  type UserFactors,
-} from '../../api.js';
+import { FACTOR_TYPES, type ConsolePendingStepUp, type ConsoleUserMfaStatus, type UebaEvent } from '../../../../server-mock/src/protocol/index.js';
+import { ConsoleApiError, type ConsoleApp, type DecisionRecord, type DirectoryUser, type UserFactor, type UserLockout, type UserFactors } from '../../api.js';
 import type { ConsoleStringKey } from '../../i18n/en.js';
 import { i18n } from '../../i18n/i18n.js';
 import { decisionOutcome, decisionSource, eventWhere } from '../event-cells.js';
@@ -33,7 +24,7 @@ interface Selected {
   user?: DirectoryUser;
   /** The directory was asked (or listed the user). */
   known?: boolean;
-  status?: UserMfaStatus;
+  status?: ConsoleUserMfaStatus;
   factors?: UserFactors;
   lockouts?: UserLockout[];
   events?: UebaEvent[];
@@ -138,17 +129,7 @@ export class CamfaUsersPage extends ConsolePage {
       ${user || !selected.known ? nothing : html`<p class="quiet">${t('users.notInDirectory')}</p>`}
       <section aria-labelledby="status">
         <h3 id="status">${t('users.status')}</h3>
-        <p>
-          ${t('users.status')}:
-          ${
-            status
-              ? status.pending
-                ? html`${t('users.pending', { reason: status.pending.reason.message || status.pending.reason.ruleId })}
-                    <span class="quiet">(${t('simulate.rule')} <code>${status.pending.reason.ruleId}</code>)</span>`
-                : t('users.verified')
-              : t('common.loading')
-          }
-        </p>
+        <p>${t('users.status')}: ${status ? (status.pending ? this.renderPending(status.pending) : t('users.verified')) : t('common.loading')}</p>
         <wa-button ?disabled=${!this.canEdit || !status?.pending} @click=${() => this.clearLock(id)}>${t('users.clearLock')}</wa-button>
       </section>
       <section aria-labelledby="lockouts">
@@ -163,6 +144,18 @@ export class CamfaUsersPage extends ConsolePage {
       </section>
       ${this.renderEvents(selected.events)} ${this.renderDecisions(selected.decisions)}
     </section>`;
+  }
+
+  /** Why the step-up is pending (the rule's message, its rule and workflow) and until when. */
+  private renderPending(pending: ConsolePendingStepUp): TemplateResult {
+    const { t } = this;
+    const expiresAt = Date.parse(pending.expiresAt);
+    return html`${t('users.pending', { reason: pending.reason.message || pending.reason.ruleId })}
+      <span class="quiet"
+        >(${t('simulate.rule')} <code>${pending.reason.ruleId}</code>${
+          pending.workflowId ? html` · ${t('simulate.workflow')} <code>${pending.workflowId}</code>` : nothing
+        }${Number.isNaN(expiresAt) ? nothing : html` · ${pending.expired ? t('users.pendingExpired') : t('users.pendingUntil', { time: when(expiresAt) })}`})</span
+      >`;
   }
 
   private renderLockouts(lockouts: UserLockout[]): TemplateResult {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CONSOLE_APP_ID } from '../../console/definition.js';
 import { DomainError } from '../../errors.js';
 import type { MfaService } from '../../events/mfa.js';
-import { CONSOLE_PATHS, FACTOR_TYPES } from '../../protocol/index.js';
+import { CONSOLE_PATHS, FACTOR_TYPES, type ConsoleUserMfaStatus } from '../../protocol/index.js';
 import type { TriggerRecord } from '../../storage/types.js';
 import { publicUser } from '../../users/directory.js';
 import { listUserFactors, listUserLockouts, removeUserFactor, resetUserLockouts, type UserSubject } from '../../users/support.js';
@@ -30,10 +30,11 @@ const consolePending = z.object({
   factors: z.array(z.object({ type: z.enum(FACTOR_TYPES), enrolled: z.boolean() })),
   workflowId: z.string(),
 });
-const consoleStatus = z.object({ mfaVerified: z.boolean(), pending: consolePending.optional() });
+/** The protocol's `ConsoleUserMfaStatus`, for the OpenAPI document: `satisfies` keeps the two one shape. */
+const consoleStatus = z.object({ mfaVerified: z.boolean(), pending: consolePending.optional() }) satisfies z.ZodType<ConsoleUserMfaStatus>;
 
 /** `POST /v1/mfa/status`'s answer for the console, read without re-arming anything (a GET changes nothing). */
-async function consoleMfaStatus(mfa: MfaService, now: number, { appId, originalIdentity }: UserSubject): Promise<z.output<typeof consoleStatus>> {
+async function consoleMfaStatus(mfa: MfaService, now: number, { appId, originalIdentity }: UserSubject): Promise<ConsoleUserMfaStatus> {
   const trigger = await mfa.pendingTrigger(appId, originalIdentity);
   if (!trigger) return { mfaVerified: true };
   const { reason, acr, expiresAt, factors } = await mfa.triggerData(trigger);

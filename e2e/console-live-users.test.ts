@@ -209,7 +209,7 @@ describe('the Live and Users pages, end to end', () => {
       expect.stringMatching(/^Password sign-in by username: 10 failures in a row · locked until \S/),
     ]);
     await details.getByRole('button', { name: 'Reset lockouts' }).click();
-    await expect.poll(() => statusRegion(users).textContent()).toBe('Lockouts of omar reset: password:username.');
+    await expect.poll(() => statusRegion(users).textContent()).toBe('Lockouts of omar reset: Password sign-in by username.');
     await details.getByText('Nothing is failing or locked.').waitFor();
     expect((await signInAtShop('omar', 'omar-password-123')).status).toBe(200);
   }, 120_000);

@@ -100,11 +100,22 @@ describe('<camfa-users-page>', () => {
       'Password sign-in by username: 3 failures in a row · not locked',
     ]);
     click(button(page, 'Reset lockouts'));
-    await until(() => status(page!) === 'Lockouts of bob reset: totp, password:username.', 'reset');
+    await until(() => status(page!) === 'Lockouts of bob reset: Authenticator app (TOTP), Password sign-in by username.', 'reset');
     expect(shown(page)).to.include('Nothing is failing or locked.');
     expect(button(page, 'Reset lockouts').disabled, 'nothing left to reset').to.equal(true);
     const resets = (await log()).filter(({ path }) => path.endsWith('/lockouts/reset'));
     expect(resets.map(({ method, csrf }) => [method, csrf !== null])).to.deep.equal([['POST', true]]);
+  });
+
+  it('removes a factor and says which', async () => {
+    let log;
+    ({ page, log } = await mountPage());
+    click(button(page, 'Details: bob'));
+    await until(() => button(page!, 'Remove') !== undefined, 'the factors');
+    click(button(page, 'Remove'));
+    await until(() => status(page!) === 'Authenticator app (TOTP) of bob removed.', 'removed');
+    const removals = (await log()).filter(({ method }) => method === 'DELETE');
+    expect(removals.map(({ path, csrf }) => [path, csrf !== null])).to.deep.equal([['/apps/shop/users/bob/factors/f1', true]]);
   });
 
   it('opens a user the directory does not hold by their exact id, with Enter in the search', async () => {

@@ -177,7 +177,7 @@ export class CamfaUsersPage extends ConsolePage {
   }
 
   /** A step-up factor by its name, a sign-in by how and under which of the user's login names. */
-  private lockoutName({ factor, login }: UserLockout): string {
+  private lockoutName({ factor, login }: Pick<UserLockout, 'factor' | 'login'>): string {
     const { t } = this;
     if (isFactorType(factor)) return t(`factor.${factor}`);
     const signIn = SIGN_IN_NAMES[factor];
@@ -322,7 +322,12 @@ export class CamfaUsersPage extends ConsolePage {
     return this.attempt(async () => {
       const reset = await this.api.resetUserLockouts(this.appId!, id);
       await this.refreshSelected();
-      this.notice = reset.length === 0 ? this.t('users.noLockouts', { user: id }) : this.t('users.lockoutsReset', { user: id, list: reset.join(', ') });
+      // The answer names each as `factor` or `factor:login` (the login field), as the audit log keeps them.
+      const names = reset.map((name) => {
+        const [factor = name, login] = name.split(':');
+        return this.lockoutName({ factor, login: login as UserLockout['login'] });
+      });
+      this.notice = names.length === 0 ? this.t('users.noLockouts', { user: id }) : this.t('users.lockoutsReset', { user: id, list: names.join(', ') });
     });
   }
 

@@ -11,6 +11,8 @@
  *    and the middleware lets the next request through.
  * 3. Wrong passwords lock a directory user's sign-in; the Users page lists that lockout, "Reset lockouts" clears
  *    it and the right password signs in again.
+ *
+ * The steps share one backend and one editor session, in order: the Users page opens the user the Live page saw.
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -104,7 +106,6 @@ async function openUser(users: Locator, user: string): Promise<Locator> {
   return details;
 }
 
-// The page's own regions: each Web Awesome badge in a table is a status region of its own.
 /** The CSS transitions and animations running in the page, shadow trees included. */
 const runningAnimations = (page: Page) =>
   page.evaluate(() => {
@@ -113,6 +114,7 @@ const runningAnimations = (page: Page) =>
       for (const element of roots[index]!.querySelectorAll('*')) if (element.shadowRoot) roots.push(element.shadowRoot);
     return roots.flatMap((root) => root.getAnimations()).filter((animation) => animation.playState === 'running').length;
   });
+// The page's own regions: each Web Awesome badge in a table is a status region of its own.
 const statusRegion = (page: Locator) => page.locator('div[role="status"]');
 const alertRegion = (page: Locator) => page.locator('div[role="alert"]');
 const cells = async (rows: Locator) =>
@@ -201,7 +203,7 @@ describe('the Live and Users pages, end to end', () => {
     expect((await signInAtShop('omar', 'omar-password-123')).code).toBe('locked');
 
     const users = await openPage(page, 'Users');
-    // The page still lists the directory as it was before omar: opening him by id asks the directory anew.
+    // Still the page opened before omar existed, so its list lacks him: opening him by id asks the directory anew.
     const details = await openUser(users, 'omar');
     expect(await details.getByText('Not in the built-in directory').count()).toBe(0);
     const lockouts = details.locator('#user-lockouts li');

@@ -10,11 +10,13 @@ import type {
   AuditEntry,
   ConsoleApp,
   ConsoleSession,
+  DecisionRecord as WireDecisionRecord,
   DirectoryUser,
   FactorType,
   UebaEvent,
   UserFactors,
-  UserMfaStatus,
+  UserLockout,
+  ConsoleUserMfaStatus,
 } from '../../server-mock/src/protocol/index.js';
 import type { Decision, Explanation } from '../../server-mock/src/policy/decision.js';
 
@@ -27,7 +29,8 @@ export type {
   DirectoryUser,
   UserFactor,
   UserFactors,
-  UserMfaStatus,
+  UserLockout,
+  ConsoleUserMfaStatus,
 } from '../../server-mock/src/protocol/index.js';
 
 export interface NewApp {
@@ -107,19 +110,8 @@ export interface ReplayResult {
   }[];
 }
 
-/** A decision as the backend records it, as the Live stream sends it. */
-export interface DecisionRecord {
-  id: string;
-  appId: string;
-  originalIdentity: string;
-  workflowId: string;
-  workflowVersion: number;
-  mode: 'api' | 'event';
-  hit: boolean;
-  ruleId: string | null;
-  explanation: Explanation;
-  createdAt: string | number;
-}
+/** A decision as the backend records it (the Live stream, a user's recent decisions), with the engine's explanation. */
+export type DecisionRecord = WireDecisionRecord<Explanation>;
 
 /** The Live stream's filters; absent means all. */
 export interface LiveFilters {
@@ -223,6 +215,11 @@ export class ConsoleApi extends EventTarget {
     return (await this.call<{ users: DirectoryUser[] }>('GET', this.userPath(appId), { query })).users;
   }
 
+  /** One directory user; rejects `user_not_found` for a user the app names but the directory does not hold. */
+  user(appId: string, originalIdentity: string): Promise<DirectoryUser> {
+    return this.call('GET', this.userPath(appId, originalIdentity));
+  }
+
   userFactors(appId: string, originalIdentity: string): Promise<UserFactors> {
     return this.call('GET', `${this.userPath(appId, originalIdentity)}/factors`);
   }
@@ -232,13 +229,36 @@ export class ConsoleApi extends EventTarget {
   }
 
   /** Mirrors `POST /v1/mfa/status` (a read, so a GET here). */
-  mfaStatus(appId: string, originalIdentity: string): Promise<UserMfaStatus> {
+  mfaStatus(appId: string, originalIdentity: string): Promise<ConsoleUserMfaStatus> {
     return this.call('GET', `${this.userPath(appId, originalIdentity)}/mfa-status`);
   }
 
   /** Mirrors `POST /v1/mfa/status/clear`: the pending step-up (the lock on the user's API calls) ends. */
-  clearMfaStatus(appId: string, originalIdentity: string): Promise<UserMfaStatus> {
+  clearMfaStatus(appId: string, originalIdentity: string): Promise<ConsoleUserMfaStatus> {
     return this.call('POST', `${this.userPath(appId, originalIdentity)}/mfa-status/clear`);
+  }
+
+  /** The user's lockout counters that count failures or lock: per step-up factor, passkey sign-in and sign-in name. */
+  async userLockouts(appId: string, originalIdentity: string): Promise<UserLockout[]> {
+    return (await this.call<{ lockouts: UserLockout[] }>('GET', `${this.userPath(appId, originalIdentity)}/lockouts`)).lockouts;
+  }
+
+  /**
+   * Clears every lockout of the user (step-up factors, passkey sign-in, sign-in by username, e-mail or phone);
+   * answers what was locked or counting failures (`totp`, `password:email`, …), empty when nothing was.
+   */
+  async resetUserLockouts(appId: string, originalIdentity: string): Promise<string[]> {
+    return (await this.call<{ reset: string[] }>('POST', `${this.userPath(appId, originalIdentity)}/lockouts/reset`)).reset;
+  }
+
+  /** The user's newest UEBA events, with what the backend derived (geo, device, intranet). */
+  async userEvents(appId: string, originalIdentity: string, limit = 20): Promise<UebaEvent[]> {
+    return (await this.call<{ events: UebaEvent[] }>('GET', `${this.userPath(appId, originalIdentity)}/events`, { query: { limit } })).events;
+  }
+
+  /** The user's newest decisions, each with the engine's explanation. */
+  async userDecisions(appId: string, originalIdentity: string, limit = 20): Promise<DecisionRecord[]> {
+    return (await this.call<{ decisions: DecisionRecord[] }>('GET', `${this.userPath(appId, originalIdentity)}/decisions`, { query: { limit } })).decisions;
   }
 
   /** The workflows of one scope: `app` absent is the global scope. */

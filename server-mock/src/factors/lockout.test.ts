@@ -100,6 +100,24 @@ describe('factor lockout', () => {
     expect((await lockout().status(alice)).locked).toBe(true);
   });
 
+  it("shows an administrator the user's failing and locked counters, and only those; the lock until it lapses", async () => {
+    const sms = { ...alice, factor: 'sms' };
+    await failTimes(10);
+    await failTimes(3, sms);
+    const factors = ['totp', 'sms', 'email'];
+    expect(await lockout().inspect(alice, factors)).toEqual([
+      { factor: 'totp', failures: 10, locked: true, retryAt: clock() + MINUTE },
+      { factor: 'sms', failures: 3, locked: false, retryAt: null },
+    ]);
+    clock.advance(MINUTE);
+    expect(await lockout().inspect(alice, factors), 'the lock over, the failures still counted').toEqual([
+      { factor: 'totp', failures: 10, locked: false, retryAt: null },
+      { factor: 'sms', failures: 3, locked: false, retryAt: null },
+    ]);
+    expect(await lockout().resetAll(alice, factors)).toEqual(['totp', 'sms']);
+    expect(await lockout().inspect(alice, factors)).toEqual([]);
+  });
+
   it('accepts a threshold from 1 to 100 only', () => {
     expect(() => lockout({ threshold: 0 })).toThrow(/1 to 100/);
     expect(() => lockout({ threshold: 101 })).toThrow(/1 to 100/);

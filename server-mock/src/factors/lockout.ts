@@ -1,4 +1,4 @@
-import type { Storage } from '../storage/types.js';
+import type { CounterRecord, Storage } from '../storage/types.js';
 import type { Clock } from '../types.js';
 
 /** NIST SP 800-63B-4 §3.2.2: never more than 100 consecutive failed attempts on one account. */
@@ -42,6 +42,15 @@ export interface LockedResult {
   verified: false;
   reason: 'locked';
   scope: 'factor' | 'ip';
+  retryAt: number | null;
+}
+
+/** One of a user's lockout counters as an administrator sees it; `retryAt` null while locked: until reset. */
+export interface FactorCounterState {
+  factor: string;
+  /** Consecutive failures so far (a success clears them). */
+  failures: number;
+  locked: boolean;
   retryAt: number | null;
 }
 
@@ -148,14 +157,30 @@ export class FactorLockout {
   }
 
   /**
+   * The user's counters on each of `factors` that has one (an administrator's view of the lockouts): the
+   * consecutive failures, and the lock if one holds now. The IP's lock is the address's, not the user's: not here.
+   */
+  async inspect(subject: Pick<AttemptSubject, 'appId' | 'originalIdentity'>, factors: readonly string[]): Promise<FactorCounterState[]> {
+    const { storage, clock } = this.options;
+    const now = clock();
+    const states = await Promise.all(
+      factors.map(async (factor): Promise<FactorCounterState | null> => {
+        const counter = await storage.getCounter(factorKey({ ...subject, factor }));
+        if (counter === null) return null;
+        const status = counterStatus(counter, now);
+        return { factor, failures: counter.count, locked: status.locked, retryAt: status.locked ? status.retryAt : null };
+      }),
+    );
+    return states.filter((state) => state !== null);
+  }
+
+  /**
    * Clears the user's failures and locks on each of `factors` at once (an administrator's "reset lockouts");
    * the factors that had any, so the caller can say what changed.
    */
   async resetAll(subject: Pick<AttemptSubject, 'appId' | 'originalIdentity'>, factors: readonly string[]): Promise<string[]> {
-    const { storage } = this.options;
-    const counted = await Promise.all(factors.map(async (factor) => ((await storage.getCounter(factorKey({ ...subject, factor }))) ? factor : null)));
-    const reset = counted.filter((factor) => factor !== null);
-    await Promise.all(reset.map((factor) => storage.deleteCounter(factorKey({ ...subject, factor }))));
+    const reset = (await this.inspect(subject, factors)).map(({ factor }) => factor);
+    await Promise.all(reset.map((factor) => this.options.storage.deleteCounter(factorKey({ ...subject, factor }))));
     return reset;
   }
 
@@ -174,9 +199,7 @@ export class FactorLockout {
 
   private async factorStatus(subject: AttemptSubject, now: number): Promise<LockoutStatus> {
     const counter = await this.options.storage.getCounter(factorKey(subject));
-    if (counter === null) return { locked: false };
-    if (counter.count >= NIST_MAX_CONSECUTIVE_FAILURES) return { locked: true, scope: 'factor', retryAt: null };
-    return counter.lockedUntil !== null && counter.lockedUntil > now ? { locked: true, scope: 'factor', retryAt: counter.lockedUntil } : { locked: false };
+    return counter === null ? { locked: false } : counterStatus(counter, now);
   }
 
   private async ipStatus(subject: Pick<AttemptSubject, 'ip' | 'trustedDevice'>, now: number): Promise<LockoutStatus> {
@@ -185,6 +208,12 @@ export class FactorLockout {
     const live = counter !== null && counter.windowEndsAt !== null && counter.windowEndsAt > now;
     return live && counter.count >= this.ipFailureLimit ? { locked: true, scope: 'ip', retryAt: counter.windowEndsAt } : { locked: false };
   }
+}
+
+/** A user's factor counter read now: locked for good at 100 failures, else while its lock lasts. */
+function counterStatus(counter: CounterRecord, now: number): LockoutStatus {
+  if (counter.count >= NIST_MAX_CONSECUTIVE_FAILURES) return { locked: true, scope: 'factor', retryAt: null };
+  return counter.lockedUntil !== null && counter.lockedUntil > now ? { locked: true, scope: 'factor', retryAt: counter.lockedUntil } : { locked: false };
 }
 
 const lockedBy = (status: Extract<LockoutStatus, { locked: true }>): LockedResult => ({

@@ -170,15 +170,27 @@ describe("a user's lockouts", () => {
     const lockout = new FactorLockout({ storage: backend.storage, clock });
     for (let i = 0; i < 10; i++) await lockout.attempt({ appId: APP.id, originalIdentity: 'cy', factor: 'totp' }, async () => ({ verified: false }));
     expect(await lockout.status({ appId: APP.id, originalIdentity: 'cy', factor: 'totp' })).toMatchObject({ locked: true });
+    await lockout.attempt({ appId: APP.id, originalIdentity: 'cy', factor: 'sms' }, async () => ({ verified: false }));
+
+    // A viewer reads them: each counter failing or locked, the sign-in by the user's username named by its field.
+    const listed = await get(`${users}/cy/lockouts`);
+    expect(listed).toMatchObject({ status: 200 });
+    expect(listed.body.lockouts).toEqual([
+      { factor: 'totp', failures: 10, locked: true, retryAt: clock() + 60_000 },
+      { factor: 'sms', failures: 1, locked: false, retryAt: null },
+      { factor: 'password', login: 'username', failures: 10, locked: true, retryAt: expect.any(Number) },
+    ]);
+    expect((await get(`${users}/ann/lockouts`)).body).toEqual({ lockouts: [] });
 
     expectProblem(await call('POST', `${users}/cy/lockouts/reset`, viewer.change), 403, 'console_role_forbidden');
     const reset = await call('POST', `${users}/cy/lockouts/reset`, editor.change);
-    expect(reset).toMatchObject({ status: 200, body: { reset: ['totp', 'password:username'] } });
+    expect(reset).toMatchObject({ status: 200, body: { reset: ['totp', 'sms', 'password:username'] } });
+    expect((await get(`${users}/cy/lockouts`)).body).toEqual({ lockouts: [] });
     expect(await lockout.status({ appId: APP.id, originalIdentity: 'cy', factor: 'totp' })).toEqual({ locked: false });
     expect((await login('cy-password-123')).status).toBe(200);
     expect((await call('POST', `${users}/cy/lockouts/reset`, editor.change)).body).toEqual({ reset: [] });
     expect((await auditActions()).filter((entry) => entry.action === 'user.lockouts.reset')).toEqual([
-      expect.objectContaining({ target: 'user:shop/cy', before: { locked: ['totp', 'password:username'] }, after: { locked: [] } }),
+      expect.objectContaining({ target: 'user:shop/cy', before: { locked: ['totp', 'sms', 'password:username'] }, after: { locked: [] } }),
     ]);
   });
 });
@@ -217,6 +229,7 @@ describe('the console users endpoints as a whole', () => {
       ['GET', '/:id', viewer.read],
       ['GET', '/:id/factors', viewer.read],
       ['GET', '/:id/mfa-status', viewer.read],
+      ['GET', '/:id/lockouts', viewer.read],
       ['GET', '/:id/events', viewer.read],
       ['GET', '/:id/decisions', viewer.read],
       ['DELETE', '/:id/factors/:id', editor.change],
@@ -248,6 +261,7 @@ describe('the console users endpoints as a whole', () => {
     const base = '/console/api/apps/{appId}/users/{originalIdentity}';
     expect(Object.keys(paths[`${base}/factors/{factorId}`] ?? {})).toEqual(['delete']);
     expect(Object.keys(paths[`${base}/lockouts/reset`] ?? {})).toEqual(['post']);
+    expect(Object.keys(paths[`${base}/lockouts`] ?? {})).toEqual(['get']);
     expect(Object.keys(paths['/console/api/apps/{appId}/events'] ?? {})).toEqual(['get']);
     expect(paths['/console/api/live']?.get?.security).toEqual([{ console: [] }]);
   });

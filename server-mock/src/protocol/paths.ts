@@ -71,6 +71,7 @@ export const CONSOLE_PATHS = {
   appUserFactor: '/console/api/apps/:appId/users/:originalIdentity/factors/:factorId',
   appUserMfaStatus: '/console/api/apps/:appId/users/:originalIdentity/mfa-status',
   appUserMfaStatusClear: '/console/api/apps/:appId/users/:originalIdentity/mfa-status/clear',
+  appUserLockouts: '/console/api/apps/:appId/users/:originalIdentity/lockouts',
   appUserLockoutsReset: '/console/api/apps/:appId/users/:originalIdentity/lockouts/reset',
   appUserEvents: '/console/api/apps/:appId/users/:originalIdentity/events',
   appUserDecisions: '/console/api/apps/:appId/users/:originalIdentity/decisions',

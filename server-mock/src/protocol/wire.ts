@@ -321,6 +321,60 @@ export interface ConsoleApp {
   version: number;
 }
 
+/** A user's pending step-up as the console shows it: why, until when, which factors; never its stateToken. */
+export interface ConsolePendingStepUp {
+  triggerId: string;
+  reason: Pick<MfaTriggerReason, 'ruleId' | 'message'>;
+  acr: string;
+  /** ISO 8601. */
+  expiresAt: string;
+  /** Past its lifetime: the next `checkUserStatus` re-arms it with a fresh one. */
+  expired: boolean;
+  factors: MfaFactorOffer[];
+  workflowId: string;
+}
+
+/** `GET /console/api/apps/{appId}/users/{id}/mfa-status` (and what clearing it answers). */
+export interface ConsoleUserMfaStatus {
+  mfaVerified: boolean;
+  pending?: ConsolePendingStepUp;
+}
+
+/** One of a user's lockout counters (`GET /console/api/apps/{appId}/users/{id}/lockouts`): failing, or locked. */
+export interface UserLockout {
+  /** A step-up factor (`totp`, …), `login-passkey`, or a sign-in by login name: `password`, `login-sms`, `login-email`. */
+  factor: string;
+  /** A sign-in by login name: which of the user's directory fields that name is. */
+  login?: 'username' | 'email' | 'phone';
+  /** Consecutive failures so far (a success clears them). */
+  failures: number;
+  locked: boolean;
+  /** Milliseconds since the epoch when the lock ends; null while locked: until an administrator resets it. */
+  retryAt: number | null;
+}
+
+/**
+ * A decision as the backend records it: what the console's Live stream sends and the Users page lists
+ * (`GET /console/api/apps/{appId}/users/{id}/decisions`). `Explanation` is the engine's
+ * (`policy/decision.ts`); the protocol imports nothing, so a reader that shows it names that type.
+ */
+export interface DecisionRecord<Explanation = unknown> {
+  id: string;
+  appId: string;
+  originalIdentity: string;
+  workflowId: string;
+  workflowVersion: number;
+  mode: 'api' | 'event';
+  /** The stored UEBA event judged; null for a trigger that judged metadata it did not store. */
+  eventId: string | null;
+  hit: boolean;
+  ruleId: string | null;
+  /** Which nodes and rules fired, with the statistic values. */
+  explanation: Explanation;
+  /** Milliseconds since the epoch, on the backend's clock. */
+  createdAt: number;
+}
+
 /** One entry of the console's audit log (`GET /console/api/audit`): who changed what, before and after, when. */
 export interface AuditEntry {
   id: number;

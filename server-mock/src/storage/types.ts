@@ -1,5 +1,5 @@
 import type { AggregateResult, StatisticQuery } from '../policy/statistics.js';
-import type { FactorType, UebaEvent } from '../protocol/index.js';
+import type { DecisionRecord, FactorType, UebaEvent } from '../protocol/index.js';
 
 /**
  * The one storage interface of the backend. Adapters: SQLite (default, embedded file, WAL) and
@@ -131,20 +131,8 @@ export interface UserStatusRecord {
   updatedAt: number;
 }
 
-export interface DecisionRecord {
-  id: string;
-  appId: string;
-  originalIdentity: string;
-  workflowId: string;
-  workflowVersion: number;
-  mode: 'api' | 'event';
-  eventId: string | null;
-  hit: boolean;
-  ruleId: string | null;
-  /** The engine's explanation: which nodes and rules fired, with the statistic values. */
-  explanation: unknown;
-  createdAt: number;
-}
+/** Stored as the console receives it: one shape, the protocol's. */
+export type { DecisionRecord };
 
 export interface WorkflowVersionRecord {
   workflowId: string;

@@ -8,7 +8,7 @@ import type { FactorLockout } from '../factors/lockout.js';
 import type { RecoveryCodes } from '../factors/recovery-codes.js';
 import type { PasskeyFactor } from '../factors/webauthn.js';
 import { LOGIN_NAME_FACTORS, LOGIN_PASSKEY_FACTOR, loginNameIdentity } from '../login/lockout-subjects.js';
-import { FACTOR_TYPES, type FactorType } from '../protocol/index.js';
+import { FACTOR_TYPES, type FactorType, type UserLockout } from '../protocol/index.js';
 import type { Storage } from '../storage/types.js';
 
 export interface UserSupportParts {
@@ -75,20 +75,46 @@ export async function removeUserFactor(parts: UserSupportParts, subject: UserSub
   return removed;
 }
 
+/** Failures counted under one subject: the user's own, or a sign-in name of theirs (with the field it came from). */
+interface LockoutGroup {
+  subject: UserSubject;
+  factors: readonly string[];
+  login?: NonNullable<UserLockout['login']>;
+}
+
+/** Under which subjects and factors the user's failures are counted. */
+async function lockoutSubjects(storage: Storage, subject: UserSubject): Promise<LockoutGroup[]> {
+  const groups: LockoutGroup[] = [{ subject, factors: [...FACTOR_TYPES, LOGIN_PASSKEY_FACTOR] }];
+  const user = await storage.getUser(subject.appId, subject.originalIdentity);
+  for (const login of ['username', 'email', 'phone'] as const) {
+    const name = user?.[login];
+    if (name) groups.push({ subject: { appId: subject.appId, originalIdentity: loginNameIdentity(name) }, factors: LOGIN_NAME_FACTORS, login });
+  }
+  return groups;
+}
+
 /**
- * Clears every lockout of the user: each step-up factor, the passkey sign-in, and the sign-in by password or
- * code under the user's username, e-mail and phone as the directory stores them. Returns what was locked or
- * counting failures (`totp`, `password:email`, …); empty when nothing was.
+ * Every lockout counter of the user that counts failures or locks: each step-up factor, the passkey sign-in, and
+ * the sign-in by password or code under the user's username, e-mail and phone as the directory stores them.
+ */
+export async function listUserLockouts({ storage, lockout }: UserSupportParts, subject: UserSubject): Promise<UserLockout[]> {
+  const groups = await lockoutSubjects(storage, subject);
+  const counted = await Promise.all(
+    groups.map(async (group) => (await lockout.inspect(group.subject, group.factors)).map((state) => (group.login ? { ...state, login: group.login } : state))),
+  );
+  return counted.flat();
+}
+
+/**
+ * Clears every lockout of the user (those {@link listUserLockouts} lists). Returns what was locked or counting
+ * failures (`totp`, `password:email`, …); empty when nothing was.
  */
 export async function resetUserLockouts({ storage, lockout }: UserSupportParts, subject: UserSubject): Promise<string[]> {
-  const reset = await lockout.resetAll(subject, [...FACTOR_TYPES, LOGIN_PASSKEY_FACTOR]);
-  const user = await storage.getUser(subject.appId, subject.originalIdentity);
-  for (const field of ['username', 'email', 'phone'] as const) {
-    const login = user?.[field];
-    if (!login) continue;
-    const byName = await lockout.resetAll({ appId: subject.appId, originalIdentity: loginNameIdentity(login) }, LOGIN_NAME_FACTORS);
+  const reset: string[] = [];
+  for (const group of await lockoutSubjects(storage, subject)) {
+    const cleared = await lockout.resetAll(group.subject, group.factors);
     // Named by the field, not its value: the audit log need not hold the user's e-mail or phone.
-    reset.push(...byName.map((factor) => `${factor}:${field}`));
+    reset.push(...cleared.map((factor) => (group.login ? `${factor}:${group.login}` : factor)));
   }
   return reset;
 }

@@ -40,9 +40,10 @@ const decision = (originalIdentity: string, hit: boolean): DecisionRecord => ({
   workflowId: 'login',
   workflowVersion: 5,
   mode: 'api',
+  eventId: null,
   hit,
   ruleId: hit ? 'new-country' : null,
-  createdAt: new Date().toISOString(),
+  createdAt: Date.now(),
   explanation: {
     workflowId: 'login',
     workflowName: 'Shop login',

@@ -9,6 +9,7 @@ import { property, query, state } from 'lit/decorators.js';
 import type { ConsoleApp, DecisionRecord, LiveFilters } from '../../api.js';
 import type { UebaEvent } from '../../../../server-mock/src/protocol/index.js';
 import { i18n } from '../../i18n/i18n.js';
+import { decisionOutcome, decisionSource, eventWhere } from '../event-cells.js';
 import { ConsolePage } from '../page.js';
 import { LiveFeed, type LiveItem } from './live-feed.js';
 import { LiveStreamController } from './stream.js';
@@ -258,17 +259,12 @@ export class CamfaLivePage extends ConsolePage {
 
   private renderEvent(key: string, event: UebaEvent): TemplateResult {
     const { t } = this;
-    const place = [event.city, event.province, event.country].filter(Boolean).join(', ');
-    const device = [event.deviceType, event.systemType, event.browserType].filter(Boolean).join(' · ');
     return html`<tr data-key=${key} data-kind="ueba">
       <td>${time(event.requestDate)}</td>
       <td>${t('live.kindEvent')}${event.behaviorType ? html` <code>${event.behaviorType}</code>` : nothing}</td>
       <td>${event.appId}</td>
       <td>${event.originalIdentity}</td>
-      <td>
-        ${place || t('live.noGeo')} <span class="quiet">${event.ip ?? ''}</span> ·
-        ${event.intranet ? t('live.intranet') : t('live.extranet')}${device ? html` · ${device}` : nothing}
-      </td>
+      <td>${eventWhere(t, event)}</td>
     </tr>`;
   }
 
@@ -277,14 +273,11 @@ export class CamfaLivePage extends ConsolePage {
     const { explanation } = decision;
     return html`<tr data-key=${key} data-kind="decision">
       <td>${time(decision.createdAt)}</td>
-      <td>
-        <wa-badge variant=${decision.hit ? 'warning' : 'success'}>${decision.hit ? t('live.outcomeStepUp') : t('live.outcomePass')}</wa-badge>
-      </td>
+      <td>${decisionOutcome(t, decision)}</td>
       <td>${decision.appId}</td>
       <td>${decision.originalIdentity}</td>
       <td>
-        <code>${decision.workflowId}</code> v${decision.workflowVersion}
-        (${decision.mode})${decision.ruleId ? html` · ${t('simulate.rule')} <code>${decision.ruleId}</code>` : nothing}
+        ${decisionSource(t, decision)}
         <details>
           <summary>${t('live.why')}</summary>
           <ul>

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { CONSOLE_APP_ID } from '../../console/definition.js';
 import { DomainError } from '../../errors.js';
 import type { MfaService } from '../../events/mfa.js';
-import { CONSOLE_PATHS, FACTOR_TYPES } from '../../protocol/index.js';
+import { CONSOLE_PATHS, FACTOR_TYPES, type ConsoleUserMfaStatus } from '../../protocol/index.js';
 import type { TriggerRecord } from '../../storage/types.js';
 import { publicUser } from '../../users/directory.js';
-import { listUserFactors, removeUserFactor, resetUserLockouts, type UserSubject } from '../../users/support.js';
+import { listUserFactors, listUserLockouts, removeUserFactor, resetUserLockouts, type UserSubject } from '../../users/support.js';
 import { parseQuery, type AppContext, type Env, type Route } from '../context.js';
 import { pathIdentifier } from '../identifier.js';
 import * as schemas from '../schemas.js';
@@ -30,10 +30,11 @@ const consolePending = z.object({
   factors: z.array(z.object({ type: z.enum(FACTOR_TYPES), enrolled: z.boolean() })),
   workflowId: z.string(),
 });
-const consoleStatus = z.object({ mfaVerified: z.boolean(), pending: consolePending.optional() });
+/** The protocol's `ConsoleUserMfaStatus`, for the OpenAPI document: `satisfies` keeps the two one shape. */
+const consoleStatus = z.object({ mfaVerified: z.boolean(), pending: consolePending.optional() }) satisfies z.ZodType<ConsoleUserMfaStatus>;
 
 /** `POST /v1/mfa/status`'s answer for the console, read without re-arming anything (a GET changes nothing). */
-async function consoleMfaStatus(mfa: MfaService, now: number, { appId, originalIdentity }: UserSubject): Promise<z.output<typeof consoleStatus>> {
+async function consoleMfaStatus(mfa: MfaService, now: number, { appId, originalIdentity }: UserSubject): Promise<ConsoleUserMfaStatus> {
   const trigger = await mfa.pendingTrigger(appId, originalIdentity);
   if (!trigger) return { mfaVerified: true };
   const { reason, acr, expiresAt, factors } = await mfa.triggerData(trigger);
@@ -101,6 +102,13 @@ function readRoutes(options: ConsoleUserRoutesOptions, { requireConsoleSession }
       summary: "The user's MFA status: the pending step-up, why and until when (never its stateToken)",
       responses: { 200: { description: 'mfaVerified is false while a step-up is pending', schema: consoleStatus } },
       handler: async (c) => c.json(await consoleMfaStatus(mfa, clock(), subject(c))),
+    },
+    {
+      ...read,
+      path: CONSOLE_PATHS.appUserLockouts,
+      summary: "The user's lockouts: failures counted and locks in force, per step-up factor and sign-in",
+      responses: { 200: { description: '{ lockouts }; retryAt null while locked: until an editor resets it' } },
+      handler: async (c) => c.json({ lockouts: await listUserLockouts(options, subject(c)) }),
     },
     {
       ...read,

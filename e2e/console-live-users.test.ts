@@ -111,7 +111,7 @@ const runningAnimations = (page: Page) =>
   page.evaluate(() => {
     const roots: (Document | ShadowRoot)[] = [document];
     for (let index = 0; index < roots.length; index += 1)
-      for (const element of roots[index]!.querySelectorAll('*')) if (element.shadowRoot) roots.push(element.shadowRoot);
+      for (const element of Array.from(roots[index]!.querySelectorAll('*'))) if (element.shadowRoot) roots.push(element.shadowRoot);
     return roots.flatMap((root) => root.getAnimations()).filter((animation) => animation.playState === 'running').length;
   });
 // The page's own regions: each Web Awesome badge in a table is a status region of its own.

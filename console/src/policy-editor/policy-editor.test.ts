@@ -163,6 +163,9 @@ describe('<camfa-policy-editor>', function () {
     const pointer = (target: EventTarget, type: string, at: { clientX: number; clientY: number }) =>
       target.dispatchEvent(new PointerEvent(type, { ...at, bubbles: true, composed: true, button: 0, pointerId: 1, isPrimary: true }));
 
+    // The graph's tab panel is shown once Web Awesome's tab group is defined and set up (its elements load lazily,
+    // slowly on a loaded machine); until then the canvas has no box and a drop computed from it misses.
+    await until(() => root.querySelector('.canvas')!.getBoundingClientRect().height > 0, 'the canvas on screen');
     const canvas = root.querySelector('.canvas')!.getBoundingClientRect();
     const drop = { clientX: canvas.left + 120, clientY: canvas.bottom - 60 };
     pointer(root.querySelector('[data-palette="statistic"]')!, 'pointerdown', center(root.querySelector('[data-palette="statistic"]')!));

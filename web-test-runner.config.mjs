@@ -7,7 +7,6 @@ import { playwrightLauncher } from '@web/test-runner-playwright';
 import { strictCspPage } from './src/test-support/csp-page.mjs';
 import { sseTestServer } from './src/test-support/sse-server.mjs';
 import { consoleTestServer } from './console/src/test-support/console-server.mjs';
-import { consoleUsersTestServer } from './console/src/test-support/console-users.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
 
 const require = createRequire(import.meta.url);
@@ -53,7 +52,7 @@ export default {
   // Two workers on the 2-core machines; each test file gets its own page.
   concurrency: 2,
   testFramework: { config: { timeout: 10_000 } },
-  middleware: [sseTestServer(), strictCspPage(), consoleUsersTestServer(), consoleTestServer()],
+  middleware: [sseTestServer(), strictCspPage(), consoleTestServer()],
   plugins: [commonJsPackages(), esbuildPlugin({ ts: true, tsconfig: 'src/tsconfig.json', target: 'es2022' })],
   browsers: [
     playwrightLauncher({

@@ -5,6 +5,7 @@
 // A key starting with "viewer" signs in a viewer; the mfaToken "good-token" is the only one accepted.
 // GET /__console/<key>/log answers the requests seen (with their query), as JSON.
 
+import { userRoute } from './console-users.mjs';
 import { eventsRoute, freshEvents, freshWorkflows, liveRoute, pushLive, workflowsRoute } from './console-workflows.mjs';
 
 /** @type {Map<string, ReturnType<typeof freshState>>} */
@@ -57,6 +58,7 @@ function freshState(key) {
     ],
     users: [directoryUser('bob', { phone: '+447700900123' }), directoryUser('alice', { email: 'alice@example.com' })],
     cleared: new Set(),
+    lockoutsReset: new Set(),
     workflows: freshWorkflows(),
     events: freshEvents(),
     live: new Set(),
@@ -131,8 +133,10 @@ async function appsRoute(ctx, state, rest) {
 }
 
 function usersRoute(ctx, state, rest) {
-  const [, , user, what] = rest;
+  const [appId, , user, what, ...further] = rest;
   if (!user) return json(ctx, 200, { users: state.users });
+  const path = what === undefined ? undefined : [what, ...further].join('/');
+  if (userRoute(replies(ctx), state, { appId, user, what: path, method: ctx.method })) return;
   if (what === 'factors') return json(ctx, 200, { factors: [{ id: 'f1', type: 'totp', status: 'active', createdAt: 0 }], recoveryCodesLeft: 10 });
   // Every user owes a step-up until it is cleared (POST …/mfa-status/clear).
   if (what === 'mfa-status' && ctx.method === 'POST') state.cleared.add(user);

@@ -1,3 +1,4 @@
+import type { UserLockout } from '../protocol/index.js';
 import type { CounterRecord, Storage } from '../storage/types.js';
 import type { Clock } from '../types.js';
 
@@ -45,14 +46,8 @@ export interface LockedResult {
   retryAt: number | null;
 }
 
-/** One of a user's lockout counters as an administrator sees it; `retryAt` null while locked: until reset. */
-export interface FactorCounterState {
-  factor: string;
-  /** Consecutive failures so far (a success clears them). */
-  failures: number;
-  locked: boolean;
-  retryAt: number | null;
-}
+/** One of a user's lockout counters as an administrator sees it: the wire's `UserLockout`, before any login name. */
+export type FactorCounterState = Omit<UserLockout, 'login'>;
 
 export type LockoutStatus = { locked: false } | { locked: true; scope: 'factor' | 'ip'; retryAt: number | null };
 

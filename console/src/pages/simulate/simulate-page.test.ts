@@ -21,6 +21,7 @@ async function choose(page: CamfaSimulatePage, selector: string, value: string):
   select.value = value;
   select.dispatchEvent(new Event('change', { bubbles: true }));
   await select.updateComplete;
+  await until(() => $(page, '#run-form')?.getAttribute('aria-busy') === 'false', `${value} loaded`);
 }
 
 async function mount(options: { role?: 'editor' | 'viewer' } = {}): Promise<{ page: CamfaSimulatePage; server: TestConsole }> {
@@ -46,8 +47,15 @@ describe('<camfa-simulate-page>', () => {
   it('runs a typed event from a new country: step-up, the rule and factors, the statistic values and the lit path', async () => {
     const { page: mounted, server } = await mount();
     page = mounted;
-    await choose(page, '#workflow', 'shop/login');
-    await until(() => $(page!, '#run-for') === null, 'the app’s own workflow');
+    const workflow = $(page, '#workflow')!;
+    workflow.value = 'shop/login';
+    workflow.dispatchEvent(new Event('change', { bubbles: true }));
+    await page.updateComplete;
+    // Until the chosen workflow has loaded, a run would judge the previous one.
+    expect($(page, '#run-form')!.getAttribute('aria-busy')).to.equal('true');
+    expect($(page, '#run')!.hasAttribute('disabled')).to.equal(true);
+    await until(() => $(page!, '#run-form')!.getAttribute('aria-busy') === 'false', 'the choice loaded');
+    expect($(page, '#run-for')).to.equal(null);
     $(page, 'wa-input[name="originalIdentity"]')!.value = 'bob';
     $(page, 'wa-input[name="country"]')!.value = 'FR';
     $(page, 'wa-input[name="city"]')!.value = 'Paris';

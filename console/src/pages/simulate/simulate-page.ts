@@ -64,7 +64,9 @@ export class CamfaSimulatePage extends ConsolePage {
   @state() private replayed?: ReplayResult;
   @state() private problems: PolicyProblem[] = [];
   @state() private editorReady = false;
-  /** Counts the workflows chosen, so the answer for an earlier choice never replaces a later one's. */
+  /** True while a chosen workflow loads: a run started then would judge the previous one. */
+  @state() private choosing = false;
+  /** Counts the workflows chosen, so the answer for an earlier choice (or a run of it) never replaces a later one's. */
   private choices = 0;
 
   override connectedCallback(): void {
@@ -86,7 +88,10 @@ export class CamfaSimulatePage extends ConsolePage {
 
   private async choose(workflow: WorkflowSummary): Promise<void> {
     const choice = ++this.choices;
-    const [detail] = await Promise.all([this.api.workflow(workflow.id, workflow.app ?? undefined), loadPolicyEditor()]);
+    this.choosing = true;
+    const [detail] = await Promise.all([this.api.workflow(workflow.id, workflow.app ?? undefined), loadPolicyEditor()]).finally(() => {
+      if (choice === this.choices) this.choosing = false;
+    });
     this.editorReady = true;
     if (choice !== this.choices) return;
     this.detail = detail;
@@ -148,7 +153,9 @@ export class CamfaSimulatePage extends ConsolePage {
       const form = event.target as HTMLFormElement;
       const chosen = this.eventSource === 'recent' ? (form.querySelector('[name="eventId"]') as HTMLSelectElement | null)?.value : undefined;
       const body = this.eventSource === 'recent' ? { source, eventId: chosen, appId: this.appId } : { source, event: readEventForm(form), appId: this.appId };
+      const choice = this.choices;
       const result = await this.judged(() => this.api.simulate(detail.id, detail.app ?? undefined, body));
+      if (choice !== this.choices) return;
       this.result = result;
       this.notice = result.decision.hit ? this.t('simulate.announceHit', { rule: result.decision.ruleId ?? '' }) : this.t('simulate.announcePass');
     });
@@ -160,7 +167,9 @@ export class CamfaSimulatePage extends ConsolePage {
       const source = this.source();
       if (!detail || source === null) return;
       const limit = Number((this.renderRoot.querySelector('[name="limit"]') as HTMLInputElement | null)?.value) || DEFAULT_REPLAY;
+      const choice = this.choices;
       const replayed = await this.judged(() => this.api.replay(detail.id, detail.app ?? undefined, { source, appId: this.appId, limit }));
+      if (choice !== this.choices) return;
       this.replayed = replayed;
       this.notice = this.t('simulate.replayed', { changed: replayed.changed, total: replayed.total });
     });
@@ -212,13 +221,13 @@ export class CamfaSimulatePage extends ConsolePage {
     const { t } = this;
     return html`<section aria-labelledby="event">
       <h2 id="event">${t('simulate.event')}</h2>
-      <form id="run-form" class="stack" @submit=${this.run}>
+      <form id="run-form" class="stack" aria-busy=${this.choosing} @submit=${this.run}>
         <wa-select id="event-source" label=${t('simulate.eventSource')} .value=${this.eventSource} @change=${this.onEventSource}>
           <wa-option value="typed">${t('simulate.typed')}</wa-option>
           <wa-option value="recent">${t('simulate.recent')}</wa-option>
         </wa-select>
         ${this.eventSource === 'typed' ? renderEventForm(t, false) : this.renderRecent()}
-        <wa-button id="run" type="submit" variant="brand" ?disabled=${this.source() === null}>${t('simulate.run')}</wa-button>
+        <wa-button id="run" type="submit" variant="brand" ?disabled=${this.choosing || this.source() === null}>${t('simulate.run')}</wa-button>
       </form>
     </section>`;
   }
@@ -267,7 +276,7 @@ export class CamfaSimulatePage extends ConsolePage {
       <p class="quiet">${t('simulate.replayIntro')}</p>
       <form id="replay-form" class="toolbar" @submit=${this.replay}>
         <wa-input name="limit" type="number" min="1" max="500" value=${DEFAULT_REPLAY} label=${t('simulate.replayLimit')}></wa-input>
-        <wa-button id="replay-run" type="submit" ?disabled=${this.source() === null}>${t('simulate.replayRun')}</wa-button>
+        <wa-button id="replay-run" type="submit" ?disabled=${this.choosing || this.source() === null}>${t('simulate.replayRun')}</wa-button>
       </form>
       ${this.replayed ? renderReplay(t, this.replayed) : nothing}
     </section>`;

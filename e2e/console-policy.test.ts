@@ -8,7 +8,8 @@
  * filled in the inspector — and sees the server's validation error on the rule's node and field until it is
  * fixed; discards that draft and builds the same again in the outline with the keyboard alone (the two drafts are
  * the same document); simulates a login from a new country (the path lit, the statistic's value shown); publishes;
- * a login through the SDK from a new country now steps up; a rollback to version 1 and it no longer does.
+ * a login through the SDK from a new country now steps up; a rollback to version 1 and it no longer does; the audit
+ * log shows both, by the editor.
  */
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -257,5 +258,15 @@ describe('the policy editor, simulate, publish and rollback, end to end', () => 
       .toBe('Rolled back: version 3 is in force, with the text of version 1.');
     expect(await loginStepsUp(IN_US)).toBe(null);
     await shot('rolled-back');
+
+    // The audit log holds what changed what is in force, by whom: drafts are work in progress, not changes.
+    await page.locator('camfa-console nav').getByRole('link', { name: 'Audit', exact: true }).click();
+    const rows = page.locator('camfa-audit-page tbody tr');
+    await rows.first().waitFor();
+    const changes = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(1, 3).map((td) => td.textContent?.trim())));
+    expect(changes.filter(([, action]) => !action?.startsWith('session.')).sort()).toEqual([
+      ['olivia', 'workflow.publish'],
+      ['olivia', 'workflow.rollback'],
+    ]);
   }, 180_000);
 });

@@ -7,8 +7,12 @@ import { LIMITS, MESSAGE_LANGUAGES } from '../../../server-mock/src/policy/schem
 import { actionButton, celField, fieldErrors, selectField, textField, yamlField, type Choice, type FormContext, type Path } from './fields.js';
 import { freshId, type Condition, type RuleDocument, type StatisticDocument, type UseDocument, type WorkflowDocument } from './model.js';
 import { AGGREGATE_OPS, FACTOR_TYPES, FILTER_OPS, PARAM_TYPES, TEMPLATE_CATALOG } from './vocabulary.js';
+import type { MessageKey } from './messages.js';
 
 const plain = (values: readonly string[]): Choice[] => values.map((value) => ({ value, label: value }));
+/** Choices whose labels are translated: each value with the message key of its label. */
+const labelled = (t: FormContext['t'], labels: Record<string, MessageKey>): Choice[] =>
+  Object.entries(labels).map(([value, key]) => ({ value, label: t(key) }));
 
 /** `params.lookback` as a window's size is a parameter reference (`{ param: lookback }`); anything else is the value itself. */
 function referenceText(value: unknown): unknown {
@@ -95,21 +99,8 @@ export function statisticForm(context: FormContext, statistic: StatisticDocument
       : nothing
   }
   ${textField(context, ['groupBy'], t('field.groupBy'), statistic.groupBy, { optional: true, list: 'event-fields' })}
-  ${selectField(context, ['scope'], t('field.scope'), statistic.scope ?? 'app', [
-    { value: 'app', label: t('scope.app') },
-    { value: 'all-apps', label: t('scope.all-apps') },
-  ])}
-  ${selectField(
-    context,
-    ['window'],
-    t('field.window'),
-    kind,
-    [
-      { value: 'last', label: t('field.windowLast') },
-      { value: 'duration', label: t('field.windowDuration') },
-    ],
-    switchWindow,
-  )}
+  ${selectField(context, ['scope'], t('field.scope'), statistic.scope ?? 'app', labelled(t, { app: 'scope.app', 'all-apps': 'scope.all-apps' }))}
+  ${selectField(context, ['window'], t('field.window'), kind, labelled(t, { last: 'field.windowLast', duration: 'field.windowDuration' }), switchWindow)}
   ${textField(context, ['window', kind], t('field.windowValue'), referenceText(statistic.window?.[kind]), { parse: parseWindowValue(kind) })}
   ${filterFields(context, statistic)}`;
 }
@@ -229,10 +220,7 @@ export function returnForm(context: FormContext, rule: RuleDocument): TemplateRe
     ['then', 'factors', '(source)'],
     t('field.factorsSource'),
     fromExpression ? 'expr' : 'list',
-    [
-      { value: 'list', label: t('field.factorsList') },
-      { value: 'expr', label: t('field.factorsExpr') },
-    ],
+    labelled(t, { list: 'field.factorsList', expr: 'field.factorsExpr' }),
     (next) => context.edit(['then', 'factors'], next === 'expr' ? { expr: "['totp']" } : ['totp']),
   );
   const factors = fromExpression
@@ -280,10 +268,7 @@ function messageFields(context: FormContext, message: RuleDocument['then']['mess
     ['then', 'message', '(kind)'],
     t('field.messageKind'),
     byLanguage ? 'languages' : 'one',
-    [
-      { value: 'one', label: t('field.messageOne') },
-      { value: 'languages', label: t('field.messageLanguages') },
-    ],
+    labelled(t, { one: 'field.messageOne', languages: 'field.messageLanguages' }),
     (next) =>
       context.edit(
         ['then', 'message'],

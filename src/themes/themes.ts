@@ -38,6 +38,7 @@ export const LIGHT_TOKENS = {
 } as const;
 
 export type ThemeToken = keyof typeof LIGHT_TOKENS;
+const THEME_TOKENS = Object.keys(LIGHT_TOKENS) as ThemeToken[];
 
 /** Dark values for the tokens that change; the rest (shape, type, space) stay. */
 export const DARK_TOKENS = {
@@ -115,6 +116,15 @@ export const themeStyles = css`
       ${declarations(DARK_TOKENS)}
       color-scheme: dark;
     }
+  }
+  /*
+   * A guard element inside another's shadow tree (the code field in the step-up, the picker) takes every token
+   * from the element around it: that element's theme, and what the page set on it, reach all the way in. This
+   * rule is the outer tree's, so it beats the nested element's own :host defaults.
+   */
+  :is(guard-login, guard-step-up, guard-factor-select, guard-otp-input, guard-face-capture) {
+    ${unsafeCSS(THEME_TOKENS.map((name) => `--guard-${name}: inherit;`).join(' '))}
+    color-scheme: inherit;
   }
   :host([hidden]) {
     display: none !important;

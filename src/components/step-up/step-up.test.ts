@@ -706,6 +706,23 @@ describe('<guard-step-up>', () => {
       expect(page()).to.deep.equal(before);
       await expectNoAxeViolations(element);
     });
+
+    it('hands its theme and the page’s tokens to the elements inside it: the picker and the code field', async () => {
+      const { context } = await stubContext();
+      const { element } = await mount(context, { theme: 'dark' });
+      element.style.setProperty('--guard-color-primary', 'rgb(0, 170, 119)');
+      element.style.setProperty('--guard-radius', '2px');
+      await settle(element);
+      const picker = root(element).querySelector('guard-factor-select')!;
+      const option = getComputedStyle(picker.shadowRoot!.querySelector('[part~="option"].enrolled')!);
+      // The page's primary on the enrolled option's edge, the dark raised surface behind it.
+      expect([option.borderInlineStartColor, option.backgroundColor]).to.deep.equal(['rgb(0, 170, 119)', 'rgb(30, 41, 59)']);
+      expect(getComputedStyle(picker).colorScheme).to.equal('dark');
+      await chooseFactor(element, 'Text message');
+      const code = getComputedStyle(root(element).querySelector('guard-otp-input')!.shadowRoot!.querySelector('input')!);
+      // The dark surface and text, the page's radius: not the light defaults of the code field's own host.
+      expect([code.backgroundColor, code.color, code.borderTopLeftRadius]).to.deep.equal(['rgb(15, 23, 42)', 'rgb(241, 245, 249)', '2px']);
+    });
   });
 
   describe('accessibility', () => {

@@ -4,6 +4,7 @@ import type { MfaTriggerData } from './core/types.js';
 import { GuardErrorEvent } from './events/error.js';
 import { GuardStepUpCompleteEvent } from './events/step-up-complete.js';
 import { Guard, type GuardHostedElement } from './guard.js';
+import { until } from './test-support/elements.js';
 
 /**
  * Stand-ins for the elements (the real ones are tested on their own): what Guard relies on is only the
@@ -74,7 +75,7 @@ describe('Guard', () => {
       };
       expect(await guard.startMfa(trigger())).to.equal('jwt-1');
       expect(mounted?.trigger?.stateToken).to.equal('st-1');
-      expect(mounted?.cancellable).to.equal(true);
+      expect(mounted?.cancellable, 'locked by default: a trigger is a paused session').to.equal(false);
       expect(mounted?.getAttribute('theme')).to.equal('dark');
       expect(mounted?.context?.api.host).to.equal('https://mfa.example.com');
       expect(mounted?.context?.i18n.t('stepUp.title')).to.equal('Confirm it’s you');
@@ -114,6 +115,20 @@ describe('Guard', () => {
       expect(mounts).to.equal(1);
     });
 
+    it('lets the user close it only when asked to, and locks a closable one when a locked caller joins it', async () => {
+      guard = new Guard({ appId: 'shop', host: 'https://mfa.example.com' });
+      let mounted: GuardHostedElement | undefined;
+      onStepUpConnected = (element) => (mounted = element);
+      const closable = guard.startMfa(trigger(), { cancellable: true });
+      await until(() => mounted !== undefined, 'the step-up');
+      expect(mounted!.cancellable).to.equal(true);
+      // An MFA event (or an API's step-up answer) for the same user arrives meanwhile: the step-up can no longer be skipped.
+      const locked = guard.startMfa(trigger('st-2'));
+      expect(mounted!.cancellable).to.equal(false);
+      completeWith('jwt-both')(mounted!);
+      expect(await Promise.all([closable, locked])).to.deep.equal(['jwt-both', 'jwt-both']);
+    });
+
     it('rejects cancelled when unmounted while running', async () => {
       guard = new Guard({ appId: 'shop', host: 'https://mfa.example.com' });
       onStepUpConnected = () => queueMicrotask(() => guard.unmount());
@@ -132,7 +147,7 @@ describe('Guard', () => {
       guard = new Guard({ appId: 'shop', host: 'https://mfa.example.com', fetch });
       const stateTokens: string[] = [];
       onStepUpConnected = (element) => {
-        stateTokens.push(element.trigger!.stateToken);
+        stateTokens.push(`${element.trigger!.stateToken}${element.cancellable ? ' (closable)' : ''}`);
         completeWith('jwt')(element);
       };
       const response = await guard.fetch('/api/transfer', { method: 'POST', body: '{"amount":5}', headers: { 'content-type': 'application/json' } });

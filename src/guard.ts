@@ -77,8 +77,18 @@ export interface GuardHostedElement extends HTMLElement {
 }
 
 export interface StartMfaOptions {
-  /** Whether the user may close the step-up without passing it (then `startMfa` rejects `cancelled`). Default true. */
+  /**
+   * Whether the user may close the step-up without passing it (then `startMfa` rejects `cancelled`). Default
+   * false: a trigger is a pending step-up of a locked session, which closing the modal would not unlock. Pass
+   * true for a step-up the user may walk away from (Guard's own login-time step-up does).
+   */
   cancellable?: boolean;
+}
+
+/** Whether the running step-up may be closed, and its element once created: a later, stricter caller locks both. */
+interface StepUpLock {
+  cancellable: boolean;
+  element?: GuardHostedElement;
 }
 
 interface Mounted {
@@ -102,7 +112,8 @@ export class Guard {
   private i18nReady: Promise<GuardI18n> | undefined;
   private readonly mounted = new Set<Mounted>();
   private readonly subscriptions = new Set<() => void>();
-  private activeStepUp: Promise<StepUpSuccess> | undefined;
+  /** The step-up running now, which later callers join. */
+  private activeStepUp: { done: Promise<StepUpSuccess>; lock: StepUpLock } | undefined;
 
   constructor(options: GuardOptions) {
     if (!options?.appId || !options.host) throw new GuardError('invalid_request', 'Guard needs appId and host');
@@ -213,7 +224,8 @@ export class Guard {
     const problem = await readProblem(response);
     const challenged = STEP_UP_CHALLENGE.test(response.headers.get('www-authenticate') ?? '') || problem?.code === 'insufficient_user_authentication';
     if (!challenged || !isTrigger(problem?.trigger)) return response;
-    await this.stepUp(problem.trigger, { cancellable: true });
+    // The middleware refuses this user's every request until the step-up passes: closing it would unlock nothing.
+    await this.stepUp(problem.trigger, { cancellable: false });
     return fetchImpl(retry);
   }
 
@@ -246,16 +258,29 @@ export class Guard {
   }
 
   private stepUp(trigger: MfaTriggerData, options: StartMfaOptions): Promise<StepUpSuccess> {
-    this.activeStepUp ??= this.runStepUp(trigger, options).finally(() => {
+    const cancellable = options.cancellable ?? false;
+    const running = this.activeStepUp;
+    if (running) {
+      // The stricter caller wins: an MFA event arriving during a cancellable login step-up locks it.
+      if (!cancellable) {
+        running.lock.cancellable = false;
+        if (running.lock.element) running.lock.element.cancellable = false;
+      }
+      return running.done;
+    }
+    const lock: StepUpLock = { cancellable };
+    const done = this.runStepUp(trigger, lock).finally(() => {
       this.activeStepUp = undefined;
     });
-    return this.activeStepUp;
+    this.activeStepUp = { done, lock };
+    return done;
   }
 
-  private async runStepUp(trigger: MfaTriggerData, options: StartMfaOptions): Promise<StepUpSuccess> {
+  private async runStepUp(trigger: MfaTriggerData, lock: StepUpLock): Promise<StepUpSuccess> {
     const { element, i18n } = await this.create('guard-step-up');
+    lock.element = element;
     element.trigger = trigger;
-    element.cancellable = options.cancellable ?? true;
+    element.cancellable = lock.cancellable;
     // Session-locked until it ends: a script removing or hiding the modal does not skip the step-up.
     element.locked = true;
     this.events.emit('mfa', trigger);

@@ -232,12 +232,13 @@ export class GuardStepUp extends LitElement {
     const message = error ? t(`errors.${error.code}`) : '';
     const reason = this.reasonText();
     const screen = this.flow.offer && !(error && endsStepUp(error)) ? this.renderScreen(message) : undefined;
+    // The title row is a div, not <header>: a header in the dialog would be a second banner beside the page's.
     return html`<dialog part="dialog" aria-labelledby="title" aria-describedby=${this.locked ? 'reason lock-notice' : 'reason'} @cancel=${this.onCancel}>
       <div part="base" class="base">
-        <header>
+        <div class="header">
           <h2 part="title" id="title">${t('stepUp.title')}</h2>
           ${this.cancellable ? html`<button part="close-button" class="close" aria-label=${t('stepUp.cancel')} @click=${this.cancel}>×</button>` : nothing}
-        </header>
+        </div>
         <p part="reason" id="reason">${reason ? t('stepUp.reason', { message: asSentence(reason, t('common.fullStop')) }) : ''}</p>
         ${this.locked ? html`<p part="lock-notice" id="lock-notice">${t('stepUp.locked')}</p>` : nothing}
         <div part="error" class="error" role="alert" aria-live="assertive">${screen?.field ? '' : message}</div>

@@ -30,7 +30,7 @@ export default [
       display: grid;
       gap: var(--gap);
     }
-    header {
+    .header {
       display: flex;
       align-items: start;
       justify-content: space-between;

@@ -746,6 +746,29 @@ describe('<guard-step-up>', () => {
         (root(element).querySelector('guard-factor-select') as HTMLElement).focus();
       }
     });
+
+    it('adds no landmark to a page that has its own banner, on any screen, light and dark', async () => {
+      const banner = Object.assign(document.createElement('header'), { textContent: 'Shop' });
+      // The whole page, since landmarks are the page's business; the runner's own page has no title or lang.
+      const page = { rules: { 'document-title': { enabled: false }, 'html-has-lang': { enabled: false } } };
+      document.body.prepend(banner);
+      try {
+        const { context } = await stubContext();
+        const { element } = await mount(context, { cancellable: true, locked: true });
+        for (const theme of ['light', 'dark'] as const) {
+          element.theme = theme;
+          await settle(element);
+          await expectNoAxeViolations(document, page);
+          await chooseFactor(element, 'Text message');
+          await expectNoAxeViolations(document, page);
+          [...root(element).querySelectorAll('button')].find((button) => button.textContent === 'Use another method')!.click();
+          await settle(element);
+          (root(element).querySelector('guard-factor-select') as HTMLElement).focus();
+        }
+      } finally {
+        banner.remove();
+      }
+    });
   });
 });
 

@@ -75,3 +75,25 @@ export function deepQuery<T extends Element = HTMLElement>(root: Element | Shado
   }
   return null;
 }
+
+/**
+ * Every rendered element under `container` (shadow trees and slotted content included) that sticks out of it
+ * sideways, and the container itself when it sticks out of the viewport: what a user sees cut off or scrolling.
+ */
+export function overflows(container: Element): string[] {
+  const bounds = container.getBoundingClientRect();
+  const found: string[] = [];
+  const describe = (element: Element) => `${element.localName}${element.getAttribute('part') ? `[part=${element.getAttribute('part')}]` : ''}`;
+  if (bounds.left < 0 || bounds.right > document.documentElement.clientWidth) found.push(`${describe(container)} past the viewport`);
+  const walk = (node: Node): void => {
+    if (node instanceof HTMLSlotElement) return node.assignedElements({ flatten: true }).forEach(walk);
+    if (!(node instanceof Element)) return;
+    const box = node.getBoundingClientRect();
+    // Half a pixel of rounding; hidden and empty boxes take no room.
+    if (box.width > 0 && (box.left < bounds.left - 0.5 || box.right > bounds.right + 0.5))
+      found.push(`${describe(node)} by ${Math.round(Math.max(bounds.left - box.left, box.right - bounds.right))} px`);
+    (node.shadowRoot ?? node).childNodes.forEach(walk);
+  };
+  (container.shadowRoot ?? container).childNodes.forEach(walk);
+  return found;
+}

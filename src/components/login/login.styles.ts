@@ -105,7 +105,10 @@ export const loginStyles = [
       font-size: var(--guard-font-size-small);
     }
     ::slotted(input) {
+      /* Light-DOM inputs keep the page's content-box sizing: 100% plus padding and border would overflow the card. */
+      box-sizing: border-box;
       width: 100%;
+      min-width: 0;
       padding: var(--guard-spacing-s) var(--guard-spacing-m);
       border: 1px solid var(--guard-color-border);
       border-radius: var(--guard-radius-small);

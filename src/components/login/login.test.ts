@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { sendKeys } from '@web/test-runner-commands';
+import { sendKeys, setViewport } from '@web/test-runner-commands';
 import type { Clock } from '../../controllers/countdown.js';
 import type { ApiClient } from '../../core/api-client.js';
 import { GuardError } from '../../core/errors.js';
@@ -12,7 +12,7 @@ import { MetadataClient } from '../../metadata/metadata-client.js';
 import { DARK_TOKENS, LIGHT_TOKENS } from '../../themes/themes.js';
 import { expectNoAxeViolations } from '../../test-support/axe.js';
 import { madeUpCredential, pendingUntilAborted, refusal, stubCredentials, type CredentialsStub } from '../../test-support/credentials.js';
-import { deepActiveElement, manualClock, until, visibleStrings } from '../../test-support/elements.js';
+import { deepActiveElement, manualClock, overflows, until, visibleStrings } from '../../test-support/elements.js';
 import type { GuardLogin } from './login.js';
 import './login.js';
 
@@ -323,6 +323,27 @@ describe('guard-login', () => {
     element.remove();
     const modal = await mount(stubContext(i18n).context, { mode: 'modal', theme: 'dark' });
     await expectNoAxeViolations(modal);
+  });
+
+  it('keeps every field and button inside its card at 320, 375 and 1280 px, inline and as a modal, in both steps', async () => {
+    try {
+      for (const width of [320, 375, 1280]) {
+        await setViewport({ width, height: 800 });
+        for (const mode of ['normal', 'modal']) {
+          const element = await mount(stubContext(i18n).context, { mode });
+          expect(overflows(part(element, 'base')), `${width} px, ${mode}, password`).to.deep.equal([]);
+          button(element, 'Text message code').click();
+          await element.updateComplete;
+          control<HTMLInputElement>(element, 'input[autocomplete="tel"]').value = '+44 7700 900123';
+          button(element, 'Send code').click();
+          await until(() => element.querySelector('input[autocomplete="one-time-code"]') !== null, 'the code step');
+          expect(overflows(part(element, 'base')), `${width} px, ${mode}, code`).to.deep.equal([]);
+          element.remove();
+        }
+      }
+    } finally {
+      await setViewport({ width: 800, height: 600 });
+    }
   });
 
   it('closes in modal mode with Escape or the close button', async () => {

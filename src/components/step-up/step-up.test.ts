@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { sendKeys } from '@web/test-runner-commands';
+import { sendKeys, setViewport } from '@web/test-runner-commands';
 import type { ApiClient } from '../../core/api-client.js';
 import { GuardError } from '../../core/errors.js';
 import { GuardErrorEvent } from '../../events/error.js';
@@ -10,7 +10,7 @@ import { GuardI18n } from '../../i18n/i18n.js';
 import type { MetadataClient } from '../../metadata/metadata-client.js';
 import { expectNoAxeViolations } from '../../test-support/axe.js';
 import { madeUpCredential, refusal, stubCredentials } from '../../test-support/credentials.js';
-import { deepActiveElement, deepQuery, manualClock, until, visibleStrings } from '../../test-support/elements.js';
+import { deepActiveElement, deepQuery, manualClock, overflows, until, visibleStrings } from '../../test-support/elements.js';
 import type { GuardStepUp } from './step-up.js';
 import './step-up.js';
 
@@ -744,6 +744,23 @@ describe('<guard-step-up>', () => {
         back.click();
         await settle(element);
         (root(element).querySelector('guard-factor-select') as HTMLElement).focus();
+      }
+    });
+
+    it('keeps every part inside the dialog, and the dialog on screen, at 320, 375 and 1280 px', async () => {
+      try {
+        for (const width of [320, 375, 1280]) {
+          await setViewport({ width, height: 700 });
+          const { context } = await stubContext({ factors: async () => offer(FACTORS, true) });
+          const { element } = await mount(context, { cancellable: true, locked: true });
+          expect(overflows(dialog(element)), `${width} px, the factors`).to.deep.equal([]);
+          await chooseFactor(element, 'Text message');
+          expect(overflows(dialog(element)), `${width} px, the SMS code`).to.deep.equal([]);
+          element.locked = false;
+          element.remove();
+        }
+      } finally {
+        await setViewport({ width: 800, height: 600 });
       }
     });
 

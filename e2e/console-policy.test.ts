@@ -200,7 +200,7 @@ describe('the policy editor, simulate, publish and rollback, end to end', () => 
     await page.keyboard.press('Enter');
     await tabTo({ button: 'Add statistic' });
     await page.keyboard.press('Enter');
-    await expect.poll(() => focused({ field: 'id' }), 'the new statistic’s id field').toBe(true);
+    await expect.poll(() => focused({ field: 'id' }), { message: 'the new statistic’s id field' }).toBe(true);
     await replaceText('known');
     await tabTo({ field: 'op' });
     await page.keyboard.type('values');
@@ -208,7 +208,7 @@ describe('the policy editor, simulate, publish and rollback, end to end', () => 
     await page.keyboard.type('country');
     await tabTo({ button: 'Add rule' }, true);
     await page.keyboard.press('Enter');
-    await expect.poll(() => focused({ field: 'id' }), 'the new rule’s id field').toBe(true);
+    await expect.poll(() => focused({ field: 'id' }), { message: 'the new rule’s id field' }).toBe(true);
     await replaceText('new-country');
     await tabTo({ field: 'when' });
     await replaceText(CONDITION);
@@ -263,7 +263,13 @@ describe('the policy editor, simulate, publish and rollback, end to end', () => 
     await page.locator('camfa-console nav').getByRole('link', { name: 'Audit', exact: true }).click();
     const rows = page.locator('camfa-audit-page tbody tr');
     await rows.first().waitFor();
-    const changes = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(1, 3).map((td) => td.textContent?.trim())));
+    const changes = await rows.evaluateAll((trs) =>
+      trs.map((tr) =>
+        Array.from(tr.querySelectorAll('td'))
+          .slice(1, 3)
+          .map((td) => td.textContent?.trim()),
+      ),
+    );
     expect(changes.filter(([, action]) => !action?.startsWith('session.')).sort()).toEqual([
       ['olivia', 'workflow.publish'],
       ['olivia', 'workflow.rollback'],

@@ -82,9 +82,16 @@ describe('i18n', () => {
     expect(changes).to.deep.equal(['ja', 'en']);
   });
 
-  it('does not touch the global i18next instance a host page may use', async () => {
-    const { default: i18next } = await import('i18next');
-    await GuardI18n.create({ lang: 'ja' });
-    expect([i18next.isInitialized ?? false, i18next.language]).to.deep.equal([false, undefined]);
+  it('keeps each instance to itself: two Guards in two languages, with their own overrides', async () => {
+    const [shop, bank] = await Promise.all([
+      GuardI18n.create({ lang: 'ja', overrides: { ja: { login: { title: 'ショップ' } } } }),
+      GuardI18n.create({ lang: 'en', overrides: { '*': { login: { title: 'Bank' } } } }),
+    ]);
+    await bank.changeLanguage('zh-TW');
+    expect([shop.language, shop.t('login.title'), shop.t('common.back')]).to.deep.equal(['ja', 'ショップ', '戻る']);
+    expect([bank.language, bank.t('login.title')]).to.deep.equal(['zh-TW', 'Bank']);
+    await bank.changeLanguage('en');
+    // A value the caller did not give leaves its place empty rather than showing the placeholder's name.
+    expect(bank.t('code.sent')).to.equal('We sent a code to .');
   });
 });

@@ -1,4 +1,3 @@
-import { createInstance, type i18n as I18next } from 'i18next';
 import { loadLocale } from '../lazy.js';
 import { LANGUAGES, type Language } from './languages.js';
 import en from './locales/en.js';
@@ -42,65 +41,78 @@ export function resolveLanguage(lang?: string, preferred: readonly string[] = ty
   return 'en';
 }
 
+/** A locale's strings: nested tables with a string at every leaf. */
+type Table = { [key: string]: string | Table };
+
+/** `base` with `over` laid on it, leaf by leaf (neither is changed). */
+function merge(base: Table, over: Table): Table {
+  const merged: Table = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const inner = merged[key];
+    merged[key] = typeof value === 'object' && typeof inner === 'object' ? merge(inner, value) : value;
+  }
+  return merged;
+}
+
+function lookup(table: Table | undefined, key: string): string | undefined {
+  let found: string | Table | undefined = table;
+  for (const name of key.split('.')) found = typeof found === 'object' ? found[name] : undefined;
+  return typeof found === 'string' ? found : undefined;
+}
+
 /**
- * One Guard's strings: an i18next instance of its own (never the global one a host page may use) with English
- * bundled, other locales loaded on first use, and the user's overrides layered on top.
+ * One Guard's strings: English bundled, other locales loaded on first use, the user's overrides laid on each, and
+ * `{{name}}` placeholders filled in. Our own small layer rather than i18next: lookup, fallback to English and
+ * interpolation are all the elements need (no plurals, no nesting), and it keeps ~15 KB out of the core bundle.
+ * Nothing is global, so a host page's own i18n is never touched.
  */
 export class GuardI18n implements Translator {
-  readonly i18next: I18next;
-  private readonly overrides: StringOverrides;
+  private readonly tables = new Map<Language, Table>();
+  private readonly listeners = new Set<(language: Language) => void>();
+  private current: Language = 'en';
+  /** Counts switches, so a slow locale load that a later switch overtook does not win. */
+  private switches = 0;
 
-  private constructor(i18next: I18next, overrides: StringOverrides) {
-    this.i18next = i18next;
-    this.overrides = overrides;
+  private constructor(private readonly overrides: StringOverrides) {
+    this.add('en', en);
   }
 
   static async create(options: { lang?: string; overrides?: StringOverrides } = {}): Promise<GuardI18n> {
-    const i18next = createInstance();
-    await i18next.init({
-      lng: 'en',
-      fallbackLng: 'en',
-      supportedLngs: [...LANGUAGES],
-      resources: { en: { translation: en } },
-      // Lit escapes what it renders; escaping here would show `&amp;` in the page.
-      interpolation: { escapeValue: false },
-      initAsync: false,
-    });
-    const instance = new GuardI18n(i18next, options.overrides ?? {});
-    instance.applyOverrides('en');
+    const instance = new GuardI18n(options.overrides ?? {});
     await instance.changeLanguage(resolveLanguage(options.lang));
     return instance;
   }
 
   get language(): Language {
-    return this.i18next.language as Language;
+    return this.current;
   }
 
-  t(key: TranslationKey, values?: Record<string, string | number>): string {
-    return this.i18next.t(key, values ?? {});
+  t(key: TranslationKey, values: Record<string, string | number> = {}): string {
+    const text = lookup(this.tables.get(this.current), key) ?? lookup(this.tables.get('en'), key) ?? key;
+    // Lit escapes what it renders; escaping here would show `&amp;` in the page. A missing value is left empty.
+    return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => String(values[name] ?? ''));
   }
 
   /** Loads the locale if needed, then switches; answers the language used (unsupported tags fall back). */
   async changeLanguage(lang: string): Promise<Language> {
     const language = matchLanguage(lang) ?? 'en';
-    if (!this.i18next.hasResourceBundle(language, 'translation')) {
-      this.i18next.addResourceBundle(language, 'translation', await loadLocale(language as Exclude<Language, 'en'>));
-      this.applyOverrides(language);
-    }
-    await this.i18next.changeLanguage(language);
+    const switched = ++this.switches;
+    if (!this.tables.has(language)) this.add(language, await loadLocale(language as Exclude<Language, 'en'>));
+    if (switched !== this.switches) return language;
+    this.current = language;
+    for (const listener of this.listeners) listener(language);
     return language;
   }
 
   /** Called after every language change; returns the unsubscribe function (for a controller's hostDisconnected). */
   onChange(listener: (language: Language) => void): () => void {
-    const handler = (language: string) => listener(language as Language);
-    this.i18next.on('languageChanged', handler);
-    return () => this.i18next.off('languageChanged', handler);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
-  private applyOverrides(language: Language): void {
-    for (const strings of [this.overrides['*'], this.overrides[language]]) {
-      if (strings) this.i18next.addResourceBundle(language, 'translation', strings, true, true);
-    }
+  private add(language: Language, strings: object): void {
+    let table = strings as Table;
+    for (const over of [this.overrides['*'], this.overrides[language]]) if (over) table = merge(table, over as Table);
+    this.tables.set(language, table);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The types of the string set and of what translates it, apart from `i18n.ts` (i18next and the lazy locale
+ * The types of the string set and of what translates it, apart from `i18n.ts` (the translator and the lazy locale
  * loader) so elements in lazy chunks and `core/` can name them without reaching the loader.
  */
 import type { Language } from './languages.js';

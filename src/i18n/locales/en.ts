@@ -3,7 +3,7 @@ import type { GuardErrorCode } from '../../core/errors.js';
 /**
  * English, bundled: the fallback for every missing key and the shape every other locale must match
  * (the type below makes a missing or extra key a compile error; `i18n.test.ts` checks the loaded files too).
- * Interpolations use i18next's `{{name}}`; no plural forms, so Chinese and Japanese need no extra keys.
+ * Interpolations are `{{name}}`; no plural forms, so Chinese and Japanese need no extra keys.
  */
 const en = {
   common: {

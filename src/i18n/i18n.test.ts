@@ -82,6 +82,16 @@ describe('i18n', () => {
     expect(changes).to.deep.equal(['ja', 'en']);
   });
 
+  it('ends in the language asked for last, even when an earlier switch is still loading its locale', async () => {
+    const i18n = await GuardI18n.create({ lang: 'en' });
+    const changes: string[] = [];
+    i18n.onChange((language) => changes.push(language));
+    const slow = i18n.changeLanguage('zh-TW');
+    await i18n.changeLanguage('en');
+    await slow;
+    expect([i18n.language, i18n.t('common.back'), ...changes]).to.deep.equal(['en', 'Back', 'en']);
+  });
+
   it('keeps each instance to itself: two Guards in two languages, with their own overrides', async () => {
     const [shop, bank] = await Promise.all([
       GuardI18n.create({ lang: 'ja', overrides: { ja: { login: { title: 'ショップ' } } } }),

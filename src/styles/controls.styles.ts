@@ -15,6 +15,12 @@ export const controlStyles = css`
     cursor: not-allowed;
     opacity: 0.6;
   }
+  /* Unavailable but focusable (a countdown): it looks unavailable in readable colours, not faded. */
+  .secondary[aria-disabled='true'] {
+    cursor: not-allowed;
+    border-color: var(--guard-color-border);
+    color: var(--guard-color-text-muted);
+  }
   button:focus-visible,
   input:focus-visible,
   a:focus-visible {

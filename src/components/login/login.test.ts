@@ -188,10 +188,10 @@ describe('guard-login', () => {
     expect(visibleStrings(element)).to.include('We sent a code to +44 •••• 0123.');
 
     const resend = () => [...element.querySelectorAll('button')].find((candidate) => candidate.textContent!.includes('code'))!;
-    expect([resend().textContent!.trim(), resend().disabled]).to.deep.equal(['You can ask for a new code in 30 s.', true]);
+    expect([resend().textContent!.trim(), resend().disabled]).to.deep.equal(['Send a new code in 30 s', true]);
     clock.advance(29_000);
     await element.updateComplete;
-    expect(resend().textContent!.trim()).to.equal('You can ask for a new code in 1 s.');
+    expect(resend().textContent!.trim()).to.equal('Send a new code in 1 s');
     clock.advance(1_000);
     await element.updateComplete;
     expect([resend().textContent!.trim(), resend().disabled]).to.deep.equal(['Send a new code', false]);
@@ -201,7 +201,7 @@ describe('guard-login', () => {
     await sendKeys({ press: 'Enter' });
     await until(() => sends.length === 2, 'the resend');
     await element.updateComplete;
-    expect(resend().textContent!.trim()).to.equal('You can ask for a new code in 30 s.');
+    expect(resend().textContent!.trim()).to.equal('Send a new code in 30 s');
 
     control<HTMLInputElement>(element, 'input[autocomplete="one-time-code"]').focus();
     await sendKeys({ type: '123456' });
@@ -229,7 +229,7 @@ describe('guard-login', () => {
     await element.updateComplete;
     button(element, 'Send a new code').click();
     await until(() => part(element, 'error').textContent === en.errors.cooldown, 'the cooldown error');
-    expect(button(element, 'You can ask for a new code in 10 s.').disabled).to.equal(true);
+    expect(button(element, 'Send a new code in 10 s').disabled).to.equal(true);
   });
 
   it('announces errors in the role="alert" region, translated, and emits guard-error', async () => {

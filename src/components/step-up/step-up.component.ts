@@ -286,10 +286,10 @@ export class GuardStepUp extends LitElement {
         const { channel, sentTo, challengeId } = screen;
         const status = html`<p role="status">${sentTo ? t('code.sent', { destination: sentTo }) : this.flow.request.pending ? t('code.sending') : ''}</p>`;
         const seconds = this.flow.countdown.seconds;
+        // aria-disabled rather than disabled while counting down: a disabled button would drop the focus it holds.
         const send = html`<button class="secondary" aria-disabled=${seconds > 0 ? 'true' : 'false'} @click=${() => this.sendCode(channel)}>
-            ${t(challengeId ? 'code.resend' : 'code.send')}
-          </button>
-          ${seconds > 0 ? html`<span class="muted">${t('code.resendIn', { seconds })}</span>` : nothing}`;
+          ${seconds > 0 ? t('code.resendIn', { seconds }) : t(challengeId ? 'code.resend' : 'code.send')}
+        </button>`;
         const title = t(channel === 'sms' ? 'code.smsTitle' : 'code.emailTitle');
         if (!challengeId)
           return {

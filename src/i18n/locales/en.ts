@@ -86,7 +86,7 @@ const en = {
     sending: 'Sending…',
     sent: 'We sent a code to {{destination}}.',
     resend: 'Send a new code',
-    resendIn: 'You can ask for a new code in {{seconds}} s.',
+    resendIn: 'Send a new code in {{seconds}} s',
     expiresAt: 'The code expires at {{time}}.',
   },
   recovery: {

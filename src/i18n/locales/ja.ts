@@ -80,7 +80,7 @@ const ja: LocaleStrings = {
     sending: '送信中…',
     sent: '{{destination}} にコードを送信しました。',
     resend: 'コードを再送信',
-    resendIn: '{{seconds}} 秒後に再送信できます。',
+    resendIn: '{{seconds}} 秒後に再送信',
     expiresAt: 'コードの有効期限は {{time}} です。',
   },
   recovery: {

@@ -80,7 +80,7 @@ const zhCN: LocaleStrings = {
     sending: '正在发送…',
     sent: '验证码已发送至 {{destination}}。',
     resend: '重新发送',
-    resendIn: '{{seconds}} 秒后可重新发送。',
+    resendIn: '{{seconds}} 秒后重新发送',
     expiresAt: '验证码将于 {{time}} 失效。',
   },
   recovery: {

@@ -80,7 +80,7 @@ const zhTW: LocaleStrings = {
     sending: '正在傳送…',
     sent: '驗證碼已傳送至 {{destination}}。',
     resend: '重新傳送',
-    resendIn: '{{seconds}} 秒後可重新傳送。',
+    resendIn: '{{seconds}} 秒後重新傳送',
     expiresAt: '驗證碼將於 {{time}} 失效。',
   },
   recovery: {

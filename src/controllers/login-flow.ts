@@ -2,6 +2,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { GuardError, type GuardErrorCode } from '../core/errors.js';
 import { passkeyCeremony } from '../core/passkeys.js';
 import type { LoginCodeSent } from '../core/types.js';
+import { receiveSmsCode } from '../core/web-otp.js';
 import { GuardErrorEvent } from '../events/error.js';
 import { loadWebAuthn } from '../lazy.js';
 import type { GuardContext, LoginCredentials } from './context.js';
@@ -18,6 +19,8 @@ export interface LoginFlowHost extends ReactiveControllerHost, EventTarget {
   /** Seconds before another login code may be asked for. */
   resendDelay: number;
   readonly isConnected: boolean;
+  /** Shows a code WebOTP read from the SMS in the code field, just before the flow signs in with it. */
+  showCode(code: string): void;
 }
 
 /**
@@ -34,6 +37,8 @@ export class LoginFlow implements ReactiveController {
   private readonly host: LoginFlowHost;
   /** The background passkey request of the browser's autofill; undefined: none yet (one starts after render). */
   private autofill?: AbortController;
+  /** The WebOTP wait for the SMS of the last login code sent by text message. */
+  private smsWait?: AbortController;
 
   constructor(host: LoginFlowHost) {
     this.host = host;
@@ -55,6 +60,7 @@ export class LoginFlow implements ReactiveController {
     this.request.abort();
     this.stopAutofill();
     this.autofill = undefined;
+    this.smsWait?.abort();
   }
 
   /** Runs the login; false when it failed (shown and emitted) or was aborted. */
@@ -70,6 +76,7 @@ export class LoginFlow implements ReactiveController {
 
   /** Back to the login field (another login, or another method). */
   changeLogin(): void {
+    this.smsWait?.abort();
     this.sent = undefined;
     this.request.clear();
   }
@@ -90,7 +97,18 @@ export class LoginFlow implements ReactiveController {
     if (!sent) return false;
     this.sent = { ...sent, login };
     this.resend.start(new Date(this.host.clock.now() + this.host.resendDelay * 1000));
+    if (sent.channel === 'sms') void this.awaitSmsCode();
     return true;
+  }
+
+  /** Where the browser has WebOTP: the code from the SMS fills the field and signs in, as if typed and submitted. */
+  private async awaitSmsCode(): Promise<void> {
+    this.smsWait?.abort();
+    const wait = (this.smsWait = new AbortController());
+    const code = await receiveSmsCode(wait.signal);
+    if (wait.signal.aborted || !code || !this.sent || this.request.pending) return;
+    this.host.showCode(code);
+    await this.signInWithCode(code);
   }
 
   /** The user chose the form: the browser's passkey suggestions go away. */

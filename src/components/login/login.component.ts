@@ -157,13 +157,14 @@ export class GuardLogin extends LitElement {
       const seconds = resend.seconds;
       return html`${shell}
         <p id=${id('sent')}>${t('code.sent', { destination: sent.sentTo })}</p>
-        <label for=${id('code')}>${t('login.codeLabel')}</label>
+        <label for=${id('code')}>${t('otp.label')}</label>
         <input
           id=${id('code')}
           form=${form}
           name="code"
           autocomplete="one-time-code"
           inputmode="numeric"
+          maxlength="6"
           required
           aria-describedby=${id('sent')}
           ?readonly=${busy}
@@ -228,6 +229,12 @@ export class GuardLogin extends LitElement {
 
   private field(name: string): string {
     return this.querySelector<HTMLInputElement>(`#${this.ids}-${name}`)?.value.trim() ?? '';
+  }
+
+  /** @internal The flow's WebOTP hook: the code read from the SMS appears in the field. */
+  showCode(code: string): void {
+    const field = this.querySelector<HTMLInputElement>(`#${this.ids}-code`);
+    if (field) field.value = code;
   }
 
   private switchMethod(method: LoginMethod): void {

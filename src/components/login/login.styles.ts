@@ -116,9 +116,11 @@ export const loginStyles = [
       color: var(--guard-color-text);
       font: inherit;
     }
+    /* The same large code field as the step-up's <guard-otp-input>. */
     ::slotted(input[autocomplete='one-time-code']) {
       font-family: var(--guard-font-family-mono);
-      letter-spacing: 0.2em;
+      font-size: var(--guard-font-size-large);
+      letter-spacing: 0.3em;
     }
     ::slotted(button) {
       padding: var(--guard-spacing-s) var(--guard-spacing-m);

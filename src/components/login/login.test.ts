@@ -13,6 +13,7 @@ import { DARK_TOKENS, LIGHT_TOKENS } from '../../themes/themes.js';
 import { expectNoAxeViolations } from '../../test-support/axe.js';
 import { madeUpCredential, pendingUntilAborted, refusal, stubCredentials, type CredentialsStub } from '../../test-support/credentials.js';
 import { deepActiveElement, manualClock, overflows, until, visibleStrings } from '../../test-support/elements.js';
+import { stubWebOtp } from '../../test-support/web-otp.js';
 import type { GuardLogin } from './login.js';
 import './login.js';
 
@@ -210,6 +211,26 @@ describe('guard-login', () => {
     expect(logins).to.deep.equal([{ login: '+447700900123', challengeId: 'ch-1', code: '123456' }]);
   });
 
+  it('signs in with the code of the SMS where the browser reads it (WebOTP), showing it in the labelled code field', async () => {
+    const webOtp = stubWebOtp();
+    try {
+      const { context, logins } = stubContext(i18n);
+      const element = await mount(context);
+      button(element, 'Text message code').click();
+      await element.updateComplete;
+      control<HTMLInputElement>(element, 'input[autocomplete="tel"]').value = '+447700900123';
+      button(element, 'Send code').click();
+      await until(() => webOtp.requests.length === 1, 'the WebOTP request');
+      const code = control<HTMLInputElement>(element, 'input[autocomplete="one-time-code"]');
+      expect([code.labels?.[0]?.textContent, code.maxLength]).to.deep.equal(['Verification code', 6]);
+      webOtp.smsArrives('482913');
+      await until(() => logins.length === 1, 'the code login');
+      expect([code.value, logins]).to.deep.equal(['482913', [{ login: '+447700900123', challengeId: 'ch-1', code: '482913' }]]);
+    } finally {
+      webOtp.restore();
+    }
+  });
+
   it('a refused resend shows the backend cooldown in the countdown', async () => {
     const clock = manualClock();
     let refuse = false;
@@ -303,7 +324,7 @@ describe('guard-login', () => {
     const japanese = visibleStrings(element);
     expect(english).to.have.length(japanese.length);
     english.forEach((text, index) => expect(japanese[index], text).not.to.equal(text));
-    expect(japanese).to.include(ja.login.codeLabel);
+    expect(japanese).to.include(ja.otp.label);
   });
 
   it('is axe-clean idle, in the code methods, the code step, the dark theme and the modal', async () => {

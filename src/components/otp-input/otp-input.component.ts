@@ -1,5 +1,6 @@
 import { html, LitElement } from 'lit';
 import { property } from 'lit/decorators.js';
+import { receiveSmsCode } from '../../core/web-otp.js';
 import { GuardOtpCompleteEvent } from '../../events/otp-complete.js';
 import styles from './otp-input.styles.js';
 
@@ -8,7 +9,9 @@ import styles from './otp-input.styles.js';
  * @summary A one-time code field: one real input (`autocomplete="one-time-code"`, so SMS autofill, password
  * managers and paste work), digits only unless `alphanumeric`, completing when the code is whole.
  *
- * @event {{ code: string }} guard-otp-complete - A whole code was typed or pasted, or Enter was pressed with one.
+ * With `webotp` (an SMS code), a browser with WebOTP fills it from the arriving SMS, with the user's consent.
+ *
+ * @event {{ code: string }} guard-otp-complete - A whole code was typed, pasted or read from the SMS, or Enter was pressed with one.
  *
  * @csspart base - The wrapper of label, field, hint and error.
  * @csspart label - The label.
@@ -37,6 +40,10 @@ export class GuardOtpInput extends LitElement {
   /** While the code is being checked; the field stays focusable (a disabled field would drop the focus). */
   @property({ type: Boolean }) busy = false;
   @property() value = '';
+  /** The code comes by SMS: where the browser offers WebOTP, an arriving code fills the field and completes it. */
+  @property({ type: Boolean }) webotp = false;
+  /** The WebOTP wait while `webotp` is set and the field is in the page. */
+  private smsWait?: AbortController;
 
   private get input(): HTMLInputElement {
     return this.renderRoot.querySelector('input')!;
@@ -47,6 +54,33 @@ export class GuardOtpInput extends LitElement {
     this.value = '';
     this.input.value = '';
     this.input.focus();
+  }
+
+  protected override updated(): void {
+    if (this.webotp && this.isConnected && !this.smsWait) void this.awaitSmsCode();
+    if (!this.webotp) this.stopSmsWait();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopSmsWait();
+  }
+
+  private async awaitSmsCode(): Promise<void> {
+    const wait = (this.smsWait = new AbortController());
+    const code = await receiveSmsCode(wait.signal);
+    // Declined or unsupported: no new wait (it would fail again at once); the user types the code.
+    if (wait.signal.aborted || !code) return;
+    // The next update waits again, for the code of a resend.
+    this.smsWait = undefined;
+    this.value = code;
+    this.input.value = code;
+    this.complete();
+  }
+
+  private stopSmsWait(): void {
+    this.smsWait?.abort();
+    this.smsWait = undefined;
   }
 
   private onInput(): void {

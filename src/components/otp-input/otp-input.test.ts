@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { sendKeys } from '@web/test-runner-commands';
 import { expectNoAxeViolations } from '../../test-support/axe.js';
+import { until } from '../../test-support/elements.js';
+import { stubWebOtp } from '../../test-support/web-otp.js';
 import { DARK_TOKENS, LIGHT_TOKENS } from '../../themes/themes.js';
 import type { GuardOtpInput } from './otp-input.js';
 import './otp-input.js';
@@ -42,6 +44,32 @@ describe('<guard-otp-input>', () => {
     expect(codes).to.deep.equal([]);
     await sendKeys({ type: '6' });
     expect(codes).to.deep.equal(['123456']);
+  });
+
+  describe('WebOTP', () => {
+    let webOtp: ReturnType<typeof stubWebOtp>;
+    beforeEach(() => (webOtp = stubWebOtp()));
+    afterEach(() => webOtp.restore());
+
+    it('fills and completes the field from the SMS the browser read, and waits again for a resend', async () => {
+      const element = await mount({ webotp: true });
+      const codes = completions(element);
+      expect(webOtp.requests.map((request) => (request as { otp?: unknown }).otp)).to.deep.equal([{ transport: ['sms'] }]);
+      webOtp.smsArrives('482913');
+      await until(() => codes.length === 1, 'the SMS code');
+      expect([input(element).value, codes]).to.deep.equal(['482913', ['482913']]);
+      await element.updateComplete;
+      expect(webOtp.requests).to.have.length(2);
+    });
+
+    it('asks only for SMS codes, and stops asking when the field leaves the page', async () => {
+      await mount();
+      expect(webOtp.requests).to.deep.equal([]);
+      const element = await mount({ webotp: true });
+      const signal = webOtp.requests[0]!.signal!;
+      element.remove();
+      expect(signal.aborted).to.equal(true);
+    });
   });
 
   it('takes a pasted code with spaces or dashes', async () => {

@@ -352,7 +352,8 @@ export class GuardStepUp extends LitElement {
   /** A factor's screen: title, what to do, the code field, "trust this device", verify, and a way back. */
   private renderFactor(title: string, intro: TemplateResult, message: string, extraActions?: TemplateResult) {
     const { t } = this.localize;
-    const recovery = this.flow.screen.name === 'recovery';
+    const screen = this.flow.screen;
+    const recovery = screen.name === 'recovery';
     const pending = this.flow.request.pending;
     return {
       content: html`<section aria-labelledby="screen-title">
@@ -365,6 +366,7 @@ export class GuardStepUp extends LitElement {
           .error=${message}
           length=${recovery ? RECOVERY_CODE_LENGTH : OTP_LENGTH}
           ?alphanumeric=${recovery}
+          ?webotp=${screen.name === 'code' && screen.channel === 'sms'}
           ?busy=${pending}
           @guard-otp-complete=${(event: GuardOtpCompleteEvent) => this.verify(event.detail.code)}
         ></guard-otp-input>

@@ -11,6 +11,7 @@ import type { MetadataClient } from '../../metadata/metadata-client.js';
 import { expectNoAxeViolations } from '../../test-support/axe.js';
 import { madeUpCredential, refusal, stubCredentials } from '../../test-support/credentials.js';
 import { deepActiveElement, deepQuery, manualClock, overflows, until, visibleStrings } from '../../test-support/elements.js';
+import { stubWebOtp } from '../../test-support/web-otp.js';
 import type { GuardStepUp } from './step-up.js';
 import './step-up.js';
 
@@ -177,6 +178,26 @@ describe('<guard-step-up>', () => {
       expect(calls[1]![1]).to.deep.equal({ stateToken: 'st-1', code: '123456' });
       expect(completed).to.deep.equal([SUCCESS]);
       expect(dialog(element).open).to.equal(false);
+    });
+
+    it('SMS: verifies the code of the SMS where the browser reads it (WebOTP); e-mail and TOTP ask for none', async () => {
+      const webOtp = stubWebOtp();
+      try {
+        const { context, calls } = await stubContext();
+        const { element, completed } = await mount(context);
+        await chooseFactor(element, 'Text message');
+        expect(webOtp.requests).to.have.length(1);
+        webOtp.smsArrives('482913');
+        await until(() => completed.length === 1, 'the verified step-up');
+        expect(calls.at(-1)).to.deep.equal(['verifyCode', { stateToken: 'st-1', channel: 'sms', challengeId: 'ch-1', code: '482913' }]);
+        element.remove();
+        const asked = webOtp.requests.length;
+        const other = await mount(context);
+        await chooseFactor(other.element, 'E-mail');
+        expect(webOtp.requests).to.have.length(asked);
+      } finally {
+        webOtp.restore();
+      }
     });
 
     it('SMS: sends on entry in the UI language, says where to, counts down to resend on the injected clock, verifies', async () => {

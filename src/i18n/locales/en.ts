@@ -41,7 +41,6 @@ const en = {
     phoneHint: 'With the country code, for example +44 7700 900123',
     emailLabel: 'E-mail address',
     sendCode: 'Send code',
-    codeLabel: 'Code',
     passkeySubmit: 'Sign in with a passkey',
     success: 'Signed in',
   },

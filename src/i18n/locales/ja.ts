@@ -35,7 +35,6 @@ const ja: LocaleStrings = {
     phoneHint: '国番号を含めて入力してください（例: +81 90 1234 5678）',
     emailLabel: 'メールアドレス',
     sendCode: 'コードを送信',
-    codeLabel: 'コード',
     passkeySubmit: 'パスキーでサインイン',
     success: 'ログインしました',
   },

@@ -35,7 +35,6 @@ const zhCN: LocaleStrings = {
     phoneHint: '请包含国家代码，例如 +86 138 0013 8000',
     emailLabel: '邮箱地址',
     sendCode: '发送验证码',
-    codeLabel: '验证码',
     passkeySubmit: '使用通行密钥登录',
     success: '登录成功',
   },

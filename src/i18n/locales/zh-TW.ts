@@ -35,7 +35,6 @@ const zhTW: LocaleStrings = {
     phoneHint: '請包含國碼，例如 +886 912 345 678',
     emailLabel: '電子郵件地址',
     sendCode: '傳送驗證碼',
-    codeLabel: '驗證碼',
     passkeySubmit: '使用通行密鑰登入',
     success: '登入成功',
   },

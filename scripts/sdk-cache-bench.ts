@@ -81,8 +81,9 @@ async function measureRoutes(url: string, seconds: number): Promise<Omit<SdkCach
 }
 
 export async function sdkCacheFigures(seconds: number): Promise<SdkCacheFigures> {
-  // The tests' backend: its own SQLite file, removed on close.
-  const backend = await startTestBackend({ logLevel: 'warn' });
+  // The tests' backend (its own SQLite file, removed on close) with the default heartbeat: the tests' slow one
+  // lets the cache's stream go quiet past its idle timeout, and every reconnection empties the cache.
+  const backend = await startTestBackend({ logLevel: 'warn', heartbeatMs: 15_000 });
   const warnings = { cached: 0, uncached: 0 };
   const { app, cachedClient } = businessApp(backend.url, warnings);
   const server = await listen(app);

@@ -27,7 +27,7 @@ export type { StepUpChallenge, StepUpChallengeInput, StepUpProblem } from './cha
 export { CamfaError } from './errors.js';
 export type { CamfaErrorOptions, CamfaSdkErrorCode, UnavailableReason } from './errors.js';
 export type { CamfaClientOptions, FailModeOptions, MetadataManagementClientOptions, StatusCacheOptions } from './http.js';
-export { StatusCache } from './status-cache.js';
+export type { StatusCache } from './status-cache.js';
 export type { BreakerOptions, BreakerState } from './breaker.js';
 export type { CamfaLogger } from './logger.js';
 export type { Clock } from '../types.js';

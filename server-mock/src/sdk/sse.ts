@@ -175,7 +175,8 @@ export function openEventStream(options: EventStreamOptions): () => void {
       const reader = response.body.getReader();
       for (let read = await reader.read(); !read.done; read = await reader.read()) {
         arm();
-        if (!live) {
+        // A chunk already read when close() ran must not make a closed stream look live.
+        if (!live && !closed) {
           live = true;
           options.onLive?.(true);
         }

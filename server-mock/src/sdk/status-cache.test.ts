@@ -128,6 +128,15 @@ describe('statusCache: checkUserStatus from memory while the event stream is liv
     expect(await meta.ueba.checkUserStatus({ originalIdentity: 'alice' })).toEqual({ mfaVerified: false, degraded: true });
   });
 
+  it('close() ends the stream: every answer comes from the backend again', async () => {
+    const { meta, statusReads } = await cachingClient(await backend());
+    await meta.ueba.checkUserStatus({ originalIdentity: 'alice' });
+    meta.close();
+    expect(meta.statusCache!.isLive).toBe(false);
+    await meta.ueba.checkUserStatus({ originalIdentity: 'alice' });
+    expect(statusReads).toEqual(['alice', 'alice']);
+  });
+
   it('does not keep an answer whose read was in flight when an event for its user arrived', async () => {
     const server = await backend();
     const { meta, statusReads, statusAnswers } = await cachingClient(server);

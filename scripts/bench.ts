@@ -4,8 +4,8 @@
  *
  *   BENCH_SECONDS (default 8)      duration of each load run
  *   BENCH_EVENTS  (default 1000000) size of the large store for the statistics figure
+ *   BENCH_ONLY=sdk-cache            only the SDK status-cache row (issue 13)
  */
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -22,34 +22,19 @@ import { CHROMIUM_PATH } from '../chromium.mjs';
 import { consoleFirstRender } from './console-render.js';
 import { modalLatency } from './modal-latency.js';
 import { faceFigures } from './face-bench.js';
+import { CONNECTIONS, load, type Load, type LoadRequest } from './load.js';
+import { sdkCacheFigures } from './sdk-cache-bench.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const LARGE = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-const CONNECTIONS = 50;
 const APP = { id: 'bench', secret: 'bench-secret-0123456789-abcdefghijklmn' };
 const AUTH = `Basic ${Buffer.from(`${APP.id}:${APP.secret}`).toString('base64')}`;
 const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
 const IPS = ['81.2.69.142', '8.8.8.8', '1.1.1.1', '202.96.209.5', '85.214.132.117', '133.242.187.207'];
 
-interface Load {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-}
-
-async function load(url: string, requests: { method: 'POST'; path: string; body: string }[]): Promise<Load> {
-  // One worker thread fires the load so the server keeps the main thread to itself.
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    workers: 1,
-    headers: { 'content-type': 'application/json', authorization: AUTH },
-    requests,
-  });
-  return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
-}
+/** A load run with the bench app's credentials, each lasting BENCH_SECONDS. */
+const loadApp = (url: string, requests: LoadRequest[]) =>
+  load(url, requests, { seconds: SECONDS, headers: { 'content-type': 'application/json', authorization: AUTH } });
 
 async function bareServer(): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer((request, response) => {
@@ -70,7 +55,7 @@ async function bareServer(): Promise<{ url: string; close: () => Promise<void> }
 /** A public address per index, spread over many networks as real traffic is (the geo database resolves most). */
 const publicIp = (i: number) => (i % 10 === 0 ? IPS[(i / 10) % IPS.length]! : `${20 + (i % 180)}.${(i * 7) % 251}.${(i * 13) % 251}.${1 + (i % 250)}`);
 
-function captureRequests(): { method: 'POST'; path: string; body: string }[] {
+function captureRequests(): LoadRequest[] {
   return Array.from({ length: 2000 }, (_, i) => ({
     method: 'POST' as const,
     path: '/v1/ueba/events',
@@ -85,7 +70,7 @@ function captureRequests(): { method: 'POST'; path: string; body: string }[] {
   }));
 }
 
-function statusRequests() {
+function statusRequests(): LoadRequest[] {
   return Array.from({ length: 1000 }, (_, i) => ({ method: 'POST' as const, path: '/v1/mfa/status', body: JSON.stringify({ originalIdentity: `user-${i}` }) }));
 }
 
@@ -254,7 +239,7 @@ async function measureBackend(store: { databaseUrl: string; redisUrl: string }):
     },
   });
   try {
-    return { capture: await load(backend.url, captureRequests()), status: await load(backend.url, statusRequests()) };
+    return { capture: await loadApp(backend.url, captureRequests()), status: await loadApp(backend.url, statusRequests()) };
   } finally {
     await backend.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -269,13 +254,30 @@ async function dropSchema(url: string, schema: string): Promise<void> {
   await client.end();
 }
 
+/** The business app's guarded route, cached and not, against its own bare route. */
+async function printSdkCache(): Promise<void> {
+  const { bareRoute, cached, uncached, ratios, warnings } = await sdkCacheFigures(SECONDS);
+  const bare = `${bareRoute.requestsPerSecond.toFixed(0).padStart(8)} req/s   p50 ${bareRoute.p50} ms   p99 ${bareRoute.p99} ms`;
+  process.stdout.write(
+    [
+      `business app (express) bare route ${bare}`,
+      row('  checkUserStatus, statusCache', cached, bareRoute),
+      row('  checkUserStatus, no cache', uncached, bareRoute),
+      `  statusCache / bare route per round: ${ratios.map((ratio) => ratio.toFixed(2)).join(' ')} (the median round above); SDK warnings: cached ${warnings.cached}, no cache ${warnings.uncached}`,
+    ].join('\n') + '\n',
+  );
+}
+
 async function main() {
+  const only = process.env.BENCH_ONLY;
+  if (only === 'sdk-cache') return printSdkCache();
+  if (only) throw new Error(`BENCH_ONLY=${only}: the only row that runs alone is sdk-cache`);
   printBundleSizes();
   printConsoleSizes();
   process.stderr.write(`camfa-guard bench: ${CONNECTIONS} connections, ${SECONDS} s per run\n`);
   const bare = await bareServer();
-  const bareCapture = await load(bare.url, captureRequests());
-  const bareStatus = await load(bare.url, statusRequests());
+  const bareCapture = await loadApp(bare.url, captureRequests());
+  const bareStatus = await loadApp(bare.url, statusRequests());
   await bare.close();
 
   const sqlite = await measureBackend({ databaseUrl: '', redisUrl: '' });
@@ -293,6 +295,7 @@ async function main() {
     lines.push('capture+decide (PG + Redis): skipped (no DATABASE_URL and REDIS_URL)');
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+  await printSdkCache();
 
   if (existsSync(CHROMIUM_PATH)) {
     const latency = await modalLatency(Number(process.env.BENCH_LATENCY_SAMPLES ?? 20));

@@ -29,6 +29,23 @@ export interface CamfaClientOptions {
   breaker?: BreakerOptions;
 }
 
+/** Options of {@link MetadataManagementClient}. */
+export interface MetadataManagementClientOptions extends CamfaClientOptions {
+  /**
+   * Answers `checkUserStatus` from memory, kept current by the backend's MFA event stream (one extra
+   * connection per client). Off by default. Use it when every protected request asks for the status.
+   */
+  statusCache?: StatusCacheOptions;
+}
+
+/** Tuning of the `statusCache` option; see {@link StatusCache}. */
+export interface StatusCacheOptions {
+  /** How long an answer is kept without an event about its user. Default 30 000 ms. */
+  ttlMs?: number;
+  /** How many users' answers are kept; the least recently used goes first. Default 10 000. */
+  maxUsers?: number;
+}
+
 /** Per-call overrides of a degradable call. */
 export interface FailModeOptions {
   failMode?: FailMode;

@@ -1,6 +1,7 @@
 import { APP_PATHS, type MfaEvent, type UebaEventInput, type UserMfaStatus } from '../protocol/index.js';
 import { CamfaError, unavailable } from './errors.js';
-import { Transport, type CamfaClientOptions, type FailModeOptions } from './http.js';
+import { Transport, type FailModeOptions, type MetadataManagementClientOptions } from './http.js';
+import { StatusCache } from './status-cache.js';
 import { UsersApi } from './users.js';
 
 /** Names one user. `originalId` is the seed guide's spelling (step 6.2) and means the same. */
@@ -17,7 +18,10 @@ export interface CaptureResult {
 /** UEBA and MFA-status calls, reached as `meta.ueba`. */
 export class UebaApi {
   /** @internal Build a {@link MetadataManagementClient} instead. */
-  constructor(private readonly transport: Transport) {}
+  constructor(
+    private readonly transport: Transport,
+    private readonly statusCache?: StatusCache,
+  ) {}
 
   /**
    * Reports one user behaviour event (seed step 3.3). The backend derives geo and UA fields itself and
@@ -25,8 +29,10 @@ export class UebaApi {
    * @throws {CamfaError} `backend_unavailable` when the backend cannot take it: catch it if reporting is
    *   best-effort for you; any other code is a request the backend refused.
    */
-  capture(event: UebaEventInput): Promise<CaptureResult> {
-    return this.transport.post<CaptureResult>(APP_PATHS.uebaEvents, event);
+  async capture(event: UebaEventInput): Promise<CaptureResult> {
+    const result = await this.transport.post<CaptureResult>(APP_PATHS.uebaEvents, event);
+    for (const published of result.published ?? []) this.statusCache?.invalidate(published.originalIdentity);
+    return result;
   }
 
   /**
@@ -36,22 +42,29 @@ export class UebaApi {
    * When the backend cannot answer within `timeoutMs` (or answers 5xx, or its circuit is open) this does
    * not throw: it answers `{ mfaVerified: failMode === 'open', degraded: true }` and logs a warning
    * (seed step 7.2). Worst case it settles `timeoutMs` after the call.
+   *
+   * With the client's `statusCache` option, answers come from memory while its event stream is live.
    * @throws {CamfaError} for 4xx answers (wrong secret, bad input): a misconfiguration must be seen, not
    *   silently failed open.
    */
   async checkUserStatus(user: UserSelector, options: FailModeOptions = {}): Promise<UserMfaStatus> {
     const originalIdentity = identityOf(user);
     const failMode = options.failMode ?? this.transport.failMode;
+    const read = () => this.readStatus(originalIdentity);
     try {
-      const status = await this.transport.post<UserMfaStatus>(APP_PATHS.mfaStatus, { originalIdentity });
-      // The gate of every protected request: an answer without a boolean is no answer.
-      if (typeof status?.mfaVerified !== 'boolean') throw unavailable('invalid_response', 'status answer without mfaVerified');
-      return status.pending ? { mfaVerified: status.mfaVerified, pending: status.pending } : { mfaVerified: status.mfaVerified };
+      return await (this.statusCache ? this.statusCache.get(originalIdentity, read) : read());
     } catch (error) {
       if (!(error instanceof CamfaError && error.unavailable)) throw error;
       this.transport.logDegraded('checkUserStatus', error, failMode, options.logger);
       return { mfaVerified: failMode === 'open', degraded: true };
     }
+  }
+
+  private async readStatus(originalIdentity: string): Promise<UserMfaStatus> {
+    const status = await this.transport.post<UserMfaStatus>(APP_PATHS.mfaStatus, { originalIdentity });
+    // The gate of every protected request: an answer without a boolean is no answer.
+    if (typeof status?.mfaVerified !== 'boolean') throw unavailable('invalid_response', 'status answer without mfaVerified');
+    return status.pending ? { mfaVerified: status.mfaVerified, pending: status.pending } : { mfaVerified: status.mfaVerified };
   }
 
   /**
@@ -60,7 +73,10 @@ export class UebaApi {
    * @throws {CamfaError} on any failure; there is nothing to fail open to.
    */
   async clearUserStatus(user: UserSelector): Promise<{ mfaVerified: true }> {
-    return this.transport.post<{ mfaVerified: true }>(APP_PATHS.mfaStatusClear, { originalIdentity: identityOf(user) });
+    const originalIdentity = identityOf(user);
+    const answer = await this.transport.post<{ mfaVerified: true }>(APP_PATHS.mfaStatusClear, { originalIdentity });
+    this.statusCache?.invalidate(originalIdentity);
+    return answer;
   }
 }
 
@@ -72,18 +88,26 @@ export class UebaApi {
  * await meta.ueba.capture({ originalIdentity: 'u1', ip, ua, behaviorType: 'login' });
  * const { mfaVerified, pending } = await meta.ueba.checkUserStatus({ originalIdentity: 'u1' });
  * ```
- * One instance per app and process: it holds the circuit breaker.
+ * One instance per app and process: it holds the circuit breaker (and the status cache, when asked for).
  */
 export class MetadataManagementClient {
   /** UEBA capture and MFA status. */
   readonly ueba: UebaApi;
   /** The backend's built-in user directory. */
   readonly users: UsersApi;
+  /** The `checkUserStatus` cache, when the `statusCache` option asked for one. */
+  readonly statusCache: StatusCache | undefined;
 
-  constructor(options: CamfaClientOptions) {
+  constructor(options: MetadataManagementClientOptions) {
     const transport = new Transport(options);
-    this.ueba = new UebaApi(transport);
+    this.statusCache = options.statusCache ? new StatusCache(transport, options.statusCache, options.clock ?? Date.now) : undefined;
+    this.ueba = new UebaApi(transport, this.statusCache);
     this.users = new UsersApi(transport);
+  }
+
+  /** Closes the status cache's event stream, if any, so it no longer holds the process open. */
+  close(): void {
+    this.statusCache?.close();
   }
 }
 

@@ -107,6 +107,12 @@ export interface EventStreamOptions {
   onMessage(message: EventStreamMessage): void;
   /** A (re)connection failed. `willRetry` is false for answers that will not change (4xx): the stream is over. */
   onError(error: CamfaError, willRetry: boolean): void;
+  /**
+   * `true` when a connection's first bytes arrive, `false` when that connection ends (a reconnection
+   * follows); never called after `close()`. The first bytes rather than the headers: the backend writes
+   * them once it listens to its bus, so from then on no published event can miss this connection.
+   */
+  onLive?(live: boolean): void;
   /** Resume after this id, as if the last connection had seen it. */
   lastEventId?: string;
   /** First reconnection delay until the server sends `retry:`. Default 1000 ms. */
@@ -152,6 +158,7 @@ export function openEventStream(options: EventStreamOptions): () => void {
     };
     arm();
     let opened = false;
+    let live = false;
     try {
       const headers: Record<string, string> = { ...options.headers, accept: 'text/event-stream', 'cache-control': 'no-store' };
       if (parser.lastEventId !== '') headers['last-event-id'] = parser.lastEventId;
@@ -168,6 +175,11 @@ export function openEventStream(options: EventStreamOptions): () => void {
       const reader = response.body.getReader();
       for (let read = await reader.read(); !read.done; read = await reader.read()) {
         arm();
+        // A chunk already read when close() ran must not make a closed stream look live.
+        if (!live && !closed) {
+          live = true;
+          options.onLive?.(true);
+        }
         parser.push(decoder.decode(read.value, { stream: true }));
       }
       return true;
@@ -178,6 +190,7 @@ export function openEventStream(options: EventStreamOptions): () => void {
       return true;
     } finally {
       clearTimeout(watchdog);
+      if (live && !closed) options.onLive?.(false);
       if (!opened) failures++;
       else failures = 0;
     }

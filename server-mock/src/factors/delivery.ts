@@ -16,6 +16,8 @@ export interface CodeDelivery {
   code: string;
   appName: string;
   expiresInMinutes: number;
+  /** See `CodeMessageInput.webOtpHost`. */
+  webOtpHost?: string;
 }
 
 export interface MessageSender {

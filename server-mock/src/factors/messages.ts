@@ -6,6 +6,8 @@ export interface CodeMessageInput {
   code: string;
   appName: string;
   expiresInMinutes: number;
+  /** The page's host the code will be typed on: an SMS then ends with its WebOTP line, `@host #code`. */
+  webOtpHost?: string;
 }
 
 /** A rendered message: `subject` is for e-mail; the code appears in `text` only, never in the subject. */
@@ -73,5 +75,8 @@ export function resolveMessageLocale(locale: string): MessageLocale {
 export function renderCodeMessage(input: CodeMessageInput): CodeMessage {
   const locale = resolveMessageLocale(input.locale);
   const template = TEMPLATES[locale];
-  return { locale, subject: template.subject(input.appName), text: input.channel === 'sms' ? template.sms(input) : template.email(input) };
+  if (input.channel !== 'sms') return { locale, subject: template.subject(input.appName), text: template.email(input) };
+  // The origin-bound line WebOTP reads (and that binds the code to the page, so another site cannot ask the browser for it).
+  const bound = input.webOtpHost ? `\n\n@${input.webOtpHost} #${input.code}` : '';
+  return { locale, subject: template.subject(input.appName), text: template.sms(input) + bound };
 }

@@ -32,6 +32,15 @@ export interface OtpSubject {
   originalIdentity: string;
 }
 
+/** How the message is written: its language, and the page host of its WebOTP line (none without one). */
+export interface MessageOptions {
+  locale: string;
+  webOtpHost?: string;
+}
+
+/** The message options of a caller's input, and nothing else of it. */
+export const messageOptions = ({ locale, webOtpHost }: MessageOptions): MessageOptions => (webOtpHost ? { locale, webOtpHost } : { locale });
+
 export type OtpSendResult =
   | { sent: true; challengeId: string; expiresAt: number; resendAvailableAt: number }
   | { sent: false; reason: 'not_found' | 'consumed' | 'exhausted' | 'expired' }
@@ -69,7 +78,7 @@ export class OtpChallenges {
   }
 
   /** Creates a challenge and sends its code to `destination`; refused when the hourly cap is reached. */
-  async start(input: OtpSubject & { channel: OtpChannel; destination: string; locale: string }): Promise<OtpSendResult> {
+  async start(input: OtpSubject & { channel: OtpChannel; destination: string } & MessageOptions): Promise<OtpSendResult> {
     const now = this.options.clock();
     const capped = await this.takeSend(input, input.channel, now);
     if (capped !== null) return capped;
@@ -90,7 +99,7 @@ export class OtpChallenges {
       createdAt: now,
     };
     await this.options.storage.insertOtpChallenge(challenge);
-    await this.deliver(challenge, input.destination, code, input.locale);
+    await this.deliver(challenge, input.destination, code, input);
     return { sent: true, challengeId, expiresAt: challenge.expiresAt, resendAvailableAt: now + this.resendCooldownMs };
   }
 
@@ -98,7 +107,7 @@ export class OtpChallenges {
    * Sends a new code for a live challenge, which replaces the old one. The challenge's attempt count is
    * kept: resending must not buy an attacker fresh guesses.
    */
-  async resend(input: OtpSubject & { challengeId: string; locale: string }): Promise<OtpSendResult> {
+  async resend(input: OtpSubject & { challengeId: string } & MessageOptions): Promise<OtpSendResult> {
     const now = this.options.clock();
     const challenge = await this.load(input, input.challengeId);
     if (challenge === null) return { sent: false, reason: 'not_found' };
@@ -121,7 +130,7 @@ export class OtpChallenges {
     // Lost a race with a concurrent resend or guess: that request's outcome stands.
     if (!replaced) return { sent: false, reason: 'cooldown', retryAt: now + this.resendCooldownMs };
     const destination = openSecret(challenge.destination, this.options.secrets.keyring, destinationContext(challenge.id));
-    await this.deliver(challenge, destination, code, input.locale);
+    await this.deliver(challenge, destination, code, input);
     return { sent: true, challengeId: challenge.id, expiresAt, resendAvailableAt: now + this.resendCooldownMs };
   }
 
@@ -165,9 +174,10 @@ export class OtpChallenges {
     return { sent: false, reason: 'rate_limited', retryAt: counter?.windowEndsAt ?? now + 60 * MINUTE };
   }
 
-  private deliver(challenge: OtpChallengeRecord, destination: string, code: string, locale: string): Promise<void> {
+  private deliver(challenge: OtpChallengeRecord, destination: string, code: string, { locale, webOtpHost }: MessageOptions): Promise<void> {
     const expiresInMinutes = Math.ceil(this.ttlMs / MINUTE);
-    return this.options.sender.send({ channel: challenge.channel, to: destination, locale, code, appName: this.options.appName, expiresInMinutes });
+    const bound = webOtpHost ? { webOtpHost } : {};
+    return this.options.sender.send({ channel: challenge.channel, to: destination, locale, code, appName: this.options.appName, expiresInMinutes, ...bound });
   }
 }
 

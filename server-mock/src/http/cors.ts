@@ -1,4 +1,4 @@
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { BROWSER_PATHS } from '../protocol/index.js';
 import type { Env } from './context.js';
 import { HttpError } from './errors.js';
@@ -13,6 +13,15 @@ export function allowAppOrigins(browserOrigins: ReadonlySet<string>): Middleware
       c.header('vary', 'Origin');
     }
   };
+}
+
+/**
+ * The host of the page a browser call came from, when an app declared its origin: what an SMS's WebOTP line
+ * names so that page (and no other) may read the code. Undefined for other callers (no Origin, or undeclared).
+ */
+export function pageHost(c: Context<Env>, browserOrigins: ReadonlySet<string>): string | undefined {
+  const origin = c.req.header('origin');
+  return origin && browserOrigins.has(origin) ? new URL(origin).hostname : undefined;
 }
 
 /**

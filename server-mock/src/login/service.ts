@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { RegisteredApp } from '../apps/registry.js';
 import { DomainError } from '../errors.js';
 import type { AttemptSubject, FactorLockout, LockedResult } from '../factors/lockout.js';
-import type { OtpChallenges } from '../factors/otp-challenge.js';
+import { messageOptions, type MessageOptions, type OtpChallenges } from '../factors/otp-challenge.js';
 import { LOGIN_PASSKEY_FACTOR, loginNameIdentity, type LoginNameFactor } from './lockout-subjects.js';
 import { maskEmail, maskPhone, passkeyRefusal, refusal, sendRefusal } from '../stepup/service.js';
 import type { PasskeyFactor, PasskeyRefusal } from '../factors/webauthn.js';
@@ -94,7 +94,7 @@ export class LoginService {
   }
 
   /** Code login, step 1. The same answer whether or not the login exists, so the form reveals no account. */
-  async sendLoginCode(input: LoginOrigin & { login: string; locale: string }): Promise<{ challengeId: string; sentTo: string; channel: 'sms' | 'email' }> {
+  async sendLoginCode(input: LoginOrigin & { login: string } & MessageOptions): Promise<{ challengeId: string; sentTo: string; channel: 'sms' | 'email' }> {
     const { lockout, storage, otp, clock } = this.options;
     const app = this.app(input.appId);
     const lookup = parseLogin(input.login);
@@ -107,7 +107,7 @@ export class LoginService {
     const user = await storage.findUserByLogin(app.id, channel === 'sms' ? { phone: destination } : { email: destination });
     const sentTo = channel === 'sms' ? maskPhone(destination) : maskEmail(destination);
     if (!user || user.disabled) return { challengeId: randomBytes(16).toString('base64url'), sentTo, channel };
-    const sent = await otp.start({ appId: app.id, originalIdentity: user.originalIdentity, channel, destination, locale: input.locale });
+    const sent = await otp.start({ ...messageOptions(input), appId: app.id, originalIdentity: user.originalIdentity, channel, destination });
     if (!sent.sent) throw sendRefusal(sent, clock());
     return { challengeId: sent.challengeId, sentTo, channel };
   }

@@ -5,7 +5,7 @@ import { DomainError } from '../errors.js';
 import { DeliveryError } from '../factors/delivery.js';
 import { decodeFrames, FaceFrameError, type FaceFactor } from '../factors/face/face.js';
 import type { AttemptSubject, FactorLockout, LockedResult } from '../factors/lockout.js';
-import type { OtpChallenges, OtpSendResult } from '../factors/otp-challenge.js';
+import { messageOptions, type MessageOptions, type OtpChallenges, type OtpSendResult } from '../factors/otp-challenge.js';
 import type { RecoveryCodes } from '../factors/recovery-codes.js';
 import type { TotpFactor } from '../factors/totp.js';
 import type { PasskeyFactor, PasskeyRefusal } from '../factors/webauthn.js';
@@ -154,7 +154,7 @@ export class StepUpService {
 
   async sendCode(
     trigger: TriggerRecord,
-    input: { channel: OtpChannel; locale: string; ip: string | null },
+    input: { channel: OtpChannel; ip: string | null } & MessageOptions,
   ): Promise<{ challengeId: string; expiresAt: string; resendAvailableAt: string; sentTo: string }> {
     this.requireOffered(trigger, input.channel);
     const user = await this.options.storage.getUser(trigger.appId, trigger.originalIdentity);
@@ -164,16 +164,22 @@ export class StepUpService {
     if (!this.options.channels.has(input.channel)) throw new DomainError('channel_unavailable', `No ${input.channel} provider is configured`);
     await this.requireUnlocked({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, factor: input.channel, ip: input.ip });
     const sent = await this.delivered(() =>
-      this.options.otp.start({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, channel: input.channel, destination, locale: input.locale }),
+      this.options.otp.start({
+        ...messageOptions(input),
+        appId: trigger.appId,
+        originalIdentity: trigger.originalIdentity,
+        channel: input.channel,
+        destination,
+      }),
     );
     return this.sendAnswer(sent, input.channel === 'sms' ? maskPhone(destination) : maskEmail(destination));
   }
 
-  async resendCode(trigger: TriggerRecord, input: { challengeId: string; channel: OtpChannel; locale: string; ip: string | null }) {
+  async resendCode(trigger: TriggerRecord, input: { challengeId: string; channel: OtpChannel; ip: string | null } & MessageOptions) {
     this.requireOffered(trigger, input.channel);
     await this.requireUnlocked({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, factor: input.channel, ip: input.ip });
     const sent = await this.delivered(() =>
-      this.options.otp.resend({ appId: trigger.appId, originalIdentity: trigger.originalIdentity, challengeId: input.challengeId, locale: input.locale }),
+      this.options.otp.resend({ ...messageOptions(input), appId: trigger.appId, originalIdentity: trigger.originalIdentity, challengeId: input.challengeId }),
     );
     return this.sendAnswer(sent, '');
   }

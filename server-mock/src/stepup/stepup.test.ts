@@ -259,8 +259,12 @@ describe('SMS (continuous: a risky event locks the user until the code is verifi
     expect(early.body.code).toBe('cooldown');
     expect(early.headers.get('retry-after')).toBe('30');
     clock.advance(31_000);
-    expect((await call('/v1/stepup/otp/resend', { stateToken, channel: 'sms', challengeId: sent.body.challengeId })).status).toBe(200);
+    // Sent from the app's page this time: the SMS ends with the WebOTP line that binds the code to that page's host.
+    const fromPage = { origin: APP.origins[0]! };
+    expect((await call('/v1/stepup/otp/resend', { stateToken, channel: 'sms', challengeId: sent.body.challengeId }, fromPage)).status).toBe(200);
     const fresh = lastCode(sms.at(-1)!.text);
+    expect(sms.at(-1)!.text.split('\n').at(-1)).toBe(`@localhost #${fresh}`);
+    expect(sms.at(-2)!.text, 'no page, no WebOTP line').not.toContain('@');
     for (let i = 0; i < 2; i++) expect((await guess()).body.code).toBe('invalid_code');
     const sixth = await call('/v1/stepup/otp/verify', { stateToken, channel: 'sms', challengeId: sent.body.challengeId, code: fresh });
     expect(sixth.status).toBe(429);

@@ -4,7 +4,7 @@ import { authenticationResponseSchema } from '../../factors/webauthn.js';
 import type { LoginOrigin, LoginService } from '../../login/service.js';
 import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
-import { allowAppOrigins } from '../cors.js';
+import { allowAppOrigins, pageHost } from '../cors.js';
 import type { AppContext, Env, Route } from '../context.js';
 import { identifier, storableText } from '../../identifier.js';
 import { BROWSER_PATHS } from '../../protocol/index.js';
@@ -82,7 +82,7 @@ export function loginRoutes({ login: service, trustedProxies, browserOrigins }: 
       },
       handler: async (c) => {
         const input = await readJson(c, codeSendBody);
-        return c.json(await service.sendLoginCode({ ...input, ...origin(c, input.appId) }));
+        return c.json(await service.sendLoginCode({ ...input, ...origin(c, input.appId), webOtpHost: pageHost(c, browserOrigins) }));
       },
     },
     {

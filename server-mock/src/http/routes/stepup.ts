@@ -8,7 +8,7 @@ import { MAX_FRAME_BYTES, MAX_FRAMES } from '../../factors/face/face.js';
 import { triggerReason } from '../../events/mfa.js';
 import { readJson } from '../body.js';
 import { clientIp } from '../client-ip.js';
-import { allowAppOrigins } from '../cors.js';
+import { allowAppOrigins, pageHost } from '../cors.js';
 import type { AppContext, Env, Guards, Route } from '../context.js';
 import { identifier, originalIdentity, storableText } from '../../identifier.js';
 
@@ -74,6 +74,8 @@ export type StepUpRoutesOptions = Pick<
 interface Ceremony {
   stepUp: StepUpRoutesOptions['stepUp'];
   ip(c: Context<Env>): string | null;
+  /** See `pageHost`: where an SMS code will be typed, for its WebOTP line. */
+  pageHost(c: Context<Env>): string | undefined;
   appName(appId: string): string;
   browserRoute(
     path: string,
@@ -96,6 +98,7 @@ export function stepUpRoutes(options: StepUpRoutesOptions, guards: Guards): Rout
   const ceremony: Ceremony = {
     stepUp,
     ip: (c) => clientIp(c, trustedProxies),
+    pageHost: (c) => pageHost(c, options.browserOrigins),
     appName: (appId) => apps.get(appId)?.name ?? appId,
     browserRoute: (path, summary, body, run, response = success, maxBodyBytes) => ({
       method: 'post',
@@ -113,7 +116,7 @@ export function stepUpRoutes(options: StepUpRoutesOptions, guards: Guards): Rout
 }
 
 /** The factor list, TOTP, and codes sent by SMS or e-mail. */
-function codeRoutes({ stepUp, ip, appName, browserRoute }: Ceremony): Route[] {
+function codeRoutes({ stepUp, ip, pageHost, appName, browserRoute }: Ceremony): Route[] {
   return [
     browserRoute(
       BROWSER_PATHS.stepUpFactors,
@@ -152,14 +155,15 @@ function codeRoutes({ stepUp, ip, appName, browserRoute }: Ceremony): Route[] {
       BROWSER_PATHS.otpSend,
       'Send a one-time code by SMS or e-mail',
       bodies.send,
-      async (c, input: z.output<typeof bodies.send>) => stepUp.sendCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
+      async (c, input: z.output<typeof bodies.send>) => stepUp.sendCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c), webOtpHost: pageHost(c) }),
       z.object({ challengeId: z.string(), expiresAt: z.string(), resendAvailableAt: z.string(), sentTo: z.string() }),
     ),
     browserRoute(
       BROWSER_PATHS.otpResend,
       'Send a new code for the same challenge (its attempt counter is kept)',
       bodies.resend,
-      async (c, input: z.output<typeof bodies.resend>) => stepUp.resendCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c) }),
+      async (c, input: z.output<typeof bodies.resend>) =>
+        stepUp.resendCode(await stepUp.open(input.stateToken), { ...input, ip: ip(c), webOtpHost: pageHost(c) }),
       z.object({ challengeId: z.string(), expiresAt: z.string(), resendAvailableAt: z.string() }),
     ),
     browserRoute(BROWSER_PATHS.otpVerify, 'Check an SMS or e-mail code', bodies.verifyCode, async (c, input: z.output<typeof bodies.verifyCode>) =>

@@ -47,13 +47,16 @@ export const loginStyles = [
     }
     [part='methods'] {
       display: flex;
+      /* Each method's name on one line; at a narrow width a whole button moves to the next row instead. */
+      flex-wrap: wrap;
       gap: var(--guard-spacing-xs);
       padding: var(--guard-spacing-xs);
       background: var(--guard-color-surface-raised);
       border-radius: var(--guard-radius);
     }
     [part='methods'] button {
-      flex: 1;
+      flex: 1 1 auto;
+      white-space: nowrap;
       padding: var(--guard-spacing-s);
       border: 0;
       border-radius: var(--guard-radius-small);

@@ -353,6 +353,13 @@ describe('guard-login', () => {
         for (const mode of ['normal', 'modal']) {
           const element = await mount(stubContext(i18n).context, { mode });
           expect(overflows(part(element, 'base')), `${width} px, ${mode}, password`).to.deep.equal([]);
+          // Each method's name on one line (a name broken over lines reads as several names).
+          const lines = [...part(element, 'methods').querySelectorAll('button')].map((method) => {
+            const range = document.createRange();
+            range.selectNodeContents(method);
+            return new Set([...range.getClientRects()].map((line) => Math.round(line.top))).size;
+          });
+          expect(lines, `${width} px, lines per method name`).to.deep.equal([1, 1, 1]);
           button(element, 'Text message code').click();
           await element.updateComplete;
           control<HTMLInputElement>(element, 'input[autocomplete="tel"]').value = '+44 7700 900123';

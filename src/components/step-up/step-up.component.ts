@@ -239,7 +239,7 @@ export class GuardStepUp extends LitElement {
           <h2 part="title" id="title">${t('stepUp.title')}</h2>
           ${this.cancellable ? html`<button part="close-button" class="close" aria-label=${t('stepUp.cancel')} @click=${this.cancel}>×</button>` : nothing}
         </div>
-        <p part="reason" id="reason">${reason ? t('stepUp.reason', { message: asSentence(reason, t('common.fullStop')) }) : ''}</p>
+        <p part="reason" id="reason">${reason ? asSentence(reason, t('common.fullStop')) : ''}</p>
         ${this.locked ? html`<p part="lock-notice" id="lock-notice">${t('stepUp.locked')}</p>` : nothing}
         <div part="error" class="error" role="alert" aria-live="assertive">${screen?.field ? '' : message}</div>
         ${screen?.content ?? this.renderLoading(error)}
@@ -316,7 +316,7 @@ export class GuardStepUp extends LitElement {
     const { t } = this.localize;
     const failed = this.flow.request.error && !this.flow.request.pending;
     return html`<section aria-labelledby="screen-title">
-      ${this.renderTitle(t(enrol ? 'face.enrolTitle' : 'face.title'))}
+      ${this.renderTitle(t(enrol ? 'face.enrolTitle' : 'face.title'), enrol ? 1 : undefined)}
       <p>${t('face.intro')}</p>
       ${
         ready
@@ -341,8 +341,13 @@ export class GuardStepUp extends LitElement {
     return { content: html`<p role="status">${this.localize.t('common.loading')}</p>`, field: false };
   }
 
-  private renderTitle(title: string) {
-    return html`<h3 part="screen-title" id="screen-title">${title}</h3>`;
+  /** The screen's heading; `step` (1: set up the factor, 2: save the recovery codes) adds "Step N of M" to a first enrolment. */
+  private renderTitle(title: string, step?: 1 | 2) {
+    // A user who already holds recovery codes gets none after this enrolment: one step, no cue.
+    const hasCodes = this.flow.offer?.factors.some((factor) => factor.type === 'recovery_code' && factor.enrolled);
+    const cue = step && !hasCodes ? html`<p part="step" class="muted">${this.localize.t('stepUp.step', { step, steps: 2 })}</p>` : nothing;
+    return html`<h3 part="screen-title" id="screen-title">${title}</h3>
+      ${cue}`;
   }
 
   private renderBack() {
@@ -357,7 +362,7 @@ export class GuardStepUp extends LitElement {
     const pending = this.flow.request.pending;
     return {
       content: html`<section aria-labelledby="screen-title">
-        ${this.renderTitle(title)} ${intro}
+        ${this.renderTitle(title, screen.name === 'enrol' ? 1 : undefined)} ${intro}
         <guard-otp-input
           data-autofocus
           exportparts=${OTP_PARTS}
@@ -400,7 +405,7 @@ export class GuardStepUp extends LitElement {
     const { t } = this.localize;
     const pending = this.flow.request.pending;
     return html`<section aria-labelledby="screen-title">
-      ${this.renderTitle(t(register ? 'passkey.enrolTitle' : 'passkey.title'))}
+      ${this.renderTitle(t(register ? 'passkey.enrolTitle' : 'passkey.title'), register ? 1 : undefined)}
       <p>${t(register ? 'passkey.enrolPrompt' : 'passkey.prompt')}</p>
       <p role="status">${pending ? t('passkey.waiting') : ''}</p>
       ${this.renderTrust()}
@@ -430,7 +435,7 @@ export class GuardStepUp extends LitElement {
   private renderSavedCodes(codes: string[], success: StepUpSuccess) {
     const { t } = this.localize;
     return html`<section aria-labelledby="screen-title">
-      ${this.renderTitle(t('recovery.codesTitle'))}
+      ${this.renderTitle(t('recovery.codesTitle'), 2)}
       <p>${t('recovery.codesIntro')}</p>
       <ol part="recovery-codes">
         ${codes.map((code) => html`<li><code>${code}</code></li>`)}

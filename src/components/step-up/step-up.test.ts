@@ -169,7 +169,7 @@ describe('<guard-step-up>', () => {
     it('TOTP: picks the authenticator app and types the code', async () => {
       const { context, calls } = await stubContext();
       const { element, completed } = await mount(context);
-      expect(text(element, 'reason')).to.equal('Why: Sign-in from a new country.');
+      expect(text(element, 'reason')).to.equal('Sign-in from a new country.');
       await chooseFactor(element, 'Authenticator app');
       expect(text(element, 'screen-title')).to.equal('Authenticator app');
       await sendKeys({ type: '123456' });
@@ -280,12 +280,14 @@ describe('<guard-step-up>', () => {
       await until(() => root(element).querySelector('[part~="qr-code"] svg') !== null, 'the QR code');
       expect(root(element).querySelector('[part~="qr-code"]')!.getAttribute('aria-label')).to.equal('QR code to add Shop to an authenticator app');
       expect(text(element, 'secret')).to.equal('JBSWY3DPEHPK3PXP');
+      expect(text(element, 'step')).to.equal('Step 1 of 2');
       await expectNoAxeViolations(element);
       await sendKeys({ type: '246810' });
       await settle(element);
       expect(calls.at(-1)).to.deep.equal(['verifyTotp', { stateToken: 'st-1', code: '246810', enrolmentId: 'en-1' }]);
       expect(completed).to.deep.equal([]);
       expect(text(element, 'screen-title')).to.equal('Save your recovery codes');
+      expect(text(element, 'step')).to.equal('Step 2 of 2');
       expect([...root(element).querySelectorAll('[part~="recovery-codes"] li')].map((item) => item.textContent)).to.deep.equal(codes);
       await expectNoAxeViolations(element);
       expect(focusedText()).to.equal('Copy codes');
@@ -294,6 +296,16 @@ describe('<guard-step-up>', () => {
       expect(focusedText()).to.equal('I have saved my codes');
       await sendKeys({ press: 'Enter' });
       expect(completed).to.deep.equal([{ ...SUCCESS, recoveryCodes: codes }]);
+    });
+
+    it('TOTP enrolment is one step, without a step cue, for a user who already holds recovery codes', async () => {
+      const { context } = await stubContext({
+        factors: async () => offer([{ type: 'totp', enrolled: false, enrollable: true }, FACTORS[3]!]),
+      });
+      const { element } = await mount(context);
+      await chooseFactor(element, 'Authenticator app');
+      await until(() => text(element, 'secret') !== '', 'the setup key');
+      expect(root(element).querySelector('[part~="step"]')).to.equal(null);
     });
 
     it('offers "trust this device" when allowed and sends it with the device id', async () => {
@@ -623,32 +635,23 @@ describe('<guard-step-up>', () => {
     it('reads as a sentence in English whether or not its author ended it, never with two marks', async () => {
       expect(
         await sentences('en', ['Sign-in from a new country', 'Sign-in from a new country. ', 'New device!', 'Is this you?', 'Payment of “£500.”']),
-      ).to.deep.equal([
-        'Why: Sign-in from a new country.',
-        'Why: Sign-in from a new country.',
-        'Why: New device!',
-        'Why: Is this you?',
-        'Why: Payment of “£500.”',
-      ]);
+      ).to.deep.equal(['Sign-in from a new country.', 'Sign-in from a new country.', 'New device!', 'Is this you?', 'Payment of “£500.”']);
     });
 
     it('ends with the ideographic full stop in Chinese and Japanese, keeping the author’s own mark', async () => {
       expect(await sentences('zh-CN', ['从新的国家登录', '从新的国家登录。', '新设备！', '是您本人吗？', 'Sign-in from a new country.'])).to.deep.equal([
-        '原因：从新的国家登录。',
-        '原因：从新的国家登录。',
-        '原因：新设备！',
-        '原因：是您本人吗？',
-        '原因：Sign-in from a new country.',
+        '从新的国家登录。',
+        '从新的国家登录。',
+        '新设备！',
+        '是您本人吗？',
+        'Sign-in from a new country.',
       ]);
-      expect(await sentences('ja', ['新しい国からのサインイン'])).to.deep.equal(['理由: 新しい国からのサインイン。']);
+      expect(await sentences('ja', ['新しい国からのサインイン'])).to.deep.equal(['新しい国からのサインイン。']);
     });
 
     it('says the lock in a sentence of its own, which the dialog’s description includes', async () => {
       const { element } = await mountWithReason(TRIGGER.reason, 'zh-TW', { locked: true });
-      expect([text(element, 'reason'), text(element, 'lock-notice')]).to.deep.equal([
-        '原因：Sign-in from a new country。',
-        '在完成驗證之前，您的工作階段已暫停。',
-      ]);
+      expect([text(element, 'reason'), text(element, 'lock-notice')]).to.deep.equal(['Sign-in from a new country。', '在完成驗證之前，您的工作階段已暫停。']);
       const description = dialog(element)
         .getAttribute('aria-describedby')!
         .split(' ')
@@ -674,11 +677,11 @@ describe('<guard-step-up>', () => {
         await settle(element);
         return text(element, 'reason');
       };
-      expect(text(element, 'reason')).to.equal('原因：从新的国家登录。');
+      expect(text(element, 'reason')).to.equal('从新的国家登录。');
       expect(root(element).querySelector('guard-factor-select')).to.not.equal(null);
-      expect(await shown('ja')).to.equal('理由: 新しい国からのサインイン。');
-      expect(await shown('zh-TW')).to.equal('原因：Unusual sign-in。');
-      expect(await shown('en')).to.equal('Why: Sign-in from a new country.');
+      expect(await shown('ja')).to.equal('新しい国からのサインイン。');
+      expect(await shown('zh-TW')).to.equal('Unusual sign-in。');
+      expect(await shown('en')).to.equal('Sign-in from a new country.');
       expect(dialog(element).matches(':modal')).to.equal(true);
     });
   });

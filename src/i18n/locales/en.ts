@@ -110,7 +110,7 @@ const en = {
   },
   stepUp: {
     title: 'Confirm it’s you',
-    reason: 'Why: {{message}}',
+    step: 'Step {{step}} of {{steps}}',
     locked: 'Your session is paused until you verify.',
     expiresIn: 'This request expires in {{minutes}} min.',
     trustDevice: 'Trust this device',

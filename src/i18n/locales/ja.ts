@@ -104,7 +104,7 @@ const ja: LocaleStrings = {
   },
   stepUp: {
     title: '本人確認',
-    reason: '理由: {{message}}',
+    step: 'ステップ {{step}}/{{steps}}',
     locked: '確認が完了するまでセッションは一時停止されています。',
     expiresIn: 'このリクエストはあと {{minutes}} 分で期限切れになります。',
     trustDevice: 'このデバイスを信頼する',

@@ -103,7 +103,7 @@ const zhCN: LocaleStrings = {
   },
   stepUp: {
     title: '确认是您本人',
-    reason: '原因：{{message}}',
+    step: '第 {{step}} 步，共 {{steps}} 步',
     locked: '在完成验证之前，您的会话已暂停。',
     expiresIn: '此请求将在 {{minutes}} 分钟后失效。',
     trustDevice: '信任此设备',

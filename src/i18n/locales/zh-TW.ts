@@ -103,7 +103,7 @@ const zhTW: LocaleStrings = {
   },
   stepUp: {
     title: '確認是您本人',
-    reason: '原因：{{message}}',
+    step: '第 {{step}} 步，共 {{steps}} 步',
     locked: '在完成驗證之前，您的工作階段已暫停。',
     expiresIn: '此要求將在 {{minutes}} 分鐘後失效。',
     trustDevice: '信任此裝置',

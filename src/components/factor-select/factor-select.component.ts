@@ -1,4 +1,4 @@
-import { html, LitElement } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { StepUpFactor } from '../../core/types.js';
 import { LocalizeController } from '../../controllers/localize.js';
@@ -22,7 +22,8 @@ const usable = (factor: StepUpFactor) => factor.enrolled || factor.enrollable;
  * @csspart option-name - The factor's name.
  * @csspart option-description - What the factor does, with the masked phone or e-mail address when known.
  * @csspart option-badge - The factor's state: "Ready", "Set up now" or "Not set up"; right after the name, in the option's accessible name too.
- * @csspart option-ready - The "Ready" badge of a factor the user has set up: the legend of its highlighted edge.
+ * @csspart option-ready - The "Ready" badge of a factor the user has set up.
+ * @csspart option-recommended - "Recommended", on the first factor the user can use (the policy lists the best first).
  *
  * @cssproperty [--gap=var(--guard-spacing-s)] - Space between the factors.
  */
@@ -56,6 +57,8 @@ export class GuardFactorSelect extends LitElement {
   protected override render() {
     const { t } = this.localize;
     const none = this.factors.length > 0 && !this.factors.some(usable);
+    // The policy lists the factors best first: the first one the user can use is its recommendation.
+    const recommended = this.factors.find(usable);
     return html`<div part="base" class="base">
       <div part="error" class="error" role="alert" aria-live="assertive">${none ? t('factors.none') : ''}</div>
       <ul part="list" @keydown=${this.onKeydown}>
@@ -66,7 +69,6 @@ export class GuardFactorSelect extends LitElement {
             html`<li>
               <button
                 part="option"
-                class=${factor.enrolled ? 'enrolled' : ''}
                 ?disabled=${!usable(factor)}
                 @click=${() => this.dispatchEvent(new GuardFactorSelectEvent({ type: factor.type, enrolled: factor.enrolled }))}
               >
@@ -74,6 +76,7 @@ export class GuardFactorSelect extends LitElement {
                 <span part=${factor.enrolled ? 'option-badge option-ready' : 'option-badge'}
                   >${t(factor.enrolled ? 'factors.enrolled' : factor.enrollable ? 'factors.enrollable' : 'factors.unavailable')}</span
                 >
+                ${factor === recommended ? html`<span part="option-recommended">${t('factors.recommended')}</span>` : nothing}
                 <span part="option-description" class="muted">${this.describe(factor)}</span>
               </button>
             </li>`,

@@ -32,11 +32,14 @@ export default [
       background: var(--guard-color-surface-raised);
       text-align: start;
     }
-    [part~='option']:hover:not(:disabled) {
+    /*
+     * One visual language: only the option under the pointer or the keyboard is outlined in the primary colour
+     * (with the focus ring); states are words — "Ready", "Set up now", "Recommended" — in plain labels, never
+     * boxed or filled, so no label looks like a second selection or a button.
+     */
+    [part~='option']:hover:not(:disabled),
+    [part~='option']:focus-visible {
       border-color: var(--guard-color-primary);
-    }
-    .enrolled {
-      border-inline-start: 4px solid var(--guard-color-primary);
     }
     [part~='option-name'] {
       font-weight: var(--guard-font-weight-bold);
@@ -44,21 +47,19 @@ export default [
     [part~='option-description'] {
       grid-column: 1 / -1;
     }
-    [part~='option-badge'] {
-      padding: 0 var(--guard-spacing-s);
-      border: 1px solid currentColor;
-      border-radius: var(--guard-radius-small);
-      color: var(--guard-color-primary);
+    [part~='option-badge'],
+    [part~='option-recommended'] {
+      color: var(--guard-color-text-muted);
       font-size: var(--guard-font-size-small);
     }
-    /* The edge's colour: the legend of its highlight. */
     [part~='option-ready'] {
-      border-color: var(--guard-color-primary);
-      background: var(--guard-color-primary);
-      color: var(--guard-color-on-primary);
+      color: var(--guard-color-success);
+      font-weight: var(--guard-font-weight-bold);
     }
-    :disabled [part~='option-badge'] {
-      color: var(--guard-color-text-muted);
+    [part~='option-recommended'] {
+      grid-column: 1 / -1;
+      color: var(--guard-color-primary);
+      font-weight: var(--guard-font-weight-bold);
     }
   `,
 ];

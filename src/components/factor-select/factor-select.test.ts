@@ -32,7 +32,7 @@ describe('<guard-factor-select>', () => {
   it('lists the factors in policy order with hints, marking the ones to set up and the unavailable ones', async () => {
     const element = await mount(FACTORS);
     expect(options(element).map((option) => visibleStrings(option).join(' | '))).to.deep.equal([
-      'Text message | Ready | Get a code on +44 •••• 0123.',
+      'Text message | Ready | Recommended | Get a code on +44 •••• 0123.',
       'Authenticator app | Set up now | Enter a code from an app such as Google Authenticator or 1Password.',
       'Passkey or security key | Not set up | Use your fingerprint, face, screen lock or a security key.',
       'Recovery code | Ready | Use one of the codes you saved when you set up verification.',
@@ -42,23 +42,38 @@ describe('<guard-factor-select>', () => {
     await expectNoAxeViolations(element);
   });
 
-  it('says in words what the highlight means, in each language, and makes it part of the option’s name', async () => {
-    const legends = { en: 'Ready', 'zh-CN': '可用', 'zh-TW': '可用', ja: '利用可能' };
-    for (const [lang, legend] of Object.entries(legends)) {
+  it('says every state in words, in each language, as part of the option’s name: no box or bar that reads as a selection', async () => {
+    const legends = { en: ['Ready', 'Recommended'], 'zh-CN': ['可用', '推荐'], 'zh-TW': ['可用', '推薦'], ja: ['利用可能', 'おすすめ'] };
+    for (const [lang, [ready, recommended]] of Object.entries(legends)) {
       const element = await mount(FACTORS, lang);
       const [sms, totp] = options(element);
-      const ready = sms!.querySelector('[part~="option-ready"]')!;
-      // Seen: beside the highlighted edge, in the highlight's colour.
-      expect(ready.textContent, lang).to.equal(legend);
-      expect(ready.getBoundingClientRect().width, lang).to.be.greaterThan(0);
-      expect(getComputedStyle(ready).backgroundColor, lang).to.equal(getComputedStyle(sms!).borderInlineStartColor);
-      expect(totp!.querySelector('[part~="option-ready"]'), lang).to.equal(null);
       // Heard: right after the factor's name, as the name is the button's visible text.
-      const [name, badge, description] = visibleStrings(sms!);
-      expect([badge, accessibleName(sms!)], lang).to.deep.equal([legend, `${name} ${legend} ${description}`]);
+      const [name, badge, first, description] = visibleStrings(sms!);
+      expect([badge, first, accessibleName(sms!)], lang).to.deep.equal([ready, recommended, `${name} ${ready} ${recommended} ${description}`]);
+      expect(totp!.querySelector('[part~="option-recommended"]'), lang).to.equal(null);
+      // Seen: labels are plain text, never boxed or filled like a button; no option carries a bar of its own.
+      for (const label of element.shadowRoot!.querySelectorAll('[part~="option-badge"], [part~="option-recommended"]')) {
+        const style = getComputedStyle(label);
+        expect([style.borderTopStyle, style.backgroundColor], lang).to.deep.equal(['none', 'rgba(0, 0, 0, 0)']);
+      }
+      expect(new Set(options(element).map((option) => getComputedStyle(option).borderInlineStartWidth)), lang).to.deep.equal(new Set(['1px']));
       await expectNoAxeViolations(element);
       element.remove();
     }
+  });
+
+  it('outlines only the option the keyboard is on, in the primary colour', async () => {
+    const element = await mount(FACTORS);
+    const [sms, totp] = options(element);
+    totp!.focus();
+    await sendKeys({ press: 'ArrowDown' });
+    await sendKeys({ press: 'ArrowUp' });
+    const primary = getComputedStyle(element).getPropertyValue('--guard-color-primary').trim();
+    expect(primary).to.equal('#2563eb');
+    expect([getComputedStyle(totp!).borderTopColor, getComputedStyle(sms!).borderTopColor]).to.deep.equal(['rgb(37, 99, 235)', 'rgb(203, 213, 225)']);
+  });
+
+  it('names each option with its state', async () => {
     const element = await mount(FACTORS);
     expect(
       options(element)

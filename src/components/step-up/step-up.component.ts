@@ -23,7 +23,7 @@ import styles from './step-up.styles.js';
 const RECOVERY_CODE_LENGTH = 14;
 const OTP_LENGTH = 6;
 const FACTOR_SELECT_PARTS =
-  'base:factor-select, error:factor-select-error, list:factor-list, option:factor-option, option-name:factor-option-name, option-description:factor-option-description, option-badge:factor-option-badge, option-ready:factor-option-ready';
+  'base:factor-select, error:factor-select-error, list:factor-list, option:factor-option, option-name:factor-option-name, option-description:factor-option-description, option-badge:factor-option-badge, option-ready:factor-option-ready, option-recommended:factor-option-recommended';
 const OTP_PARTS = 'base:otp, label:otp-label, input:otp-input, hint:otp-hint, error:otp-error';
 
 /** The focused element, looking into open shadow roots (the page's own components). */
@@ -58,7 +58,8 @@ function deepActiveElement(): HTMLElement | undefined {
  * @csspart passkey-button - "Use your passkey" / "Create a passkey".
  * @csspart face-capture - `<guard-face-capture>` (camera preview and guidance), loaded with the face chunk.
  * @csspart factor-select - `<guard-factor-select>`'s `base` (also `factor-select-error`, `factor-list`,
- *   `factor-option`, `factor-option-name`, `factor-option-description`, `factor-option-badge`, `factor-option-ready`).
+ *   `factor-option`, `factor-option-name`, `factor-option-description`, `factor-option-badge`, `factor-option-ready`,
+ *   `factor-option-recommended`).
  * @csspart otp - `<guard-otp-input>`'s `base` (also `otp-label`, `otp-input`, `otp-hint`, `otp-error`).
  *
  * @cssproperty [--width=28rem] - Dialog width.

@@ -739,9 +739,10 @@ describe('<guard-step-up>', () => {
       element.style.setProperty('--guard-radius', '2px');
       await settle(element);
       const picker = root(element).querySelector('guard-factor-select')!;
-      const option = getComputedStyle(picker.shadowRoot!.querySelector('[part~="option"].enrolled')!);
-      // The page's primary on the enrolled option's edge, the dark raised surface behind it.
-      expect([option.borderInlineStartColor, option.backgroundColor]).to.deep.equal(['rgb(0, 170, 119)', 'rgb(30, 41, 59)']);
+      const option = getComputedStyle(picker.shadowRoot!.querySelector('[part~="option"]')!);
+      const recommended = getComputedStyle(picker.shadowRoot!.querySelector('[part~="option-recommended"]')!);
+      // The page's primary on the recommendation, the dark raised surface behind the option.
+      expect([recommended.color, option.backgroundColor]).to.deep.equal(['rgb(0, 170, 119)', 'rgb(30, 41, 59)']);
       expect(getComputedStyle(picker).colorScheme).to.equal('dark');
       await chooseFactor(element, 'Text message');
       const code = getComputedStyle(root(element).querySelector('guard-otp-input')!.shadowRoot!.querySelector('input')!);

@@ -50,6 +50,7 @@ const en = {
     enrolled: 'Ready',
     enrollable: 'Set up now',
     unavailable: 'Not set up',
+    recommended: 'Recommended',
     useAnother: 'Use another method',
     none: 'No verification method is available to you. Contact your administrator.',
     totp: { name: 'Authenticator app', description: 'Enter a code from an app such as Google Authenticator or 1Password.' },

@@ -44,6 +44,7 @@ const ja: LocaleStrings = {
     enrolled: '利用可能',
     enrollable: '今すぐ設定',
     unavailable: '未設定',
+    recommended: 'おすすめ',
     useAnother: '別の方法を使う',
     none: '利用できる確認方法がありません。管理者に連絡してください。',
     totp: { name: '認証アプリ', description: 'Google Authenticator や 1Password などのアプリに表示されるコードを入力します。' },

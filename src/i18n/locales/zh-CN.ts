@@ -44,6 +44,7 @@ const zhCN: LocaleStrings = {
     enrolled: '可用',
     enrollable: '立即设置',
     unavailable: '未设置',
+    recommended: '推荐',
     useAnother: '使用其他方式',
     none: '您没有可用的验证方式，请联系管理员。',
     totp: { name: '身份验证器应用', description: '输入 Google Authenticator、1Password 等应用中的验证码。' },

@@ -44,6 +44,7 @@ const zhTW: LocaleStrings = {
     enrolled: '可用',
     enrollable: '立即設定',
     unavailable: '未設定',
+    recommended: '推薦',
     useAnother: '使用其他方式',
     none: '您沒有可用的驗證方式，請聯絡管理員。',
     totp: { name: '驗證器應用程式', description: '輸入 Google Authenticator、1Password 等應用程式中的驗證碼。' },

@@ -790,26 +790,30 @@ describe('<guard-step-up>', () => {
       }
     });
 
-    it('adds no landmark to a page that has its own banner, on any screen, light and dark', async () => {
+    it('passes axe over the whole page, which has its own banner, on every screen, light and dark, at 375 and 1280 px', async () => {
       const banner = Object.assign(document.createElement('header'), { textContent: 'Shop' });
       // The whole page, since landmarks are the page's business; the runner's own page has no title or lang.
       const page = { rules: { 'document-title': { enabled: false }, 'html-has-lang': { enabled: false } } };
       document.body.prepend(banner);
       try {
-        const { context } = await stubContext();
+        const { context } = await stubContext({ factors: async () => offer(FACTORS, true) });
         const { element } = await mount(context, { cancellable: true, locked: true });
-        for (const theme of ['light', 'dark'] as const) {
+        for (const [width, theme] of [375, 1280].flatMap((width) => (['light', 'dark'] as const).map((theme) => [width, theme] as const))) {
+          await setViewport({ width, height: 800 });
           element.theme = theme;
           await settle(element);
           await expectNoAxeViolations(document, page);
-          await chooseFactor(element, 'Text message');
-          await expectNoAxeViolations(document, page);
-          [...root(element).querySelectorAll('button')].find((button) => button.textContent === 'Use another method')!.click();
-          await settle(element);
-          (root(element).querySelector('guard-factor-select') as HTMLElement).focus();
+          for (const factor of ['Authenticator app', 'Text message', 'E-mail', 'Recovery code']) {
+            await chooseFactor(element, factor);
+            await expectNoAxeViolations(document, page);
+            [...root(element).querySelectorAll('button')].find((button) => button.textContent === 'Use another method')!.click();
+            await settle(element);
+            (root(element).querySelector('guard-factor-select') as HTMLElement).focus();
+          }
         }
       } finally {
         banner.remove();
+        await setViewport({ width: 800, height: 600 });
       }
     });
   });

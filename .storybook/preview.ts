@@ -2,6 +2,7 @@ import { setCustomElementsManifest, type Preview } from '@storybook/web-componen
 // Written by the CEM analyzer (`npm run manifest`, which the storybook scripts run first): the components'
 // JSDoc (events, parts, CSS properties) becomes the docs pages and the controls.
 import manifest from '../dist/custom-elements.json';
+import { APPEARANCES, applyAppearance, type Appearance } from '../stories/support/appearance.js';
 
 interface Declaration {
   members?: { privacy?: string }[];
@@ -22,6 +23,21 @@ setCustomElementsManifest({
 const preview: Preview = {
   tags: ['autodocs'],
   parameters: { controls: { expanded: true } },
+  // Every story in light, dark or a page's theme, from the toolbar; unset, a story keeps its own `theme` arg.
+  globalTypes: {
+    appearance: {
+      description: 'Light, dark, or themed by a page',
+      toolbar: { icon: 'paintbrush', items: [...APPEARANCES], dynamicTitle: true },
+    },
+  },
+  decorators: [
+    (story, { globals }) => {
+      const rendered = story();
+      if (rendered instanceof HTMLElement && APPEARANCES.includes(globals.appearance as Appearance))
+        applyAppearance(rendered, globals.appearance as Appearance);
+      return rendered;
+    },
+  ],
 };
 
 export default preview;

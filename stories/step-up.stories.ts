@@ -46,13 +46,24 @@ const TRIGGER: MfaTriggerData = {
 /** The step-up's ApiClient calls, answered at once; `factors` per story. */
 const api = (factors: ApiClient['factors']): Partial<ApiClient> => ({
   factors,
-  sendCode: async () => ({
+  sendCode: async ({ channel }) => ({
     challengeId: 'story',
-    sentTo: '+44 •••• 0123',
+    sentTo: channel === 'sms' ? '+44 •••• 0123' : 'a•••@example.com',
     expiresAt: OFFER.expiresAt,
     resendAvailableAt: new Date(Date.now() + 30_000).toISOString(),
   }),
+  enrolTotp: async () => ({ enrolmentId: 'story', secret: 'JBSWY3DPEHPK3PXP', uri: 'otpauth://totp/Shop:alice?secret=JBSWY3DPEHPK3PXP&issuer=Shop' }),
 });
+
+/** Opens the screen of the factor whose name starts `name`, as a click on it would, once the list is there. */
+async function openScreen(element: HTMLElement, name: string): Promise<void> {
+  for (let frame = 0; frame < 120; frame += 1) {
+    const picker = element.shadowRoot?.querySelector('guard-factor-select');
+    const option = [...(picker?.shadowRoot?.querySelectorAll('button') ?? [])].find((button) => button.textContent?.trim().startsWith(name));
+    if (option) return option.click();
+    await new Promise(requestAnimationFrame);
+  }
+}
 
 const meta: Meta<StepUpArgs> = {
   title: 'Elements/guard-step-up',
@@ -69,13 +80,15 @@ const meta: Meta<StepUpArgs> = {
       context: await storyContext({ lang: args.lang, api: api((parameters.factors as ApiClient['factors'] | undefined) ?? (async () => OFFER)) }),
     }),
   ],
-  render: (args, { loaded }) => {
+  render: (args, { loaded, parameters }) => {
     const element = document.createElement('guard-step-up');
     element.theme = args.theme;
     element.cancellable = args.cancellable;
     element.locked = args.locked;
     element.trigger = TRIGGER;
     element.context = loaded.context;
+    const screen = parameters.screen as string | undefined;
+    if (screen) void openScreen(element, screen);
     return element;
   },
 };
@@ -95,3 +108,17 @@ export const Dark: Story = { args: { theme: 'dark' } };
 
 /** The policy author's translation of the reason, and the lock notice, in Japanese. */
 export const JapaneseLocked: Story = { args: { lang: 'ja', cancellable: false, locked: true } };
+
+/** Each factor's screen (the toolbar shows it light, dark or themed). */
+export const AuthenticatorCode: Story = { parameters: { screen: 'Authenticator app' } };
+
+export const TextMessageCode: Story = { parameters: { screen: 'Text message' } };
+
+export const EmailCode: Story = { parameters: { screen: 'E-mail' } };
+
+export const RecoveryCode: Story = { parameters: { screen: 'Recovery code' } };
+
+/** A first authenticator app: QR code, setup key, "Step 1 of 2". */
+export const AuthenticatorEnrolment: Story = {
+  parameters: { screen: 'Authenticator app', factors: async () => ({ ...OFFER, factors: [{ type: 'totp', enrolled: false, enrollable: true }] }) },
+};

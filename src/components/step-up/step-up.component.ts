@@ -52,6 +52,7 @@ function deepActiveElement(): HTMLElement | undefined {
  * @csspart lock-notice - "Your session is paused until you verify." (when `locked`).
  * @csspart error - The error region (role="alert"); errors about a typed code show in `otp-error` instead.
  * @csspart screen-title - The heading of a factor's screen.
+ * @csspart step - "Step 1 of 2" under the heading of a first enrolment and of its recovery codes.
  * @csspart qr-code - The TOTP enrolment QR code.
  * @csspart secret - The TOTP setup key for typing by hand.
  * @csspart recovery-codes - The list of new recovery codes.

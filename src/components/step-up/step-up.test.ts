@@ -790,6 +790,24 @@ describe('<guard-step-up>', () => {
       }
     });
 
+    it('shows the code screen’s Verify button without scrolling on a 375 × 667 phone, locked and with "trust this device"', async () => {
+      try {
+        await setViewport({ width: 375, height: 667 });
+        const { context } = await stubContext({ factors: async () => offer(FACTORS, true) });
+        const { element } = await mount(context, { locked: true });
+        for (const factor of ['Authenticator app', 'Text message']) {
+          await chooseFactor(element, factor);
+          const verify = [...root(element).querySelectorAll('button')].find((button) => button.textContent!.trim() === 'Verify')!;
+          expect(verify.getBoundingClientRect().bottom, factor).to.be.at.most(667);
+          [...root(element).querySelectorAll('button')].find((button) => button.textContent === 'Use another method')!.click();
+          await settle(element);
+          (root(element).querySelector('guard-factor-select') as HTMLElement).focus();
+        }
+      } finally {
+        await setViewport({ width: 800, height: 600 });
+      }
+    });
+
     it('passes axe over the whole page, which has its own banner, on every screen, light and dark, at 375 and 1280 px', async () => {
       const banner = Object.assign(document.createElement('header'), { textContent: 'Shop' });
       // The whole page, since landmarks are the page's business; the runner's own page has no title or lang.

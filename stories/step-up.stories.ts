@@ -122,3 +122,35 @@ export const RecoveryCode: Story = { parameters: { screen: 'Recovery code' } };
 export const AuthenticatorEnrolment: Story = {
   parameters: { screen: 'Authenticator app', factors: async () => ({ ...OFFER, factors: [{ type: 'totp', enrolled: false, enrollable: true }] }) },
 };
+
+/** Every part of the step-up outlined by `::part()` from the page, on the first-enrolment screen (QR code, key, step). */
+export const Parts: Story = {
+  parameters: AuthenticatorEnrolment.parameters,
+  decorators: [
+    (story) => {
+      const style = document.createElement('style');
+      const parts = [
+        'dialog',
+        'base',
+        'title',
+        'close-button',
+        'reason',
+        'lock-notice',
+        'error',
+        'screen-title',
+        'step',
+        'qr-code',
+        'secret',
+        'otp',
+        'otp-label',
+        'otp-input',
+        'otp-hint',
+        'otp-error',
+      ];
+      style.textContent = parts.map((part) => `guard-step-up::part(${part}) { outline: 1px dashed #c026d3; outline-offset: 2px; }`).join('\n');
+      const page = document.createElement('div');
+      page.append(style, story() as Node);
+      return page;
+    },
+  ],
+};

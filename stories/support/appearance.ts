@@ -21,12 +21,17 @@ export const BRAND_TOKENS: Partial<Record<ThemeToken, string>> = {
   'radius-small': '0.5rem',
 };
 
-/** Applies the appearance to a story's root element (the guard element it renders). */
-export function applyAppearance(element: HTMLElement, appearance: Appearance): void {
-  element.setAttribute('theme', appearance === 'dark' ? 'dark' : 'light');
-  // CSSOM property writes, not a style attribute: they work under a strict CSP too.
-  for (const [token, value] of Object.entries(BRAND_TOKENS)) {
-    if (appearance === 'themed') element.style.setProperty(`--guard-${token}`, value);
-    else element.style.removeProperty(`--guard-${token}`);
+/** Applies the appearance to the guard element a story renders, or to each one in the page a story builds. */
+export function applyAppearance(root: HTMLElement, appearance: Appearance): void {
+  const elements = root.localName.startsWith('guard-')
+    ? [root]
+    : [...root.children].filter((child): child is HTMLElement => child.localName.startsWith('guard-'));
+  for (const element of elements) {
+    element.setAttribute('theme', appearance === 'dark' ? 'dark' : 'light');
+    // CSSOM property writes, not a style attribute: they work under a strict CSP too.
+    for (const [token, value] of Object.entries(BRAND_TOKENS)) {
+      if (appearance === 'themed') element.style.setProperty(`--guard-${token}`, value);
+      else element.style.removeProperty(`--guard-${token}`);
+    }
   }
 }

@@ -35,10 +35,10 @@ export interface ConsoleBackend {
 
 /**
  * `camfa-guard serve --config FILE --data DIR --port N` with `config` written to FILE (plus the port's
- * `publicUrl`, fixed factor keys, no geo database: nothing here reads a location). Resolves once it prints the
- * console's address.
+ * `publicUrl`, fixed factor keys, and no geo database unless `config.geo` asks for one: loading it costs a
+ * start-up second that only a test reading locations needs). Resolves once it prints the console's address.
  */
-export async function startConsoleBackend(config: Pick<ConfigInput, 'apps' | 'policies'>): Promise<ConsoleBackend> {
+export async function startConsoleBackend(config: Pick<ConfigInput, 'apps' | 'policies' | 'geo' | 'trustedProxies'>): Promise<ConsoleBackend> {
   // The backend serves the built console; without it every page is a "not built" notice and each wait times out.
   if (!existsSync(join(ROOT, 'dist/console/index.html'))) throw new Error('dist/console/ is not built: run `npm run build:console` (`npm test` builds it)');
   const port = await freePort();
@@ -46,7 +46,7 @@ export async function startConsoleBackend(config: Pick<ConfigInput, 'apps' | 'po
   const dir = mkdtempSync(join(tmpdir(), 'camfa-console-e2e-'));
   const configFile = join(dir, 'camfa.json');
   const dataDir = join(dir, 'data');
-  const full: ConfigInput = { ...config, publicUrl: url, factors: FACTOR_KEYS, geo: { provider: 'none' }, log: { level: 'warn' } };
+  const full: ConfigInput = { geo: { provider: 'none' }, ...config, publicUrl: url, factors: FACTOR_KEYS, log: { level: 'warn' } };
   writeFileSync(configFile, JSON.stringify(full));
   const store = ['--config', configFile, '--data', dataDir];
   const child = spawn(process.execPath, [...CLI, 'serve', ...store, '--port', String(port)], {

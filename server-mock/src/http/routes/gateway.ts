@@ -46,7 +46,9 @@ function wantsJson(c: Context): boolean {
 function deniedAnswer(c: Context<Env>, denied: Extract<CheckOutcome, { result: 'denied' }>, via: 'nginx' | undefined): Response {
   const { denial, location, route, detail } = denied;
   const pointers = { [DENIAL_HEADER]: denial, [LOCATION_HEADER]: location, 'cache-control': 'no-store' };
-  if (!wantsJson(c) && via !== 'nginx') return c.body(null, 302, { ...pointers, location });
+  // nginx adds the subrequest's WWW-Authenticate to whatever its error_page answers: the denied endpoint sets it once.
+  if (via === 'nginx') return c.body(null, 401, pointers);
+  if (!wantsJson(c)) return c.body(null, 302, { ...pointers, location });
   if (denial === 'login') {
     const response = problem(c, new DomainError('gateway_session_required', detail));
     for (const [name, value] of Object.entries({ ...pointers, 'www-authenticate': 'Bearer realm="camfa-guard"' })) response.headers.set(name, value);

@@ -7,7 +7,7 @@
  * problem+json with the RFC 9470 challenge. With the backend stopped, `open` routes pass and `closed` ones refuse.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +15,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nginxServer } from '../server-mock/src/gateway/nginx.js';
 import { APP_PATHS } from '../server-mock/src/protocol/index.js';
-import { startConsoleBackend, totpCode, type ConsoleBackend } from './console-support.js';
-import { freePort, launchBrowser, openDialog, screenshots } from './support.js';
+import { newCountryWorkflow } from '../server-mock/src/test-support/gateway.js';
+import { enrolTotp, startConsoleBackend, type ConsoleBackend } from './console-support.js';
+import { freePort, launchBrowser, openDialog, screenshots, stopProcess } from './support.js';
 
 const NGINX = '/usr/sbin/nginx';
 /** Addresses the offline geo database places: alice's usual country, and one she has never been seen in. */
@@ -24,21 +25,8 @@ const IN_GB = '81.2.69.142';
 const IN_US = '8.8.8.8';
 const IN_DE = '5.9.0.1';
 const PASSWORD = 'correct horse battery staple';
-const KNOWN_COUNTRIES = {
-  id: 'known',
-  filter: [{ field: 'originalIdentity', op: 'eq', value: { event: 'originalIdentity' } }],
-  window: { last: 10 },
-  op: 'values',
-  field: 'country',
-};
 /** Judges every request the gateway captures: a country the user was not seen in steps them up. */
-const RISK = {
-  id: 'gateway-risk',
-  name: 'Gateway risk',
-  modes: ['event'],
-  statistics: [KNOWN_COUNTRIES],
-  rules: [{ id: 'new-country', when: 'size(stats.known) > 0 && !(event.country in stats.known)', then: { factors: ['totp', 'recovery_code'] } }],
-};
+const RISK = newCountryWorkflow(['totp', 'recovery_code']);
 const ROUTES = [
   { path: '/public/', access: 'public' as const },
   { path: '/admin/', access: 'sensitive' as const, maxAgeSeconds: 600, behaviorType: 'admin' },
@@ -100,14 +88,7 @@ async function startNginx(port: number, backendUrl: string, upstreamPort: number
   }
   return {
     url,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((done) => child.once('exit', done));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopProcess(child, dir),
   };
 }
 
@@ -187,18 +168,8 @@ describe('gateway access through nginx auth_request', () => {
     await page.goto(`${nginx.url}/admin/users`);
     await page.waitForURL((url) => url.pathname === '/gateway/stepup');
     await openDialog(page).waitFor();
-    await page
-      .locator('guard-step-up')
-      .getByRole('button', { name: /^Authenticator app/ })
-      .click();
-    const shownSecret = page.locator('guard-step-up [part="secret"]');
-    await shownSecret.waitFor({ state: 'attached' });
     await shot('hosted-step-up');
-    await page.locator('guard-step-up input[autocomplete="one-time-code"]').fill(totpCode((await shownSecret.textContent())!.replace(/\s+/g, '')));
-    const codes = page.locator('guard-step-up [part="recovery-codes"] li');
-    await codes.first().waitFor();
-    recoveryCode = (await codes.first().textContent())!.trim();
-    await page.getByRole('button', { name: 'I have saved my codes' }).click();
+    [recoveryCode] = (await enrolTotp(page)).recoveryCodes as [string];
     await page.waitForURL(`${nginx.url}/admin/users`);
     expect(await upstreamPage()).toEqual({ path: '/admin/users', user: 'alice' });
 

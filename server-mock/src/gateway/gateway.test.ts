@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_PATHS, type MfaTriggerData } from '../protocol/index.js';
 import { APP, OTHER_APP, startTestBackend, type TestBackend } from '../test-support/backend.js';
 import { manualClock, PLACES } from '../test-support/fixtures.js';
+import { newCountryWorkflow } from '../test-support/gateway.js';
 
 const HOST = 'shop.test';
 const gateway = {
@@ -18,20 +19,7 @@ const gateway = {
     { path: '/admin/', access: 'sensitive' as const, maxAgeSeconds: 300, behaviorType: 'admin' },
   ],
 };
-const KNOWN_COUNTRIES = {
-  id: 'known',
-  filter: [{ field: 'originalIdentity', op: 'eq', value: { event: 'originalIdentity' } }],
-  window: { last: 10 },
-  op: 'values',
-  field: 'country',
-};
-const RISK = {
-  id: 'gateway-risk',
-  name: 'Gateway risk',
-  modes: ['event'],
-  statistics: [KNOWN_COUNTRIES],
-  rules: [{ id: 'new-country', when: 'size(stats.known) > 0 && !(event.country in stats.known)', then: { factors: ['totp'] } }],
-};
+const RISK = newCountryWorkflow(['totp']);
 
 const clock = manualClock();
 let backend: TestBackend;

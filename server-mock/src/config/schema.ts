@@ -75,8 +75,12 @@ export const gatewaySchema = z.strictObject({
     .optional(),
   /** How long a gateway session lasts after sign-in. */
   sessionMinutes: z.number().int().min(5).max(43_200).default(480),
-  /** The rules by path prefix; a path no rule covers needs a session. */
-  routes: z.array(gatewayRouteSchema).default([]),
+  /** The rules by path prefix; a path no rule covers needs a session. Each prefix once: nginx refuses a location twice. */
+  routes: z
+    .array(gatewayRouteSchema)
+    .default([])
+    .refine((routes) => new Set(routes.map((route) => route.path)).size === routes.length, 'name each path once')
+    .refine((routes) => routes.every((route) => !route.path.startsWith('/gateway/')), '/gateway/ is where the hosted pages live'),
   /** The hosted pages' theme. */
   theme: z.enum(['light', 'dark']).default('light'),
 });

@@ -213,6 +213,22 @@ describe('gateway refusals', () => {
     expect(foreign.body.code).toBe('gateway_sign_in_refused');
   });
 
+  it('answers Envoy’s ext_authz, which sends the original method and path under the check’s prefix and the app in a header', async () => {
+    const { cookie } = await startSession(await passwordToken());
+    const envoy = (path: string, headers: Record<string, string>) =>
+      fetch(`${backend.url}${GATEWAY_PATHS.check}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'x-forwarded-host': HOST, 'x-forwarded-proto': 'https', ...headers },
+      });
+    const passed = await envoy('/orders?page=2', { 'x-camfa-app': APP.id, cookie, 'x-forwarded-for': PLACES.london.ip });
+    expect(passed.status).toBe(200);
+    expect(passed.headers.get('x-camfa-user')).toBe('alice');
+    const anonymous = await envoy('/orders?page=2', { 'x-camfa-app': APP.id });
+    expect(new URL(anonymous.headers.get('location')!).searchParams.get('rd')).toBe(`https://${HOST}/orders?page=2`);
+    expect(((await (await envoy('/orders', {})).json()) as { code: string }).code).toBe('gateway_not_configured');
+  });
+
   it('refuses a check from a peer that is not a trusted proxy, and a host the app does not list', async () => {
     const direct = await check('/orders', { ip: PLACES.london.ip }, untrusted);
     expect(direct.status).toBe(403);

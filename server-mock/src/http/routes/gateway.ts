@@ -76,7 +76,7 @@ export function gatewayRoutes(options: GatewayRoutesOptions): Route[] {
         401: { description: 'An API client (or via=nginx): gateway_session_required, or insufficient_user_authentication (RFC 9470)' },
         403: { description: 'gateway_untrusted_proxy, gateway_host_not_allowed' },
       },
-      handler: checkHandler(options),
+      handler: checkHandler(options, (c) => parseQuery(c, appQuery)),
     },
     {
       method: 'get',
@@ -117,9 +117,12 @@ function trustedRequest(c: Context<Env>, { trustedProxies }: Pick<GatewayRoutesO
   return request;
 }
 
-function checkHandler(options: GatewayRoutesOptions): (c: Context<Env>) => Promise<Response> {
+/** Which app a check is for, and whether it comes from nginx. */
+type CheckTarget = (c: Context<Env>) => z.output<typeof appQuery>;
+
+function checkHandler(options: GatewayRoutesOptions, target: CheckTarget): (c: Context<Env>) => Promise<Response> {
   return async (c) => {
-    const { app, via } = parseQuery(c, appQuery);
+    const { app, via } = target(c);
     const request = trustedRequest(c, options);
     const { gateway } = options.gateway.gatewayOf(app);
     const outcome = await options.gateway.check({
@@ -135,12 +138,20 @@ function checkHandler(options: GatewayRoutesOptions): (c: Context<Env>) => Promi
   };
 }
 
+/** Envoy names the app in a header (`headers_to_add`): the query of its check request is the original request's. */
+const APP_HEADER = 'x-camfa-app';
+
 /**
  * Envoy's `ext_authz` sends the original method and path as the check request itself (`path_prefix:
  * /v1/gateway/check`), so the check answers every method under its prefix too.
  */
 export function mountEnvoyCheck(app: Hono<Env>, options: GatewayRoutesOptions): void {
-  app.all(`${GATEWAY_PATHS.check}/*`, checkHandler(options));
+  const target: CheckTarget = (c) => {
+    const parsed = appQuery.shape.app.safeParse(c.req.header(APP_HEADER));
+    if (!parsed.success) throw new DomainError('gateway_not_configured', `Name the app in ${APP_HEADER} (Envoy: authorization_request.headers_to_add)`);
+    return { app: parsed.data };
+  };
+  app.all(`${GATEWAY_PATHS.check}/*`, checkHandler(options, target));
 }
 
 /** The hosted sign-in and step-up pages, the session they start, their script and the CDN bundle they load. */

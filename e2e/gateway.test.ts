@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewaySchema } from '../server-mock/src/config/schema.js';
 import { nginxServer } from '../server-mock/src/gateway/nginx.js';
 import { APP_PATHS } from '../server-mock/src/protocol/index.js';
 import { newCountryWorkflow } from '../server-mock/src/test-support/gateway.js';
@@ -59,7 +60,7 @@ async function startNginx(port: number, backendUrl: string, upstreamPort: number
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${join(dir, kind)};`);
   const server = nginxServer({
     appId: 'shop',
-    gateway: { hosts, routes: ROUTES },
+    gateway: gatewaySchema.parse({ hosts, routes: ROUTES }),
     listen: `127.0.0.1:${port}`,
     backend: backendUrl,
     upstream: `http://127.0.0.1:${upstreamPort}`,

@@ -21,15 +21,15 @@ const gateway = {
 };
 const RISK = newCountryWorkflow(['totp']);
 
+/** An app whose upstream login already says who the user is, in a header the gateway sets. */
+const WIKI = { id: 'wiki', secret: 'wiki-secret-0123456789-abcdefghijklmno', gateway: { hosts: ['wiki.test'], identityHeader: 'X-Remote-User' } };
+
 const clock = manualClock();
 let backend: TestBackend;
 let untrusted: TestBackend;
 
 beforeAll(async () => {
-  const apps = [
-    { ...APP, gateway },
-    { ...OTHER_APP, gateway: { hosts: ['crm.test'] } },
-  ];
+  const apps = [{ ...APP, gateway }, { ...OTHER_APP, gateway: { hosts: ['crm.test'] } }, WIKI];
   const policies = { documents: [{ app: APP.id, document: RISK }] };
   [backend, untrusted] = await Promise.all([
     startTestBackend({ clock, config: { apps, policies, trustedProxies: ['127.0.0.0/8'] } }),
@@ -227,6 +227,18 @@ describe('gateway refusals', () => {
     const anonymous = await envoy('/orders?page=2', { 'x-camfa-app': APP.id });
     expect(new URL(anonymous.headers.get('location')!).searchParams.get('rd')).toBe(`https://${HOST}/orders?page=2`);
     expect(((await (await envoy('/orders', {})).json()) as { code: string }).code).toBe('gateway_not_configured');
+  });
+
+  it('believes a configured identity header from the trusted gateway instead of a session cookie', async () => {
+    const ask = (headers: Record<string, string>) =>
+      fetch(`${backend.url}${GATEWAY_PATHS.check}?app=${WIKI.id}`, {
+        redirect: 'manual',
+        headers: { 'x-original-uri': '/page', 'x-forwarded-host': 'wiki.test', 'x-forwarded-for': PLACES.london.ip, ...headers },
+      });
+    const passed = await ask({ 'x-remote-user': 'bob' });
+    expect(passed.status).toBe(200);
+    expect(passed.headers.get('x-camfa-user')).toBe('bob');
+    expect((await ask({})).status, 'no header: not signed in').toBe(302);
   });
 
   it('refuses a check from a peer that is not a trusted proxy, and a host the app does not list', async () => {

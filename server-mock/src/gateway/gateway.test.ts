@@ -239,6 +239,7 @@ describe('gateway refusals', () => {
     expect(passed.status).toBe(200);
     expect(passed.headers.get('x-camfa-user')).toBe('bob');
     expect((await ask({})).status, 'no header: not signed in').toBe(302);
+    expect((await ask({ 'x-remote-user': 'x'.repeat(300) })).status, 'not an identifier: no one').toBe(302);
   });
 
   it('refuses a check from a peer that is not a trusted proxy, and a host the app does not list', async () => {

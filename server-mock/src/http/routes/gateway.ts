@@ -3,7 +3,9 @@ import { extname, resolve, sep } from 'node:path';
 import type { Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
+import type { GatewayConfig } from '../../config/schema.js';
 import { DomainError } from '../../errors.js';
+import { identifier } from '../../identifier.js';
 import { originalRequest, type OriginalRequest } from '../../gateway/forwarded.js';
 import { HOSTED_PAGE_SCRIPT, hostedPage, hostedPageHeaders } from '../../gateway/pages.js';
 import { routeFor } from '../../gateway/rules.js';
@@ -117,6 +119,16 @@ function trustedRequest(c: Context<Env>, { trustedProxies }: Pick<GatewayRoutesO
   return request;
 }
 
+/** An original identity as every other endpoint takes one: it becomes the captured event's `originalIdentity`. */
+const originalIdentity = identifier(256).min(1);
+
+/** The configured identity header's user, from a request already known to come from a trusted proxy; a malformed value is no one. */
+function identityOf(c: Context<Env>, gateway: Pick<GatewayConfig, 'identityHeader'>): string | undefined {
+  if (!gateway.identityHeader) return undefined;
+  const parsed = originalIdentity.safeParse(c.req.header(gateway.identityHeader));
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** Which app a check is for, and whether it comes from nginx. */
 type CheckTarget = (c: Context<Env>) => z.output<typeof appQuery>;
 
@@ -131,7 +143,7 @@ function checkHandler(options: GatewayRoutesOptions, target: CheckTarget): (c: C
       ip: clientIp(c, options.trustedProxies),
       ua: c.req.header('user-agent'),
       cookie: getCookie(c, gatewayCookieName(app)),
-      identity: gateway.identityHeader ? c.req.header(gateway.identityHeader) : undefined,
+      identity: identityOf(c, gateway),
     });
     if (outcome.result === 'denied') return deniedAnswer(c, outcome, via);
     return c.body(null, 200, { ...outcome.headers, 'cache-control': 'no-store' });
@@ -189,7 +201,7 @@ function hostedPageRoutes(options: GatewayRoutesOptions): Route[] {
       handler: async (c) => {
         const { app, rd } = parseQuery(c, pageQuery);
         const { gateway: config } = gateway.gatewayOf(app);
-        const identity = config.identityHeader && fromTrustedProxy(c, options.trustedProxies) ? c.req.header(config.identityHeader) : undefined;
+        const identity = fromTrustedProxy(c, options.trustedProxies) ? identityOf(c, config) : undefined;
         try {
           return page(c, app, rd, await gateway.stepUpFor({ appId: app, returnTo: rd, cookie: getCookie(c, gatewayCookieName(app)), identity }));
         } catch (error) {

@@ -126,8 +126,9 @@ export async function enrolTotp(page: Page): Promise<{ secret: string; recoveryC
   return { secret, recoveryCodes };
 }
 
-export function totpCode(secret: string): string {
-  return new TOTP({ secret, digits: 6, period: 30, algorithm: 'SHA1' }).generate();
+/** The authenticator app's code at `timestamp` (ms; default now). */
+export function totpCode(secret: string, timestamp = Date.now()): string {
+  return new TOTP({ secret, digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp });
 }
 
 /** The session cookie and CSRF token the browser holds, to call `/console/api/*` as that administrator from here. */

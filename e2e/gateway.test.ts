@@ -17,7 +17,7 @@ import { gatewaySchema } from '../server-mock/src/config/schema.js';
 import { nginxServer } from '../server-mock/src/gateway/nginx.js';
 import { APP_PATHS } from '../server-mock/src/protocol/index.js';
 import { newCountryWorkflow } from '../server-mock/src/test-support/gateway.js';
-import { enrolTotp, startConsoleBackend, type ConsoleBackend } from './console-support.js';
+import { enrolTotp, startConsoleBackend, totpCode, type ConsoleBackend } from './console-support.js';
 import { freePort, launchBrowser, openDialog, screenshots, stopProcess } from './support.js';
 
 const NGINX = '/usr/sbin/nginx';
@@ -148,7 +148,7 @@ async function upstreamPage(): Promise<{ path: string; user: string }> {
 }
 
 describe('gateway access through nginx auth_request', () => {
-  let recoveryCode = '';
+  let totpSecret = '';
 
   it('signs in on the hosted page, steps up a sensitive route, then a new country, each time back at the URL asked for', { timeout: 120_000 }, async () => {
     const shot = screenshots(page, 'gateway');
@@ -170,7 +170,7 @@ describe('gateway access through nginx auth_request', () => {
     await page.waitForURL((url) => url.pathname === '/gateway/stepup');
     await openDialog(page).waitFor();
     await shot('hosted-step-up');
-    [recoveryCode] = (await enrolTotp(page)).recoveryCodes as [string];
+    ({ secret: totpSecret } = await enrolTotp(page));
     await page.waitForURL(`${nginx.url}/admin/users`);
     expect(await upstreamPage()).toEqual({ path: '/admin/users', user: 'alice' });
 
@@ -179,11 +179,12 @@ describe('gateway access through nginx auth_request', () => {
     await page.goto(`${nginx.url}/orders?page=3`);
     await page.waitForURL((url) => url.pathname === '/gateway/stepup');
     await openDialog(page)
-      .getByRole('button', { name: /^Recovery code/ })
+      .getByRole('button', { name: /^Authenticator app/ })
       .click();
-    await page.locator('guard-step-up guard-otp-input input').fill(recoveryCode);
+    // The next time step's code (TOTP accepts one step of clock skew): this step's was spent on the enrolment.
+    const nextStep = totpCode(totpSecret, Date.now() + 30_000);
     await shot('new-country-step-up');
-    await openDialog(page).getByRole('button', { name: 'Verify' }).click();
+    await page.locator('guard-step-up input[autocomplete="one-time-code"]').fill(nextStep);
     await page.waitForURL(`${nginx.url}/orders?page=3`);
     expect(await upstreamPage()).toEqual({ path: '/orders?page=3', user: 'alice' });
   });

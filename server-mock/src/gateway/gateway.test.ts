@@ -242,6 +242,17 @@ describe('gateway refusals', () => {
     expect((await ask({ 'x-remote-user': 'x'.repeat(300) })).status, 'not an identifier: no one').toBe(302);
   });
 
+  it('serves the hosted pages under a CSP without inline script, their config inert whatever rd holds', async () => {
+    const rd = `https://${HOST}/</script><script>alert(1)</script>`;
+    const page = await fetch(`${backend.url}${GATEWAY_PATHS.login}?${new URLSearchParams({ app: APP.id, rd })}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self' 'wasm-unsafe-eval';");
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const html = await page.text();
+    expect(html).not.toContain('<script>alert');
+    expect(html.match(/<script/g)).toHaveLength(3);
+  });
+
   it('refuses a check from a peer that is not a trusted proxy, and a host the app does not list', async () => {
     const direct = await check('/orders', { ip: PLACES.london.ip }, untrusted);
     expect(direct.status).toBe(403);

@@ -29,6 +29,9 @@ export interface GatewaySessionsOptions {
  * hash, so a cookie of one app never verifies for another and rotating an app's secret ends its sessions.
  */
 export class GatewaySessions {
+  /** Derived once per app object: a rotated secret makes a new app object, hence a new key. */
+  private readonly keys = new WeakMap<object, Buffer>();
+
   constructor(private readonly options: GatewaySessionsOptions) {}
 
   issue(
@@ -60,7 +63,11 @@ export class GatewaySessions {
   }
 
   private mac(app: { id: string; secretHash: Buffer }, payload: string): string {
-    const key = createHmac('sha256', this.options.pepper).update(`camfa-gateway-session\0${app.id}\0`).update(app.secretHash).digest();
+    let key = this.keys.get(app);
+    if (!key) {
+      key = createHmac('sha256', this.options.pepper).update(`camfa-gateway-session\0${app.id}\0`).update(app.secretHash).digest();
+      this.keys.set(app, key);
+    }
     return createHmac('sha256', key).update(`${VERSION}.${payload}`).digest('base64url');
   }
 }

@@ -87,10 +87,15 @@ async function passwordToken(app = APP, ip = PLACES.london.ip): Promise<string> 
 }
 
 /** POST /gateway/session as the hosted page does; the cookie it set (`name=value`) and where it returns. */
-async function startSession(token: string, options: { app?: string; rd?: string; origin?: string } = {}) {
+async function startSession(token: string, options: { app?: string; rd?: string; origin?: string; cookie?: string } = {}) {
   const response = await fetch(`${backend.url}${GATEWAY_PATHS.session}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', origin: options.origin ?? `https://${HOST}`, 'x-forwarded-proto': 'https' },
+    headers: {
+      'content-type': 'application/json',
+      origin: options.origin ?? `https://${HOST}`,
+      'x-forwarded-proto': 'https',
+      ...(options.cookie ? { cookie: options.cookie } : {}),
+    },
     body: JSON.stringify({ app: options.app ?? APP.id, token, rd: options.rd ?? `https://${HOST}/orders?page=2` }),
   });
   const setCookie = response.headers.get('set-cookie') ?? '';
@@ -164,8 +169,10 @@ describe('the gateway check', () => {
 
     const steppedUp = await stepUpWithTotp(cookie, `https://${HOST}/orders`);
     totpSecret = steppedUp.secret;
-    cookie = (await startSession(steppedUp.token, { rd: `https://${HOST}/orders` })).cookie;
-    expect((await check('/orders', { cookie, ip: PLACES.newYork.ip })).status).toBe(200);
+    cookie = (await startSession(steppedUp.token, { rd: `https://${HOST}/orders`, cookie })).cookie;
+    const passed = await check('/orders', { cookie, ip: PLACES.newYork.ip });
+    expect(passed.status).toBe(200);
+    expect(passed.headers.get('x-camfa-amr'), 'the sign-in’s method and the step-up’s').toBe('pwd otp');
   });
 
   it('steps up on a sensitive route once the last step-up is older than its max_age', async () => {

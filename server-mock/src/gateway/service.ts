@@ -140,13 +140,15 @@ export class GatewayService {
 
   /**
    * Trades an mfaToken of this app (from the hosted sign-in or step-up) for a gateway session, spent once. A
-   * token of a step-up (its trigger is stored for this user) stamps the session's last step-up; a step-up
-   * token for another user than the session's starts a new session. Every refusal reads the same.
+   * token of a step-up (its trigger is stored for this user) stamps the session's last step-up. The session
+   * already held (`cookie`) carries over when it is the same user's: its methods join the token's (`pwd otp`).
+   * Every refusal reads the same.
    */
   async signIn(input: {
     appId: string;
     token: string;
     returnTo: string;
+    cookie: string | undefined;
   }): Promise<{ cookie: { name: string; value: string; maxAgeSeconds: number }; location: string }> {
     const { app, gateway } = this.gatewayOf(input.appId);
     const target = this.returnTarget(gateway, input.returnTo);
@@ -167,12 +169,12 @@ export class GatewayService {
     const { claims } = result;
     const trigger = await storage.getTrigger(claims.triggerId);
     const steppedUp = trigger?.appId === app.id && trigger.originalIdentity === claims.originalIdentity;
+    const held = this.sessionOf(app, input.cookie);
+    const previous = held?.originalIdentity === claims.originalIdentity ? held : null;
+    const steppedUpAt = steppedUp ? claims.authTime : previous?.steppedUpAt;
     const ttlMs = gateway.sessionMinutes * 60_000;
-    const issued = sessions.issue(
-      app,
-      { originalIdentity: claims.originalIdentity, amr: claims.amr, ...(steppedUp ? { steppedUpAt: claims.authTime } : {}) },
-      ttlMs,
-    );
+    const amr = [...new Set([...(previous?.amr ?? []), ...claims.amr])];
+    const issued = sessions.issue(app, { originalIdentity: claims.originalIdentity, amr, ...(steppedUpAt === undefined ? {} : { steppedUpAt }) }, ttlMs);
     logger.info({ appId: app.id, originalIdentity: claims.originalIdentity, steppedUp }, 'gateway session started');
     return { cookie: { name: gatewayCookieName(app.id), value: issued.value, maxAgeSeconds: ttlMs / 1000 }, location: target.href };
   }

@@ -255,7 +255,7 @@ function sessionRoute({ gateway, trustedProxies }: GatewayRoutesOptions): Route 
       const input = await readJson(c, sessionBody);
       if (!fromAppHost(c, gateway.gatewayOf(input.app).gateway.hosts))
         throw new DomainError('gateway_origin_not_allowed', 'Post from a page on one of the app hosts');
-      const started = await gateway.signIn({ appId: input.app, token: input.token, returnTo: input.rd });
+      const started = await gateway.signIn({ appId: input.app, token: input.token, returnTo: input.rd, cookie: getCookie(c, gatewayCookieName(input.app)) });
       const proto = fromTrustedProxy(c, trustedProxies) ? c.req.header('x-forwarded-proto') : undefined;
       const secure = (proto ?? new URL(c.req.url).protocol.replace(':', '')) === 'https';
       setCookie(c, started.cookie.name, started.cookie.value, { httpOnly: true, sameSite: 'Lax', path: '/', secure, maxAge: started.cookie.maxAgeSeconds });

@@ -264,6 +264,9 @@ describe('gateway refusals', () => {
     const direct = await check('/orders', { ip: PLACES.london.ip }, untrusted);
     expect(direct.status).toBe(403);
     expect(((await direct.json()) as { code: string }).code).toBe('gateway_untrusted_proxy');
+    const nothingForwarded = await fetch(`${backend.url}${GATEWAY_PATHS.check}?app=${APP.id}`);
+    expect(nothingForwarded.status).toBe(400);
+    expect(((await nothingForwarded.json()) as { code: string }).code).toBe('invalid_request');
     const elsewhere = await check('/orders', { host: 'evil.example' });
     expect(elsewhere.status).toBe(403);
     expect(((await elsewhere.json()) as { code: string }).code).toBe('gateway_host_not_allowed');

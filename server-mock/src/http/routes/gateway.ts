@@ -16,7 +16,7 @@ import { stepUpChallenge } from '../../sdk/challenge.js';
 import { readJson } from '../body.js';
 import { clientIp, fromTrustedProxy } from '../client-ip.js';
 import { parseQuery, type AppContext, type Env, type Route } from '../context.js';
-import { problem } from '../errors.js';
+import { HttpError, problem } from '../errors.js';
 
 export interface GatewayRoutesOptions extends Pick<AppContext, 'trustedProxies' | 'publicUrl'> {
   gateway: GatewayService;
@@ -94,7 +94,8 @@ export function gatewayRoutes(options: GatewayRoutesOptions): Route[] {
         const denial: Denial = c.req.header(DENIAL_HEADER) === 'stepup' ? 'stepup' : 'login';
         const { gateway } = options.gateway.gatewayOf(app);
         const location = options.gateway.pageFor(app, denial, request);
-        return deniedAnswer(c, { result: 'denied', denial, location, route: routeFor(gateway, request.path), detail: 'Sign in or step up first' }, undefined);
+        const detail = denial === 'login' ? 'Sign in first' : 'Confirm it is you: this request needs a step-up';
+        return deniedAnswer(c, { result: 'denied', denial, location, route: routeFor(gateway, request.path), detail }, undefined);
       },
     },
     ...hostedPageRoutes(options),
@@ -115,7 +116,7 @@ function trustedRequest(c: Context<Env>, { trustedProxies }: Pick<GatewayRoutesO
     host: c.req.header('host'),
     proto: url.protocol.replace(':', ''),
   });
-  if (!request) throw new DomainError('gateway_untrusted_proxy', 'Forward X-Original-URI (nginx) or X-Forwarded-Uri (Traefik, Caddy) and X-Forwarded-Host');
+  if (!request) throw new HttpError(400, 'invalid_request', 'Forward X-Original-URI (nginx) or X-Forwarded-Uri (Traefik, Caddy) and X-Forwarded-Host');
   return request;
 }
 

@@ -50,6 +50,11 @@ export const gatewayRouteSchema = z.strictObject({
   access: z.enum(['public', 'session', 'sensitive']).default('session'),
   /** RFC 9470 `max_age` of a sensitive route: how old the user's last step-up may be. */
   maxAgeSeconds: z.number().int().min(1).max(86_400).default(300),
+  /**
+   * A sensitive route that each step-up opens once (a transfer, a deletion): the next request here steps up
+   * again. `maxAgeSeconds` still bounds how soon after the step-up that one use must come.
+   */
+  everyUse: z.boolean().default(false),
   /** RFC 9470 `acr_values` a step-up for this route asks for. */
   acr: z.string().min(1).max(256).default('urn:camfa:acr:mfa'),
   /** The UEBA `behaviorType` of a request here; absent: `access`. */

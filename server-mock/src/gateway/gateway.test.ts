@@ -17,6 +17,7 @@ const gateway = {
   routes: [
     { path: '/assets/', access: 'public' as const },
     { path: '/admin/', access: 'sensitive' as const, maxAgeSeconds: 300, behaviorType: 'admin' },
+    { path: '/admin/transfer', access: 'sensitive' as const, everyUse: true },
   ],
 };
 const RISK = newCountryWorkflow(['totp']);
@@ -190,6 +191,16 @@ describe('the gateway check', () => {
     const again = await stepUpWithTotp(cookie, `https://${HOST}/admin/users`, totpSecret);
     cookie = (await startSession(again.token, { rd: `https://${HOST}/admin/users` })).cookie;
     expect((await check('/admin/users', { cookie, ip: PLACES.newYork.ip })).status).toBe(200);
+  });
+
+  it('opens an every-use route once per step-up', async () => {
+    expect((await check('/admin/transfer', { cookie, ip: PLACES.newYork.ip })).status, 'the step-up just made').toBe(200);
+    expect((await check('/admin/transfer', { cookie, ip: PLACES.newYork.ip })).status, 'spent').toBe(302);
+    expect((await check('/admin/users', { cookie, ip: PLACES.newYork.ip })).status, 'max_age routes still pass').toBe(200);
+    clock.advance(30_000);
+    const again = await stepUpWithTotp(cookie, `https://${HOST}/admin/transfer`, totpSecret);
+    cookie = (await startSession(again.token, { rd: `https://${HOST}/admin/transfer`, cookie })).cookie;
+    expect((await check('/admin/transfer', { cookie, ip: PLACES.newYork.ip })).status).toBe(200);
   });
 });
 

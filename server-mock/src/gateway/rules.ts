@@ -1,7 +1,7 @@
 import type { GatewayConfig, GatewayRoute } from '../config/schema.js';
 
 /** What a path no rule covers needs: a session, fail closed, as the schema's defaults say. */
-const DEFAULT_ROUTE: GatewayRoute = { path: '/', access: 'session', maxAgeSeconds: 300, acr: 'urn:camfa:acr:mfa', failMode: 'closed' };
+const DEFAULT_ROUTE: GatewayRoute = { path: '/', access: 'session', maxAgeSeconds: 300, everyUse: false, acr: 'urn:camfa:acr:mfa', failMode: 'closed' };
 
 /**
  * The rule of a request path: the longest prefix that matches, as nginx picks a prefix location, so the

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RegisteredApp } from '../apps/registry.js';
 import type { GatewayConfig, GatewayRoute } from '../config/schema.js';
@@ -87,8 +88,11 @@ export class GatewayService {
     if (status.pending) return denied('stepup', status.pending.reason.message);
     // A session of someone else than the identity header names says nothing about this user's step-ups.
     const own = session?.originalIdentity === originalIdentity ? session : null;
-    if (route.access === 'sensitive' && !this.recentlySteppedUp(own, route))
-      return denied('stepup', `This page needs a step-up within the last ${route.maxAgeSeconds} seconds`);
+    if (route.access === 'sensitive' && !(await this.steppedUpFor(app.id, own, route)))
+      return denied(
+        'stepup',
+        route.everyUse ? 'Each use of this page needs a step-up' : `This page needs a step-up within the last ${route.maxAgeSeconds} seconds`,
+      );
     return { result: 'pass', headers: identityHeaders(originalIdentity, own) };
   }
 
@@ -183,8 +187,19 @@ export class GatewayService {
     return cookie ? this.options.sessions.read(app, cookie) : null;
   }
 
-  private recentlySteppedUp(session: GatewaySession | null, route: GatewayRoute): boolean {
-    return session?.steppedUpAt !== undefined && this.options.clock() - session.steppedUpAt <= route.maxAgeSeconds * 1000;
+  /**
+   * Whether the session's last step-up is within the route's `max_age`; on an `everyUse` route also that this
+   * step-up has not let a request through here already: each step-up is one pass, spent in storage (like an
+   * mfaToken's `jti`), so every instance sees it spent.
+   */
+  private async steppedUpFor(appId: string, session: GatewaySession | null, route: GatewayRoute): Promise<boolean> {
+    const steppedUpAt = session?.steppedUpAt;
+    if (steppedUpAt === undefined || this.options.clock() - steppedUpAt > route.maxAgeSeconds * 1000) return false;
+    if (!route.everyUse) return true;
+    const pass = createHash('sha256')
+      .update(JSON.stringify([appId, session!.originalIdentity, route.path, steppedUpAt]))
+      .digest('base64url');
+    return this.options.storage.consumeTokenId(`gateway-pass:${pass}`, steppedUpAt + route.maxAgeSeconds * 1000);
   }
 
   private eventOf(originalIdentity: string, route: GatewayRoute, { request, ip, ua }: CheckInput) {

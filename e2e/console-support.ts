@@ -4,7 +4,7 @@
  * sign-in driven in Chromium through `<guard-login>` and the step-up's TOTP enrolment.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import type { ConfigInput } from '../server-mock/src/config/schema.js';
 import { CONSOLE_PATHS } from '../server-mock/src/protocol/index.js';
 import { FACTOR_KEYS } from '../server-mock/src/test-support/backend.js';
-import { freePort, openDialog, ROOT } from './support.js';
+import { freePort, openDialog, ROOT, stopProcess } from './support.js';
 
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', 'server-mock/cli.ts'];
@@ -38,7 +38,7 @@ export interface ConsoleBackend {
  * `publicUrl`, fixed factor keys, and no geo database unless `config.geo` asks for one: loading it costs a
  * start-up second that only a test reading locations needs). Resolves once it prints the console's address.
  */
-export async function startConsoleBackend(config: Pick<ConfigInput, 'apps' | 'policies' | 'geo'>): Promise<ConsoleBackend> {
+export async function startConsoleBackend(config: Pick<ConfigInput, 'apps' | 'policies' | 'geo' | 'trustedProxies'>): Promise<ConsoleBackend> {
   // The backend serves the built console; without it every page is a "not built" notice and each wait times out.
   if (!existsSync(join(ROOT, 'dist/console/index.html'))) throw new Error('dist/console/ is not built: run `npm run build:console` (`npm test` builds it)');
   const port = await freePort();
@@ -63,14 +63,7 @@ export async function startConsoleBackend(config: Pick<ConfigInput, 'apps' | 'po
       if (!password) throw new Error(`admin create printed no password:\n${stdout}`);
       return password;
     },
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((done) => child.once('exit', done));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopProcess(child, dir),
   };
 }
 
@@ -108,6 +101,16 @@ export async function firstSignIn(page: Page, consoleUrl: string, name: string, 
   await passwordField.press('Enter');
   // The console's own login workflow steps every administrator up.
   await openDialog(page).getByText('Administrators confirm every console sign-in').waitFor();
+  const { secret } = await enrolTotp(page);
+  await page.locator('camfa-console nav').waitFor();
+  return secret;
+}
+
+/**
+ * In an open step-up: picks the authenticator app, enrols it with a code computed from the secret it shows, and
+ * acknowledges the recovery codes a first factor comes with (shown once). Returns the secret and those codes.
+ */
+export async function enrolTotp(page: Page): Promise<{ secret: string; recoveryCodes: string[] }> {
   await page
     .locator('guard-step-up')
     .getByRole('button', { name: /^Authenticator app/ })
@@ -116,15 +119,16 @@ export async function firstSignIn(page: Page, consoleUrl: string, name: string, 
   await shownSecret.waitFor({ state: 'attached' });
   const secret = (await shownSecret.textContent())!.replace(/\s+/g, '');
   await page.locator('guard-step-up input[autocomplete="one-time-code"]').fill(totpCode(secret));
-  // A first factor comes with recovery codes, shown once.
-  await page.locator('guard-step-up [part="recovery-codes"]').waitFor();
+  const codes = page.locator('guard-step-up [part="recovery-codes"] li');
+  await codes.first().waitFor();
+  const recoveryCodes = (await codes.allTextContents()).map((code) => code.trim());
   await page.getByRole('button', { name: 'I have saved my codes' }).click();
-  await page.locator('camfa-console nav').waitFor();
-  return secret;
+  return { secret, recoveryCodes };
 }
 
-export function totpCode(secret: string): string {
-  return new TOTP({ secret, digits: 6, period: 30, algorithm: 'SHA1' }).generate();
+/** The authenticator app's code at `timestamp` (ms; default now). */
+export function totpCode(secret: string, timestamp = Date.now()): string {
+  return new TOTP({ secret, digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp });
 }
 
 /** The session cookie and CSRF token the browser holds, to call `/console/api/*` as that administrator from here. */

@@ -156,3 +156,13 @@ export async function signIn(page: Page, location: 'home' | 'abroad', login = 'a
 
 /** The step-up modal's native dialog, open. */
 export const openDialog = (page: Page) => page.locator('guard-step-up dialog[open]');
+
+/** Ends a child process this test started (SIGTERM, then its exit) and removes its temp directory. */
+export async function stopProcess(child: ChildProcess, dir: string): Promise<void> {
+  if (child.exitCode === null) {
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -22,6 +22,7 @@ import { CHROMIUM_PATH } from '../chromium.mjs';
 import { consoleFirstRender } from './console-render.js';
 import { modalLatency } from './modal-latency.js';
 import { faceFigures } from './face-bench.js';
+import { gatewayBench } from './gateway-bench.js';
 import { CONNECTIONS, load, type Load, type LoadRequest } from './load.js';
 import { sdkCacheFigures } from './sdk-cache-bench.js';
 
@@ -294,6 +295,10 @@ async function main() {
   } else {
     lines.push('capture+decide (PG + Redis): skipped (no DATABASE_URL and REDIS_URL)');
   }
+  const gateway = await gatewayBench(SECONDS, CONNECTIONS);
+  lines.push(
+    `gateway check (session, capture) ${gateway.check.toFixed(0).padStart(8)} req/s  ${(gateway.check / gateway.bare).toFixed(2).padStart(5)}× bare GET (${gateway.bare.toFixed(0)} req/s)   p50 ${gateway.p50} ms   p99 ${gateway.p99} ms${gateway.non2xx ? `   non-2xx ${gateway.non2xx}` : ''}`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
   await printSdkCache();
 

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { inspect, parseArgs } from 'node:util';
 import { startBackend } from './src/backend.js';
 import { ADMIN_USAGE, runAdminCommand, UsageError } from './src/console/admin-command.js';
+import { GATEWAY_USAGE, runGatewayCommand } from './src/gateway/nginx-command.js';
 import { formatExplanation, parseWorkflow } from './src/policy/engine.js';
 import { evaluateWorkflow } from './src/workflows/evaluate.js';
 import { openStorage } from './src/storage/index.js';
@@ -17,6 +18,7 @@ Usage:
   camfa-guard policy validate FILE... [--app ID]
   camfa-guard policy simulate FILE --event EVENT.json [--history EVENTS.json] [--app ID] [--intranet CIDR]...
 ${ADMIN_USAGE}
+${GATEWAY_USAGE}
 
   serve      Start the backend. Without --config a dev config with a demo app is written to DIR and printed.
              A refusal to start is one line naming the field or the fix; --verbose adds the stack.
@@ -27,7 +29,8 @@ ${ADMIN_USAGE}
              and print the decision and why. Nothing is stored.
   admin      Create an administrator of the admin console (/console/) in the store serve uses with the same
              --data / --config. The password is printed once, or read from standard input with
-             --password-stdin; TOTP or a passkey is set up at the first sign-in. A taken name is refused.`;
+             --password-stdin; TOTP or a passkey is set up at the first sign-in. A taken name is refused.
+  gateway    Print the nginx server block (auth_request to this backend) of an app's gateway rules.`;
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -122,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'policy' && sub === 'validate') return validate(rest);
   if (command === 'policy' && sub === 'simulate') return simulate(rest);
+  if (command === 'gateway') return runGatewayCommand(argv.slice(1), (text) => process.stdout.write(text));
   if (command === 'admin') return runAdminCommand(argv.slice(1), { stdout: (text) => process.stdout.write(text), readStdin, env: process.env });
   process.stdout.write(`${USAGE}\n`);
   return command === undefined || command === '--help' || command === 'help' ? 0 : 2;

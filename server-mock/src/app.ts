@@ -44,6 +44,9 @@ import { consoleWorkflowRoutes } from './http/routes/console-workflows.js';
 import { WorkflowLifecycle } from './workflows/lifecycle.js';
 import { consoleUserRoutes } from './http/routes/console-users.js';
 import { consoleLiveRoutes } from './http/routes/console-live.js';
+import { gatewayRoutes, mountEnvoyCheck, mountGatewayCdn, type GatewayRoutesOptions } from './http/routes/gateway.js';
+import { GatewayService } from './gateway/service.js';
+import { GatewaySessions } from './gateway/session.js';
 
 export interface AppDependencies {
   config: Config;
@@ -58,10 +61,12 @@ export interface AppDependencies {
   livePollMs?: number;
   /** The built admin console served at `/console/`; default the package's `dist/console/`. */
   consoleDir?: string;
+  /** The CDN build the gateway's hosted pages load; default the package's `dist/cdn/`. */
+  cdnDir?: string;
 }
 
-/** `dist/console/` of this package, found from the package root whether this runs from source or from `dist/`. */
-const DEFAULT_CONSOLE_DIR = join(dirname(createRequire(import.meta.url).resolve('camfa-guard/package.json')), 'dist', 'console');
+/** `dist/` of this package, found from the package root whether this runs from source or from `dist/`. */
+const PACKAGE_DIST = join(dirname(createRequire(import.meta.url).resolve('camfa-guard/package.json')), 'dist');
 
 export interface CamfaApp {
   app: Hono<Env>;
@@ -140,7 +145,9 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
     consoleSessions: new ConsoleSessions({ storage, clock }),
     audit: new AuditLog({ storage, clock }),
   };
-  const app = httpApp(context, routeBook(context, stepUpParts), deps.consoleDir ?? DEFAULT_CONSOLE_DIR);
+  const gateway = gatewayParts(context, secrets.pepper);
+  const files = { consoleDir: deps.consoleDir ?? join(PACKAGE_DIST, 'console'), cdnDir: deps.cdnDir ?? join(PACKAGE_DIST, 'cdn') };
+  const app = httpApp(context, routeBook(context, stepUpParts, gateway), { ...files, gateway });
 
   // Spent codes, used token ids and stale counters are only dead weight once expired.
   const purge = setInterval(() => {
@@ -164,8 +171,14 @@ export async function createApp(deps: AppDependencies): Promise<CamfaApp> {
   };
 }
 
+/** Gateway access: sessions signed with the backend's persistent pepper, so they hold across restarts and instances. */
+function gatewayParts(context: AppContext, pepper: Buffer): GatewayRoutesOptions {
+  const sessions = new GatewaySessions({ pepper, clock: context.clock });
+  return { ...context, gateway: new GatewayService({ ...context, sessions, defaultFactors: context.config.factors.defaultFactors }) };
+}
+
 /** Every endpoint, each given only the parts it uses; `/openapi.json` describes the same book. */
-function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof createStepUp>>): RouteBook<Env> {
+function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof createStepUp>>, gateway: GatewayRoutesOptions): RouteBook<Env> {
   const { publicUrl } = context;
   const routeGuards = guards(context);
   const consoleAccess = consoleGuards({ sessions: context.consoleSessions });
@@ -185,6 +198,7 @@ function routeBook(context: AppContext, stepUpParts: Awaited<ReturnType<typeof c
     ...consoleWorkflowRoutes({ ...context, lifecycle: new WorkflowLifecycle(context) }, consoleAccess),
     ...consoleUserRoutes(context, consoleAccess),
     ...consoleLiveRoutes(context, consoleAccess),
+    ...gatewayRoutes(gateway),
     ...(stepUpParts.outbox ? [outboxRoute(stepUpParts.outbox)] : []),
   ]) {
     routes.add(route);
@@ -220,7 +234,7 @@ function appsRoutes({ appService, audit }: AppContext, { requireAdmin }: Guards,
 }
 
 /** The Hono app: request metrics, the preflights, the routes, the console's files, and a problem for whatever they refuse or throw. */
-function httpApp(context: AppContext, routes: RouteBook<Env>, consoleDir: string): Hono<Env> {
+function httpApp(context: AppContext, routes: RouteBook<Env>, files: { consoleDir: string; cdnDir: string; gateway: GatewayRoutesOptions }): Hono<Env> {
   const { metrics, logger } = context;
   const app = new Hono<Env>();
   app.use('*', async (c, next) => {
@@ -232,7 +246,9 @@ function httpApp(context: AppContext, routes: RouteBook<Env>, consoleDir: string
   mountBrowserPreflight(app, context.browserOrigins);
   app.use('/console/api/*', noStore);
   routes.mount(app);
-  mountConsoleStatic(app, consoleDir);
+  mountEnvoyCheck(app, files.gateway);
+  mountGatewayCdn(app, files.cdnDir);
+  mountConsoleStatic(app, files.consoleDir);
   app.notFound((c) => problem(c, new HttpError(404, 'not_found', `No route ${c.req.method} ${new URL(c.req.url).pathname}`)));
   app.onError((error, c) => {
     if (error instanceof HttpError || error instanceof DomainError) return problem(c, error);

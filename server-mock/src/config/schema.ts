@@ -37,6 +37,59 @@ export const appFactorsSchema = z
   .min(1, 'switch on at least one factor')
   .refine((factors) => new Set(factors).size === factors.length, 'name each factor once');
 
+/** A host as a browser's address bar shows it: a name or address, with a port when it is not the scheme's. */
+const hostAndPort = z
+  .string()
+  .regex(/^[a-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/, 'a host such as app.example.com or localhost:8080 (lowercase, no scheme or path)');
+
+/** One rule of a gateway-fronted app: what a path prefix of the original request needs. */
+export const gatewayRouteSchema = z.strictObject({
+  /** A prefix of the original URI's path; the longest matching rule wins, like an nginx prefix location. */
+  path: z.string().regex(/^\/[^\s?#]*$/, 'a path prefix starting with / (no query)'),
+  /** `public`: anyone; `session`: a signed-in user with no step-up pending; `sensitive`: also a step-up within `maxAgeSeconds`. */
+  access: z.enum(['public', 'session', 'sensitive']).default('session'),
+  /** RFC 9470 `max_age` of a sensitive route: how old the user's last step-up may be. */
+  maxAgeSeconds: z.number().int().min(1).max(86_400).default(300),
+  /**
+   * A sensitive route that each step-up opens once (a transfer, a deletion): the next request here steps up
+   * again. `maxAgeSeconds` still bounds how soon after the step-up that one use must come.
+   */
+  everyUse: z.boolean().default(false),
+  /** RFC 9470 `acr_values` a step-up for this route asks for. */
+  acr: z.string().min(1).max(256).default('urn:camfa:acr:mfa'),
+  /** The UEBA `behaviorType` of a request here; absent: `access`. */
+  behaviorType: z.string().min(1).max(64).optional(),
+  /** What the gateway does when it cannot ask the backend (its generated config decides, the backend is down). */
+  failMode: failModeSchema.default('closed'),
+});
+
+/**
+ * Gateway access (forward auth): the backend answers a gateway's `auth_request` / ForwardAuth / ext_authz for
+ * an app whose code does not change, and serves its sign-in and step-up pages on the app's own hosts.
+ */
+export const gatewaySchema = z.strictObject({
+  /** The hosts the app is served on: the gateway's checks must name one, and a sign-in returns only to them. */
+  hosts: z.array(hostAndPort).min(1, 'list the hosts the app is served on'),
+  /**
+   * A header an upstream login already sets (`X-Remote-User`), believed from trusted proxies only; absent: the
+   * user is the one of the gateway session cookie that the hosted sign-in sets.
+   */
+  identityHeader: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/)
+    .optional(),
+  /** How long a gateway session lasts after sign-in. */
+  sessionMinutes: z.number().int().min(5).max(43_200).default(480),
+  /** The rules by path prefix; a path no rule covers needs a session. Each prefix once: nginx refuses a location twice. */
+  routes: z
+    .array(gatewayRouteSchema)
+    .default([])
+    .refine((routes) => new Set(routes.map((route) => route.path)).size === routes.length, 'name each path once')
+    .refine((routes) => routes.every((route) => !route.path.startsWith('/gateway/')), '/gateway/ is where the hosted pages live'),
+  /** The hosted pages' theme. */
+  theme: z.enum(['light', 'dark']).default('light'),
+});
+
 export const appSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64'),
   name: z.string().min(1).max(128).optional(),
@@ -53,6 +106,8 @@ export const appSchema = z.strictObject({
   factors: appFactorsSchema.optional(),
   /** What this app's SDK clients should do when the backend is unreachable; absent: the global `failMode`. */
   failMode: failModeSchema.optional(),
+  /** Forward auth for gateways (nginx `auth_request`, Traefik, Caddy, Envoy); absent: the app has no gateway checks. */
+  gateway: gatewaySchema.optional(),
   /** The API-mode workflow that judges logins to the built-in user directory; absent: no step-up at login. */
   loginWorkflow: z.string().max(64).default('login'),
   /**
@@ -164,4 +219,6 @@ export const configSchema = z.strictObject({
 
 export type AppConfig = z.output<typeof appSchema>;
 export type Config = z.output<typeof configSchema>;
+export type GatewayConfig = z.output<typeof gatewaySchema>;
+export type GatewayRoute = z.output<typeof gatewayRouteSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

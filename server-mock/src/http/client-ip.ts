@@ -9,14 +9,8 @@ import { inCidrs, type parseCidrs } from '../ueba/enrich.js';
  * prepending an address of its choosing.
  */
 export function clientIp(c: Context, trustedProxies: ReturnType<typeof parseCidrs>): string | null {
-  let peer: string | undefined;
-  try {
-    peer = getConnInfo(c).remote.address;
-  } catch {
-    // app.request() in tests has no socket.
-    peer = undefined;
-  }
-  if (!peer || trustedProxies.length === 0 || !inCidrs(peer, trustedProxies)) return peer ?? null;
+  const peer = peerAddress(c);
+  if (!peer || !fromTrustedProxy(c, trustedProxies)) return peer ?? null;
   const hops = (c.req.header('x-forwarded-for') ?? '')
     .split(',')
     .map((hop) => hop.trim())
@@ -27,4 +21,19 @@ export function clientIp(c: Context, trustedProxies: ReturnType<typeof parseCidr
     if (!inCidrs(hop, trustedProxies)) return hop;
   }
   return peer;
+}
+
+/** The socket's peer; undefined under `app.request()` in tests, which has no socket. */
+function peerAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the request comes straight from a configured proxy, so its forwarded headers may be believed. */
+export function fromTrustedProxy(c: Context, trustedProxies: ReturnType<typeof parseCidrs>): boolean {
+  const peer = peerAddress(c);
+  return peer !== undefined && trustedProxies.length > 0 && inCidrs(peer, trustedProxies);
 }

@@ -119,6 +119,14 @@ const DOMAIN_STATUS = {
   // Config apps change only in the config file.
   app_read_only: 409,
   event_not_found: 404,
+  gateway_not_configured: 404,
+  gateway_host_not_allowed: 403,
+  gateway_untrusted_proxy: 403,
+  gateway_session_required: 401,
+  // The same for every refused token, as the console's sign-in.
+  gateway_sign_in_refused: 401,
+  gateway_origin_not_allowed: 403,
+  gateway_redirect_not_allowed: 400,
 } as const satisfies Record<DomainErrorCode, ContentfulStatusCode>;
 
 /** The transport's view of a domain refusal: its status from the table, everything else as the service said. */

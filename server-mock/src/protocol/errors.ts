@@ -80,8 +80,23 @@ export const CONSOLE_ERROR_CODES = [
   'edit_conflict',
 ] as const;
 
+/** Gateway access: the forward-auth check and the hosted sign-in and step-up pages. */
+export const GATEWAY_ERROR_CODES = [
+  // The app has no `gateway` section, or the check names a host it does not list.
+  'gateway_not_configured',
+  'gateway_host_not_allowed',
+  // The check and the hosted pages believe forwarded headers from the configured proxies only.
+  'gateway_untrusted_proxy',
+  // No valid gateway session (none, forged, another app's, expired).
+  'gateway_session_required',
+  // The hosted pages: a token that signs no one in here, a page posted from elsewhere, a return to a host the app does not list.
+  'gateway_sign_in_refused',
+  'gateway_origin_not_allowed',
+  'gateway_redirect_not_allowed',
+] as const;
+
 /** What the services refuse (`DomainError`): every group above. */
-export const DOMAIN_ERROR_CODES = [...STEP_UP_ERROR_CODES, ...LOGIN_ERROR_CODES, ...ADMIN_ERROR_CODES, ...CONSOLE_ERROR_CODES] as const;
+export const DOMAIN_ERROR_CODES = [...STEP_UP_ERROR_CODES, ...LOGIN_ERROR_CODES, ...ADMIN_ERROR_CODES, ...CONSOLE_ERROR_CODES, ...GATEWAY_ERROR_CODES] as const;
 
 /** The problem `code` of an identifier that fails the shared check (`server-mock/src/identifier.ts`). */
 export const INVALID_IDENTIFIER = 'invalid_identifier';

@@ -81,6 +81,21 @@ export const CONSOLE_PATHS = {
   live: '/console/api/live',
 } as const;
 
+/**
+ * Gateway access. The check is what a gateway asks (nginx `auth_request`, Traefik ForwardAuth, Caddy
+ * `forward_auth`, Envoy `ext_authz` with a path prefix: `check/*`); `denied` answers an nginx `error_page` for a
+ * refusal the check named. The pages live under `/gateway/`, which the gateway proxies on the app's own host.
+ */
+export const GATEWAY_PATHS = {
+  check: '/v1/gateway/check',
+  denied: '/v1/gateway/denied',
+  login: '/gateway/login',
+  stepUp: '/gateway/stepup',
+  session: '/gateway/session',
+  script: '/gateway/page.js',
+  cdn: '/gateway/cdn',
+} as const;
+
 type Params<Path extends string> = Path extends `${string}:${infer Name}/${infer Rest}`
   ? { [K in Name]: string } & Params<`/${Rest}`>
   : Path extends `${string}:${infer Name}`

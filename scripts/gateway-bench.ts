@@ -1,0 +1,105 @@
+/**
+ * The gateway check's throughput for `npm run bench`: `GET /v1/gateway/check` as nginx's `auth_request` asks it
+ * for a signed-in user (cookie verified, request captured as a UEBA event, MFA status read), against a bare
+ * `node:http` handler answering the same GET with an identity header, in the same run and load.
+ */
+import autocannon from 'autocannon';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBackend } from '../server-mock/src/backend.js';
+import { APP_PATHS, BROWSER_PATHS, GATEWAY_PATHS } from '../server-mock/src/protocol/index.js';
+
+const HOST = 'bench.example';
+const APP = { id: 'bench', secret: 'bench-secret-0123456789-abcdefghijklmn', origins: [`https://${HOST}`], gateway: { hosts: [HOST] } };
+const PASSWORD = 'bench password, long enough';
+
+export interface GatewayBench {
+  bare: number;
+  check: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+async function fire(url: string, headers: Record<string, string>, seconds: number, connections: number) {
+  // One worker thread fires the load so the server keeps the main thread to itself.
+  const result = await autocannon({ url, connections, duration: seconds, workers: 1, headers });
+  return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+async function bareCheck(seconds: number, connections: number): Promise<number> {
+  const server = createServer((_request, response) => response.writeHead(200, { 'x-camfa-user': 'alice', 'cache-control': 'no-store' }).end());
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  try {
+    return (await fire(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/gateway/check?app=bench`, {}, seconds, connections)).requestsPerSecond;
+  } finally {
+    await new Promise((closed) => server.close(closed));
+  }
+}
+
+/** Signs alice in as the hosted page would: a password login's mfaToken traded for the gateway cookie. */
+async function sessionCookie(url: string): Promise<string> {
+  const json = { 'content-type': 'application/json' };
+  const basic = `Basic ${Buffer.from(`${APP.id}:${APP.secret}`).toString('base64')}`;
+  await fetch(`${url}${APP_PATHS.users}`, {
+    method: 'POST',
+    headers: { ...json, authorization: basic },
+    body: JSON.stringify({ originalIdentity: 'alice', username: 'alice', password: PASSWORD }),
+  });
+  const login = await fetch(`${url}${BROWSER_PATHS.login}`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ appId: APP.id, login: 'alice', password: PASSWORD }),
+  });
+  const { token } = (await login.json()) as { token: string };
+  const session = await fetch(`${url}${GATEWAY_PATHS.session}`, {
+    method: 'POST',
+    headers: { ...json, origin: `https://${HOST}` },
+    body: JSON.stringify({ app: APP.id, token, rd: `https://${HOST}/` }),
+  });
+  return session.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+export async function gatewayBench(seconds: number, connections: number): Promise<GatewayBench> {
+  const bare = await bareCheck(seconds, connections);
+  const dataDir = mkdtempSync(join(tmpdir(), 'camfa-gateway-bench-'));
+  const backend = await startBackend({
+    port: 0,
+    hostname: '127.0.0.1',
+    dataDir,
+    databaseUrl: '',
+    redisUrl: '',
+    logLevel: 'warn',
+    config: {
+      apps: [APP],
+      trustedProxies: ['127.0.0.1/32'],
+      factors: { keys: randomBytes(32).toString('base64'), pepper: randomBytes(32).toString('base64') },
+    },
+  });
+  try {
+    const headers = {
+      cookie: await sessionCookie(backend.url),
+      'x-original-method': 'GET',
+      'x-original-uri': '/orders?page=2',
+      'x-forwarded-host': HOST,
+      'x-forwarded-proto': 'https',
+      'x-forwarded-for': '81.2.69.142',
+      'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+    };
+    const check = await fire(`${backend.url}${GATEWAY_PATHS.check}?app=${APP.id}&via=nginx`, headers, seconds, connections);
+    return { bare, check: check.requestsPerSecond, p50: check.p50, p99: check.p99, non2xx: check.non2xx };
+  } finally {
+    await backend.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Run alone: `npx tsx scripts/gateway-bench.ts`. */
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await gatewayBench(Number(process.env.BENCH_SECONDS ?? 8), 50);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

@@ -6,11 +6,8 @@
  * stepped up on the next navigation, each back at the URL first asked for. API clients through nginx get 401
  * problem+json with the RFC 9470 challenge. With the backend stopped, `open` routes pass and `closed` ones refuse.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySchema } from '../server-mock/src/config/schema.js';
@@ -18,9 +15,8 @@ import { nginxServer } from '../server-mock/src/gateway/nginx.js';
 import { APP_PATHS } from '../server-mock/src/protocol/index.js';
 import { newCountryWorkflow } from '../server-mock/src/test-support/gateway.js';
 import { enrolTotp, startConsoleBackend, totpCode, type ConsoleBackend } from './console-support.js';
-import { freePort, launchBrowser, openDialog, screenshots, stopProcess } from './support.js';
+import { freePort, launchBrowser, NGINX, openDialog, runNginx, screenshots } from './support.js';
 
-const NGINX = '/usr/sbin/nginx';
 /** Addresses the offline geo database places: alice's usual country, and one she has never been seen in. */
 const IN_GB = '81.2.69.142';
 const IN_US = '8.8.8.8';
@@ -54,10 +50,8 @@ function startUpstream(port: number): Promise<Server> {
   return new Promise((listening) => server.listen(port, '127.0.0.1', () => listening(server)));
 }
 
-/** nginx in the foreground with its own prefix, pid, logs and temp paths: the Debian package's service plays no part. */
-async function startNginx(port: number, backendUrl: string, upstreamPort: number, hosts: string[]): Promise<{ url: string; stop(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'camfa-nginx-'));
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${join(dir, kind)};`);
+/** nginx fronting the upstream with the shop's gateway rules, on `port`. */
+function startNginx(port: number, backendUrl: string, upstreamPort: number, hosts: string[]): Promise<{ url: string; stop(): Promise<void> }> {
   const server = nginxServer({
     appId: 'shop',
     gateway: gatewaySchema.parse({ hosts, routes: ROUTES }),
@@ -65,32 +59,7 @@ async function startNginx(port: number, backendUrl: string, upstreamPort: number
     backend: backendUrl,
     upstream: `http://127.0.0.1:${upstreamPort}`,
   });
-  const conf = join(dir, 'nginx.conf');
-  // One process (no workers switching user), so the temp directories made here are writable.
-  writeFileSync(
-    conf,
-    `daemon off;\nmaster_process off;\npid ${join(dir, 'nginx.pid')};\nerror_log ${join(dir, 'error.log')} warn;\nevents { worker_connections 256; }\nhttp {\n  access_log off;\n  ${temp.join('\n  ')}\n${server}}\n`,
-  );
-  const child: ChildProcess = spawn(NGINX, ['-e', join(dir, 'error.log'), '-p', dir, '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => output.push(String(chunk)));
-  const url = `http://localhost:${port}`;
-  for (let attempt = 0; ; attempt += 1) {
-    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}:\n${output.join('')}`);
-    if (
-      await fetch(`${url}/public/ready`).then(
-        (response) => response.ok,
-        () => false,
-      )
-    )
-      break;
-    if (attempt > 100) throw new Error(`nginx did not answer:\n${output.join('')}`);
-    await new Promise((retry) => setTimeout(retry, 100));
-  }
-  return {
-    url,
-    stop: () => stopProcess(child, dir),
-  };
+  return runNginx(server, `http://localhost:${port}`, '/public/ready');
 }
 
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -165,4 +165,36 @@ export async function stopProcess(child: ChildProcess, dir: string): Promise<voi
     await exited;
   }
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Debian's nginx (`.ci/run` installs it). */
+export const NGINX = '/usr/sbin/nginx';
+
+/**
+ * nginx in the foreground with `server` (one `server {}` block) and its own prefix, pid, logs and temp paths: the
+ * Debian package's service plays no part. Resolves once `url + readyPath` answers 2xx.
+ */
+export async function runNginx(server: string, url: string, readyPath: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'camfa-nginx-'));
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${join(dir, kind)};`);
+  const conf = join(dir, 'nginx.conf');
+  // One process (no workers switching user), so the temp directories made here are writable.
+  writeFileSync(
+    conf,
+    `daemon off;\nmaster_process off;\npid ${join(dir, 'nginx.pid')};\nerror_log ${join(dir, 'error.log')} warn;\nevents { worker_connections 1024; }\nhttp {\n  access_log off;\n  ${temp.join('\n  ')}\n${server}}\n`,
+  );
+  const child: ChildProcess = spawn(NGINX, ['-e', join(dir, 'error.log'), '-p', dir, '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  child.stderr!.on('data', (chunk: Buffer) => output.push(String(chunk)));
+  for (let attempt = 0; ; attempt += 1) {
+    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}:\n${output.join('')}`);
+    const ready = await fetch(`${url}${readyPath}`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (attempt > 100) throw new Error(`nginx did not answer:\n${output.join('')}`);
+    await new Promise((retry) => setTimeout(retry, 100));
+  }
+  return { url, stop: () => stopProcess(child, dir) };
 }

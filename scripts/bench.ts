@@ -298,6 +298,9 @@ async function main() {
   const gateway = await gatewayBench(SECONDS, CONNECTIONS);
   lines.push(
     `gateway check (session, capture) ${gateway.check.toFixed(0).padStart(8)} req/s  ${(gateway.check / gateway.bare).toFixed(2).padStart(5)}× bare GET (${gateway.bare.toFixed(0)} req/s)   p50 ${gateway.p50} ms   p99 ${gateway.p99} ms${gateway.non2xx ? `   non-2xx ${gateway.non2xx}` : ''}`,
+    gateway.nginx
+      ? `nginx + auth_request: ${gateway.nginx.authorized.toFixed(0)} req/s against ${gateway.nginx.proxied.toFixed(0)} req/s proxied alone = ${(1000 / gateway.nginx.authorized - 1000 / gateway.nginx.proxied).toFixed(2)} ms more per request${gateway.nginx.non2xx ? `   non-2xx ${gateway.nginx.non2xx}` : ''}`
+      : 'nginx + auth_request: skipped (no /usr/sbin/nginx)',
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   await printSdkCache();

@@ -5,12 +5,15 @@
  */
 import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NGINX, freePort, runNginx } from '../e2e/support.js';
 import { startBackend } from '../server-mock/src/backend.js';
+import { gatewaySchema } from '../server-mock/src/config/schema.js';
+import { nginxServer } from '../server-mock/src/gateway/nginx.js';
 import { APP_PATHS, BROWSER_PATHS, GATEWAY_PATHS } from '../server-mock/src/protocol/index.js';
 
 const HOST = 'bench.example';
@@ -23,6 +26,8 @@ export interface GatewayBench {
   p50: number;
   p99: number;
   non2xx: number;
+  /** Through a real nginx, when it is installed: a public route (proxy only) and a session route (auth_request first). */
+  nginx?: { proxied: number; authorized: number; non2xx: number };
 }
 
 async function fire(url: string, headers: Record<string, string>, seconds: number, connections: number) {
@@ -64,6 +69,33 @@ async function sessionCookie(url: string): Promise<string> {
   return session.headers.get('set-cookie')!.split(';')[0]!;
 }
 
+/**
+ * The same upstream behind nginx with the config `camfa-guard gateway nginx` prints: a public route (nginx only
+ * proxies) against a session route (nginx asks the check first, then proxies), for the signed-in user.
+ */
+async function throughNginx(backendUrl: string, cookie: string, seconds: number, connections: number): Promise<GatewayBench['nginx']> {
+  const upstream = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('ok'));
+  await new Promise<void>((listening) => upstream.listen(0, '127.0.0.1', listening));
+  const port = await freePort();
+  const server = nginxServer({
+    appId: APP.id,
+    gateway: gatewaySchema.parse({ hosts: [HOST], routes: [{ path: '/public/', access: 'public' }] }),
+    listen: `127.0.0.1:${port}`,
+    backend: backendUrl,
+    upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+  });
+  const nginx = await runNginx(server, `http://127.0.0.1:${port}`, '/public/ready');
+  try {
+    const headers = { host: HOST, 'x-forwarded-proto': 'https' };
+    const proxied = await fire(`${nginx.url}/public/page`, headers, seconds, connections);
+    const authorized = await fire(`${nginx.url}/orders?page=2`, { ...headers, cookie }, seconds, connections);
+    return { proxied: proxied.requestsPerSecond, authorized: authorized.requestsPerSecond, non2xx: proxied.non2xx + authorized.non2xx };
+  } finally {
+    await nginx.stop();
+    await new Promise((closed) => upstream.close(closed));
+  }
+}
+
 export async function gatewayBench(seconds: number, connections: number): Promise<GatewayBench> {
   const bare = await bareCheck(seconds, connections);
   const dataDir = mkdtempSync(join(tmpdir(), 'camfa-gateway-bench-'));
@@ -91,7 +123,8 @@ export async function gatewayBench(seconds: number, connections: number): Promis
       'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
     };
     const check = await fire(`${backend.url}${GATEWAY_PATHS.check}?app=${APP.id}&via=nginx`, headers, seconds, connections);
-    return { bare, check: check.requestsPerSecond, p50: check.p50, p99: check.p99, non2xx: check.non2xx };
+    const nginx = existsSync(NGINX) ? await throughNginx(backend.url, headers.cookie, seconds, connections) : undefined;
+    return { bare, check: check.requestsPerSecond, p50: check.p50, p99: check.p99, non2xx: check.non2xx, ...(nginx ? { nginx } : {}) };
   } finally {
     await backend.close();
     rmSync(dataDir, { recursive: true, force: true });

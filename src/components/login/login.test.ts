@@ -346,7 +346,7 @@ describe('guard-login', () => {
     await expectNoAxeViolations(modal);
   });
 
-  it('keeps every field and button inside its card at 320, 375 and 1280 px, inline and as a modal, in both steps', async () => {
+  it('keeps every field and button inside its card at 320, 375 and 1280 px, inline and as a modal, in both steps; axe-clean dark at each', async () => {
     try {
       for (const width of [320, 375, 1280]) {
         await setViewport({ width, height: 800 });
@@ -366,6 +366,8 @@ describe('guard-login', () => {
           button(element, 'Send code').click();
           await until(() => element.querySelector('input[autocomplete="one-time-code"]') !== null, 'the code step');
           expect(overflows(part(element, 'base')), `${width} px, ${mode}, code`).to.deep.equal([]);
+          element.setAttribute('theme', 'dark');
+          await expectNoAxeViolations(element);
           element.remove();
         }
       }

@@ -579,6 +579,25 @@ describe('code login', () => {
   });
 });
 
+describe('code login by SMS', () => {
+  it('ends the SMS sent for the app’s page with the WebOTP line that binds its code to that host, and signs in with it', async () => {
+    await createUser({ originalIdentity: 'omar', phone: '+44 7700 900456' });
+    const fromPage = { origin: APP.origins[0]!, 'x-forwarded-for': PLACES.london.ip };
+    const sent = await call<{ challengeId: string; channel: string }>('/v1/login/code/send', { appId: APP.id, login: '+447700900456' }, fromPage);
+    expect(sent.body.channel).toBe('sms');
+    const text = sms.at(-1)!.text;
+    const code = lastCode(text);
+    expect(text.split('\n').at(-1)).toBe(`@localhost #${code}`);
+    const verified = await call<{ status: string; token: string }>(
+      '/v1/login/code/verify',
+      { appId: APP.id, login: '+447700900456', challengeId: sent.body.challengeId, code },
+      fromPage,
+    );
+    expect(verified.body.status).toBe('authenticated');
+    secrets.add(verified.body.token);
+  });
+});
+
 describe('logs', () => {
   it('never contain a password, secret, code or token', () => {
     const logs = backend.logs.join('\n');

@@ -295,7 +295,7 @@ async function main() {
   } else {
     lines.push('capture+decide (PG + Redis): skipped (no DATABASE_URL and REDIS_URL)');
   }
-  const gateway = await gatewayBench(SECONDS, CONNECTIONS);
+  const gateway = await gatewayBench(SECONDS);
   lines.push(
     `gateway check (session, capture) ${gateway.check.toFixed(0).padStart(8)} req/s  ${(gateway.check / gateway.bare).toFixed(2).padStart(5)}× bare GET (${gateway.bare.toFixed(0)} req/s)   p50 ${gateway.p50} ms   p99 ${gateway.p99} ms${gateway.non2xx ? `   non-2xx ${gateway.non2xx}` : ''}`,
     gateway.nginx

@@ -3,7 +3,6 @@
  * for a signed-in user (cookie verified, request captured as a UEBA event, MFA status read), against a bare
  * `node:http` handler answering the same GET with an identity header, in the same run and load.
  */
-import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -14,6 +13,7 @@ import { NGINX, freePort, runNginx } from '../e2e/support.js';
 import { startBackend } from '../server-mock/src/backend.js';
 import { gatewaySchema } from '../server-mock/src/config/schema.js';
 import { nginxServer } from '../server-mock/src/gateway/nginx.js';
+import { load, type Load } from './load.js';
 import { APP_PATHS, BROWSER_PATHS, GATEWAY_PATHS } from '../server-mock/src/protocol/index.js';
 
 const HOST = 'bench.example';
@@ -30,17 +30,15 @@ export interface GatewayBench {
   nginx?: { proxied: number; authorized: number; non2xx: number };
 }
 
-async function fire(url: string, headers: Record<string, string>, seconds: number, connections: number) {
-  // One worker thread fires the load so the server keeps the main thread to itself.
-  const result = await autocannon({ url, connections, duration: seconds, workers: 1, headers });
-  return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx };
-}
+/** The shared load (`load.ts`), one GET of `path` after another. */
+const getLoad = (origin: string, path: string, headers: Record<string, string>, seconds: number): Promise<Load> =>
+  load(origin, [{ method: 'GET', path }], { seconds, headers });
 
-async function bareCheck(seconds: number, connections: number): Promise<number> {
+async function bareCheck(seconds: number): Promise<number> {
   const server = createServer((_request, response) => response.writeHead(200, { 'x-camfa-user': 'alice', 'cache-control': 'no-store' }).end());
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
   try {
-    return (await fire(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/gateway/check?app=bench`, {}, seconds, connections)).requestsPerSecond;
+    return (await getLoad(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, '/v1/gateway/check?app=bench', {}, seconds)).requestsPerSecond;
   } finally {
     await new Promise((closed) => server.close(closed));
   }
@@ -73,7 +71,7 @@ async function sessionCookie(url: string): Promise<string> {
  * The same upstream behind nginx with the config `camfa-guard gateway nginx` prints: a public route (nginx only
  * proxies) against a session route (nginx asks the check first, then proxies), for the signed-in user.
  */
-async function throughNginx(backendUrl: string, cookie: string, seconds: number, connections: number): Promise<GatewayBench['nginx']> {
+async function throughNginx(backendUrl: string, cookie: string, seconds: number): Promise<GatewayBench['nginx']> {
   const upstream = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('ok'));
   await new Promise<void>((listening) => upstream.listen(0, '127.0.0.1', listening));
   const port = await freePort();
@@ -87,8 +85,8 @@ async function throughNginx(backendUrl: string, cookie: string, seconds: number,
   const nginx = await runNginx(server, `http://127.0.0.1:${port}`, '/public/ready');
   try {
     const headers = { host: HOST, 'x-forwarded-proto': 'https' };
-    const proxied = await fire(`${nginx.url}/public/page`, headers, seconds, connections);
-    const authorized = await fire(`${nginx.url}/orders?page=2`, { ...headers, cookie }, seconds, connections);
+    const proxied = await getLoad(nginx.url, '/public/page', headers, seconds);
+    const authorized = await getLoad(nginx.url, '/orders?page=2', { ...headers, cookie }, seconds);
     return { proxied: proxied.requestsPerSecond, authorized: authorized.requestsPerSecond, non2xx: proxied.non2xx + authorized.non2xx };
   } finally {
     await nginx.stop();
@@ -96,8 +94,8 @@ async function throughNginx(backendUrl: string, cookie: string, seconds: number,
   }
 }
 
-export async function gatewayBench(seconds: number, connections: number): Promise<GatewayBench> {
-  const bare = await bareCheck(seconds, connections);
+export async function gatewayBench(seconds: number): Promise<GatewayBench> {
+  const bare = await bareCheck(seconds);
   const dataDir = mkdtempSync(join(tmpdir(), 'camfa-gateway-bench-'));
   const backend = await startBackend({
     port: 0,
@@ -122,8 +120,8 @@ export async function gatewayBench(seconds: number, connections: number): Promis
       'x-forwarded-for': '81.2.69.142',
       'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
     };
-    const check = await fire(`${backend.url}${GATEWAY_PATHS.check}?app=${APP.id}&via=nginx`, headers, seconds, connections);
-    const nginx = existsSync(NGINX) ? await throughNginx(backend.url, headers.cookie, seconds, connections) : undefined;
+    const check = await getLoad(backend.url, `${GATEWAY_PATHS.check}?app=${APP.id}&via=nginx`, headers, seconds);
+    const nginx = existsSync(NGINX) ? await throughNginx(backend.url, headers.cookie, seconds) : undefined;
     return { bare, check: check.requestsPerSecond, p50: check.p50, p99: check.p99, non2xx: check.non2xx, ...(nginx ? { nginx } : {}) };
   } finally {
     await backend.close();
@@ -133,6 +131,6 @@ export async function gatewayBench(seconds: number, connections: number): Promis
 
 /** Run alone: `npx tsx scripts/gateway-bench.ts`. */
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const result = await gatewayBench(Number(process.env.BENCH_SECONDS ?? 8), 50);
+  const result = await gatewayBench(Number(process.env.BENCH_SECONDS ?? 8));
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { OTP_DIGITS } from '../protocol/index.js';
 import type { OtpChallengeRecord, OtpChannel, Storage } from '../storage/types.js';
 import type { Clock } from '../types.js';
 import { hashOneTimeCode, oneTimeCodeMatches, openSecret, sealSecret } from './crypto.js';
@@ -183,7 +184,7 @@ export class OtpChallenges {
 
 /** 000000–999999, uniform, from the CSPRNG. */
 function newCode(): string {
-  return String(randomInt(0, 1_000_000)).padStart(6, '0');
+  return String(randomInt(0, 10 ** OTP_DIGITS)).padStart(OTP_DIGITS, '0');
 }
 
 const destinationContext = (challengeId: string) => `otp-destination:${challengeId}`;

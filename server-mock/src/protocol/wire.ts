@@ -5,6 +5,9 @@
  */
 
 export const FACTOR_TYPES = ['totp', 'sms', 'email', 'webauthn', 'face', 'recovery_code'] as const;
+
+/** Digits of an SMS or e-mail code (and of a TOTP code): the backend makes them, the browser's code fields take them. */
+export const OTP_DIGITS = 6;
 export type FactorType = (typeof FACTOR_TYPES)[number];
 
 export type FailMode = 'open' | 'closed';

@@ -1,5 +1,6 @@
 import { html, LitElement, nothing, render, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
+import { OTP_DIGITS } from '../../../server-mock/src/protocol/index.js';
 import { GuardCloseEvent } from '../../events/close.js';
 import { GuardLoginSubmitEvent, type LoginMethod } from '../../events/login-submit.js';
 import type { GuardContext } from '../../controllers/context.js';
@@ -164,7 +165,7 @@ export class GuardLogin extends LitElement {
           name="code"
           autocomplete="one-time-code"
           inputmode="numeric"
-          maxlength="6"
+          maxlength=${OTP_DIGITS}
           required
           aria-describedby=${id('sent')}
           ?readonly=${busy}

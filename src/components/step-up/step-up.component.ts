@@ -1,5 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property } from 'lit/decorators.js';
+import { OTP_DIGITS } from '../../../server-mock/src/protocol/index.js';
 import { endsStepUp, type GuardError } from '../../core/errors.js';
 import type { MfaTriggerData, StepUpSuccess, TotpEnrolment } from '../../core/types.js';
 import { systemClock, type Clock } from '../../controllers/countdown.js';
@@ -21,7 +22,6 @@ import styles from './step-up.styles.js';
 
 /** Recovery codes are shown as `xxxx-xxxx-xxxx`. */
 const RECOVERY_CODE_LENGTH = 14;
-const OTP_LENGTH = 6;
 const FACTOR_SELECT_PARTS =
   'base:factor-select, error:factor-select-error, list:factor-list, option:factor-option, option-name:factor-option-name, option-description:factor-option-description, option-badge:factor-option-badge, option-ready:factor-option-ready, option-recommended:factor-option-recommended';
 const OTP_PARTS = 'base:otp, label:otp-label, input:otp-input, hint:otp-hint, error:otp-error';
@@ -369,9 +369,9 @@ export class GuardStepUp extends LitElement {
           data-autofocus
           exportparts=${OTP_PARTS}
           label=${t(recovery ? 'recovery.label' : 'otp.label')}
-          hint=${recovery ? '' : t('otp.hint', { count: OTP_LENGTH })}
+          hint=${recovery ? '' : t('otp.hint', { count: OTP_DIGITS })}
           .error=${message}
-          length=${recovery ? RECOVERY_CODE_LENGTH : OTP_LENGTH}
+          length=${recovery ? RECOVERY_CODE_LENGTH : OTP_DIGITS}
           ?alphanumeric=${recovery}
           ?webotp=${screen.name === 'code' && screen.channel === 'sms'}
           ?busy=${pending}

@@ -1,22 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Context, Hono } from 'hono';
 import type { Env } from '../context.js';
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
+import { contentType, fileUnder } from '../static-files.js';
 
 /**
  * The console page runs with the administrator's session: no script but its own files (no inline script, no
@@ -34,17 +20,6 @@ export const CONSOLE_SECURITY_HEADERS: Record<string, string> = {
 };
 
 const NOT_BUILT = 'The admin console is not built: run `npm run build` (its files go to dist/console/).\n';
-
-/** The file under `dir` that a path names, or null when it leaves `dir` or is not a file. */
-async function fileUnder(dir: string, relative: string): Promise<string | null> {
-  const file = resolve(dir, `.${sep}${relative}`);
-  if (file !== dir && !file.startsWith(dir + sep)) return null;
-  try {
-    return (await stat(file)).isFile() ? file : null;
-  } catch {
-    return null;
-  }
-}
 
 /** The request's path with %-escapes decoded, or undefined when an escape is malformed. */
 function decodedPath(url: string): string | undefined {
@@ -71,7 +46,7 @@ export function mountConsoleStatic(app: Hono<Env>, dir: string): void {
     const isPage = file.endsWith('.html');
     return c.body(new Uint8Array(await readFile(file)), 200, {
       ...CONSOLE_SECURITY_HEADERS,
-      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-type': contentType(file),
       // The page names its hashed assets: it must be fetched again after an upgrade, they need not be.
       'cache-control': isPage ? 'no-cache' : 'public, max-age=3600',
     });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { extname, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
@@ -17,6 +17,7 @@ import { readJson } from '../body.js';
 import { clientIp, fromTrustedProxy } from '../client-ip.js';
 import { parseQuery, type AppContext, type Env, type Route } from '../context.js';
 import { HttpError, problem } from '../errors.js';
+import { contentType, fileUnder } from '../static-files.js';
 
 export interface GatewayRoutesOptions extends Pick<AppContext, 'trustedProxies' | 'publicUrl'> {
   gateway: GatewayService;
@@ -265,22 +266,16 @@ function sessionRoute({ gateway, trustedProxies }: GatewayRoutesOptions): Route 
   };
 }
 
-const CDN_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm' };
-
 /** The CDN bundle under `/gateway/cdn/`, so the hosted pages load it from their own host (`script-src 'self'`). */
 export function mountGatewayCdn(app: Hono<Env>, cdnDir: string): void {
   const root = resolve(cdnDir);
   app.get(`${GATEWAY_PATHS.cdn}/*`, async (c) => {
-    const file = resolve(root, `.${sep}${new URL(c.req.url).pathname.slice(GATEWAY_PATHS.cdn.length + 1)}`);
-    if (!file.startsWith(root + sep)) return c.notFound();
-    try {
-      return c.body(new Uint8Array(await readFile(file)), 200, {
-        'content-type': CDN_TYPES[extname(file)] ?? 'application/octet-stream',
-        'cache-control': 'public, max-age=300',
-        'x-content-type-options': 'nosniff',
-      });
-    } catch {
-      return c.notFound();
-    }
+    const file = await fileUnder(root, new URL(c.req.url).pathname.slice(GATEWAY_PATHS.cdn.length + 1));
+    if (!file) return c.notFound();
+    return c.body(new Uint8Array(await readFile(file)), 200, {
+      'content-type': contentType(file),
+      'cache-control': 'public, max-age=300',
+      'x-content-type-options': 'nosniff',
+    });
   });
 }

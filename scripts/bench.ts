@@ -5,6 +5,7 @@
  *   BENCH_SECONDS (default 8)      duration of each load run
  *   BENCH_EVENTS  (default 1000000) size of the large store for the statistics figure
  *   BENCH_ONLY=sdk-cache            only the SDK status-cache row (issue 13)
+ *   BENCH_ONLY=backend              only the bare baseline and the capture / checkUserStatus rows
  */
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
@@ -272,9 +273,11 @@ async function printSdkCache(): Promise<void> {
 async function main() {
   const only = process.env.BENCH_ONLY;
   if (only === 'sdk-cache') return printSdkCache();
-  if (only) throw new Error(`BENCH_ONLY=${only}: the only row that runs alone is sdk-cache`);
-  printBundleSizes();
-  printConsoleSizes();
+  if (only && only !== 'backend') throw new Error(`BENCH_ONLY=${only}: the rows that run alone are sdk-cache and backend`);
+  if (!only) {
+    printBundleSizes();
+    printConsoleSizes();
+  }
   process.stderr.write(`camfa-guard bench: ${CONNECTIONS} connections, ${SECONDS} s per run\n`);
   const bare = await bareServer();
   const bareCapture = await loadApp(bare.url, captureRequests());
@@ -295,6 +298,7 @@ async function main() {
   } else {
     lines.push('capture+decide (PG + Redis): skipped (no DATABASE_URL and REDIS_URL)');
   }
+  if (only) return void process.stdout.write(`${lines.join('\n')}\n`);
   const gateway = await gatewayBench(SECONDS);
   lines.push(
     `gateway check (session, capture) ${gateway.check.toFixed(0).padStart(8)} req/s  ${(gateway.check / gateway.bare).toFixed(2).padStart(5)}× bare GET (${gateway.bare.toFixed(0)} req/s)   p50 ${gateway.p50} ms   p99 ${gateway.p99} ms${gateway.non2xx ? `   non-2xx ${gateway.non2xx}` : ''}`,
